@@ -1,0 +1,80 @@
+# Two commands on a fresh machine: `make run` and `make test`. Everything else is a helper.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test install web browser migrate demo serve lint typecheck openapi openapi-check migration \
+        bench verify-audit clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+web/dist/index.html: web/node_modules/.installed $(shell find web/src web/index.html web/vite.config.ts -type f 2>/dev/null) openapi/v1.json
+	cd web && npm run -s gen:api && npm run -s build
+
+web: web/dist/index.html
+
+# Debian's chromium for the browser tests (never a browser download). Needs root and apt.
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "chromium is not installed: browser tests will be skipped (apt-get install chromium)"; }
+
+migrate: install
+	@mkdir -p var
+	$(BIN)/python -m api.cli migrate
+
+demo: migrate
+	$(BIN)/python -m api.cli demo
+
+run: install web demo
+	@echo
+	@echo "  政务门户 is serving on http://$(HOST):$(PORT)/   (API docs: http://$(HOST):$(PORT)/api/v1/docs)"
+	@echo "  Demo accounts: admin security auditor editor reviewer secrecy handler leader citizen"
+	@echo "  Demo password: Demo@2026"
+	@echo
+	$(BIN)/uvicorn api.main:app --host $(HOST) --port $(PORT) --proxy-headers
+
+test: install web browser
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check api tests migrations
+
+typecheck: install
+	$(BIN)/mypy api
+
+openapi: install
+	$(BIN)/python -m api.cli openapi openapi/v1.json
+
+openapi-check: install
+	@$(BIN)/python -m api.cli openapi var/openapi-check.json && \
+	  cmp -s var/openapi-check.json openapi/v1.json || { echo "openapi/v1.json is stale: run 'make openapi'"; exit 1; }
+
+# make migration m="add complaints"
+migration: install
+	$(BIN)/alembic revision --autogenerate -m "$(m)"
+
+verify-audit: install
+	$(BIN)/python -m api.cli verify-audit
+
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf var/portal.db* web/dist

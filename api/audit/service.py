@@ -1,0 +1,150 @@
+"""Append to and verify the hash-chained audit log. Runs inside the caller's transaction."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.audit.models import AuditHead, AuditRecord
+from api.database import utcnow
+from api.logs import client_ip_var, request_id_var
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did it, as the audit log and the case histories record it."""
+
+    id: int | None
+    name: str
+    role: str | None = None
+
+
+SYSTEM = Actor(None, "系统", "system")
+
+
+def _digest(prev_hash: str, rec: AuditRecord) -> str:
+    payload = {
+        "id": rec.id,
+        "occurred_at": rec.occurred_at.isoformat(timespec="microseconds"),
+        "actor_id": rec.actor_id,
+        "actor_name": rec.actor_name,
+        "actor_role": rec.actor_role,
+        "action": rec.action,
+        "object_type": rec.object_type,
+        "object_id": rec.object_id,
+        "summary": rec.summary,
+        "ip": rec.ip,
+        "request_id": rec.request_id,
+    }
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+
+
+async def record(
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: object = None,
+    summary: dict[str, Any] | None = None,
+) -> AuditRecord:
+    """Append one record in the caller's transaction (the head row lock orders concurrent writers)."""
+    head = (await session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update())).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(id=1, last_id=0, last_hash=GENESIS, count=0)
+        session.add(head)
+        await session.flush()
+    rec = AuditRecord(
+        id=head.last_id + 1,
+        occurred_at=utcnow(),
+        actor_id=actor.id,
+        actor_name=actor.name,
+        actor_role=actor.role,
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        summary=_jsonable(summary or {}),
+        ip=client_ip_var.get(),
+        request_id=request_id_var.get(),
+        prev_hash=head.last_hash,
+        hash="",
+    )
+    rec.hash = _digest(head.last_hash, rec)
+    session.add(rec)
+    await session.execute(
+        update(AuditHead).where(AuditHead.id == 1)
+        .values(last_id=rec.id, last_hash=rec.hash, count=AuditHead.count + 1)
+    )
+    await session.flush()
+    return rec
+
+
+@dataclass
+class ChainReport:
+    ok: bool
+    checked: int
+    first_bad_id: int | None = None
+    problem: str | None = None
+
+
+async def verify_chain(session: AsyncSession, batch: int = 2000) -> ChainReport:
+    """Recompute every hash in order; report the first record that was changed, removed or added."""
+    head = (await session.execute(select(AuditHead).where(AuditHead.id == 1))).scalar_one_or_none()
+    prev, expected_id, checked, last_id = GENESIS, 1, 0, 0
+    while True:
+        rows = (await session.execute(
+            select(AuditRecord).where(AuditRecord.id > last_id).order_by(AuditRecord.id).limit(batch)
+        )).scalars().all()
+        if not rows:
+            break
+        for rec in rows:
+            if rec.id != expected_id:
+                return ChainReport(False, checked, expected_id, f"记录 {expected_id} 缺失")
+            if rec.prev_hash != prev:
+                return ChainReport(False, checked, rec.id, "前序哈希不匹配（前一条记录被改动或删除）")
+            if _digest(prev, rec) != rec.hash:
+                return ChainReport(False, checked, rec.id, "记录内容与哈希不符（记录被篡改）")
+            prev, expected_id, last_id = rec.hash, rec.id + 1, rec.id
+            checked += 1
+        session.expunge_all()
+    if head is None:
+        if checked:
+            return ChainReport(False, checked, None, "缺少链头记录")
+        return ChainReport(True, 0)
+    if head.last_id != last_id or head.last_hash != prev or head.count != checked:
+        return ChainReport(False, checked, last_id + 1, "链尾记录被删除或链头被改动")
+    return ChainReport(True, checked)
+
+
+def search_query(
+    action: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    actor_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Select[tuple[AuditRecord]]:
+    stmt = select(AuditRecord)
+    if action:
+        stmt = stmt.where(AuditRecord.action == action)
+    if object_type:
+        stmt = stmt.where(AuditRecord.object_type == object_type)
+    if object_id:
+        stmt = stmt.where(AuditRecord.object_id == object_id)
+    if actor_id is not None:
+        stmt = stmt.where(AuditRecord.actor_id == actor_id)
+    if since:
+        stmt = stmt.where(AuditRecord.occurred_at >= since)
+    if until:
+        stmt = stmt.where(AuditRecord.occurred_at < until)
+    return stmt

@@ -1,0 +1,69 @@
+"""Typed dependencies: a handler's signature says who may call it."""
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from api.auth import service
+from api.auth.models import Role
+from api.auth.principal import Principal
+from api.database import SessionDep
+from api.errors import Forbidden, Unauthorized
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+async def optional_principal(
+    session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> Principal | None:
+    if not token:
+        return None
+    return await service.principal_from_token(session, token)
+
+
+async def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+    if principal is None:
+        raise Unauthorized("请先登录")
+    return principal
+
+
+OptionalUser = Annotated[Principal | None, Depends(optional_principal)]
+CurrentUser = Annotated[Principal, Depends(current_principal)]
+
+
+def require_role(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    async def dependency(principal: CurrentUser) -> Principal:
+        if not principal.has(*roles):
+            raise Forbidden("需要以下角色之一：" + "、".join(ROLE_LABELS[r] for r in roles))
+        return principal
+
+    return dependency
+
+
+async def staff_principal(principal: CurrentUser) -> Principal:
+    if not principal.is_staff:
+        raise Forbidden("仅限工作人员")
+    return principal
+
+
+ROLE_LABELS = {
+    Role.editor: "信息员",
+    Role.reviewer: "审核员",
+    Role.secrecy_officer: "保密审查员",
+    Role.handler: "经办人",
+    Role.leader: "领导",
+    Role.admin: "系统管理员",
+    Role.security_admin: "安全管理员",
+    Role.auditor: "安全审计员",
+}
+
+StaffUser = Annotated[Principal, Depends(staff_principal)]
+AdminUser = Annotated[Principal, Depends(require_role(Role.admin))]
+SecurityAdminUser = Annotated[Principal, Depends(require_role(Role.security_admin))]
+AuditorUser = Annotated[Principal, Depends(require_role(Role.auditor))]
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

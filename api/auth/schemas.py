@@ -1,0 +1,104 @@
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.auth.models import OrgKind, Role, UserKind
+
+Username = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    refresh_token: str
+    refresh_expires_in: int
+
+
+class RefreshIn(BaseModel):
+    refresh_token: str = Field(min_length=10, max_length=200)
+
+
+class GrantRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    user_id: int
+    role: Role
+    org_unit_id: int
+    org_unit_name: str
+    created_at: datetime
+
+
+class UserRead(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    kind: UserKind
+    org_unit_id: int | None
+    org_unit_name: str | None
+    email: str | None
+    phone: str | None
+    is_active: bool
+    must_change_password: bool
+    created_at: datetime
+    roles: list[GrantRead]
+
+
+class RegisterIn(BaseModel):
+    username: str = Username
+    password: str = Field(min_length=1, max_length=128)
+    display_name: str = Field(min_length=1, max_length=100)
+    email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str | None = Field(default=None, pattern=r"^1[3-9]\d{9}$")
+
+
+class PasswordChangeIn(BaseModel):
+    current_password: str = Field(min_length=1, max_length=128)
+    new_password: str = Field(min_length=1, max_length=128)
+
+
+class UserCreate(RegisterIn):
+    kind: UserKind
+    org_unit_id: int | None = None
+
+
+class UserUpdate(BaseModel):
+    display_name: str | None = Field(default=None, min_length=1, max_length=100)
+    org_unit_id: int | None = None
+    email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str | None = Field(default=None, pattern=r"^1[3-9]\d{9}$")
+
+
+class PasswordResetIn(BaseModel):
+    new_password: str = Field(min_length=1, max_length=128)
+
+
+class OrgUnitRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    code: str
+    name: str
+    kind: OrgKind
+    parent_id: int | None
+    path: str
+    sort_order: int
+
+
+class OrgUnitCreate(BaseModel):
+    code: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_\-]+$")
+    name: str = Field(min_length=1, max_length=100)
+    kind: OrgKind
+    parent_id: int | None = None
+    sort_order: int = 0
+
+
+class OrgUnitUpdate(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    sort_order: int | None = None
+    parent_id: int | None = None
+
+
+class GrantCreate(BaseModel):
+    user_id: int
+    role: Role
+    org_unit_id: int

@@ -1,0 +1,243 @@
+"""Login, token issue/rotation/revocation, and loading the caller for each request."""
+
+import hashlib
+import secrets
+import time
+import uuid
+from datetime import timedelta
+from functools import lru_cache
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from api.audit import service as audit
+from api.audit.service import Actor
+from api.auth.models import OrgUnit, RefreshToken, RoleGrant, User, UserKind
+from api.auth.passwords import hash_password, needs_rehash, policy_problems, verify_password
+from api.auth.principal import Grant, Principal
+from api.auth.schemas import RegisterIn, TokenPair
+from api.auth.tokens import InvalidToken, KeyRing
+from api.config import Environment, get_settings
+from api.database import utcnow
+from api.errors import Conflict, RateLimited, Unauthorized, ValidationFailed
+from api.ratelimit import get_counter
+
+# Login throttling. Failures are counted per (account, IP) pair and per IP; an account's own
+# failures from many IPs only throttle IPs that have never logged in to it, so an attacker
+# cannot lock the real user out from the places they normally use.
+PAIR_LIMIT, IP_LIMIT, ACCOUNT_LIMIT = 5, 30, 50
+WINDOW = 15 * 60
+KNOWN_IP_TTL = 90 * 24 * 3600
+
+
+@lru_cache
+def get_keyring() -> KeyRing:
+    s = get_settings()
+    if s.signing_key_file is not None:
+        return KeyRing.from_files(s.signing_key_file, s.previous_public_key_files)
+    if s.env == Environment.production:
+        raise RuntimeError("PORTAL_SIGNING_KEY_FILE is required in production")
+    max_age = timedelta(seconds=s.access_token_ttl_seconds + 60)
+    return KeyRing.development(s.var_dir / "keys", max_age)
+
+
+def _hash_refresh(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_access_token(user: User) -> str:
+    s = get_settings()
+    now = int(time.time())
+    claims = {
+        "sub": str(user.id),
+        "iss": s.jwt_issuer,
+        "aud": s.jwt_audience,
+        "iat": now,
+        "nbf": now - 5,
+        "exp": now + s.access_token_ttl_seconds,
+        "jti": uuid.uuid4().hex,
+        "ver": user.token_version,
+        "name": user.display_name,
+        "kind": user.kind.value,
+    }
+    return get_keyring().encode(claims)
+
+
+async def _issue_pair(session: AsyncSession, user: User, family_id: str | None = None) -> TokenPair:
+    s = get_settings()
+    refresh = secrets.token_urlsafe(32)
+    session.add(RefreshToken(
+        user_id=user.id,
+        family_id=family_id or str(uuid.uuid4()),
+        token_hash=_hash_refresh(refresh),
+        expires_at=utcnow() + timedelta(seconds=s.refresh_token_ttl_seconds),
+    ))
+    await session.flush()
+    return TokenPair(access_token=issue_access_token(user), expires_in=s.access_token_ttl_seconds,
+                     refresh_token=refresh, refresh_expires_in=s.refresh_token_ttl_seconds)
+
+
+async def _check_throttle(username: str, ip: str) -> None:
+    counter = get_counter()
+    for key, limit in ((f"login:ip:{ip}", IP_LIMIT), (f"login:pair:{username}:{ip}", PAIR_LIMIT)):
+        count, ttl = await counter.get(key)
+        if count >= limit:
+            raise RateLimited(ttl, "登录失败次数过多，请稍后再试")
+    count, ttl = await counter.get(f"login:acct:{username}")
+    if count >= ACCOUNT_LIMIT:
+        known, _ = await counter.get(f"login:known:{username}:{ip}")
+        if not known:
+            raise RateLimited(ttl, "该账号近期登录失败次数过多，请稍后再试")
+
+
+async def _record_failure(username: str, ip: str) -> None:
+    counter = get_counter()
+    for key in (f"login:ip:{ip}", f"login:pair:{username}:{ip}", f"login:acct:{username}"):
+        await counter.incr(key, WINDOW)
+
+
+async def login(session: AsyncSession, username: str, password: str, ip: str) -> TokenPair:
+    username = username.strip().lower()
+    await _check_throttle(username, ip)
+    user = (await session.execute(select(User).where(User.username == username))).scalar_one_or_none()
+    ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not ok or not user.is_active:
+        await _record_failure(username, ip)
+        raise Unauthorized("用户名或密码错误")
+    counter = get_counter()
+    await counter.delete(f"login:pair:{username}:{ip}")
+    await counter.set_flag(f"login:known:{username}:{ip}", KNOWN_IP_TTL)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    pair = await _issue_pair(session, user)
+    await audit.record(session, Actor(user.id, user.display_name, user.kind.value), "auth.login", "user", user.id)
+    return pair
+
+
+async def refresh(session: AsyncSession, token: str) -> TokenPair:
+    row = (await session.execute(
+        select(RefreshToken).where(RefreshToken.token_hash == _hash_refresh(token))
+    )).scalar_one_or_none()
+    now = utcnow()
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        raise Unauthorized("刷新令牌无效或已过期")
+    if row.used_at is not None:
+        await _revoke_family(session, row.family_id, now)
+        await audit.record(session, Actor(row.user_id, "?", None), "auth.refresh_replayed", "user", row.user_id,
+                           {"family_id": row.family_id})
+        raise Unauthorized("刷新令牌已被使用，该登录会话已全部注销")
+    # Only one concurrent use of the same token can mark it used.
+    claimed = await session.execute(
+        update(RefreshToken).where(RefreshToken.id == row.id, RefreshToken.used_at.is_(None)).values(used_at=now)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        await _revoke_family(session, row.family_id, now)
+        raise Unauthorized("刷新令牌已被使用，该登录会话已全部注销")
+    user = await session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("账号已停用")
+    return await _issue_pair(session, user, row.family_id)
+
+
+async def _revoke_family(session: AsyncSession, family_id: str, now: object) -> None:
+    await session.execute(
+        update(RefreshToken).where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+async def logout(session: AsyncSession, token: str) -> None:
+    """Revoke the refresh token's whole family; works with an expired access token too."""
+    row = (await session.execute(
+        select(RefreshToken).where(RefreshToken.token_hash == _hash_refresh(token))
+    )).scalar_one_or_none()
+    if row is None or row.revoked_at is not None:
+        return
+    await _revoke_family(session, row.family_id, utcnow())
+    await audit.record(session, Actor(row.user_id, "?", None), "auth.logout", "user", row.user_id)
+
+
+async def revoke_all(session: AsyncSession, user_id: int) -> None:
+    await session.execute(
+        update(RefreshToken).where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+async def principal_from_token(session: AsyncSession, token: str) -> Principal:
+    s = get_settings()
+    try:
+        claims = get_keyring().decode(token, issuer=s.jwt_issuer, audience=s.jwt_audience)
+        user_id = int(claims["sub"])
+    except (InvalidToken, ValueError) as exc:
+        raise Unauthorized("访问令牌无效或已过期") from exc
+    user = (await session.execute(
+        select(User).where(User.id == user_id)
+        .options(selectinload(User.grants).selectinload(RoleGrant.org_unit), selectinload(User.org_unit))
+    )).scalar_one_or_none()
+    if user is None or not user.is_active or claims.get("ver") != user.token_version:
+        raise Unauthorized("访问令牌已失效，请重新登录")
+    return to_principal(user)
+
+
+def to_principal(user: User) -> Principal:
+    return Principal(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        kind=user.kind,
+        org_unit_id=user.org_unit_id,
+        org_unit_path=user.org_unit.path if user.org_unit else None,
+        grants=tuple(Grant(g.role, g.org_unit_id, g.org_unit.path) for g in user.grants),
+    )
+
+
+def check_password_policy(password: str, username: str | None, field: str = "password") -> None:
+    problems = policy_problems(password, username)
+    if problems:
+        raise ValidationFailed([{"field": field, "in": "body", "message": p, "type": "password_policy"}
+                                for p in problems])
+
+
+async def ensure_username_free(session: AsyncSession, username: str) -> None:
+    if (await session.execute(select(User.id).where(User.username == username))).first():
+        raise Conflict("用户名已被使用", field="username")
+
+
+async def register(session: AsyncSession, data: RegisterIn) -> User:
+    username = data.username.lower()
+    check_password_policy(data.password, username)
+    await ensure_username_free(session, username)
+    user = User(username=username, display_name=data.display_name, kind=UserKind.public,
+                email=data.email, phone=data.phone, password_hash=hash_password(data.password))
+    session.add(user)
+    await session.flush()
+    await audit.record(session, Actor(user.id, user.display_name, "public"), "user.register", "user", user.id,
+                       {"username": username})
+    return user
+
+
+async def change_password(session: AsyncSession, principal: Principal, current: str, new: str) -> None:
+    user = await session.get(User, principal.id)
+    assert user is not None
+    if not verify_password(user.password_hash, current):
+        raise ValidationFailed([{"field": "current_password", "in": "body", "message": "当前密码不正确",
+                                 "type": "wrong_password"}])
+    check_password_policy(new, user.username, "new_password")
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    user.token_version += 1
+    await revoke_all(session, user.id)
+    await audit.record(session, principal.actor(), "user.change_password", "user", user.id)
+
+
+async def load_user(session: AsyncSession, user_id: int) -> User | None:
+    return (await session.execute(
+        select(User).where(User.id == user_id)
+        .options(selectinload(User.grants).selectinload(RoleGrant.org_unit), selectinload(User.org_unit))
+    )).scalar_one_or_none()
+
+
+async def org_unit_names(session: AsyncSession) -> dict[int, str]:
+    return {i: n for i, n in (await session.execute(select(OrgUnit.id, OrgUnit.name))).all()}

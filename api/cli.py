@@ -1,0 +1,111 @@
+"""Operator commands: python -m api.cli {migrate,demo,verify-audit,generate-key,purge-demo,openapi}."""
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import delete, select
+
+from api.config import ROOT, get_settings
+
+
+def alembic_config(database_url: str | None = None) -> Config:
+    cfg = Config(str(ROOT / "alembic.ini"))
+    if database_url:
+        cfg.attributes["database_url"] = database_url
+    return cfg
+
+
+def migrate() -> None:
+    get_settings().var_dir.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(), "head")
+
+
+async def _demo() -> int:
+    from api import demo
+    from api.database import dispose_engine, get_sessionmaker
+
+    async with get_sessionmaker()() as session:
+        if not await demo.is_empty(session):
+            print("数据库已有数据，跳过演示数据。")
+            await dispose_engine()
+            return 0
+        await demo.load(session, get_settings().demo_password)
+        await session.commit()
+    await dispose_engine()
+    print(f"已载入演示数据。演示账号（密码 {get_settings().demo_password}）："
+          + "、".join(u[0] for u in demo.DEMO_USERS))
+    return 0
+
+
+async def _verify_audit() -> int:
+    from api.audit.service import verify_chain
+    from api.database import dispose_engine, get_sessionmaker
+
+    async with get_sessionmaker()() as session:
+        report = await verify_chain(session)
+    await dispose_engine()
+    print(json.dumps(report.__dict__, ensure_ascii=False))
+    return 0 if report.ok else 1
+
+
+async def _purge_demo() -> int:
+    from api.auth.models import User
+    from api.database import dispose_engine, get_sessionmaker
+
+    async with get_sessionmaker()() as session:
+        ids = list((await session.execute(select(User.id).where(User.is_demo.is_(True)))).scalars())
+        await session.execute(delete(User).where(User.id.in_(ids)))
+        await session.commit()
+    await dispose_engine()
+    print(f"removed {len(ids)} demo accounts")
+    return 0
+
+
+def write_openapi(path: Path) -> None:
+    from api.main import create_app
+
+    spec = create_app().openapi()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(spec, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m api.cli")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("migrate", help="alembic upgrade head")
+    sub.add_parser("demo", help="load demo data into an empty database")
+    sub.add_parser("verify-audit", help="verify the audit hash chain; exit 1 if broken")
+    sub.add_parser("purge-demo", help="delete demo accounts")
+    gk = sub.add_parser("generate-key", help="write a new EC P-256 signing key (PEM, mode 0600)")
+    gk.add_argument("path", type=Path)
+    oa = sub.add_parser("openapi", help="write the OpenAPI document")
+    oa.add_argument("path", type=Path, nargs="?", default=ROOT / "openapi" / "v1.json")
+    args = parser.parse_args(argv)
+    if args.cmd == "migrate":
+        migrate()
+        return 0
+    if args.cmd == "demo":
+        return asyncio.run(_demo())
+    if args.cmd == "verify-audit":
+        return asyncio.run(_verify_audit())
+    if args.cmd == "purge-demo":
+        return asyncio.run(_purge_demo())
+    if args.cmd == "generate-key":
+        from api.auth.tokens import write_private_key
+
+        write_private_key(args.path)
+        print(f"wrote {args.path}")
+        return 0
+    if args.cmd == "openapi":
+        write_openapi(args.path)
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""Settings from the environment (prefix PORTAL_); production refuses unsafe defaults."""
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Environment(StrEnum):
+    development = "development"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PORTAL_", env_file=".env", extra="ignore")
+
+    env: Environment = Environment.development
+    database_url: str = f"sqlite+aiosqlite:///{ROOT / 'var' / 'portal.db'}"
+    allow_sqlite_in_production: bool = False
+    var_dir: Path = ROOT / "var"
+    web_dist: Path = ROOT / "web" / "dist"
+
+    # Tokens: ES256 keys. In development a key is generated under var/keys on first start.
+    signing_key_file: Path | None = None
+    previous_public_key_files: list[Path] = Field(default_factory=list)
+    jwt_issuer: str = "zhengwu-portal"
+    jwt_audience: str = "zhengwu-portal-api"
+    access_token_ttl_seconds: int = 900
+    refresh_token_ttl_seconds: int = 14 * 24 * 3600
+
+    # Shared rate-limit counters; in-process counters when unset (one worker).
+    redis_url: str | None = None
+
+    max_upload_bytes: int = 20 * 1024 * 1024
+    max_json_body_bytes: int = 2 * 1024 * 1024
+    cors_origins: list[str] = Field(default_factory=list)
+    log_level: str = "INFO"
+    demo_password: str = "Demo@2026"
+
+    @field_validator("access_token_ttl_seconds")
+    @classmethod
+    def _short_access_tokens(cls, v: int) -> int:
+        if not 30 <= v <= 900:
+            raise ValueError("access tokens must live between 30 and 900 seconds")
+        return v
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def files_dir(self) -> Path:
+        return self.var_dir / "files"
+
+    def production_problems(self) -> list[str]:
+        """What a production start would refuse, each with the setting that fixes it."""
+        problems = []
+        if self.signing_key_file is None:
+            problems.append(
+                "no signing key: set PORTAL_SIGNING_KEY_FILE to an EC P-256 private key in PEM "
+                "(python -m api.cli generate-key PATH writes one)"
+            )
+        elif not self.signing_key_file.is_file():
+            problems.append(f"PORTAL_SIGNING_KEY_FILE={self.signing_key_file} does not exist")
+        if self.is_sqlite and not self.allow_sqlite_in_production:
+            problems.append(
+                "SQLite in production: set PORTAL_DATABASE_URL to PostgreSQL "
+                "(postgresql+asyncpg://...) or PORTAL_ALLOW_SQLITE_IN_PRODUCTION=true"
+            )
+        return problems
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,95 @@
+"""The application factory: routers, middleware, problem+json errors and the built SPA."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+from sqlalchemy import select
+
+from api import health
+from api.admin.router import public_router as org_units_router
+from api.admin.router import router as admin_router
+from api.audit.router import router as audit_router
+from api.auth.models import User
+from api.auth.router import jwks_router
+from api.auth.router import router as auth_router
+from api.auth.service import get_keyring
+from api.config import Environment, Settings, get_settings
+from api.database import dispose_engine, get_sessionmaker
+from api.errors import install_error_handlers
+from api.logs import configure_logging, get_logger
+from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from api.spa import mount_spa
+
+API_PREFIX = "/api/v1"
+log = get_logger("api.main")
+
+ROUTERS = [
+    health.router,
+    auth_router,
+    admin_router,
+    org_units_router,
+    audit_router,
+]
+
+
+class StartupRefused(RuntimeError):
+    pass
+
+
+async def check_production(settings: Settings) -> None:
+    problems = settings.production_problems()
+    if not problems:
+        async with get_sessionmaker()() as session:
+            demo = (await session.execute(select(User.username).where(User.is_demo.is_(True)).limit(1))).first()
+        if demo:
+            problems.append("the database holds demo accounts: remove them (python -m api.cli purge-demo) "
+                            "before running with PORTAL_ENV=production")
+    if problems:
+        raise StartupRefused("refusing to start in production:\n  - " + "\n  - ".join(problems))
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.env == Environment.production:
+            await check_production(settings)
+        get_keyring()
+        yield
+        await dispose_engine()
+
+    app = FastAPI(
+        title="政务门户 Zhengwu Portal API",
+        version="1.0.0",
+        description="政务公开、网上办事、互动交流。错误一律以 application/problem+json（RFC 9457）返回。",
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(jwks_router)
+    app.add_middleware(BodyLimitMiddleware, max_json=settings.max_json_body_bytes,
+                       max_upload=settings.max_upload_bytes)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
+                           allow_headers=["*"], expose_headers=["Link", "X-Request-ID", "ETag"])
+    app.add_middleware(RequestContextMiddleware)
+    mount_spa(app, Path(settings.web_dist))
+    return app
+
+
+app = create_app()

@@ -1,0 +1,7 @@
+"""Imports every domain's models so that Base.metadata is complete (Alembic, drift test)."""
+
+from api.audit import models as audit_models
+from api.auth import models as auth_models
+from api.database import Base
+
+__all__ = ["Base", "audit_models", "auth_models"]

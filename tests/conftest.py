@@ -1,0 +1,115 @@
+"""Tests run against a real database built by `alembic upgrade head`: SQLite by default,
+PostgreSQL when TEST_DATABASE_URL is set. Each test runs inside a transaction that is rolled back."""
+
+import asyncio
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+_TMP = Path(tempfile.mkdtemp(prefix="portal-test-"))
+DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{_TMP / 'test.db'}"
+os.environ["PORTAL_DATABASE_URL"] = DATABASE_URL
+os.environ["PORTAL_VAR_DIR"] = str(_TMP)
+os.environ.setdefault("PORTAL_ENV", "development")
+os.environ.pop("PORTAL_REDIS_URL", None)
+
+import httpx  # noqa: E402
+import pytest  # noqa: E402
+from alembic import command  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession  # noqa: E402
+
+from api import ratelimit  # noqa: E402
+from api.cli import alembic_config  # noqa: E402
+from api.database import get_session, make_engine  # noqa: E402
+from api.main import app  # noqa: E402
+from api.models import Base  # noqa: E402
+
+
+async def reset_database(url: str) -> None:
+    if url.startswith("sqlite"):
+        path = Path(url.split("///", 1)[1])
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return
+    engine = make_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: str, revision: str = "base") -> None:
+    command.downgrade(alembic_config(url), revision)
+
+
+@pytest.fixture(scope="session")
+async def engine() -> AsyncIterator[AsyncEngine]:
+    await reset_database(DATABASE_URL)
+    await asyncio.to_thread(upgrade, DATABASE_URL)
+    eng = make_engine(DATABASE_URL)
+    yield eng
+    await eng.dispose()
+
+
+@pytest.fixture
+async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session whose work, and the work of every request in the test, is rolled back at the end."""
+    async with engine.connect() as conn:
+        outer = await conn.begin()
+        sess = AsyncSession(bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint")
+
+        async def request_session() -> AsyncIterator[AsyncSession]:
+            try:
+                yield sess
+                await sess.commit()
+            except BaseException:
+                await sess.rollback()
+                raise
+
+        app.dependency_overrides[get_session] = request_session
+        try:
+            yield sess
+        finally:
+            app.dependency_overrides.pop(get_session, None)
+            await sess.close()
+            await outer.rollback()
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> None:
+    ratelimit.reset_counter(ratelimit.MemoryCounter())
+
+
+@pytest.fixture
+async def client(session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+async def committing_client(engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
+    """Requests run in their own real transactions (for concurrency tests); tables are emptied after."""
+    import api.database as database
+
+    database._engine = engine
+    database._sessionmaker = None
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    database._sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.8", 40001))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            yield c
+    finally:
+        database._engine = None
+        database._sessionmaker = None
+        async with engine.begin() as conn:
+            for table in reversed(Base.metadata.sorted_tables):
+                await conn.execute(table.delete())
