@@ -39,7 +39,9 @@ class Settings(BaseSettings):
     max_json_body_bytes: int = 2 * 1024 * 1024
     cors_origins: list[str] = Field(default_factory=list)
     log_level: str = "INFO"
-    demo_password: str = "Demo@2026"
+    demo_password: str = "Demo@2026"  # noqa: S105 - demo mode only; production refuses demo accounts
+    # A deadline clock reports due_soon when this many working days or fewer are left.
+    due_soon_working_days: int = Field(default=3, ge=0, le=30)
 
     @field_validator("access_token_ttl_seconds")
     @classmethod

@@ -17,6 +17,7 @@ from api.auth.models import User
 from api.auth.router import jwks_router
 from api.auth.router import router as auth_router
 from api.auth.service import get_keyring
+from api.calendar.router import router as calendar_router
 from api.config import Environment, Settings, get_settings
 from api.database import dispose_engine, get_sessionmaker
 from api.errors import install_error_handlers
@@ -33,6 +34,7 @@ ROUTERS = [
     admin_router,
     org_units_router,
     audit_router,
+    calendar_router,
 ]
 
 

@@ -31,7 +31,7 @@ async def reset_database(url: str) -> None:
     if url.startswith("sqlite"):
         path = Path(url.split("///", 1)[1])
         for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+            Path(f"{path}{suffix}").unlink(missing_ok=True)  # noqa: ASYNC240 - setup, nothing else runs yet
         return
     engine = make_engine(url)
     async with engine.begin() as conn:

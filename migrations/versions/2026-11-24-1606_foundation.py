@@ -1,15 +1,15 @@
 """foundation
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-24 16:06:58.429037+00:00
 """
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-import api.database
 
+import api.database
 
 revision: str = '0001'
 down_revision: str | None = None
