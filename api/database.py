@@ -113,7 +113,7 @@ _WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 async def begin_write(session: AsyncSession) -> None:
     """Open the transaction as a writer (BEGIN IMMEDIATE on SQLite; a no-op elsewhere)."""
-    if session.bind.dialect.name == "sqlite" and not session.in_transaction():
+    if session.get_bind().dialect.name == "sqlite" and not session.in_transaction():
         await session.connection(execution_options={"sqlite_write": True})
 
 

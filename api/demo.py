@@ -51,15 +51,15 @@ async def load_identity(session: AsyncSession, password: str) -> dict[str, OrgUn
         units[code] = unit
     pw_hash = hash_password(password)
     for username, name, unit_code, roles in DEMO_USERS:
-        unit = units[unit_code] if unit_code else None
-        user = User(username=username, display_name=name, kind=UserKind.staff if unit else UserKind.public,
-                    org_unit_id=unit.id if unit else None, password_hash=pw_hash, is_demo=True,
-                    phone="13800138000" if not unit else None)
+        home = units[unit_code] if unit_code else None
+        user = User(username=username, display_name=name, kind=UserKind.staff if home else UserKind.public,
+                    org_unit_id=home.id if home else None, password_hash=pw_hash, is_demo=True,
+                    phone="13800138000" if not home else None)
         session.add(user)
         await session.flush()
         for role in roles:
-            assert unit is not None
-            session.add(RoleGrant(user_id=user.id, role=role, org_unit_id=unit.id))
+            assert home is not None
+            session.add(RoleGrant(user_id=user.id, role=role, org_unit_id=home.id))
     await session.flush()
     await audit.record(session, SYSTEM, "demo.load", "system", None, {"users": len(DEMO_USERS)})
     return units

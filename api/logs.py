@@ -2,6 +2,7 @@
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -14,14 +15,14 @@ _SECRET_KEYS = {"password", "new_password", "token", "access_token", "refresh_to
                 "authorization", "query_code", "captcha", "secret"}
 
 
-def _add_request_id(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+def _add_request_id(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     rid = request_id_var.get()
     if rid:
         event.setdefault("request_id", rid)
     return event
 
 
-def _redact(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key in list(event):
         if key.lower() in _SECRET_KEYS:
             event[key] = "[redacted]"

@@ -60,7 +60,7 @@ def decode_cursor(cursor: str, width: int) -> list[Any]:
         ) from exc
 
 
-def _after(order: list[tuple[ColumnElement[Any], bool]], values: list[Any]) -> ColumnElement[bool]:
+def _after(order: list[tuple[Any, bool]], values: list[Any]) -> ColumnElement[bool]:
     """Rows strictly after `values` in the given (column, descending) order."""
     clauses = []
     for i, (col, desc) in enumerate(order):
@@ -73,7 +73,7 @@ def _after(order: list[tuple[ColumnElement[Any], bool]], values: list[Any]) -> C
 async def keyset_page(
     session: AsyncSession,
     stmt: Select[Any],
-    order: list[tuple[ColumnElement[Any], bool]],
+    order: list[tuple[Any, bool]],
     key: Any,
     cursor: str | None,
     limit: int,

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from fastapi import FastAPI
-from starlette.responses import FileResponse
+from starlette.responses import FileResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from api.errors import problem_for_status
@@ -18,14 +18,14 @@ class SPA:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
         if path.startswith(_NO_FALLBACK):
-            response = problem_for_status(404, instance=path)
+            response: Response = problem_for_status(404, instance=path)
         elif scope["method"] not in ("GET", "HEAD"):
             response = problem_for_status(405, instance=path)
         else:
             response = self._file(path)
         await response(scope, receive, send)
 
-    def _file(self, path: str) -> FileResponse | object:
+    def _file(self, path: str) -> Response:
         index = self.root / "index.html"
         if not index.is_file():
             return problem_for_status(404, "前端尚未构建：运行 make web", instance=path)

@@ -1,6 +1,8 @@
 """User, org-unit and role-grant administration, each scoped to the caller's org-unit subtree."""
 
-from sqlalchemy import Select, or_, select
+from typing import Any
+
+from sqlalchemy import Select, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -22,7 +24,7 @@ def _is_root_scope(principal: Principal, role: Role) -> bool:
     return any(p.count("/") == 2 for p in principal.scope_paths(role))
 
 
-def users_readable_by(principal: Principal) -> Select[tuple[User]]:
+def users_readable_by(principal: Principal) -> Select[Any]:
     """The one visibility query for user administration."""
     paths = principal.scope_paths(Role.admin, Role.security_admin)
     conds = [OrgUnit.path.startswith(p) for p in paths]
@@ -30,14 +32,14 @@ def users_readable_by(principal: Principal) -> Select[tuple[User]]:
         conds.append(User.org_unit_id.is_(None))
     return (
         select(User).outerjoin(OrgUnit, User.org_unit_id == OrgUnit.id)
-        .where(or_(*conds) if conds else False)
+        .where(or_(*conds) if conds else false())
         .options(selectinload(User.grants).selectinload(RoleGrant.org_unit), selectinload(User.org_unit))
     )
 
 
 async def get_user(session: AsyncSession, principal: Principal, user_id: int) -> User:
     user = (await session.execute(users_readable_by(principal).where(User.id == user_id))).scalar_one_or_none()
-    if user is None:
+    if not isinstance(user, User):
         raise NotFound("用户不存在")
     return user
 

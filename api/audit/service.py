@@ -133,7 +133,7 @@ def search_query(
     actor_id: int | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-) -> Select[tuple[AuditRecord]]:
+) -> Select[Any]:
     stmt = select(AuditRecord)
     if action:
         stmt = stmt.where(AuditRecord.action == action)
