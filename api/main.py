@@ -18,6 +18,9 @@ from api.auth.router import jwks_router
 from api.auth.router import router as auth_router
 from api.auth.service import get_keyring
 from api.calendar.router import router as calendar_router
+from api.captcha.router import router as captcha_router
+from api.complaints.router import mailboxes_router
+from api.complaints.router import router as complaints_router
 from api.config import Environment, Settings, get_settings
 from api.database import dispose_engine, get_sessionmaker
 from api.errors import install_error_handlers
@@ -35,6 +38,9 @@ ROUTERS = [
     org_units_router,
     audit_router,
     calendar_router,
+    captcha_router,
+    mailboxes_router,
+    complaints_router,
 ]
 
 

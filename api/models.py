@@ -3,6 +3,8 @@
 from api.audit import models as audit_models
 from api.auth import models as auth_models
 from api.calendar import models as calendar_models
+from api.captcha import models as captcha_models
+from api.complaints import models as complaints_models
 from api.database import Base
 
-__all__ = ["Base", "audit_models", "auth_models", "calendar_models"]
+__all__ = ["Base", "audit_models", "auth_models", "calendar_models", "captcha_models", "complaints_models"]

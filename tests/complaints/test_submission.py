@@ -1,0 +1,168 @@
+from sqlalchemy import select, update
+
+from api.complaints.models import Complaint, ComplaintAttachment, Mailbox
+from tests.captcha.solver import solved
+from tests.complaints.helpers import letter, submit_anonymous, submit_as, world
+from tests.factories import auth
+
+URL = "/api/v1/complaints"
+
+
+class TestSubmitComplaint:
+    async def test_anonymous_writer_gets_tracking_number_and_query_code(self, client, session):
+        w = await world(session)
+        receipt = await submit_anonymous(client, w)
+        assert receipt["tracking_no"].startswith("XF")
+        assert len(receipt["query_code"]) == 8
+        assert receipt["status"] == "submitted"
+        assert receipt["reply_due_date"] is not None
+        c = (await session.execute(select(Complaint).where(Complaint.tracking_no == receipt["tracking_no"]))).scalar_one()
+        assert c.writer_id is None
+        assert receipt["query_code"] not in c.query_code_hash
+
+    async def test_anonymous_without_captcha_is_refused(self, client, session):
+        w = await world(session)
+        r = await client.post(URL, json=letter(w))
+        assert r.status_code == 422
+        assert r.json()["code"] == "captcha_invalid"
+
+    async def test_wrong_captcha_answer_is_refused_and_the_challenge_is_spent(self, client, session):
+        w = await world(session)
+        cap = await solved(client)
+        wrong = {**cap, "captcha_answer": str(int(cap["captcha_answer"]) + 1)}
+        assert (await client.post(URL, json=letter(w) | wrong)).json()["code"] == "captcha_invalid"
+        r = await client.post(URL, json=letter(w) | cap)
+        assert r.status_code == 422
+        assert r.json()["code"] == "captcha_invalid"
+
+    async def test_captcha_cannot_be_used_twice(self, client, session):
+        w = await world(session)
+        cap = await solved(client)
+        assert (await client.post(URL, json=letter(w) | cap)).status_code == 201
+        assert (await client.post(URL, json=letter(w) | cap)).status_code == 422
+
+    async def test_signed_in_writer_needs_no_captcha(self, client, session):
+        w = await world(session)
+        receipt = await submit_as(client, w, w.citizen)
+        c = (await session.execute(select(Complaint).where(Complaint.tracking_no == receipt["tracking_no"]))).scalar_one()
+        assert c.writer_id == w.citizen.id
+        assert c.writer_name == "张三丰"
+
+    async def test_anonymous_writers_are_rate_limited_per_ip(self, client, session):
+        w = await world(session)
+        for _ in range(5):
+            assert (await client.post(URL, json=letter(w))).status_code == 422  # no captcha, still counted
+        r = await client.post(URL, json=letter(w) | await solved(client))
+        assert r.status_code == 429
+        assert r.json()["code"] == "rate_limited"
+        assert int(r.headers["retry-after"]) > 0
+
+    async def test_blank_subject_and_unknown_mailbox_answer_422(self, client, session):
+        w = await world(session)
+        r = await client.post(URL, json=letter(w, subject="  "), headers=auth(w.citizen))
+        assert r.status_code == 422
+        assert r.json()["errors"][0]["field"] == "subject"
+        r = await client.post(URL, json=letter(w, mailbox_id=99999), headers=auth(w.citizen))
+        assert r.status_code == 422
+        assert r.json()["errors"][0]["field"] == "mailbox_id"
+
+    async def test_inactive_mailbox_refuses_letters(self, client, session):
+        w = await world(session)
+        await session.execute(update(Mailbox).where(Mailbox.id == w.mailbox.id).values(is_active=False))
+        r = await client.post(URL, json=letter(w), headers=auth(w.citizen))
+        assert r.status_code == 422
+
+
+class TestIdempotencyKey:
+    async def test_retry_with_same_key_returns_the_same_receipt(self, client, session):
+        w = await world(session)
+        headers = {"Idempotency-Key": "retry-key-0001"} | auth(w.citizen)
+        first = await client.post(URL, json=letter(w), headers=headers)
+        second = await client.post(URL, json=letter(w), headers=headers)
+        assert first.status_code == second.status_code == 201
+        assert first.json() == second.json()
+        count = (await session.execute(select(Complaint.id).where(Complaint.writer_id == w.citizen.id))).all()
+        assert len(count) == 1
+
+    async def test_same_key_with_a_different_letter_answers_409(self, client, session):
+        w = await world(session)
+        headers = {"Idempotency-Key": "retry-key-0002"} | auth(w.citizen)
+        assert (await client.post(URL, json=letter(w), headers=headers)).status_code == 201
+        r = await client.post(URL, json=letter(w, subject="另一封信"), headers=headers)
+        assert r.status_code == 409
+        assert r.json()["code"] == "idempotency_key_reused"
+
+    async def test_anonymous_retry_needs_no_second_captcha(self, client, session):
+        w = await world(session)
+        headers = {"Idempotency-Key": "anon-retry-0003"}
+        first = await client.post(URL, json=letter(w) | await solved(client), headers=headers)
+        second = await client.post(URL, json=letter(w) | {"captcha_id": "spent", "captcha_answer": "0"},
+                                   headers=headers)
+        assert second.status_code == 201
+        assert second.json()["tracking_no"] == first.json()["tracking_no"]
+
+
+class TestAttachments:
+    async def test_uploaded_file_is_claimed_by_the_letter(self, client, session):
+        w = await world(session)
+        up = await client.post(f"{URL}/attachments", files={"file": ("照片.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64,
+                                                                     "image/png")})
+        assert up.status_code == 201, up.text
+        att = up.json()
+        receipt = await submit_as(client, w, w.citizen,
+                                  attachments=[{"id": att["id"], "upload_token": att["upload_token"]}])
+        row = await session.get(ComplaintAttachment, att["id"])
+        c = (await session.execute(select(Complaint).where(Complaint.tracking_no == receipt["tracking_no"]))).scalar_one()
+        assert row.complaint_id == c.id
+        detail = (await client.get(f"{URL}/{c.id}", headers=auth(w.citizen))).json()
+        assert [a["filename"] for a in detail["attachments"]] == ["照片.png"]
+
+    async def test_wrong_upload_token_cannot_claim_a_file(self, client, session):
+        w = await world(session)
+        att = (await client.post(f"{URL}/attachments", files={"file": ("a.txt", b"hello", "text/plain")})).json()
+        r = await client.post(URL, json=letter(w, attachments=[{"id": att["id"], "upload_token": "x" * 32}]),
+                              headers=auth(w.citizen))
+        assert r.status_code == 422
+        assert r.json()["errors"][0]["field"] == "attachments.0"
+
+    async def test_executable_is_refused_with_415(self, client, session):
+        r = await client.post(f"{URL}/attachments", files={"file": ("run.exe", b"MZ\x90\x00", "application/x-msdos")})
+        assert r.status_code == 415
+
+    async def test_pdf_whose_content_is_not_pdf_is_refused(self, client, session):
+        r = await client.post(f"{URL}/attachments", files={"file": ("a.pdf", b"not a pdf", "application/pdf")})
+        assert r.status_code == 415
+
+
+class TestLookupComplaint:
+    async def test_tracking_number_and_code_show_status(self, client, session):
+        w = await world(session)
+        receipt = await submit_anonymous(client, w)
+        r = await client.post(f"{URL}/lookup", json={"tracking_no": receipt["tracking_no"],
+                                                     "query_code": receipt["query_code"]})
+        assert r.status_code == 200
+        body = r.json()
+        assert body["status"] == "submitted"
+        assert body["status_label"] == "已提交，待受理"
+        assert [e["action"] for e in body["events"]] == ["submit"]
+
+    async def test_wrong_code_answers_like_an_unknown_tracking_number(self, client, session):
+        w = await world(session)
+        receipt = await submit_anonymous(client, w)
+        wrong = await client.post(f"{URL}/lookup", json={"tracking_no": receipt["tracking_no"],
+                                                         "query_code": "AAAAAAAA"})
+        unknown = await client.post(f"{URL}/lookup", json={"tracking_no": "XF20990101999999",
+                                                           "query_code": receipt["query_code"]})
+        assert wrong.status_code == unknown.status_code == 404
+        strip = lambda b: {k: v for k, v in b.items() if k != "request_id"}  # noqa: E731
+        assert strip(wrong.json()) == strip(unknown.json())
+
+    async def test_lookups_are_rate_limited(self, client, session):
+        for _ in range(30):
+            await client.post(f"{URL}/lookup", json={"tracking_no": "XF1", "query_code": "AAAAAAAA"})
+        r = await client.post(f"{URL}/lookup", json={"tracking_no": "XF1", "query_code": "AAAAAAAA"})
+        assert r.status_code == 429
+
+    async def test_code_is_never_accepted_in_the_url(self, client, session):
+        r = await client.get(f"{URL}/lookup", params={"tracking_no": "XF1", "query_code": "AAAAAAAA"})
+        assert r.status_code in (401, 404, 405, 422)
