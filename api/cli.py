@@ -83,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("purge-demo", help="delete demo accounts")
     gk = sub.add_parser("generate-key", help="write a new EC P-256 signing key (PEM, mode 0600)")
     gk.add_argument("path", type=Path)
+    sub.add_parser("complaints-jobs", help="complaint reminders and auto-close (idempotent; run from cron)")
     oa = sub.add_parser("openapi", help="write the OpenAPI document")
     oa.add_argument("path", type=Path, nargs="?", default=ROOT / "openapi" / "v1.json")
     args = parser.parse_args(argv)
@@ -101,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         write_private_key(args.path)
         print(f"wrote {args.path}")
         return 0
+    if args.cmd == "complaints-jobs":
+        from api.complaints.jobs import run_cli
+
+        return asyncio.run(run_cli())
     if args.cmd == "openapi":
         write_openapi(args.path)
         return 0

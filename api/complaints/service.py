@@ -275,7 +275,7 @@ def _require(principal: Principal, c: Complaint, action: A) -> None:
     if not _may(principal, c, action):
         raise Forbidden("您无权对该来信执行此操作")
     if c.status not in _ACTION_STATES[action]:
-        raise InvalidTransition(f"来信当前状态（{c.status.value}）不允许此操作")
+        raise InvalidTransition(f"来信当前状态（{c.status}）不允许此操作")
 
 
 def is_staff_reader(principal: Principal, c: Complaint) -> bool:
@@ -304,7 +304,7 @@ async def transition(session: AsyncSession, c: Complaint, to: S, actor: Actor, a
                      summary: dict[str, Any] | None = None) -> None:
     """The one way a complaint changes state: checks the table, appends an event and an audit record."""
     if not can_transition(c.status, to):
-        raise InvalidTransition(f"来信不能从 {c.status.value} 变为 {to.value}")
+        raise InvalidTransition(f"来信不能从 {c.status} 变为 {to}")
     src = c.status
     c.status = to
     await add_event(session, c, action, actor, note, public, src, to, at, summary)
@@ -616,6 +616,11 @@ async def run_due_jobs(session: AsyncSession, now: datetime | None = None) -> Du
                          f"答复后 {AUTO_CLOSE_WORKING_DAYS} 个工作日内未评价，按满意办结", at=now)
         closed += 1
     return DueJobsReport(reminded=reminded, auto_closed=closed)
+
+
+async def add_working_days_between(session: AsyncSession, start: date, end: date) -> int:
+    """Working days after `start` up to and including `end`."""
+    return (await calendar.load_calendar(session, start, end)).working_days_between(start, end)
 
 
 async def run_due_jobs_now_and_then(session: AsyncSession) -> None:
