@@ -52,7 +52,7 @@ class TestRunDueJobs:
 
     async def test_auto_close_after_20_working_days_as_satisfied(self, client, session):
         w = await world(session)
-        cid, receipt = await replied(client, w)
+        cid, _receipt = await replied(client, w)
         c = await session.get(Complaint, cid)
         await session.refresh(c)
         last_day = c.auto_close_date

@@ -8,6 +8,11 @@ from tests.factories import auth
 URL = "/api/v1/complaints"
 
 
+async def by_tracking_no(session, receipt) -> Complaint:
+    stmt = select(Complaint).where(Complaint.tracking_no == receipt["tracking_no"])
+    return (await session.execute(stmt)).scalar_one()
+
+
 class TestSubmitComplaint:
     async def test_anonymous_writer_gets_tracking_number_and_query_code(self, client, session):
         w = await world(session)
@@ -16,7 +21,7 @@ class TestSubmitComplaint:
         assert len(receipt["query_code"]) == 8
         assert receipt["status"] == "submitted"
         assert receipt["reply_due_date"] is not None
-        c = (await session.execute(select(Complaint).where(Complaint.tracking_no == receipt["tracking_no"]))).scalar_one()
+        c = await by_tracking_no(session, receipt)
         assert c.writer_id is None
         assert receipt["query_code"] not in c.query_code_hash
 
@@ -44,7 +49,7 @@ class TestSubmitComplaint:
     async def test_signed_in_writer_needs_no_captcha(self, client, session):
         w = await world(session)
         receipt = await submit_as(client, w, w.citizen)
-        c = (await session.execute(select(Complaint).where(Complaint.tracking_no == receipt["tracking_no"]))).scalar_one()
+        c = await by_tracking_no(session, receipt)
         assert c.writer_id == w.citizen.id
         assert c.writer_name == "张三丰"
 
@@ -112,7 +117,7 @@ class TestAttachments:
         receipt = await submit_as(client, w, w.citizen,
                                   attachments=[{"id": att["id"], "upload_token": att["upload_token"]}])
         row = await session.get(ComplaintAttachment, att["id"])
-        c = (await session.execute(select(Complaint).where(Complaint.tracking_no == receipt["tracking_no"]))).scalar_one()
+        c = await by_tracking_no(session, receipt)
         assert row.complaint_id == c.id
         detail = (await client.get(f"{URL}/{c.id}", headers=auth(w.citizen))).json()
         assert [a["filename"] for a in detail["attachments"]] == ["照片.png"]

@@ -167,7 +167,7 @@ class TestForward:
 class TestDraftAndReview:
     async def test_handler_drafts_and_leader_approves(self, client, session):
         w = await world(session)
-        cid, receipt = await replied(client, w)
+        _cid, receipt = await replied(client, w)
         view = await lookup(client, receipt)
         assert view["status"] == "replied"
         assert view["can_rate"] is True
