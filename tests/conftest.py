@@ -113,3 +113,9 @@ async def committing_client(engine: AsyncEngine) -> AsyncIterator[httpx.AsyncCli
         async with engine.begin() as conn:
             for table in reversed(Base.metadata.sorted_tables):
                 await conn.execute(table.delete())
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests run last: sync Playwright keeps its own event loop running in this thread
+    while its session fixtures live, which would clash with the async API tests."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
