@@ -168,7 +168,8 @@ async def update_org_unit(session: AsyncSession, principal: Principal, unit_id: 
 async def list_grants(session: AsyncSession, principal: Principal, user_id: int | None) -> list[RoleGrant]:
     visible = users_readable_by(principal).with_only_columns(User.id)
     stmt = (select(RoleGrant).where(RoleGrant.user_id.in_(visible))
-            .options(selectinload(RoleGrant.org_unit)).order_by(RoleGrant.user_id, RoleGrant.id))
+            .options(selectinload(RoleGrant.org_unit), selectinload(RoleGrant.user))
+            .order_by(RoleGrant.user_id, RoleGrant.id))
     if user_id is not None:
         stmt = stmt.where(RoleGrant.user_id == user_id)
     return list((await session.execute(stmt)).scalars())
