@@ -18,7 +18,10 @@ _ID = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
 _MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
 _LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})[-－ ](\d{7,8})(?!\d)")
 _EMAIL = re.compile(r"([A-Za-z0-9])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
-_TITLED = re.compile(rf"([{_CN}])([{_CN}]{{1,2}})(?=先生|女士|同志)")
+# The common surnames (百家姓 top 100 or so): a title is preceded by a name only when one starts it.
+_SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+             "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
+_TITLED = re.compile(rf"(?:欧阳|司马|诸葛|上官|([{_SURNAMES}]))([{_CN}]{{1,2}}?)(?=先生|女士|同志)")
 _INTRODUCED = re.compile(rf"(我叫|姓名[:：]?\s*|名叫)([{_CN}])([{_CN}]{{1,2}})")
 _NUM = r"[0-9０-９一二三四五六七八九十百零〇]+"
 _UNIT = r"(?:号楼|号院|号|栋|幢|单元|室|楼|层|弄|座)"
@@ -45,7 +48,7 @@ def mask_text(text: str, names: list[str] | None = None) -> str:
     out = _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", out)
     for name in sorted({n.strip() for n in names or [] if n and len(n.strip()) > 1}, key=len, reverse=True):
         out = out.replace(name, mask_name(name))
-    out = _TITLED.sub(lambda m: m.group(1) + _stars(len(m.group(2))), out)
+    out = _TITLED.sub(lambda m: m.group(0)[: len(m.group(0)) - len(m.group(2))] + _stars(len(m.group(2))), out)
     out = _INTRODUCED.sub(lambda m: m.group(1) + m.group(2) + _stars(len(m.group(3))), out)
     out = _ADDRESS.sub(lambda m: m.group(1) + "***", out)
     return _BARE_ADDRESS.sub("***", out)
