@@ -55,6 +55,7 @@ export const NAV_ITEMS: NavItem[] = [
   },
 
   { area: 'workspace', label: '工作台', to: '/workspace', icon: HomeFilled },
+  { area: 'workspace', label: '来信办理', to: '/workspace/complaints', icon: ChatDotRound, roles: ['handler', 'leader', 'editor'], description: '局长信箱、投诉、咨询、建议的受理、转办、答复与统计' },
   {
     area: 'workspace',
     group: '系统管理',

@@ -444,6 +444,434 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/captcha": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Captcha
+         * @description A new single-use arithmetic challenge drawn as an SVG image.
+         */
+        get: operations["get_captcha"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/complaints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Complaints
+         * @description Letters the caller may see: their own, or the queue of their units; newest first.
+         */
+        get: operations["list_complaints"];
+        put?: never;
+        /**
+         * Submit Complaint
+         * @description Write to a mailbox; anonymous writers solve the captcha. Returns the tracking number and query code.
+         */
+        post: operations["submit_complaint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/complaints/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Complaint Attachment
+         * @description Upload one attachment before submitting; the letter claims it with the returned id and token.
+         */
+        post: operations["upload_complaint_attachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/complaints/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lookup Complaint
+         * @description Status, explanations and replies of a letter, for its tracking number and query code.
+         */
+        post: operations["lookup_complaint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/complaints/lookup/rating": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rate Complaint By Code
+         * @description The writer rates the reply (满意 / 基本满意 / 不满意) with the tracking number and query code.
+         */
+        post: operations["rate_complaint_by_code"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/complaints/overdue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Overdue Complaints
+         * @description Open letters past their reply limit in the leader's units, most overdue first.
+         */
+        get: operations["list_overdue_complaints"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/complaints/published": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Published Complaints
+         * @description Published letters and replies (公开选登), newest first, with personal data masked.
+         */
+        get: operations["list_published_complaints"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/complaints/published/{publication_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Published Complaint
+         * @description One published letter and its reply.
+         */
+        get: operations["get_published_complaint"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/complaints/statistics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Complaint Statistics
+         * @description Received, accepted, replied, 办复率, on-time rate, working days and satisfaction per mailbox and unit.
+         */
+        get: operations["get_complaint_statistics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/complaints/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Complaint Summary
+         * @description This month's figures for the public: letters received, replied, 办复率 and satisfaction.
+         */
+        get: operations["get_complaint_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/complaints/{complaint_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Complaint
+         * @description One letter with its history; staff on the case also see drafts and internal steps.
+         */
+        get: operations["get_complaint"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/complaints/{complaint_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept Complaint
+         * @description 受理: the mailbox's owner unit accepts the letter.
+         */
+        post: operations["accept_complaint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/complaints/{complaint_id}/draft": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Draft Complaint Reply
+         * @description The handler drafts the reply and sends it for leader review.
+         */
+        post: operations["draft_complaint_reply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/complaints/{complaint_id}/extend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Extend Complaint
+         * @description Extend the reply limit with a written explanation shown to the writer.
+         */
+        post: operations["extend_complaint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/complaints/{complaint_id}/forward": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Forward Complaint
+         * @description 转办 to one or more departments with one lead; forwarding again keeps the earlier forwards in the history.
+         */
+        post: operations["forward_complaint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/complaints/{complaint_id}/opinions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add Complaint Opinion
+         * @description An assisting department's opinion for the lead department.
+         */
+        post: operations["add_complaint_opinion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/complaints/{complaint_id}/publication": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish Complaint
+         * @description Publish the reviewed, masked letter and reply (公开选登); masking runs again on the edited text.
+         */
+        post: operations["publish_complaint"];
+        /**
+         * Withdraw Complaint Publication
+         * @description Take a published letter off the public list.
+         */
+        delete: operations["withdraw_complaint_publication"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/complaints/{complaint_id}/publication-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preview Complaint Publication
+         * @description The letter and reply with names, phone and ID numbers and addresses masked, for the editor to review.
+         */
+        get: operations["preview_complaint_publication"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/complaints/{complaint_id}/rating": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rate Complaint
+         * @description The signed-in writer rates the reply to their own letter.
+         */
+        post: operations["rate_complaint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/complaints/{complaint_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject Complaint
+         * @description 不予受理 as invalid (spam, abuse, not the agency's business), with a reason the writer sees.
+         */
+        post: operations["reject_complaint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/complaints/{complaint_id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Review Complaint Reply
+         * @description The leader approves the draft (the writer receives it) or returns it with comments.
+         */
+        post: operations["review_complaint_reply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/health": {
         parameters: {
             query?: never;
@@ -462,6 +890,50 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mailboxes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Mailboxes
+         * @description The open mailboxes (局长信箱, 投诉, 咨询, 建议) with their owners and reply limits.
+         */
+        get: operations["list_mailboxes"];
+        put?: never;
+        /**
+         * Create Mailbox
+         * @description Open a mailbox with an owner unit and a reply limit in working days.
+         */
+        post: operations["create_mailbox"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mailboxes/{mailbox_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Mailbox
+         * @description Change a mailbox's name, owner, reply limit or whether it accepts letters.
+         */
+        patch: operations["update_mailbox"];
         trace?: never;
     };
     "/api/v1/org-units": {
@@ -508,6 +980,42 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AcceptIn */
+        AcceptIn: {
+            /** Note */
+            note?: string | null;
+        };
+        /** AttachmentRead */
+        AttachmentRead: {
+            /** Content Type */
+            content_type: string;
+            /** Filename */
+            filename: string;
+            /** Id */
+            id: number;
+            /** Size */
+            size: number;
+        };
+        /** AttachmentRef */
+        AttachmentRef: {
+            /** Id */
+            id: number;
+            /** Upload Token */
+            upload_token: string;
+        };
+        /** AttachmentUploaded */
+        AttachmentUploaded: {
+            /** Content Type */
+            content_type: string;
+            /** Filename */
+            filename: string;
+            /** Id */
+            id: number;
+            /** Size */
+            size: number;
+            /** Upload Token */
+            upload_token: string;
+        };
         /** AuditRead */
         AuditRead: {
             /** Action */
@@ -564,6 +1072,11 @@ export interface components {
             /** Username */
             username: string;
         };
+        /** Body_upload_complaint_attachment */
+        Body_upload_complaint_attachment: {
+            /** File */
+            file: string;
+        };
         /** CalendarDayRead */
         CalendarDayRead: {
             /**
@@ -586,6 +1099,15 @@ export interface components {
             /** Year */
             year: number;
         };
+        /** CaptchaRead */
+        CaptchaRead: {
+            /** Captcha Id */
+            captcha_id: string;
+            /** Expires In */
+            expires_in: number;
+            /** Image */
+            image: string;
+        };
         /** ChainReportRead */
         ChainReportRead: {
             /** Checked */
@@ -596,6 +1118,219 @@ export interface components {
             ok: boolean;
             /** Problem */
             problem: string | null;
+        };
+        /** ClockRead */
+        ClockRead: {
+            /** Deadline At */
+            deadline_at: string | null;
+            /** Deadline Date */
+            deadline_date: string | null;
+            /** Extended Days */
+            extended_days: number;
+            /** Left Working Days */
+            left_working_days: number;
+            /** Paused */
+            paused: boolean;
+            /** Period Days */
+            period_days: number;
+            /** Provisional */
+            provisional: boolean;
+            status: components["schemas"]["DeadlineStatus"];
+            /** Used Working Days */
+            used_working_days: number;
+        };
+        /** ComplaintCreate */
+        ComplaintCreate: {
+            /** Attachments */
+            attachments?: components["schemas"]["AttachmentRef"][];
+            /** Body */
+            body: string;
+            /** Captcha Answer */
+            captcha_answer?: string | null;
+            /**
+             * Captcha Id
+             * @description 匿名提交时必填
+             */
+            captcha_id?: string | null;
+            /**
+             * Consent Publish
+             * @description 同意公开选登（个人信息将被隐去）
+             * @default false
+             */
+            consent_publish: boolean;
+            /** @description 默认取信箱的类别 */
+            kind?: components["schemas"]["ComplaintKind"] | null;
+            /** Mailbox Id */
+            mailbox_id: number;
+            /** Subject */
+            subject: string;
+            /** Writer Address */
+            writer_address?: string | null;
+            /** Writer Email */
+            writer_email?: string | null;
+            /** Writer Name */
+            writer_name?: string | null;
+            /** Writer Phone */
+            writer_phone?: string | null;
+        };
+        /**
+         * ComplaintKind
+         * @enum {string}
+         */
+        ComplaintKind: "complaint" | "inquiry" | "suggestion" | "letter";
+        /**
+         * ComplaintPublicView
+         * @description What the writer sees: status, reasons and explanations, replies, and whether a rating is due.
+         */
+        ComplaintPublicView: {
+            /** Body */
+            body: string;
+            /** Can Rate */
+            can_rate: boolean;
+            /** Events */
+            events: components["schemas"]["PublicEventRead"][];
+            /** Extension Note */
+            extension_note: string | null;
+            /** Handling Units */
+            handling_units: string[];
+            kind: components["schemas"]["ComplaintKind"];
+            /** Mailbox Name */
+            mailbox_name: string;
+            /** Reject Note */
+            reject_note: string | null;
+            reject_reason: components["schemas"]["RejectReason"] | null;
+            /** Replies */
+            replies: components["schemas"]["ReplyRead"][];
+            /** Reply Due Date */
+            reply_due_date: string | null;
+            satisfaction: components["schemas"]["Satisfaction"] | null;
+            status: components["schemas"]["ComplaintStatus"];
+            /** Status Label */
+            status_label: string;
+            /** Subject */
+            subject: string;
+            /**
+             * Submitted At
+             * Format: date-time
+             */
+            submitted_at: string;
+            /** Tracking No */
+            tracking_no: string;
+        };
+        /** ComplaintRead */
+        ComplaintRead: {
+            /** Allowed Actions */
+            allowed_actions: string[];
+            /** Anonymous */
+            anonymous: boolean;
+            /** Attachments */
+            attachments: components["schemas"]["AttachmentRead"][];
+            /** Body */
+            body: string;
+            clock: components["schemas"]["ClockRead"] | null;
+            /** Consent Publish */
+            consent_publish: boolean;
+            /** Drafts */
+            drafts: components["schemas"]["DraftRead"][];
+            /** Events */
+            events: components["schemas"]["EventRead"][];
+            /** Extension Note */
+            extension_note: string | null;
+            /** Forwards */
+            forwards: components["schemas"]["ForwardRead"][];
+            /** Id */
+            id: number;
+            kind: components["schemas"]["ComplaintKind"];
+            /** Lead Unit Name */
+            lead_unit_name: string | null;
+            /** Mailbox Id */
+            mailbox_id: number;
+            /** Mailbox Name */
+            mailbox_name: string;
+            /** Published */
+            published: boolean;
+            /** Reject Note */
+            reject_note: string | null;
+            reject_reason: components["schemas"]["RejectReason"] | null;
+            /** Reopen Count */
+            reopen_count: number;
+            /** Replied At */
+            replied_at: string | null;
+            /** Reply Body */
+            reply_body: string | null;
+            satisfaction: components["schemas"]["Satisfaction"] | null;
+            /** Satisfaction Comment */
+            satisfaction_comment: string | null;
+            status: components["schemas"]["ComplaintStatus"];
+            /** Subject */
+            subject: string;
+            /**
+             * Submitted At
+             * Format: date-time
+             */
+            submitted_at: string;
+            /** Tracking No */
+            tracking_no: string;
+            /** Writer Address */
+            writer_address: string | null;
+            /** Writer Email */
+            writer_email: string | null;
+            /** Writer Name */
+            writer_name: string | null;
+            /** Writer Phone */
+            writer_phone: string | null;
+        };
+        /** ComplaintReceipt */
+        ComplaintReceipt: {
+            /** Mailbox Name */
+            mailbox_name: string;
+            /**
+             * Query Code
+             * @description 查询码：只显示这一次，请妥善保存
+             */
+            query_code: string;
+            /** Reply Due Date */
+            reply_due_date: string | null;
+            status: components["schemas"]["ComplaintStatus"];
+            /**
+             * Submitted At
+             * Format: date-time
+             */
+            submitted_at: string;
+            /** Tracking No */
+            tracking_no: string;
+        };
+        /**
+         * ComplaintStatus
+         * @enum {string}
+         */
+        ComplaintStatus: "submitted" | "accepted" | "rejected" | "forwarded" | "pending_review" | "replied" | "closed";
+        /** ComplaintSummary */
+        ComplaintSummary: {
+            /** Anonymous */
+            anonymous: boolean;
+            clock: components["schemas"]["ClockRead"] | null;
+            /** Id */
+            id: number;
+            kind: components["schemas"]["ComplaintKind"];
+            /** Lead Unit Name */
+            lead_unit_name: string | null;
+            /** Mailbox Id */
+            mailbox_id: number;
+            /** Mailbox Name */
+            mailbox_name: string;
+            status: components["schemas"]["ComplaintStatus"];
+            /** Subject */
+            subject: string;
+            /**
+             * Submitted At
+             * Format: date-time
+             */
+            submitted_at: string;
+            /** Tracking No */
+            tracking_no: string;
+            /** Writer Name */
+            writer_name: string | null;
         };
         /** DayIn */
         DayIn: {
@@ -618,6 +1353,72 @@ export interface components {
             /** Name */
             name: string;
         };
+        /**
+         * DeadlineStatus
+         * @enum {string}
+         */
+        DeadlineStatus: "on_time" | "due_soon" | "overdue" | "very_overdue" | "paused" | "stopped";
+        /** DraftIn */
+        DraftIn: {
+            /** Body */
+            body: string;
+        };
+        /** DraftRead */
+        DraftRead: {
+            /** Body */
+            body: string;
+            /** Decision */
+            decision: string | null;
+            /**
+             * Drafted At
+             * Format: date-time
+             */
+            drafted_at: string;
+            /** Drafted By Name */
+            drafted_by_name: string;
+            /** Id */
+            id: number;
+            /** Review Comment */
+            review_comment: string | null;
+            /** Reviewed At */
+            reviewed_at: string | null;
+            /** Reviewed By Name */
+            reviewed_by_name: string | null;
+        };
+        /** EventRead */
+        EventRead: {
+            /** Action */
+            action: string;
+            /** Actor Name */
+            actor_name: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** From Status */
+            from_status: string | null;
+            /** Id */
+            id: number;
+            /** Label */
+            label: string;
+            /** Note */
+            note: string | null;
+            /** Public */
+            public: boolean;
+            /** To Status */
+            to_status: string | null;
+        };
+        /** ExtendIn */
+        ExtendIn: {
+            /** Days */
+            days: number;
+            /**
+             * Explanation
+             * @description 向来信人说明延期理由
+             */
+            explanation: string;
+        };
         /** FieldError */
         FieldError: {
             /** Field */
@@ -628,6 +1429,41 @@ export interface components {
             message: string;
             /** Type */
             type: string;
+        };
+        /** ForwardIn */
+        ForwardIn: {
+            /**
+             * Lead Unit Id
+             * @description 主办部门，须在 unit_ids 中
+             */
+            lead_unit_id: number;
+            /** Note */
+            note?: string | null;
+            /**
+             * Unit Ids
+             * @description 承办部门（含主办）
+             */
+            unit_ids: number[];
+        };
+        /** ForwardRead */
+        ForwardRead: {
+            /** Active */
+            active: boolean;
+            /**
+             * Forwarded At
+             * Format: date-time
+             */
+            forwarded_at: string;
+            /** Id */
+            id: number;
+            /** Is Lead */
+            is_lead: boolean;
+            /** Note */
+            note: string | null;
+            /** Org Unit Id */
+            org_unit_id: number;
+            /** Org Unit Name */
+            org_unit_name: string;
         };
         /** GrantCreate */
         GrantCreate: {
@@ -665,6 +1501,81 @@ export interface components {
         Health: {
             /** Status */
             status: string;
+        };
+        /** LookupIn */
+        LookupIn: {
+            /** Query Code */
+            query_code: string;
+            /** Tracking No */
+            tracking_no: string;
+        };
+        /** LookupRatingIn */
+        LookupRatingIn: {
+            /** Comment */
+            comment?: string | null;
+            /** Query Code */
+            query_code: string;
+            satisfaction: components["schemas"]["Satisfaction"];
+            /** Tracking No */
+            tracking_no: string;
+        };
+        /** MailboxCreate */
+        MailboxCreate: {
+            /** Code */
+            code: string;
+            default_kind: components["schemas"]["ComplaintKind"];
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /** Name */
+            name: string;
+            /** Owner Unit Id */
+            owner_unit_id: number;
+            /**
+             * Reply Days
+             * @description 答复时限（工作日）；默认咨询 5、其他 10
+             */
+            reply_days?: number | null;
+        };
+        /** MailboxRead */
+        MailboxRead: {
+            /** Code */
+            code: string;
+            default_kind: components["schemas"]["ComplaintKind"];
+            /** Description */
+            description: string;
+            /** Id */
+            id: number;
+            /** Is Active */
+            is_active: boolean;
+            /** Name */
+            name: string;
+            /** Owner Unit Id */
+            owner_unit_id: number;
+            /** Owner Unit Name */
+            owner_unit_name: string;
+            /** Reply Days */
+            reply_days: number;
+        };
+        /** MailboxUpdate */
+        MailboxUpdate: {
+            /** Description */
+            description?: string | null;
+            /** Is Active */
+            is_active?: boolean | null;
+            /** Name */
+            name?: string | null;
+            /** Owner Unit Id */
+            owner_unit_id?: number | null;
+            /** Reply Days */
+            reply_days?: number | null;
+        };
+        /** OpinionIn */
+        OpinionIn: {
+            /** Body */
+            body: string;
         };
         /**
          * OrgKind
@@ -718,6 +1629,20 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[ComplaintSummary] */
+        Page_ComplaintSummary_: {
+            /** Items */
+            items: components["schemas"]["ComplaintSummary"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[PublicationRead] */
+        Page_PublicationRead_: {
+            /** Items */
+            items: components["schemas"]["PublicationRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[UserRead] */
         Page_UserRead_: {
             /** Items */
@@ -758,6 +1683,83 @@ export interface components {
             /** Type */
             type: string;
         };
+        /** PublicEventRead */
+        PublicEventRead: {
+            /** Action */
+            action: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Label */
+            label: string;
+            /** Note */
+            note: string | null;
+        };
+        /** PublicSummary */
+        PublicSummary: {
+            /** Month */
+            month: string;
+            /** Published */
+            published: number;
+            /** Received */
+            received: number;
+            /** Replied */
+            replied: number;
+            /** Reply Rate */
+            reply_rate: number | null;
+            /** Satisfaction Rate */
+            satisfaction_rate: number | null;
+        };
+        /** PublicationDraft */
+        PublicationDraft: {
+            /** Body */
+            body: string;
+            /** Reply */
+            reply: string;
+            /** Subject */
+            subject: string;
+        };
+        /** PublicationRead */
+        PublicationRead: {
+            /** Body */
+            body: string;
+            /** Id */
+            id: number;
+            kind: components["schemas"]["ComplaintKind"];
+            /** Mailbox Id */
+            mailbox_id: number;
+            /** Mailbox Name */
+            mailbox_name: string;
+            /**
+             * Published At
+             * Format: date-time
+             */
+            published_at: string;
+            /**
+             * Replied Date
+             * Format: date
+             */
+            replied_date: string;
+            /** Reply */
+            reply: string;
+            /** Reply Unit Name */
+            reply_unit_name: string | null;
+            /** Subject */
+            subject: string;
+            /**
+             * Submitted Date
+             * Format: date
+             */
+            submitted_date: string;
+        };
+        /** RatingIn */
+        RatingIn: {
+            /** Comment */
+            comment?: string | null;
+            satisfaction: components["schemas"]["Satisfaction"];
+        };
         /** Ready */
         Ready: {
             /** Database */
@@ -785,11 +1787,96 @@ export interface components {
             /** Username */
             username: string;
         };
+        /** RejectIn */
+        RejectIn: {
+            /**
+             * Note
+             * @description 告知来信人的理由
+             */
+            note: string;
+            reason: components["schemas"]["RejectReason"];
+        };
+        /**
+         * RejectReason
+         * @enum {string}
+         */
+        RejectReason: "spam" | "abuse" | "not_our_business" | "duplicate" | "other";
+        /** ReplyRead */
+        ReplyRead: {
+            /** Body */
+            body: string;
+            /** Replied At */
+            replied_at: string | null;
+            /** Unit Name */
+            unit_name: string | null;
+        };
+        /** ReviewIn */
+        ReviewIn: {
+            /** Comment */
+            comment?: string | null;
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "approve" | "return";
+        };
         /**
          * Role
          * @enum {string}
          */
         Role: "editor" | "reviewer" | "secrecy_officer" | "handler" | "leader" | "admin" | "security_admin" | "auditor";
+        /**
+         * Satisfaction
+         * @enum {string}
+         */
+        Satisfaction: "satisfied" | "basically_satisfied" | "dissatisfied";
+        /** StatisticsRead */
+        StatisticsRead: {
+            /** By Department */
+            by_department: components["schemas"]["StatsRow"][];
+            /** By Mailbox */
+            by_mailbox: components["schemas"]["StatsRow"][];
+            /**
+             * End
+             * Format: date
+             */
+            end: string;
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+            total: components["schemas"]["StatsRow"];
+        };
+        /** StatsRow */
+        StatsRow: {
+            /** Accepted */
+            accepted: number;
+            /** Avg Reply Working Days */
+            avg_reply_working_days: number | null;
+            /** Id */
+            id: number | null;
+            /** Name */
+            name: string;
+            /** On Time Rate */
+            on_time_rate: number | null;
+            /** Rated */
+            rated: number;
+            /** Received */
+            received: number;
+            /** Replied */
+            replied: number;
+            /**
+             * Reply Rate
+             * @description 办复率 = 已答复 ÷ 已受理
+             */
+            reply_rate: number | null;
+            /**
+             * Satisfaction Rate
+             * @description （满意 + 基本满意）÷ 已评价
+             */
+            satisfaction_rate: number | null;
+        };
         /** TokenPair */
         TokenPair: {
             /** Access Token */
@@ -2135,6 +3222,1170 @@ export interface operations {
             };
         };
     };
+    get_captcha: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaptchaRead"];
+                };
+            };
+            /** @description 请求过于频繁，请稍后再试 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    list_complaints: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["ComplaintStatus"][] | null;
+                mailbox_id?: number | null;
+                kind?: components["schemas"]["ComplaintKind"] | null;
+                /** @description 受理编号或标题 */
+                q?: string | null;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+                /** @description 每页条数（最多 100） */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ComplaintSummary_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    submit_complaint: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ComplaintCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplaintReceipt"];
+                };
+            };
+            /** @description 该 Idempotency-Key 已用于内容不同的提交 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 验证码错误或已过期，请重新获取 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请求过于频繁，请稍后再试 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    upload_complaint_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_complaint_attachment"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentUploaded"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description 请求过于频繁，请稍后再试 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    lookup_complaint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LookupIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplaintPublicView"];
+                };
+            };
+            /** @description 受理编号或查询码不正确 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description 请求过于频繁，请稍后再试 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    rate_complaint_by_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LookupRatingIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplaintPublicView"];
+                };
+            };
+            /** @description 受理编号或查询码不正确 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 已评价过该答复 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description 请求过于频繁，请稍后再试 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    list_overdue_complaints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplaintSummary"][];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    list_published_complaints: {
+        parameters: {
+            query?: {
+                /** @description 标题、来信或答复中的词 */
+                q?: string | null;
+                mailbox_id?: number | null;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+                /** @description 每页条数（最多 100） */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PublicationRead_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_published_complaint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                publication_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicationRead"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_complaint_statistics: {
+        parameters: {
+            query?: {
+                /** @description 起始日期（含），默认本月 1 日 */
+                start?: string | null;
+                /** @description 截止日期（含），默认今天 */
+                end?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatisticsRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_complaint_summary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicSummary"];
+                };
+            };
+        };
+    };
+    get_complaint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                complaint_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplaintRead"];
+                };
+            };
+            /** @description 未找到该来信 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    accept_complaint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                complaint_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplaintRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该来信 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    draft_complaint_reply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                complaint_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DraftIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplaintRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该来信 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    extend_complaint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                complaint_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExtendIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplaintRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该来信 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    forward_complaint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                complaint_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ForwardIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplaintRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该来信 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    add_complaint_opinion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                complaint_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpinionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplaintRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该来信 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    publish_complaint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                complaint_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublicationDraft"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicationRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该来信 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 该来信不能公开选登 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    withdraw_complaint_publication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                complaint_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该来信 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    preview_complaint_publication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                complaint_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicationDraft"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该来信 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 该来信不能公开选登 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    rate_complaint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                complaint_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RatingIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplaintPublicView"];
+                };
+            };
+            /** @description 未找到该来信 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 已评价过该答复 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reject_complaint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                complaint_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplaintRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该来信 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    review_complaint_reply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                complaint_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplaintRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该来信 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
     health: {
         parameters: {
             query?: never;
@@ -2151,6 +4402,121 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    list_mailboxes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailboxRead"][];
+                };
+            };
+        };
+    };
+    create_mailbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MailboxCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailboxRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    update_mailbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                mailbox_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MailboxUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailboxRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 信箱不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemModel"];
                 };
             };
         };

@@ -9,6 +9,7 @@ import { accountRoutes } from './account'
 import { adminRoutes } from './admin'
 import { auditRoutes } from './audit'
 import { calendarRoutes } from './calendar'
+import { complaintWorkspaceRoutes, interactionRoutes } from './interaction'
 import { portalRoutes } from './portal'
 import { workspaceRoutes } from './workspace'
 import { homeFor } from './home'
@@ -22,13 +23,14 @@ export const router = createRouter({
       path: '/workspace',
       component: WorkspaceLayout,
       meta: { requiresAuth: true },
-      children: [...workspaceRoutes, ...adminRoutes, ...auditRoutes, ...calendarRoutes],
+      children: [...workspaceRoutes, ...adminRoutes, ...auditRoutes, ...calendarRoutes, ...complaintWorkspaceRoutes],
     },
     {
       path: '/',
       component: PortalLayout,
       children: [
         ...portalRoutes,
+        ...interactionRoutes,
         ...accountRoutes,
         {
           path: ':pathMatch(.*)*',

@@ -15,10 +15,4 @@ export const portalRoutes: RouteRecordRaw[] = [
     component: () => import('@/views/ComingSoonView.vue'),
     meta: { title: '网上办事' },
   },
-  {
-    path: 'interaction',
-    name: 'interaction',
-    component: () => import('@/views/ComingSoonView.vue'),
-    meta: { title: '互动交流' },
-  },
 ]
