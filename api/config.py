@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     demo_password: str = "Demo@2026"  # noqa: S105 - demo mode only; production refuses demo accounts
     # A deadline clock reports due_soon when this many working days or fewer are left.
     due_soon_working_days: int = Field(default=3, ge=0, le=30)
+    consultation_min_days: int = Field(default=30, ge=1, le=365)  # 征集意见: shortest comment period, days
 
     @field_validator("access_token_ttl_seconds")
     @classmethod

@@ -27,6 +27,7 @@ from api.errors import install_error_handlers
 from api.logs import configure_logging, get_logger
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from api.spa import mount_spa
+from api.surveys.router import consultations_router, surveys_router
 
 API_PREFIX = "/api/v1"
 log = get_logger("api.main")
@@ -41,6 +42,8 @@ ROUTERS = [
     captcha_router,
     mailboxes_router,
     complaints_router,
+    surveys_router,
+    consultations_router,
 ]
 
 

@@ -6,5 +6,7 @@ from api.calendar import models as calendar_models
 from api.captcha import models as captcha_models
 from api.complaints import models as complaints_models
 from api.database import Base
+from api.surveys import models as surveys_models
 
-__all__ = ["Base", "audit_models", "auth_models", "calendar_models", "captcha_models", "complaints_models"]
+__all__ = ["Base", "audit_models", "auth_models", "calendar_models", "captcha_models", "complaints_models",
+           "surveys_models"]

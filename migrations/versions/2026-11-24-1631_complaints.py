@@ -2,14 +2,14 @@
 
 Revision ID: 0005
 Revises: 0002
-Create Date: 2026-11-24 16:20:45.908516+00:00
+Create Date: 2026-11-24 16:31:06.430558+00:00
 """
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-import api.database
 
+import api.database
 
 revision: str = '0005'
 down_revision: str | None = '0002'
@@ -96,6 +96,48 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_complaints_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_complaints_submitted_at'), ['submitted_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_complaints_writer_id'), ['writer_id'], unique=False)
+
+    op.create_table('consultations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('draft_text', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('min_days', sa.Integer(), nullable=False),
+    sa.Column('opens_at', api.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('closes_at', api.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('summary', sa.Text(), nullable=True),
+    sa.Column('summary_published_at', api.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('owner_unit_id', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', api.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', api.database.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_consultations_created_by_id_users')),
+    sa.ForeignKeyConstraint(['owner_unit_id'], ['org_units.id'], name=op.f('fk_consultations_owner_unit_id_org_units')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_consultations'))
+    )
+    with op.batch_alter_table('consultations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_consultations_status'), ['status'], unique=False)
+
+    op.create_table('surveys',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('audience', sa.String(length=10), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('opens_at', api.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closes_at', api.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('owner_unit_id', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', api.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('published_at', api.database.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_surveys_created_by_id_users')),
+    sa.ForeignKeyConstraint(['owner_unit_id'], ['org_units.id'], name=op.f('fk_surveys_owner_unit_id_org_units')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_surveys'))
+    )
+    with op.batch_alter_table('surveys', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_surveys_closes_at'), ['closes_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_surveys_status'), ['status'], unique=False)
 
     op.create_table('complaint_attachments',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -226,11 +268,112 @@ def upgrade() -> None:
     with op.batch_alter_table('complaint_replies', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_complaint_replies_complaint_id'), ['complaint_id'], unique=False)
 
+    op.create_table('consultation_attachments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('attachment_id', sa.Integer(), nullable=True),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('content_type', sa.String(length=100), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('created_at', api.database.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultations.id'], name=op.f('fk_consultation_attachments_consultation_id_consultations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_consultation_attachments'))
+    )
+    with op.batch_alter_table('consultation_attachments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_consultation_attachments_consultation_id'), ['consultation_id'], unique=False)
+
+    op.create_table('consultation_comments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('ip_hash', sa.String(length=64), nullable=True),
+    sa.Column('name', sa.String(length=50), nullable=True),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', api.database.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultations.id'], name=op.f('fk_consultation_comments_consultation_id_consultations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_consultation_comments_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_consultation_comments'))
+    )
+    with op.batch_alter_table('consultation_comments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_consultation_comments_consultation_id'), ['consultation_id'], unique=False)
+
+    op.create_table('survey_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('survey_id', sa.Integer(), nullable=True),
+    sa.Column('consultation_id', sa.Integer(), nullable=True),
+    sa.Column('action', sa.String(length=30), nullable=False),
+    sa.Column('from_status', sa.String(length=20), nullable=True),
+    sa.Column('to_status', sa.String(length=20), nullable=True),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('actor_name', sa.String(length=100), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('at', api.database.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_survey_events_actor_id_users')),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultations.id'], name=op.f('fk_survey_events_consultation_id_consultations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['survey_id'], ['surveys.id'], name=op.f('fk_survey_events_survey_id_surveys'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_events'))
+    )
+    with op.batch_alter_table('survey_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_survey_events_consultation_id'), ['consultation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_survey_events_survey_id'), ['survey_id'], unique=False)
+
+    op.create_table('survey_questions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('survey_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('text', sa.String(length=500), nullable=False),
+    sa.Column('options', sa.JSON(), nullable=False),
+    sa.Column('required', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['survey_id'], ['surveys.id'], name=op.f('fk_survey_questions_survey_id_surveys'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_questions'))
+    )
+    with op.batch_alter_table('survey_questions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_survey_questions_survey_id'), ['survey_id'], unique=False)
+
+    op.create_table('survey_responses',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('survey_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('ip_hash', sa.String(length=64), nullable=True),
+    sa.Column('answers', sa.JSON(), nullable=False),
+    sa.Column('submitted_at', api.database.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['survey_id'], ['surveys.id'], name=op.f('fk_survey_responses_survey_id_surveys'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_survey_responses_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_responses')),
+    sa.UniqueConstraint('survey_id', 'ip_hash', name=op.f('uq_survey_responses_survey_id_ip_hash')),
+    sa.UniqueConstraint('survey_id', 'user_id', name=op.f('uq_survey_responses_survey_id_user_id'))
+    )
+    with op.batch_alter_table('survey_responses', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_survey_responses_survey_id'), ['survey_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('survey_responses', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_survey_responses_survey_id'))
+
+    op.drop_table('survey_responses')
+    with op.batch_alter_table('survey_questions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_survey_questions_survey_id'))
+
+    op.drop_table('survey_questions')
+    with op.batch_alter_table('survey_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_survey_events_survey_id'))
+        batch_op.drop_index(batch_op.f('ix_survey_events_consultation_id'))
+
+    op.drop_table('survey_events')
+    with op.batch_alter_table('consultation_comments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_consultation_comments_consultation_id'))
+
+    op.drop_table('consultation_comments')
+    with op.batch_alter_table('consultation_attachments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_consultation_attachments_consultation_id'))
+
+    op.drop_table('consultation_attachments')
     with op.batch_alter_table('complaint_replies', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_complaint_replies_complaint_id'))
 
@@ -258,6 +401,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_complaint_attachments_complaint_id'))
 
     op.drop_table('complaint_attachments')
+    with op.batch_alter_table('surveys', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_surveys_status'))
+        batch_op.drop_index(batch_op.f('ix_surveys_closes_at'))
+
+    op.drop_table('surveys')
+    with op.batch_alter_table('consultations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_consultations_status'))
+
+    op.drop_table('consultations')
     with op.batch_alter_table('complaints', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_complaints_writer_id'))
         batch_op.drop_index(batch_op.f('ix_complaints_submitted_at'))

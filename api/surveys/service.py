@@ -1,0 +1,388 @@
+"""Surveys (民意调查) and consultations (征集意见): rules and queries. Flushes, never commits."""
+
+import hashlib
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import UploadFile
+from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from api.audit import service as audit
+from api.audit.service import Actor
+from api.auth.models import OrgUnit, Role
+from api.auth.principal import Principal
+from api.captcha import service as captcha
+from api.complaints import integrations as files  # attachments fallback until api/files lands
+from api.config import get_settings
+from api.database import utcnow
+from api.errors import Forbidden, InvalidTransition, RateLimited, ValidationFailed
+from api.ratelimit import get_counter
+from api.surveys.exceptions import (
+    AlreadyResponded,
+    ConsultationNotFound,
+    NotAccepting,
+    PeriodNotOver,
+    SummaryRequired,
+    SurveyNotFound,
+)
+from api.surveys.models import (
+    Consultation,
+    ConsultationAttachment,
+    ConsultationComment,
+    Survey,
+    SurveyEvent,
+    SurveyQuestion,
+    SurveyResponse,
+)
+from api.surveys.schemas import (
+    CommentIn,
+    ConsultationCreate,
+    OptionCount,
+    QuestionResult,
+    ResponseIn,
+    SurveyCreate,
+    SurveyResults,
+)
+from api.surveys.states import (
+    CONSULTATION_TRANSITIONS,
+    SURVEY_TRANSITIONS,
+    Audience,
+    ConsultationStatus,
+    QuestionKind,
+    SurveyStatus,
+)
+
+ANON_WRITES_PER_HOUR = 10
+MAX_TEXT_ANSWER = 2000
+ANONYMOUS = Actor(None, "公众", "public")
+
+
+def _actor(principal: Principal | None, role: Role | None = None) -> Actor:
+    if principal is None:
+        return ANONYMOUS
+    return Actor(principal.id, principal.display_name, str(role) if role else str(principal.kind))
+
+
+def _bad(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed([{"field": field, "in": "body", "message": message, "type": "survey"}])
+
+
+def _ip_hash(scope: str, ip: str) -> str:
+    return hashlib.sha256(f"{scope}:{ip}".encode()).hexdigest()
+
+
+async def _anonymous_gate(session: AsyncSession, ip: str, captcha_id: str | None, answer: str | None) -> None:
+    count, ttl = await get_counter().incr(f"surveys:anon:{ip}", 3600)
+    if count > ANON_WRITES_PER_HOUR:
+        raise RateLimited(ttl)
+    await captcha.verify(session, captcha_id, answer)
+
+
+def _editor_scope(principal: Principal | None) -> Any:
+    paths = principal.scope_paths(Role.editor) if principal else []
+    if not paths:
+        return false()
+    return or_(*[OrgUnit.path.startswith(p) for p in paths])
+
+
+def _editor_unit_id(principal: Principal) -> int:
+    units = principal.unit_ids(Role.editor)
+    if not units:
+        raise Forbidden("需要信息员角色")
+    return principal.org_unit_id if principal.org_unit_id in units else units[0]
+
+
+async def _event(session: AsyncSession, actor: Actor, action: str, *, survey: Survey | None = None,
+                 consultation: Consultation | None = None, src: str | None = None, dst: str | None = None,
+                 note: str | None = None) -> None:
+    obj_type, obj_id = ("survey", survey.id) if survey else ("consultation", consultation.id if consultation else None)
+    session.add(SurveyEvent(survey_id=survey.id if survey else None,
+                            consultation_id=consultation.id if consultation else None, action=action,
+                            from_status=src, to_status=dst, actor_id=actor.id, actor_name=actor.name, note=note))
+    await session.flush()
+    await audit.record(session, actor, f"{obj_type}.{action}", obj_type, obj_id, {"from": src, "to": dst})
+
+
+# --- surveys ---------------------------------------------------------------------------------------
+
+def surveys_readable_by(principal: Principal | None) -> Select[Any]:
+    """Editors see their units' surveys in any state; everyone else sees published ones for their audience."""
+    audiences = [Audience.public] + ([Audience.staff] if principal and principal.is_staff else [])
+    editable = Survey.owner_unit_id.in_(select(OrgUnit.id).where(_editor_scope(principal)))
+    return select(Survey).where(or_(
+        editable, Survey.status.in_([SurveyStatus.published]) & Survey.audience.in_(audiences)))
+
+
+async def get_survey(session: AsyncSession, principal: Principal | None, survey_id: int) -> Survey:
+    s = (await session.execute(surveys_readable_by(principal).where(Survey.id == survey_id)
+                               .options(selectinload(Survey.questions)))).scalar_one_or_none()
+    if s is None:
+        raise SurveyNotFound()
+    return s
+
+
+def may_edit(principal: Principal | None, owner_unit: OrgUnit) -> bool:
+    return principal is not None and principal.covers(Role.editor, owner_unit.path)
+
+
+async def _require_editor(session: AsyncSession, principal: Principal | None, owner_unit_id: int) -> None:
+    unit = await session.get(OrgUnit, owner_unit_id)
+    if unit is None or not may_edit(principal, unit):
+        raise Forbidden("需要该单位的信息员角色")
+
+
+async def create_survey(session: AsyncSession, principal: Principal, data: SurveyCreate) -> Survey:
+    unit_id = _editor_unit_id(principal)
+    survey = Survey(title=data.title, description=data.description, audience=data.audience,
+                    status=SurveyStatus.draft, opens_at=data.opens_at, closes_at=data.closes_at,
+                    owner_unit_id=unit_id, created_by_id=principal.id)
+    session.add(survey)
+    await session.flush()
+    for i, q in enumerate(data.questions):
+        session.add(SurveyQuestion(survey_id=survey.id, position=i, kind=q.kind, text=q.text, options=q.options,
+                                   required=q.required))
+    await _event(session, _actor(principal, Role.editor), "create", survey=survey, dst=SurveyStatus.draft)
+    return await get_survey(session, principal, survey.id)
+
+
+async def transition_survey(session: AsyncSession, principal: Principal, survey: Survey, to: SurveyStatus) -> None:
+    await _require_editor(session, principal, survey.owner_unit_id)
+    if to not in SURVEY_TRANSITIONS[SurveyStatus(survey.status)]:
+        raise InvalidTransition(f"调查不能从 {survey.status} 变为 {to}")
+    src = survey.status
+    survey.status = to
+    if to == SurveyStatus.published:
+        survey.published_at = utcnow()
+    await _event(session, _actor(principal, Role.editor), str(to), survey=survey, src=src, dst=to)
+
+
+def accepting(survey: Survey, now: datetime) -> bool:
+    return survey.status == SurveyStatus.published and survey.opens_at <= now < survey.closes_at
+
+
+def is_closed(survey: Survey, now: datetime) -> bool:
+    return survey.status == SurveyStatus.published and now >= survey.closes_at
+
+
+def _check_answers(survey: Survey, answers: dict[int, Any]) -> dict[str, Any]:
+    by_id = {q.id: q for q in survey.questions}
+    for qid in answers:
+        if qid not in by_id:
+            raise _bad(f"answers.{qid}", "没有这道题")
+    clean: dict[str, Any] = {}
+    for q in survey.questions:
+        value = answers.get(q.id)
+        field = f"answers.{q.id}"
+        if value is None or value == "" or value == []:
+            if q.required:
+                raise _bad(field, "此题为必答题")
+            continue
+        if q.kind == QuestionKind.single:
+            if not isinstance(value, str) or value not in q.options:
+                raise _bad(field, "请选择一个有效选项")
+        elif q.kind == QuestionKind.multiple:
+            if not isinstance(value, list) or not value or any(v not in q.options for v in value) \
+                    or len(set(value)) != len(value):
+                raise _bad(field, "请选择有效选项")
+        elif q.kind == QuestionKind.rating:
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+                raise _bad(field, "评分须为 1 到 5 的整数")
+        elif not isinstance(value, str) or len(value.strip()) > MAX_TEXT_ANSWER:
+            raise _bad(field, f"请填写不超过 {MAX_TEXT_ANSWER} 字的文字")
+        else:
+            value = value.strip()
+        clean[str(q.id)] = value
+    return clean
+
+
+async def respond(session: AsyncSession, principal: Principal | None, survey: Survey, data: ResponseIn, ip: str,
+                  now: datetime | None = None) -> None:
+    """One response per user (anonymous: per hashed IP, after the captcha and the per-IP limit)."""
+    now = now or utcnow()
+    if not accepting(survey, now):
+        raise NotAccepting("调查未开始或已结束")
+    if survey.audience == Audience.staff and (principal is None or not principal.is_staff):
+        raise Forbidden("本调查仅限工作人员参与")
+    ip_hash = None
+    if principal is None:
+        ip_hash = _ip_hash(f"survey:{survey.id}", ip)
+        taken = (await session.execute(select(SurveyResponse.id).where(
+            SurveyResponse.survey_id == survey.id, SurveyResponse.ip_hash == ip_hash))).first()
+        if taken:
+            raise AlreadyResponded()
+        await _anonymous_gate(session, ip, data.captcha_id, data.captcha_answer)
+    elif (await session.execute(select(SurveyResponse.id).where(
+            SurveyResponse.survey_id == survey.id, SurveyResponse.user_id == principal.id))).first():
+        raise AlreadyResponded()
+    answers = _check_answers(survey, data.answers)
+    try:
+        async with session.begin_nested():
+            session.add(SurveyResponse(survey_id=survey.id, user_id=principal.id if principal else None,
+                                       ip_hash=ip_hash, answers=answers, submitted_at=now))
+    except IntegrityError:
+        raise AlreadyResponded() from None
+
+
+async def results(session: AsyncSession, principal: Principal | None, survey: Survey,
+                  now: datetime | None = None) -> SurveyResults:
+    """Hidden until the survey closes (editors see only the count); then counts, averages and texts."""
+    now = now or utcnow()
+    count = (await session.execute(select(func.count(SurveyResponse.id)).where(
+        SurveyResponse.survey_id == survey.id))).scalar_one()
+    if not is_closed(survey, now):
+        unit = await session.get(OrgUnit, survey.owner_unit_id)
+        visible = unit is not None and may_edit(principal, unit)
+        return SurveyResults(survey_id=survey.id, published=False, response_count=count if visible else None,
+                             questions=[])
+    rows = (await session.execute(select(SurveyResponse.answers).where(
+        SurveyResponse.survey_id == survey.id))).scalars().all()
+    out = []
+    for q in survey.questions:
+        values = [r[str(q.id)] for r in rows if str(q.id) in r]
+        result = QuestionResult(question_id=q.id, kind=q.kind, text=q.text, answered=len(values))
+        if q.kind in (QuestionKind.single, QuestionKind.multiple):
+            tally = Counter(v for value in values for v in (value if isinstance(value, list) else [value]))
+            result.options = [OptionCount(option=o, count=tally.get(o, 0)) for o in q.options]
+        elif q.kind == QuestionKind.rating:
+            tally = Counter(int(v) for v in values)
+            result.rating_counts = [OptionCount(option=str(i), count=tally.get(i, 0)) for i in range(1, 6)]
+            result.rating_average = round(sum(values) / len(values), 2) if values else None
+        else:
+            result.texts = [str(v) for v in values][:200]
+        out.append(result)
+    return SurveyResults(survey_id=survey.id, published=True, response_count=count, questions=out)
+
+
+# --- consultations ---------------------------------------------------------------------------------
+
+def consultations_readable_by(principal: Principal | None) -> Select[Any]:
+    editable = Consultation.owner_unit_id.in_(select(OrgUnit.id).where(_editor_scope(principal)))
+    return select(Consultation).where(or_(
+        editable, Consultation.status.in_([ConsultationStatus.open, ConsultationStatus.closed])))
+
+
+async def get_consultation(session: AsyncSession, principal: Principal | None, consultation_id: int
+                           ) -> Consultation:
+    c = (await session.execute(consultations_readable_by(principal).where(
+        Consultation.id == consultation_id))).scalar_one_or_none()
+    if c is None:
+        raise ConsultationNotFound()
+    return c
+
+
+async def create_consultation(session: AsyncSession, principal: Principal, data: ConsultationCreate
+                              ) -> Consultation:
+    minimum = get_settings().consultation_min_days
+    if data.min_days is not None and data.min_days < minimum:
+        raise _bad("min_days", f"征求意见期不得少于 {minimum} 天")
+    c = Consultation(title=data.title, description=data.description, draft_text=data.draft_text,
+                     status=ConsultationStatus.draft, min_days=data.min_days or minimum,
+                     owner_unit_id=_editor_unit_id(principal), created_by_id=principal.id)
+    session.add(c)
+    await session.flush()
+    await _event(session, _actor(principal, Role.editor), "create", consultation=c, dst=ConsultationStatus.draft)
+    return c
+
+
+async def _transition_consultation(session: AsyncSession, principal: Principal, c: Consultation,
+                                   to: ConsultationStatus) -> None:
+    await _require_editor(session, principal, c.owner_unit_id)
+    if to not in CONSULTATION_TRANSITIONS[ConsultationStatus(c.status)]:
+        raise InvalidTransition(f"征集意见不能从 {c.status} 变为 {to}")
+    src = c.status
+    c.status = to
+    await _event(session, _actor(principal, Role.editor), str(to), consultation=c, src=src, dst=to)
+
+
+def period_end(c: Consultation) -> datetime:
+    assert c.opens_at is not None
+    return c.opens_at + timedelta(days=c.min_days)
+
+
+async def open_consultation(session: AsyncSession, principal: Principal, c: Consultation,
+                            closes_at: datetime | None, now: datetime | None = None) -> None:
+    """Publish the draft and start collecting comments for at least min_days."""
+    now = now or utcnow()
+    if closes_at is not None and closes_at.tzinfo is None:
+        raise _bad("closes_at", "时间须带时区")
+    await _transition_consultation(session, principal, c, ConsultationStatus.open)
+    c.opens_at = now
+    if closes_at is not None and closes_at < period_end(c):
+        raise _bad("closes_at", f"征求意见期不得少于 {c.min_days} 天")
+    c.closes_at = closes_at or period_end(c)
+
+
+async def comment(session: AsyncSession, principal: Principal | None, c: Consultation, data: CommentIn, ip: str,
+                  now: datetime | None = None) -> ConsultationComment:
+    now = now or utcnow()
+    if c.status != ConsultationStatus.open or c.closes_at is None or now >= c.closes_at:
+        raise NotAccepting("意见征集未开始或已截止")
+    if principal is None:
+        await _anonymous_gate(session, ip, data.captcha_id, data.captcha_answer)
+    row = ConsultationComment(consultation_id=c.id, user_id=principal.id if principal else None,
+                              ip_hash=_ip_hash(f"consultation:{c.id}", ip) if principal is None else None,
+                              name=data.name or (principal.display_name if principal else None), body=data.body,
+                              created_at=now)
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def publish_summary(session: AsyncSession, principal: Principal, c: Consultation, summary: str,
+                          now: datetime | None = None) -> None:
+    """采纳情况: how the comments were used, published once the comment period is over."""
+    now = now or utcnow()
+    await _require_editor(session, principal, c.owner_unit_id)
+    if c.status != ConsultationStatus.open:
+        raise InvalidTransition("只有征集中的意见可以公布采纳情况")
+    if c.closes_at is None or now < c.closes_at:
+        raise PeriodNotOver("征求意见期结束后才能公布采纳情况")
+    c.summary, c.summary_published_at = summary, now
+    await _event(session, _actor(principal, Role.editor), "summary", consultation=c, note=summary[:200])
+
+
+async def close_consultation(session: AsyncSession, principal: Principal, c: Consultation,
+                             now: datetime | None = None) -> None:
+    """Close only after the minimum period and with a published summary."""
+    now = now or utcnow()
+    await _require_editor(session, principal, c.owner_unit_id)
+    if c.status == ConsultationStatus.open:
+        if now < period_end(c) or (c.closes_at is not None and now < c.closes_at):
+            raise PeriodNotOver()
+        if not c.summary:
+            raise SummaryRequired()
+    await _transition_consultation(session, principal, c, ConsultationStatus.closed)
+    c.closed_at = now
+
+
+async def add_attachment(session: AsyncSession, principal: Principal, c: Consultation, upload: UploadFile
+                         ) -> ConsultationAttachment:
+    await _require_editor(session, principal, c.owner_unit_id)
+    if c.status == ConsultationStatus.closed:
+        raise InvalidTransition("征集已结束，不能再添加附件")
+    stored = await files.store_attachment(session, upload, principal.id)
+    row = ConsultationAttachment(consultation_id=c.id, attachment_id=stored.attachment_id, filename=stored.filename,
+                                 content_type=stored.content_type, size=stored.size, sha256=stored.sha256)
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def attachments(session: AsyncSession, c: Consultation) -> list[ConsultationAttachment]:
+    return list((await session.execute(select(ConsultationAttachment).where(
+        ConsultationAttachment.consultation_id == c.id).order_by(ConsultationAttachment.id))).scalars())
+
+
+async def comment_count(session: AsyncSession, c: Consultation) -> int:
+    return (await session.execute(select(func.count(ConsultationComment.id)).where(
+        ConsultationComment.consultation_id == c.id))).scalar_one()
+
+
+async def comments(session: AsyncSession, principal: Principal, c: Consultation) -> list[ConsultationComment]:
+    await _require_editor(session, principal, c.owner_unit_id)
+    return list((await session.execute(select(ConsultationComment).where(
+        ConsultationComment.consultation_id == c.id).order_by(ConsultationComment.id))).scalars())
