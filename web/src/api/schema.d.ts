@@ -307,7 +307,7 @@ export interface paths {
         put?: never;
         /**
          * Change Password
-         * @description Change one's own password; every other session of the user ends.
+         * @description Change one's own password; every session ends and this one continues with new tokens.
          */
         post: operations["change_password"];
         delete?: never;
@@ -1794,11 +1794,13 @@ export interface operations {
         };
         responses: {
             /** @description Successful Response */
-            204: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TokenPair"];
+                };
             };
             /** @description 提交的数据未通过校验 */
             422: {
