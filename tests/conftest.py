@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession  # noqa: E402
 
 from api import ratelimit  # noqa: E402
 from api.cli import alembic_config  # noqa: E402
-from api.database import get_session, make_engine  # noqa: E402
+from api.database import end_on_error, get_session, make_engine  # noqa: E402
 from api.main import app  # noqa: E402
 from api.models import Base  # noqa: E402
 
@@ -68,8 +68,8 @@ async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
             try:
                 yield sess
                 await sess.commit()
-            except BaseException:
-                await sess.rollback()
+            except BaseException as exc:
+                await end_on_error(sess, exc)
                 raise
 
         app.dependency_overrides[get_session] = request_session
