@@ -65,6 +65,9 @@ async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
         sess = AsyncSession(bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint")
 
         async def request_session() -> AsyncIterator[AsyncSession]:
+            # Release the test's own savepoint first, so a request that fails rolls back only its own work,
+            # never the rows the test set up (they are committed before a real request arrives).
+            await sess.commit()
             try:
                 yield sess
                 await sess.commit()
