@@ -23,7 +23,7 @@ from api.database import dispose_engine, get_sessionmaker
 from api.errors import install_error_handlers
 from api.logs import configure_logging, get_logger
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
-from api.spa import mount_spa
+from api.spa import SPA
 
 API_PREFIX = "/api/v1"
 log = get_logger("api.main")
@@ -90,7 +90,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
                            allow_headers=["*"], expose_headers=["Link", "X-Request-ID", "ETag"])
     app.add_middleware(RequestContextMiddleware)
-    mount_spa(app, Path(settings.web_dist))
+    # The SPA is the router's fallback, not a Mount("/"): a catch-all Mount matched every path fully,
+    # so a wrong method on an API route answered 404 instead of 405.
+    app.router.default = SPA(Path(settings.web_dist))
     return app
 
 
