@@ -656,11 +656,6 @@ export interface components {
             /** User Id */
             user_id: number;
         };
-        /** HTTPValidationError */
-        HTTPValidationError: {
-            /** Detail */
-            detail?: components["schemas"]["ValidationError"][];
-        };
         /** Health */
         Health: {
             /** Status */
@@ -743,14 +738,26 @@ export interface components {
             code: string;
             /** Detail */
             detail: string;
-            /** Errors */
-            errors?: components["schemas"]["FieldError"][] | null;
-            /** Instance */
-            instance?: string | null;
-            /** Request Id */
-            request_id?: string | null;
-            /** Retry After */
-            retry_after?: number | null;
+            /**
+             * Errors
+             * @default null
+             */
+            errors: components["schemas"]["FieldError"][] | null;
+            /**
+             * Instance
+             * @default null
+             */
+            instance: string | null;
+            /**
+             * Request Id
+             * @default null
+             */
+            request_id: string | null;
+            /**
+             * Retry After
+             * @default null
+             */
+            retry_after: number | null;
             /** Status */
             status: number;
             /** Title */
@@ -867,19 +874,6 @@ export interface components {
             /** Phone */
             phone?: string | null;
         };
-        /** ValidationError */
-        ValidationError: {
-            /** Context */
-            ctx?: Record<string, never>;
-            /** Input */
-            input?: unknown;
-            /** Location */
-            loc: (string | number)[];
-            /** Message */
-            msg: string;
-            /** Error Type */
-            type: string;
-        };
         /** WorkingDaysRead */
         WorkingDaysRead: {
             /** Days */
@@ -980,7 +974,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 资源不存在 */
@@ -989,7 +983,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 与当前状态冲突 */
@@ -998,7 +992,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -1007,7 +1001,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -1042,7 +1036,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 资源不存在 */
@@ -1051,7 +1045,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 与当前状态冲突 */
@@ -1060,7 +1054,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -1069,7 +1063,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -1100,7 +1094,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 资源不存在 */
@@ -1109,7 +1103,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 与当前状态冲突 */
@@ -1118,7 +1112,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -1127,7 +1121,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -1160,7 +1154,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 资源不存在 */
@@ -1169,7 +1163,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 与当前状态冲突 */
@@ -1178,7 +1172,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -1187,7 +1181,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -1216,7 +1210,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 资源不存在 */
@@ -1225,7 +1219,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 与当前状态冲突 */
@@ -1234,7 +1228,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -1243,7 +1237,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -1275,13 +1269,13 @@ export interface operations {
                     "application/json": components["schemas"]["Page_UserRead_"];
                 };
             };
-            /** @description Validation Error */
+            /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -1314,7 +1308,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 资源不存在 */
@@ -1323,7 +1317,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 与当前状态冲突 */
@@ -1332,7 +1326,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -1341,7 +1335,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -1372,7 +1366,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 资源不存在 */
@@ -1381,7 +1375,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 与当前状态冲突 */
@@ -1390,7 +1384,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -1399,7 +1393,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -1434,7 +1428,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 资源不存在 */
@@ -1443,7 +1437,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 与当前状态冲突 */
@@ -1452,7 +1446,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -1461,7 +1455,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -1492,7 +1486,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 资源不存在 */
@@ -1501,7 +1495,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 与当前状态冲突 */
@@ -1510,7 +1504,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -1519,7 +1513,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -1550,7 +1544,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 资源不存在 */
@@ -1559,7 +1553,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 与当前状态冲突 */
@@ -1568,7 +1562,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -1577,7 +1571,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -1610,7 +1604,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 资源不存在 */
@@ -1619,7 +1613,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 与当前状态冲突 */
@@ -1628,7 +1622,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -1637,7 +1631,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -1677,16 +1671,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description Validation Error */
+            /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -1715,7 +1709,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -1740,13 +1734,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation Error */
+            /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -1775,7 +1769,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -1808,7 +1802,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -1841,16 +1835,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description Validation Error */
+            /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -1883,7 +1877,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -1892,7 +1886,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -1925,16 +1919,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description Validation Error */
+            /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 请求过于频繁，请稍后再试 */
@@ -1943,7 +1937,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -1978,7 +1972,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -1987,7 +1981,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -2016,16 +2010,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description Validation Error */
+            /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -2059,7 +2053,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -2084,13 +2078,13 @@ export interface operations {
                     "application/json": components["schemas"]["CalendarYearRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -2123,7 +2117,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -2132,7 +2126,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -2201,7 +2195,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
