@@ -127,7 +127,7 @@ async def end_on_error(session: AsyncSession, exc: BaseException) -> None:
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One session per request: commit on success, roll back on any error."""
+    """One session per request: commit on success, roll back on any error (see end_on_error)."""
     async with get_sessionmaker()() as session:
         if request.method in _WRITE_METHODS:
             await begin_write(session)

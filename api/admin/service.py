@@ -79,6 +79,8 @@ async def create_user(session: AsyncSession, principal: Principal, data: UserCre
 async def update_user(session: AsyncSession, principal: Principal, user_id: int, data: UserUpdate) -> User:
     user = await get_user(session, principal, user_id)
     changes = data.model_dump(exclude_unset=True)
+    if "display_name" in changes and changes["display_name"] is None:
+        raise _field_error("display_name", "姓名不能为空", "missing")
     if "org_unit_id" in changes:
         if changes["org_unit_id"] is None and user.kind == UserKind.staff:
             raise _field_error("org_unit_id", "工作人员必须属于一个机构", "missing")

@@ -224,7 +224,8 @@ async def register(session: AsyncSession, data: RegisterIn) -> User:
     return user
 
 
-async def change_password(session: AsyncSession, principal: Principal, current: str, new: str) -> None:
+async def change_password(session: AsyncSession, principal: Principal, current: str, new: str) -> TokenPair:
+    """Every session of the user ends; the caller gets a fresh one."""
     user = await session.get(User, principal.id)
     assert user is not None
     if not verify_password(user.password_hash, current):
@@ -236,6 +237,7 @@ async def change_password(session: AsyncSession, principal: Principal, current: 
     user.token_version += 1
     await revoke_all(session, user.id)
     await audit.record(session, principal.actor(), "user.change_password", "user", user.id)
+    return await _issue_pair(session, user)
 
 
 async def load_user(session: AsyncSession, user_id: int) -> User | None:

@@ -307,7 +307,7 @@ export interface paths {
         put?: never;
         /**
          * Change Password
-         * @description Change one's own password; every other session of the user ends.
+         * @description Change one's own password; every session ends and this one continues with new tokens.
          */
         post: operations["change_password"];
         delete?: never;
@@ -1855,11 +1855,6 @@ export interface components {
             /** User Id */
             user_id: number;
         };
-        /** HTTPValidationError */
-        HTTPValidationError: {
-            /** Detail */
-            detail?: components["schemas"]["ValidationError"][];
-        };
         /** Health */
         Health: {
             /** Status */
@@ -2038,14 +2033,26 @@ export interface components {
             code: string;
             /** Detail */
             detail: string;
-            /** Errors */
-            errors?: components["schemas"]["FieldError"][] | null;
-            /** Instance */
-            instance?: string | null;
-            /** Request Id */
-            request_id?: string | null;
-            /** Retry After */
-            retry_after?: number | null;
+            /**
+             * Errors
+             * @default null
+             */
+            errors: components["schemas"]["FieldError"][] | null;
+            /**
+             * Instance
+             * @default null
+             */
+            instance: string | null;
+            /**
+             * Request Id
+             * @default null
+             */
+            request_id: string | null;
+            /**
+             * Retry After
+             * @default null
+             */
+            retry_after: number | null;
             /** Status */
             status: number;
             /** Title */
@@ -2467,19 +2474,6 @@ export interface components {
             /** Phone */
             phone?: string | null;
         };
-        /** ValidationError */
-        ValidationError: {
-            /** Context */
-            ctx?: Record<string, never>;
-            /** Input */
-            input?: unknown;
-            /** Location */
-            loc: (string | number)[];
-            /** Message */
-            msg: string;
-            /** Error Type */
-            type: string;
-        };
         /** WorkingDaysRead */
         WorkingDaysRead: {
             /** Days */
@@ -2580,7 +2574,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 资源不存在 */
@@ -2589,7 +2583,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 与当前状态冲突 */
@@ -2598,7 +2592,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -2607,7 +2601,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -2642,7 +2636,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 资源不存在 */
@@ -2651,7 +2645,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 与当前状态冲突 */
@@ -2660,7 +2654,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -2669,7 +2663,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -2700,7 +2694,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 资源不存在 */
@@ -2709,7 +2703,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 与当前状态冲突 */
@@ -2718,7 +2712,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -2727,7 +2721,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -2760,7 +2754,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 资源不存在 */
@@ -2769,7 +2763,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 与当前状态冲突 */
@@ -2778,7 +2772,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -2787,7 +2781,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -2816,7 +2810,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 资源不存在 */
@@ -2825,7 +2819,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 与当前状态冲突 */
@@ -2834,7 +2828,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -2843,7 +2837,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -2875,13 +2869,13 @@ export interface operations {
                     "application/json": components["schemas"]["Page_UserRead_"];
                 };
             };
-            /** @description Validation Error */
+            /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -2914,7 +2908,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 资源不存在 */
@@ -2923,7 +2917,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 与当前状态冲突 */
@@ -2932,7 +2926,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -2941,7 +2935,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -2972,7 +2966,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 资源不存在 */
@@ -2981,7 +2975,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 与当前状态冲突 */
@@ -2990,7 +2984,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -2999,7 +2993,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -3034,7 +3028,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 资源不存在 */
@@ -3043,7 +3037,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 与当前状态冲突 */
@@ -3052,7 +3046,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -3061,7 +3055,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -3092,7 +3086,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 资源不存在 */
@@ -3101,7 +3095,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 与当前状态冲突 */
@@ -3110,7 +3104,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -3119,7 +3113,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -3150,7 +3144,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 资源不存在 */
@@ -3159,7 +3153,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 与当前状态冲突 */
@@ -3168,7 +3162,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -3177,7 +3171,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -3210,7 +3204,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 资源不存在 */
@@ -3219,7 +3213,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 与当前状态冲突 */
@@ -3228,7 +3222,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -3237,7 +3231,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -3277,16 +3271,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description Validation Error */
+            /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -3315,7 +3309,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -3340,13 +3334,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation Error */
+            /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -3375,7 +3369,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -3394,11 +3388,13 @@ export interface operations {
         };
         responses: {
             /** @description Successful Response */
-            204: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TokenPair"];
+                };
             };
             /** @description 提交的数据未通过校验 */
             422: {
@@ -3406,7 +3402,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -3439,16 +3435,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description Validation Error */
+            /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -3481,7 +3477,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -3490,7 +3486,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -3523,16 +3519,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description Validation Error */
+            /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 请求过于频繁，请稍后再试 */
@@ -3541,7 +3537,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -3576,7 +3572,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -3585,7 +3581,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -3614,16 +3610,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description Validation Error */
+            /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -3657,7 +3653,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -3682,13 +3678,13 @@ export interface operations {
                     "application/json": components["schemas"]["CalendarYearRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -3721,7 +3717,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -3730,7 +3726,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -3759,7 +3755,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -3792,13 +3788,13 @@ export interface operations {
                     "application/json": components["schemas"]["Page_ComplaintSummary_"];
                 };
             };
-            /** @description Validation Error */
+            /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -3833,16 +3829,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description 验证码错误或已过期，请重新获取 */
+            /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 请求过于频繁，请稍后再试 */
@@ -3851,7 +3847,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -3884,7 +3880,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 不支持的内容类型 */
@@ -3893,16 +3889,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description Validation Error */
+            /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 请求过于频繁，请稍后再试 */
@@ -3911,7 +3907,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -3944,16 +3940,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description Validation Error */
+            /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 请求过于频繁，请稍后再试 */
@@ -3962,7 +3958,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -3995,7 +3991,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 已评价过该答复 */
@@ -4004,16 +4000,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description Validation Error */
+            /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 请求过于频繁，请稍后再试 */
@@ -4022,7 +4018,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -4051,7 +4047,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -4082,13 +4078,13 @@ export interface operations {
                     "application/json": components["schemas"]["Page_PublicationRead_"];
                 };
             };
-            /** @description Validation Error */
+            /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -4119,16 +4115,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description Validation Error */
+            /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -4162,7 +4158,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -4171,7 +4167,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -4222,16 +4218,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description Validation Error */
+            /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -4266,7 +4262,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 未找到该来信 */
@@ -4275,7 +4271,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 当前状态不允许此操作 */
@@ -4284,7 +4280,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -4293,7 +4289,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -4328,7 +4324,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 未找到该来信 */
@@ -4337,7 +4333,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 当前状态不允许此操作 */
@@ -4346,7 +4342,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -4355,7 +4351,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -4390,7 +4386,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 未找到该来信 */
@@ -4399,7 +4395,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 当前状态不允许此操作 */
@@ -4408,7 +4404,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -4417,7 +4413,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -4452,7 +4448,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 未找到该来信 */
@@ -4461,7 +4457,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 当前状态不允许此操作 */
@@ -4470,7 +4466,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -4479,7 +4475,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -4514,7 +4510,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 未找到该来信 */
@@ -4523,7 +4519,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 当前状态不允许此操作 */
@@ -4532,7 +4528,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -4541,7 +4537,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -4576,7 +4572,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 未找到该来信 */
@@ -4585,7 +4581,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 该来信不能公开选登 */
@@ -4594,7 +4590,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -4603,7 +4599,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -4632,7 +4628,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 未找到该来信 */
@@ -4641,7 +4637,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 当前状态不允许此操作 */
@@ -4650,7 +4646,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -4659,7 +4655,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -4690,7 +4686,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 未找到该来信 */
@@ -4699,7 +4695,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 该来信不能公开选登 */
@@ -4708,7 +4704,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -4717,7 +4713,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -4752,7 +4748,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 已评价过该答复 */
@@ -4761,16 +4757,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description Validation Error */
+            /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -4805,7 +4801,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 未找到该来信 */
@@ -4814,7 +4810,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 当前状态不允许此操作 */
@@ -4823,7 +4819,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -4832,7 +4828,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -4867,7 +4863,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 未找到该来信 */
@@ -4876,7 +4872,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 当前状态不允许此操作 */
@@ -4885,7 +4881,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -4894,7 +4890,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -4947,7 +4943,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 征集意见不存在 */
@@ -4956,7 +4952,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 当前状态不允许此操作 */
@@ -4965,7 +4961,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -4974,7 +4970,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -5005,16 +5001,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description Validation Error */
+            /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -5049,7 +5045,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 征集意见不存在 */
@@ -5058,7 +5054,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 当前状态不允许此操作 */
@@ -5067,7 +5063,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -5076,7 +5072,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -5107,7 +5103,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 征集意见不存在 */
@@ -5116,7 +5112,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 须先公布意见采纳情况才能结束征集 */
@@ -5125,7 +5121,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -5134,7 +5130,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -5165,7 +5161,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 征集意见不存在 */
@@ -5174,7 +5170,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 当前状态不允许此操作 */
@@ -5183,7 +5179,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -5192,7 +5188,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -5227,7 +5223,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 当前不在参与时间内 */
@@ -5236,16 +5232,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description 验证码错误或已过期，请重新获取 */
+            /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 请求过于频繁，请稍后再试 */
@@ -5254,7 +5250,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -5289,7 +5285,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 征集意见不存在 */
@@ -5298,7 +5294,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 当前状态不允许此操作 */
@@ -5307,7 +5303,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -5316,7 +5312,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -5351,7 +5347,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 征集意见不存在 */
@@ -5360,7 +5356,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 征求意见期尚未结束 */
@@ -5369,7 +5365,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -5378,7 +5374,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -5451,7 +5447,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -5460,7 +5456,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -5495,7 +5491,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 信箱不存在 */
@@ -5504,7 +5500,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -5513,7 +5509,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -5562,7 +5558,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -5615,7 +5611,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -5624,7 +5620,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -5655,16 +5651,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description Validation Error */
+            /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -5695,7 +5691,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 调查不存在 */
@@ -5704,7 +5700,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 当前状态不允许此操作 */
@@ -5713,16 +5709,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description Validation Error */
+            /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -5753,7 +5749,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 调查不存在 */
@@ -5762,7 +5758,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 当前状态不允许此操作 */
@@ -5771,16 +5767,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description Validation Error */
+            /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -5813,7 +5809,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 调查不存在 */
@@ -5822,7 +5818,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 您已参加过本次调查 */
@@ -5831,7 +5827,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -5840,7 +5836,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 请求过于频繁，请稍后再试 */
@@ -5849,7 +5845,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -5880,16 +5876,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemModel"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description Validation Error */
+            /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };

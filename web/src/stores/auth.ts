@@ -141,9 +141,8 @@ export const useAuthStore = defineStore('auth', () => {
   }
 
   async function changePassword(current_password: string, new_password: string): Promise<void> {
-    await unwrap(api.POST('/api/v1/auth/password', { body: { current_password, new_password } }))
-    // The server ends the user's other sessions; refresh so this one carries on with fresh tokens.
-    await refresh()
+    // The server ends every session of the user and hands this one fresh tokens.
+    setTokens(await unwrap(api.POST('/api/v1/auth/password', { body: { current_password, new_password } })))
     await loadMe()
   }
 
