@@ -20,6 +20,8 @@ from api.auth.service import get_keyring
 from api.calendar.router import router as calendar_router
 from api.config import Environment, Settings, get_settings
 from api.database import dispose_engine, get_sessionmaker
+from api.disclosures.router import feeds_router as disclosure_feeds_router
+from api.disclosures.router import router as disclosures_router
 from api.errors import install_error_handlers
 from api.logs import configure_logging, get_logger
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -35,6 +37,8 @@ ROUTERS = [
     org_units_router,
     audit_router,
     calendar_router,
+    disclosures_router,
+    disclosure_feeds_router,
 ]
 
 

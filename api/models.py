@@ -4,5 +4,7 @@ from api.audit import models as audit_models
 from api.auth import models as auth_models
 from api.calendar import models as calendar_models
 from api.database import Base
+from api.disclosures import models as disclosure_models
+from api.files import models as file_models
 
-__all__ = ["Base", "audit_models", "auth_models", "calendar_models"]
+__all__ = ["Base", "audit_models", "auth_models", "calendar_models", "disclosure_models", "file_models"]
