@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Float, Integer, bindparam, column, false, func, literal, literal_column, table
+from sqlalchemy import Float, Integer, bindparam, column, false, func, literal, literal_column, select, table
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Select
 
@@ -44,22 +44,34 @@ def tsquery_expression(tokens: list[str]) -> str:
     return " & ".join("'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in tokens)
 
 
-def apply_match(stmt: Select[Any], spec: SearchTable, q: str, dialect: str) -> tuple[Select[Any], ColumnElement[float]]:
+MATCH_WINDOW = 500
+
+
+def apply_match(stmt: Select[Any], spec: SearchTable, q: str, dialect: str,
+                window: int = MATCH_WINDOW) -> tuple[Select[Any], ColumnElement[float]]:
     """Restrict `stmt` (which selects from spec.table) to rows matching q; return it with a rank
-    expression where smaller is better on both databases (ascending order puts the best first)."""
+    expression where smaller is better on both databases (ascending order puts the best first).
+
+    Only the newest `window` matches (by id) are ranked, so the cost is bounded however common
+    the word: ranking every one of 100k matches for a frequent bigram would take seconds."""
     tokens = query_tokens(q)
     if not tokens:
         return stmt.where(false()), literal(0.0, Float)
     own_id = literal_column(f"{spec.table}.{spec.id_column}", Integer)
     if dialect == "sqlite":
         fts = table(spec.fts_table, column("rowid", Integer))
-        stmt = stmt.join(fts, fts.c.rowid == own_id).where(
-            literal_column(spec.fts_table).op("MATCH")(bindparam("fts_q", fts5_expression(tokens))))
-        return stmt, literal_column(f"bm25({spec.fts_table})", Float)
+        matches = (select(fts.c.rowid.label("rid"), literal_column(f"bm25({spec.fts_table})", Float).label("score"))
+                   .select_from(fts)
+                   .where(literal_column(spec.fts_table).op("MATCH")(bindparam("fts_q", fts5_expression(tokens))))
+                   .order_by(fts.c.rowid.desc()).limit(window).subquery("search_matches"))
+        return stmt.join(matches, matches.c.rid == own_id), matches.c.score
     tsq = func.to_tsquery(literal_column("'simple'"), bindparam("ts_q", tsquery_expression(tokens)))
-    vector = literal_column(f"{spec.table}.search_vector")
-    stmt = stmt.where(vector.op("@@")(tsq))
-    return stmt, -func.ts_rank_cd(vector, tsq, type_=Float)
+    src = table(spec.table, column(spec.id_column, Integer), column("search_vector"))
+    matches = (select(src.c[spec.id_column].label("rid"),
+                      (-func.ts_rank_cd(src.c.search_vector, tsq, type_=Float)).label("score"))
+               .where(src.c.search_vector.op("@@")(tsq))
+               .order_by(src.c[spec.id_column].desc()).limit(window).subquery("search_matches"))
+    return stmt.join(matches, matches.c.rid == own_id), matches.c.score
 
 
 def sqlite_ddl(spec: SearchTable) -> list[str]:
