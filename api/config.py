@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     redis_url: str | None = None
 
     max_upload_bytes: int = 20 * 1024 * 1024
+    # Markings that block publication in addition to 绝密/机密/秘密/★/内部/涉密/国家秘密.
+    classification_markings: list[str] = Field(default_factory=list)
     max_json_body_bytes: int = 2 * 1024 * 1024
     cors_origins: list[str] = Field(default_factory=list)
     log_level: str = "INFO"

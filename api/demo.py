@@ -8,6 +8,7 @@ from api.audit.service import SYSTEM
 from api.auth.models import OrgKind, OrgUnit, Role, RoleGrant, User, UserKind
 from api.auth.passwords import hash_password
 from api.complaints import demo as complaints_demo
+from api.disclosures import demo as disclosures_demo
 
 AGENCY = ("JGSW", "某市机关事务管理局", OrgKind.agency)
 UNITS = [
@@ -73,4 +74,7 @@ async def load(session: AsyncSession, password: str) -> None:
 
 
 # Each domain appends its own loader: async def load(session, units) -> None.
-DOMAIN_LOADERS: list = [complaints_demo.load]
+DOMAIN_LOADERS: list = [
+    disclosures_demo.load,
+    complaints_demo.load,
+]

@@ -25,6 +25,8 @@ from api.complaints.router import mailboxes_router
 from api.complaints.router import router as complaints_router
 from api.config import Environment, Settings, get_settings
 from api.database import dispose_engine, get_sessionmaker
+from api.disclosures.router import feeds_router as disclosure_feeds_router
+from api.disclosures.router import router as disclosures_router
 from api.errors import ProblemModel, install_error_handlers
 from api.logs import configure_logging, get_logger
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -41,6 +43,8 @@ ROUTERS = [
     org_units_router,
     audit_router,
     calendar_router,
+    disclosures_router,
+    disclosure_feeds_router,
     captcha_router,
     mailboxes_router,
     complaints_router,

@@ -6,7 +6,9 @@ from api.calendar import models as calendar_models
 from api.captcha import models as captcha_models
 from api.complaints import models as complaints_models
 from api.database import Base
+from api.disclosures import models as disclosure_models
+from api.files import models as file_models
 from api.surveys import models as surveys_models
 
 __all__ = ["Base", "audit_models", "auth_models", "calendar_models", "captcha_models", "complaints_models",
-           "surveys_models"]
+           "disclosure_models", "file_models", "surveys_models"]

@@ -87,7 +87,11 @@ def _after(order: list[tuple[Any, bool]], values: list[Any]) -> ColumnElement[bo
         eq = [c == v for (c, _), v in zip(order[:i], values[:i], strict=True)]
         cmp = col < values[i] if desc else col > values[i]
         clauses.append(and_(*eq, cmp))
-    return or_(*clauses)
+    # The implied bound on the leading column lets the database seek its index to the cursor
+    # instead of scanning every earlier row (an OR of row comparisons defeats range planning).
+    lead, lead_desc = order[0]
+    bound = lead <= values[0] if lead_desc else lead >= values[0]
+    return and_(bound, or_(*clauses)) if len(order) > 1 else or_(*clauses)
 
 
 async def keyset_page(

@@ -6,6 +6,7 @@ from sqlalchemy.engine import Connection
 from api.config import get_settings
 from api.database import make_engine
 from api.models import Base
+from api.search.service import include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -21,6 +22,7 @@ def do_run_migrations(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 
 from api.database import make_engine
 from api.models import Base
+from api.search.service import include_object
 from tests.conftest import DATABASE_URL, downgrade, upgrade
 
 
@@ -53,7 +54,8 @@ class TestUpgradeDowngrade:
 class TestNoDrift:
     async def test_models_match_the_migrated_schema(self, engine):
         def diff(sync_conn):
-            return compare_metadata(MigrationContext.configure(sync_conn, opts={"compare_type": True}), Base.metadata)
+            opts = {"compare_type": True, "include_object": include_object}
+            return compare_metadata(MigrationContext.configure(sync_conn, opts=opts), Base.metadata)
 
         async with engine.connect() as conn:
             changes = await conn.run_sync(diff)

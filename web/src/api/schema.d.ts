@@ -464,6 +464,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/columns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Columns
+         * @description The 信息公开目录 as a tree, with published item counts and staleness.
+         */
+        get: operations["list_columns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/columns/{column_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Column
+         * @description Change a column's name, freshness class, homepage flag or number of review levels.
+         */
+        patch: operations["update_column"];
+        trace?: never;
+    };
     "/api/v1/complaints": {
         parameters: {
             query?: never;
@@ -1020,6 +1060,398 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/disclosure-index-schemes/{org_unit_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Index Scheme
+         * @description Set an organisation's 索引号 pattern (fields {org_code}, {year}, {seq}); numbers already given stay.
+         */
+        put: operations["set_index_scheme"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Disclosure Versions
+         * @description The caller's drafts, review queue or secrecy-review queue, newest first.
+         */
+        get: operations["list_disclosure_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-versions/{version_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Disclosure Version
+         * @description One version with its check findings, attachments and the caller's allowed actions.
+         */
+        get: operations["get_disclosure_version"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Disclosure Version
+         * @description Edit a draft.
+         */
+        patch: operations["update_disclosure_version"];
+        trace?: never;
+    };
+    "/api/v1/disclosure-versions/{version_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve Disclosure Version
+         * @description Approve one review level (a reviewer of the column's unit, never the author).
+         */
+        post: operations["approve_disclosure_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-versions/{version_id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Disclosure Attachment
+         * @description Attach a file to a draft (pdf, ofd, doc, docx, xls, xlsx, jpg, png; type checked from content).
+         */
+        post: operations["upload_disclosure_attachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-versions/{version_id}/attachments/{attachment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Version Attachment
+         * @description Download an attachment of a version under review.
+         */
+        get: operations["download_version_attachment"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Disclosure Attachment
+         * @description Remove an attachment from a draft.
+         */
+        delete: operations["delete_disclosure_attachment"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-versions/{version_id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish Disclosure Version
+         * @description Clear the secrecy review and publish (personal data must be confirmed; markings refuse it).
+         */
+        post: operations["publish_disclosure_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-versions/{version_id}/send-back": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send Back Disclosure Version
+         * @description Return a version to its author as a draft, with the reason.
+         */
+        post: operations["send_back_disclosure_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-versions/{version_id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit Disclosure Version
+         * @description Send a draft to review after the pre-publication check (classification markings refuse it).
+         */
+        post: operations["submit_disclosure_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Disclosures
+         * @description Published items, newest first, or ranked with highlighted snippets when q is given.
+         */
+        get: operations["list_disclosures"];
+        put?: never;
+        /**
+         * Create Disclosure
+         * @description Start a new item as a draft (an editor of the column's unit).
+         */
+        post: operations["create_disclosure"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosures/by-index-no": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Disclosure By Index No
+         * @description One item looked up by its 索引号.
+         */
+        get: operations["get_disclosure_by_index_no"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosures/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Disclosure Changes
+         * @description Created, updated and retracted events after `since`, in commit order, for mirrors.
+         */
+        get: operations["list_disclosure_changes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosures/{disclosure_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Disclosure
+         * @description One item with its metadata and attachments (staff also see unpublished and retracted ones).
+         */
+        get: operations["get_disclosure"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosures/{disclosure_id}/attachments/{attachment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Disclosure Attachment
+         * @description Download an attachment of an item the caller may read.
+         */
+        get: operations["download_disclosure_attachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosures/{disclosure_id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Disclosure History
+         * @description Every transition of an item's versions: who, when, the comment.
+         */
+        get: operations["list_disclosure_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosures/{disclosure_id}/retract": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retract Disclosure
+         * @description Withdraw a published item at once (public 404, feed tombstone); the reason is recorded.
+         */
+        post: operations["retract_disclosure"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosures/{disclosure_id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revise Disclosure
+         * @description Start a new version of a published item; the published version stays online meanwhile.
+         */
+        post: operations["revise_disclosure"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/feeds/disclosures.atom": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Disclosures Atom Feed
+         * @description Latest published items as Atom, with at:deleted-entry tombstones for retracted ones.
+         */
+        get: operations["disclosures_atom_feed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/feeds/disclosures.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Disclosures Json Feed
+         * @description Latest published items as JSON Feed 1.1.
+         */
+        get: operations["disclosures_json_feed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/health": {
         parameters: {
             query?: never;
@@ -1257,17 +1689,6 @@ export interface components {
             /** Note */
             note?: string | null;
         };
-        /** AttachmentRead */
-        AttachmentRead: {
-            /** Content Type */
-            content_type: string;
-            /** Filename */
-            filename: string;
-            /** Id */
-            id: number;
-            /** Size */
-            size: number;
-        };
         /** AttachmentRef */
         AttachmentRef: {
             /** Id */
@@ -1359,6 +1780,11 @@ export interface components {
             /** File */
             file: string;
         };
+        /** Body_upload_disclosure_attachment */
+        Body_upload_disclosure_attachment: {
+            /** File */
+            file: string;
+        };
         /** CalendarDayRead */
         CalendarDayRead: {
             /**
@@ -1401,6 +1827,42 @@ export interface components {
             /** Problem */
             problem: string | null;
         };
+        /**
+         * ChangeKind
+         * @enum {string}
+         */
+        ChangeKind: "created" | "updated" | "retracted";
+        /** ChangeRead */
+        ChangeRead: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Disclosure Id */
+            disclosure_id: number;
+            /** Index No */
+            index_no: string | null;
+            kind: components["schemas"]["ChangeKind"];
+            /** Seq */
+            seq: number;
+            /** Url */
+            url: string;
+            /** Version No */
+            version_no: number;
+        };
+        /** ChangesPage */
+        ChangesPage: {
+            /** Has More */
+            has_more: boolean;
+            /** Items */
+            items: components["schemas"]["ChangeRead"][];
+            /**
+             * Next Cursor
+             * @description 下次轮询时作为 since 传入
+             */
+            next_cursor: string;
+        };
         /** ClockRead */
         ClockRead: {
             /** Deadline At */
@@ -1421,16 +1883,60 @@ export interface components {
             /** Used Working Days */
             used_working_days: number;
         };
-        /** CommentIn */
-        CommentIn: {
-            /** Body */
-            body: string;
-            /** Captcha Answer */
-            captcha_answer?: string | null;
-            /** Captcha Id */
-            captcha_id?: string | null;
+        /** ColumnNode */
+        ColumnNode: {
+            /** Children */
+            children?: components["schemas"]["ColumnNode"][];
+            freshness: components["schemas"]["Freshness"];
+            /** Id */
+            id: number;
+            /** Is Homepage */
+            is_homepage: boolean;
+            /**
+             * Is Stale
+             * @description 按栏目更新要求（国办函〔2019〕38号）已超期未更新
+             */
+            is_stale: boolean;
+            /**
+             * Item Count
+             * @description 本栏目已发布信息数
+             */
+            item_count: number;
+            /** Latest Published At */
+            latest_published_at: string | null;
+            /** Name */
+            name: string;
+            owner_unit: components["schemas"]["OrgRef"];
+            /** Parent Id */
+            parent_id: number | null;
+            /** Review Levels */
+            review_levels: number;
+            /** Slug */
+            slug: string;
+            /**
+             * Total Count
+             * @description 含下级栏目的已发布信息数
+             */
+            total_count: number;
+        };
+        /** ColumnRef */
+        ColumnRef: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Slug */
+            slug: string;
+        };
+        /** ColumnUpdate */
+        ColumnUpdate: {
+            freshness?: components["schemas"]["Freshness"] | null;
+            /** Is Homepage */
+            is_homepage?: boolean | null;
             /** Name */
             name?: string | null;
+            /** Review Levels */
+            review_levels?: number | null;
         };
         /** CommentRead */
         CommentRead: {
@@ -1531,7 +2037,7 @@ export interface components {
             /** Anonymous */
             anonymous: boolean;
             /** Attachments */
-            attachments: components["schemas"]["AttachmentRead"][];
+            attachments: components["schemas"]["api__complaints__schemas__AttachmentRead"][];
             /** Body */
             body: string;
             clock: components["schemas"]["ClockRead"] | null;
@@ -1540,7 +2046,7 @@ export interface components {
             /** Drafts */
             drafts: components["schemas"]["DraftRead"][];
             /** Events */
-            events: components["schemas"]["EventRead"][];
+            events: components["schemas"]["api__complaints__schemas__EventRead"][];
             /** Extension Note */
             extension_note: string | null;
             /** Forwards */
@@ -1667,7 +2173,7 @@ export interface components {
         /** ConsultationRead */
         ConsultationRead: {
             /** Attachments */
-            attachments: components["schemas"]["AttachmentRead"][];
+            attachments: components["schemas"]["api__surveys__schemas__AttachmentRead"][];
             /** Closes At */
             closes_at: string | null;
             /** Comment Count */
@@ -1721,6 +2227,176 @@ export interface components {
          * @enum {string}
          */
         DeadlineStatus: "on_time" | "due_soon" | "overdue" | "very_overdue" | "paused" | "stopped";
+        /** DisclosureCreate */
+        DisclosureCreate: {
+            /**
+             * Body Html
+             * @description 正文（富文本，按白名单清洗）
+             * @default
+             */
+            body_html: string;
+            /** Change Note */
+            change_note?: string | null;
+            /** Column Id */
+            column_id: number;
+            /**
+             * Doc No
+             * @description 文号
+             */
+            doc_no?: string | null;
+            /**
+             * Effective Date
+             * @description 生效日期
+             */
+            effective_date?: string | null;
+            /**
+             * Genre
+             * @description 体裁
+             */
+            genre?: string | null;
+            /**
+             * Invalid Date
+             * @description 失效或废止日期
+             */
+            invalid_date?: string | null;
+            /**
+             * Is Major
+             * @description 重大变更（更新发布日期）或一般更正
+             * @default true
+             */
+            is_major: boolean;
+            /**
+             * Publisher Id
+             * @description 发布机构；缺省为本人所在单位
+             */
+            publisher_id?: number | null;
+            /**
+             * Summary
+             * @default
+             */
+            summary: string;
+            /** Title */
+            title: string;
+            /**
+             * Topic
+             * @description 主题分类
+             */
+            topic?: string | null;
+            /** @default valid */
+            validity: components["schemas"]["Validity"];
+            /**
+             * Written Date
+             * @description 成文日期
+             */
+            written_date?: string | null;
+        };
+        /** DisclosureRead */
+        DisclosureRead: {
+            /** Attachments */
+            attachments: components["schemas"]["api__files__schemas__AttachmentRead"][];
+            /** Body Html */
+            body_html: string;
+            column: components["schemas"]["ColumnRef"];
+            /** Doc No */
+            doc_no: string | null;
+            /** Effective Date */
+            effective_date: string | null;
+            /** First Published At */
+            first_published_at: string | null;
+            /** Genre */
+            genre: string | null;
+            /** Has Attachments */
+            has_attachments: boolean;
+            /** Id */
+            id: number;
+            /** Index No */
+            index_no: string | null;
+            /** Invalid Date */
+            invalid_date: string | null;
+            /**
+             * Pending Version Id
+             * @description 工作人员可见：正在编辑或审核中的新版本
+             */
+            pending_version_id?: number | null;
+            /** Published At */
+            published_at: string | null;
+            publisher: components["schemas"]["OrgRef"];
+            /** Retract Reason */
+            retract_reason?: string | null;
+            /** Retracted At */
+            retracted_at?: string | null;
+            /**
+             * Snippet Html
+             * @description 检索时：正文摘录，命中处以 <mark> 标出（已转义）
+             */
+            snippet_html?: string | null;
+            status: components["schemas"]["DisclosureStatus"];
+            /** Summary */
+            summary: string;
+            /** Title */
+            title: string;
+            /**
+             * Title Html
+             * @description 检索时：标题，命中处以 <mark> 标出（已转义）
+             */
+            title_html?: string | null;
+            /** Topic */
+            topic: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            validity: components["schemas"]["Validity"];
+            /** Version No */
+            version_no: number;
+            /** View Count */
+            view_count: number;
+            /** Written Date */
+            written_date: string | null;
+        };
+        /**
+         * DisclosureStatus
+         * @enum {string}
+         */
+        DisclosureStatus: "unpublished" | "published" | "retracted";
+        /** DisclosureSummary */
+        DisclosureSummary: {
+            column: components["schemas"]["ColumnRef"];
+            /** Doc No */
+            doc_no: string | null;
+            /** Genre */
+            genre: string | null;
+            /** Has Attachments */
+            has_attachments: boolean;
+            /** Id */
+            id: number;
+            /** Index No */
+            index_no: string | null;
+            /** Published At */
+            published_at: string | null;
+            publisher: components["schemas"]["OrgRef"];
+            /**
+             * Snippet Html
+             * @description 检索时：正文摘录，命中处以 <mark> 标出（已转义）
+             */
+            snippet_html?: string | null;
+            status: components["schemas"]["DisclosureStatus"];
+            /** Summary */
+            summary: string;
+            /** Title */
+            title: string;
+            /**
+             * Title Html
+             * @description 检索时：标题，命中处以 <mark> 标出（已转义）
+             */
+            title_html?: string | null;
+            /** Topic */
+            topic: string | null;
+            validity: components["schemas"]["Validity"];
+            /** Written Date */
+            written_date: string | null;
+        };
         /** DraftIn */
         DraftIn: {
             /** Body */
@@ -1748,30 +2424,6 @@ export interface components {
             /** Reviewed By Name */
             reviewed_by_name: string | null;
         };
-        /** EventRead */
-        EventRead: {
-            /** Action */
-            action: string;
-            /** Actor Name */
-            actor_name: string;
-            /**
-             * At
-             * Format: date-time
-             */
-            at: string;
-            /** From Status */
-            from_status: string | null;
-            /** Id */
-            id: number;
-            /** Label */
-            label: string;
-            /** Note */
-            note: string | null;
-            /** Public */
-            public: boolean;
-            /** To Status */
-            to_status: string | null;
-        };
         /** ExtendIn */
         ExtendIn: {
             /** Days */
@@ -1792,6 +2444,34 @@ export interface components {
             message: string;
             /** Type */
             type: string;
+        };
+        /** FindingRead */
+        FindingRead: {
+            /** Blocking */
+            blocking: boolean;
+            /** Context */
+            context: string;
+            /** End */
+            end: number;
+            /** Field */
+            field: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "classification" | "resident_id" | "mobile" | "bank_card";
+            /** Label */
+            label: string;
+            /**
+             * Match
+             * @description 命中内容（个人信息已打码）
+             */
+            match: string;
+            /**
+             * Start
+             * @description 在该字段纯文本中的起始位置（从 0 起）
+             */
+            start: number;
         };
         /** ForwardIn */
         ForwardIn: {
@@ -1828,6 +2508,12 @@ export interface components {
             /** Org Unit Name */
             org_unit_name: string;
         };
+        /**
+         * Freshness
+         * @description 国办函〔2019〕38号: how long a column may go without a new item before it counts as stale.
+         * @enum {string}
+         */
+        Freshness: "dynamic" | "notice" | "personnel" | "static";
         /** GrantCreate */
         GrantCreate: {
             /** Org Unit Id */
@@ -1859,6 +2545,28 @@ export interface components {
         Health: {
             /** Status */
             status: string;
+        };
+        /** IndexSchemeIn */
+        IndexSchemeIn: {
+            /** Org Code */
+            org_code: string;
+            /**
+             * Pattern
+             * @default {org_code}/{year}-{seq:05d}
+             */
+            pattern: string;
+        };
+        /** IndexSchemeRead */
+        IndexSchemeRead: {
+            /** Org Code */
+            org_code: string;
+            /** Org Unit Id */
+            org_unit_id: number;
+            /**
+             * Pattern
+             * @default {org_code}/{year}-{seq:05d}
+             */
+            pattern: string;
         };
         /** LookupIn */
         LookupIn: {
@@ -1947,6 +2655,13 @@ export interface components {
          * @enum {string}
          */
         OrgKind: "agency" | "department" | "centre" | "enterprise";
+        /** OrgRef */
+        OrgRef: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+        };
         /** OrgUnitCreate */
         OrgUnitCreate: {
             /** Code */
@@ -2001,6 +2716,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[DisclosureSummary] */
+        Page_DisclosureSummary_: {
+            /** Items */
+            items: components["schemas"]["DisclosureSummary"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[PublicationRead] */
         Page_PublicationRead_: {
             /** Items */
@@ -2012,6 +2734,13 @@ export interface components {
         Page_UserRead_: {
             /** Items */
             items: components["schemas"]["UserRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[VersionSummary] */
+        Page_VersionSummary_: {
+            /** Items */
+            items: components["schemas"]["VersionSummary"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -2131,6 +2860,17 @@ export interface components {
              */
             submitted_date: string;
         };
+        /** PublishIn */
+        PublishIn: {
+            /** Comment */
+            comment?: string | null;
+            /**
+             * Confirm Personal Data
+             * @description 确认所列个人信息依法可以公开
+             * @default false
+             */
+            confirm_personal_data: boolean;
+        };
         /** QuestionIn */
         QuestionIn: {
             kind: components["schemas"]["QuestionKind"];
@@ -2249,6 +2989,14 @@ export interface components {
             /** Captcha Id */
             captcha_id?: string | null;
         };
+        /** RetractIn */
+        RetractIn: {
+            /**
+             * Reason
+             * @description 撤回理由
+             */
+            reason: string;
+        };
         /** ReviewIn */
         ReviewIn: {
             /** Comment */
@@ -2269,6 +3017,14 @@ export interface components {
          * @enum {string}
          */
         Satisfaction: "satisfied" | "basically_satisfied" | "dissatisfied";
+        /** SendBackIn */
+        SendBackIn: {
+            /**
+             * Comment
+             * @description 退回理由
+             */
+            comment: string;
+        };
         /** StatisticsRead */
         StatisticsRead: {
             /** By Department */
@@ -2463,6 +3219,13 @@ export interface components {
             /** Username */
             username: string;
         };
+        /** UserRef */
+        UserRef: {
+            /** Id */
+            id: number | null;
+            /** Name */
+            name: string;
+        };
         /** UserUpdate */
         UserUpdate: {
             /** Display Name */
@@ -2473,6 +3236,154 @@ export interface components {
             org_unit_id?: number | null;
             /** Phone */
             phone?: string | null;
+        };
+        /**
+         * Validity
+         * @enum {string}
+         */
+        Validity: "valid" | "expired" | "repealed";
+        /** VersionRead */
+        VersionRead: {
+            /**
+             * Allowed Actions
+             * @description 当前用户可执行的操作
+             */
+            allowed_actions: string[];
+            /** Approved Levels */
+            approved_levels: number;
+            /** Attachments */
+            attachments: components["schemas"]["api__files__schemas__AttachmentRead"][];
+            author: components["schemas"]["UserRef"];
+            /** Blocking Count */
+            blocking_count: number;
+            /** Body Html */
+            body_html: string;
+            /** Change Note */
+            change_note: string | null;
+            column: components["schemas"]["ColumnRef"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Disclosure Id */
+            disclosure_id: number;
+            disclosure_status: components["schemas"]["DisclosureStatus"];
+            /** Doc No */
+            doc_no: string | null;
+            /** Effective Date */
+            effective_date: string | null;
+            /** Finding Count */
+            finding_count: number;
+            /** Findings */
+            findings: components["schemas"]["FindingRead"][];
+            /** Genre */
+            genre: string | null;
+            /** Id */
+            id: number;
+            /** Index No */
+            index_no: string | null;
+            /** Invalid Date */
+            invalid_date: string | null;
+            /** Is Major */
+            is_major: boolean;
+            /** Personal Data Confirmed */
+            personal_data_confirmed: boolean;
+            /** Published At */
+            published_at: string | null;
+            publisher: components["schemas"]["OrgRef"];
+            /** Review Levels */
+            review_levels: number;
+            status: components["schemas"]["VersionStatus"];
+            /** Status Label */
+            status_label: string;
+            /** Submitted At */
+            submitted_at: string | null;
+            /** Summary */
+            summary: string;
+            /** Title */
+            title: string;
+            /** Topic */
+            topic: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            validity: components["schemas"]["Validity"];
+            /** Version No */
+            version_no: number;
+            /** Written Date */
+            written_date: string | null;
+        };
+        /**
+         * VersionStatus
+         * @enum {string}
+         */
+        VersionStatus: "draft" | "submitted" | "in_review" | "secrecy_review" | "published" | "superseded" | "retracted";
+        /** VersionSummary */
+        VersionSummary: {
+            /** Approved Levels */
+            approved_levels: number;
+            author: components["schemas"]["UserRef"];
+            /** Blocking Count */
+            blocking_count: number;
+            column: components["schemas"]["ColumnRef"];
+            /** Disclosure Id */
+            disclosure_id: number;
+            /** Finding Count */
+            finding_count: number;
+            /** Id */
+            id: number;
+            /** Index No */
+            index_no: string | null;
+            publisher: components["schemas"]["OrgRef"];
+            /** Review Levels */
+            review_levels: number;
+            status: components["schemas"]["VersionStatus"];
+            /** Status Label */
+            status_label: string;
+            /** Submitted At */
+            submitted_at: string | null;
+            /** Title */
+            title: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version No */
+            version_no: number;
+        };
+        /** VersionUpdate */
+        VersionUpdate: {
+            /** Body Html */
+            body_html?: string | null;
+            /** Change Note */
+            change_note?: string | null;
+            /** Column Id */
+            column_id?: number | null;
+            /** Doc No */
+            doc_no?: string | null;
+            /** Effective Date */
+            effective_date?: string | null;
+            /** Genre */
+            genre?: string | null;
+            /** Invalid Date */
+            invalid_date?: string | null;
+            /** Is Major */
+            is_major?: boolean | null;
+            /** Publisher Id */
+            publisher_id?: number | null;
+            /** Summary */
+            summary?: string | null;
+            /** Title */
+            title?: string | null;
+            /** Topic */
+            topic?: string | null;
+            validity?: components["schemas"]["Validity"] | null;
+            /** Written Date */
+            written_date?: string | null;
         };
         /** WorkingDaysRead */
         WorkingDaysRead: {
@@ -2513,6 +3424,113 @@ export interface components {
          * @enum {string}
          */
         YearSource: "chinese_calendar" | "admin";
+        /** AttachmentRead */
+        api__complaints__schemas__AttachmentRead: {
+            /** Content Type */
+            content_type: string;
+            /** Filename */
+            filename: string;
+            /** Id */
+            id: number;
+            /** Size */
+            size: number;
+        };
+        /** EventRead */
+        api__complaints__schemas__EventRead: {
+            /** Action */
+            action: string;
+            /** Actor Name */
+            actor_name: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** From Status */
+            from_status: string | null;
+            /** Id */
+            id: number;
+            /** Label */
+            label: string;
+            /** Note */
+            note: string | null;
+            /** Public */
+            public: boolean;
+            /** To Status */
+            to_status: string | null;
+        };
+        /** CommentIn */
+        api__disclosures__schemas__CommentIn: {
+            /** Comment */
+            comment?: string | null;
+        };
+        /** EventRead */
+        api__disclosures__schemas__EventRead: {
+            /** Action */
+            action: string;
+            actor: components["schemas"]["UserRef"];
+            /** Actor Role */
+            actor_role: string | null;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Comment */
+            comment: string | null;
+            /** From Status */
+            from_status: string | null;
+            /** Id */
+            id: number;
+            /** Review Level */
+            review_level: number | null;
+            /** To Status */
+            to_status: string | null;
+            /** Version Id */
+            version_id: number | null;
+            /** Version No */
+            version_no: number | null;
+        };
+        /** AttachmentRead */
+        api__files__schemas__AttachmentRead: {
+            /** Content Type */
+            content_type: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Filename */
+            filename: string;
+            /** Id */
+            id: number;
+            /** Sha256 */
+            sha256: string;
+            /** Size */
+            size: number;
+        };
+        /** AttachmentRead */
+        api__surveys__schemas__AttachmentRead: {
+            /** Content Type */
+            content_type: string;
+            /** Filename */
+            filename: string;
+            /** Id */
+            id: number;
+            /** Size */
+            size: number;
+        };
+        /** CommentIn */
+        api__surveys__schemas__CommentIn: {
+            /** Body */
+            body: string;
+            /** Captcha Answer */
+            captcha_answer?: string | null;
+            /** Captcha Id */
+            captcha_id?: string | null;
+            /** Name */
+            name?: string | null;
+        };
     };
     responses: never;
     parameters: never;
@@ -3751,6 +4769,79 @@ export interface operations {
             };
             /** @description 请求过于频繁，请稍后再试 */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    list_columns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ColumnNode"][];
+                };
+            };
+        };
+    };
+    update_column: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                column_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ColumnUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ColumnNode"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 栏目不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5036,7 +6127,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AttachmentRead"];
+                    "application/json": components["schemas"]["api__surveys__schemas__AttachmentRead"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -5204,7 +6295,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CommentIn"];
+                "application/json": components["schemas"]["api__surveys__schemas__CommentIn"];
             };
         };
         responses: {
@@ -5367,6 +6458,1125 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    set_index_scheme: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_unit_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IndexSchemeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndexSchemeRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 索引号规则无效 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    list_disclosure_versions: {
+        parameters: {
+            query?: {
+                /** @description mine 我的稿件；review 待审核；secrecy 待保密审查；all 全部 */
+                queue?: string;
+                status?: components["schemas"]["VersionStatus"] | null;
+                /** @description 每页条数（最多 100） */
+                limit?: number;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_VersionSummary_"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_disclosure_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                version_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionRead"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    update_disclosure_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                version_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VersionUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionRead"];
+                };
+            };
+            /** @description 该栏目不属于您所在单位 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    approve_disclosure_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                version_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api__disclosures__schemas__CommentIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionRead"];
+                };
+            };
+            /** @description 不能审核自己撰写的信息 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    upload_disclosure_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                version_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_disclosure_attachment"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api__files__schemas__AttachmentRead"];
+                };
+            };
+            /** @description 该栏目不属于您所在单位 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    download_version_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attachment_id: number;
+                version_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 附件内容 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    delete_disclosure_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attachment_id: number;
+                version_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 该栏目不属于您所在单位 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    publish_disclosure_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                version_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublishIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionRead"];
+                };
+            };
+            /** @description 不能审核自己撰写的信息 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 含有个人信息，须保密审查员确认或删除后方可发布 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    send_back_disclosure_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                version_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendBackIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionRead"];
+                };
+            };
+            /** @description 不能审核自己撰写的信息 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    submit_disclosure_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                version_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api__disclosures__schemas__CommentIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionRead"];
+                };
+            };
+            /** @description 该栏目不属于您所在单位 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 内容含有密级标志，不得公开 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    list_disclosures: {
+        parameters: {
+            query?: {
+                /** @description 每页条数（最多 100） */
+                limit?: number;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+                /** @description 栏目（含下级栏目） */
+                column_id?: number | null;
+                /** @description 发布机构 */
+                publisher_id?: number | null;
+                /** @description 主题分类 */
+                topic?: string | null;
+                /** @description 体裁 */
+                genre?: string | null;
+                /** @description 有效性 */
+                validity?: components["schemas"]["Validity"] | null;
+                /** @description 发布日期起 */
+                date_from?: string | null;
+                /** @description 发布日期止 */
+                date_to?: string | null;
+                /** @description 全文检索（标题、正文、文号、索引号） */
+                q?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DisclosureSummary_"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    create_disclosure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisclosureCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionRead"];
+                };
+            };
+            /** @description 该栏目不属于您所在单位 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_disclosure_by_index_no: {
+        parameters: {
+            query: {
+                /** @description 索引号 */
+                index_no: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRead"];
+                };
+            };
+            /** @description 公开信息不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    list_disclosure_changes: {
+        parameters: {
+            query?: {
+                /** @description 上次返回的 next_cursor；首次传 0 */
+                since?: string;
+                limit?: number;
+                column_id?: number | null;
+                /** @description 发布机构 */
+                publisher_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangesPage"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_disclosure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                disclosure_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRead"];
+                };
+            };
+            /** @description 公开信息不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    download_disclosure_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                disclosure_id: number;
+                attachment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 附件内容 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    list_disclosure_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                disclosure_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api__disclosures__schemas__EventRead"][];
+                };
+            };
+            /** @description 公开信息不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    retract_disclosure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                disclosure_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetractIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRead"];
+                };
+            };
+            /** @description 该栏目不属于您所在单位 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 公开信息不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    revise_disclosure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                disclosure_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionRead"];
+                };
+            };
+            /** @description 该栏目不属于您所在单位 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 公开信息不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 该信息已有未完成的新版本 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    disclosures_atom_feed: {
+        parameters: {
+            query?: {
+                /** @description 栏目（含下级栏目） */
+                column_id?: number | null;
+                /** @description 发布机构 */
+                publisher_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Atom 1.0 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/atom+xml": unknown;
+                };
+            };
+            /** @description 未变化 */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    disclosures_json_feed: {
+        parameters: {
+            query?: {
+                /** @description 栏目（含下级栏目） */
+                column_id?: number | null;
+                /** @description 发布机构 */
+                publisher_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON Feed 1.1 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/feed+json": unknown;
+                };
+            };
+            /** @description 未变化 */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description 提交的数据未通过校验 */
             422: {

@@ -1,0 +1,121 @@
+"""Atom (RFC 4287, with RFC 6721 tombstones) and JSON Feed 1.1 renderings, and the conditional-request
+check (ETag / If-None-Match, Last-Modified / If-Modified-Since) shared by the feeds and the change log."""
+
+import json
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+from fastapi import Request, Response
+
+from api.disclosures.models import Disclosure
+from api.disclosures.states import DisclosureStatus
+
+TAG = "tag:zhengwu-portal.example,2026:disclosure/"
+FEED_TITLE = "政务公开"
+FORMAT_VERSION = "1"
+
+
+def entry_id(disclosure_id: int) -> str:
+    return f"{TAG}{disclosure_id}"
+
+
+def _iso(dt: datetime | None) -> str:
+    return (dt or datetime(2026, 1, 1, tzinfo=UTC)).astimezone(UTC).isoformat(timespec="seconds").replace(
+        "+00:00", "Z")
+
+
+def validators(kind: str, seq: int, at: datetime | None) -> dict[str, str]:
+    headers = {"ETag": f'"{kind}-{FORMAT_VERSION}-{seq}"', "Cache-Control": "public, max-age=0, must-revalidate"}
+    if at is not None:
+        headers["Last-Modified"] = format_datetime(at.astimezone(UTC), usegmt=True)
+    return headers
+
+
+def not_modified(request: Request, headers: dict[str, str], at: datetime | None) -> Response | None:
+    """A 304 when the client's copy is current (If-None-Match wins over If-Modified-Since, RFC 9110)."""
+    inm = request.headers.get("if-none-match")
+    if inm is not None:
+        tags = {t.strip().removeprefix("W/") for t in inm.split(",")}
+        if "*" in tags or headers["ETag"] in tags:
+            return Response(status_code=304, headers=headers)
+        return None
+    ims = request.headers.get("if-modified-since")
+    if ims and at is not None:
+        try:
+            since = parsedate_to_datetime(ims)
+        except (TypeError, ValueError):
+            return None
+        if since.tzinfo is not None and at.replace(microsecond=0) <= since:
+            return Response(status_code=304, headers=headers)
+    return None
+
+
+def atom(rows: list[Any], base: str, self_url: str, updated: datetime | None) -> str:
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<feed xmlns="http://www.w3.org/2005/Atom" xmlns:at="http://purl.org/atompub/tombstones/1.0" '
+        'xml:lang="zh-CN">',
+        f"<id>{escape(TAG.rstrip('/') + 's')}</id>",
+        f"<title>{escape(FEED_TITLE)}</title>",
+        f"<updated>{_iso(updated)}</updated>",
+        f"<link rel=\"self\" type=\"application/atom+xml\" href={quoteattr(self_url)}/>",
+        f"<link rel=\"alternate\" type=\"text/html\" href={quoteattr(base + '/')}/>",
+        "<author><name>政务门户</name></author>",
+        "<generator>Zhengwu Portal</generator>",
+    ]
+    for d, column_name, publisher_name in rows:
+        d: Disclosure  # type: ignore[no-redef]
+        if d.status == DisclosureStatus.retracted:
+            out.append(f'<at:deleted-entry ref={quoteattr(entry_id(d.id))} when="{_iso(d.retracted_at)}">'
+                       f"<at:comment>{escape(d.retract_reason or '')}</at:comment></at:deleted-entry>")
+            continue
+        link = f"{base}/disclosures/{d.id}"
+        out.append(
+            "<entry>"
+            f"<id>{entry_id(d.id)}</id>"
+            f"<title>{escape(d.title)}</title>"
+            f"<link rel=\"alternate\" type=\"text/html\" href={quoteattr(link)}/>"
+            f"<published>{_iso(d.first_published_at)}</published>"
+            f"<updated>{_iso(d.updated_at)}</updated>"
+            f"<author><name>{escape(publisher_name)}</name></author>"
+            f"<category term={quoteattr(str(d.column_id))} label={quoteattr(column_name)}/>"
+            + (f"<summary>{escape(d.summary)}</summary>" if d.summary else "")
+            + f"<content type=\"html\">{escape(d.body_html)}</content>"
+            "</entry>"
+        )
+    out.append("</feed>")
+    return "\n".join(out)
+
+
+def json_feed(rows: list[Any], base: str, self_url: str) -> str:
+    items = []
+    for d, column_name, publisher_name in rows:
+        if d.status != DisclosureStatus.published:
+            continue
+        item: dict[str, Any] = {
+            "id": entry_id(d.id),
+            "url": f"{base}/disclosures/{d.id}",
+            "title": d.title,
+            "content_html": d.body_html or "<p></p>",
+            "date_published": _iso(d.first_published_at),
+            "date_modified": _iso(d.updated_at),
+            "authors": [{"name": publisher_name}],
+            "tags": [column_name] + ([d.topic] if d.topic else []),
+            "_zhengwu": {"index_no": d.index_no, "doc_no": d.doc_no, "validity": str(d.validity),
+                         "version": d.version_no},
+        }
+        if d.summary:
+            item["summary"] = d.summary
+        items.append(item)
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": FEED_TITLE,
+        "home_page_url": base + "/",
+        "feed_url": self_url,
+        "language": "zh-CN",
+        "authors": [{"name": "政务门户"}],
+        "items": items,
+    }
+    return json.dumps(feed, ensure_ascii=False, separators=(",", ":"))

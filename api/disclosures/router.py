@@ -1,0 +1,331 @@
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response, UploadFile, status
+
+from api.auth.dependencies import AdminUser, OptionalUser, StaffUser
+from api.auth.models import Role
+from api.database import SessionDep
+from api.disclosures import feeds, service, views
+from api.disclosures.counter import view_counter
+from api.disclosures.dependencies import ReadableDisclosure, ReadableVersion, StaffDisclosure, VersionForUpdate
+from api.disclosures.exceptions import (
+    ClassifiedContent,
+    ColumnNotFound,
+    DisclosureNotFound,
+    IndexSchemeInvalid,
+    NotInScope,
+    PendingVersionExists,
+    PersonalDataUnconfirmed,
+    SelfApproval,
+)
+from api.disclosures.schemas import (
+    ChangeRead,
+    ChangesPage,
+    ColumnNode,
+    ColumnUpdate,
+    CommentIn,
+    DisclosureCreate,
+    DisclosureRead,
+    DisclosureSummary,
+    EventRead,
+    IndexSchemeIn,
+    IndexSchemeRead,
+    PublishIn,
+    RetractIn,
+    SendBackIn,
+    VersionRead,
+    VersionSummary,
+    VersionUpdate,
+)
+from api.disclosures.states import Validity, VersionStatus
+from api.errors import (
+    Forbidden,
+    InvalidTransition,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+    responses,
+)
+from api.files import service as files
+from api.files.schemas import AttachmentRead
+from api.pagination import CursorParam, LimitParam, Page, set_link_header
+
+router = APIRouter(tags=["disclosures"])
+feeds_router = APIRouter(prefix="/feeds", tags=["feeds"])
+
+ColumnFilter = Annotated[int | None, Query(ge=1, description="栏目（含下级栏目）")]
+PublisherFilter = Annotated[int | None, Query(ge=1, description="发布机构")]
+FILE_RESPONSE = {200: {"description": "附件内容", "content": {"application/octet-stream": {}}}}
+
+
+# ---- public catalogue -------------------------------------------------------------------------
+
+@router.get("/columns", tags=["columns"])
+async def list_columns(session: SessionDep) -> list[ColumnNode]:
+    """The 信息公开目录 as a tree, with published item counts and staleness."""
+    return [ColumnNode.model_validate(n) for n in await service.column_tree(session)]
+
+
+@router.patch("/columns/{column_id}", tags=["columns"], responses=responses(ColumnNotFound, Forbidden))
+async def update_column(session: SessionDep, admin: AdminUser, column_id: Annotated[int, Path(ge=1)],
+                        body: ColumnUpdate) -> ColumnNode:
+    """Change a column's name, freshness class, homepage flag or number of review levels."""
+    await service.update_column(session, column_id, body.model_dump(exclude_unset=True), admin.actor(Role.admin))
+    tree = await service.column_tree(session)
+    todo = list(tree)
+    while todo:
+        node = todo.pop()
+        if node["id"] == column_id:
+            return ColumnNode.model_validate(node)
+        todo.extend(node["children"])
+    raise ColumnNotFound()
+
+
+@router.put("/disclosure-index-schemes/{org_unit_id}", tags=["columns"],
+            responses=responses(Forbidden, NotFound, IndexSchemeInvalid))
+async def set_index_scheme(session: SessionDep, admin: AdminUser, org_unit_id: Annotated[int, Path(ge=1)],
+                           body: IndexSchemeIn) -> IndexSchemeRead:
+    """Set an organisation's 索引号 pattern (fields {org_code}, {year}, {seq}); numbers already given stay."""
+    s = await service.set_index_scheme(session, org_unit_id, body, admin.actor(Role.admin))
+    return IndexSchemeRead(org_unit_id=s.org_unit_id, org_code=s.org_code, pattern=s.pattern)
+
+
+@router.get("/disclosures", responses=responses(ValidationFailed))
+async def list_disclosures(
+    request: Request, response: Response, session: SessionDep, limit: LimitParam = 20, cursor: CursorParam = None,
+    column_id: ColumnFilter = None, publisher_id: PublisherFilter = None,
+    topic: Annotated[str | None, Query(max_length=50, description="主题分类")] = None,
+    genre: Annotated[str | None, Query(max_length=50, description="体裁")] = None,
+    validity: Annotated[Validity | None, Query(description="有效性")] = None,
+    date_from: Annotated[date | None, Query(description="发布日期起")] = None,
+    date_to: Annotated[date | None, Query(description="发布日期止")] = None,
+    q: Annotated[str | None, Query(max_length=100, description="全文检索（标题、正文、文号、索引号）")] = None,
+) -> Page[DisclosureSummary]:
+    """Published items, newest first, or ranked with highlighted snippets when q is given."""
+    f = service.ListFilters(column_id=column_id, publisher_id=publisher_id, topic=topic, genre=genre,
+                            validity=validity, date_from=date_from, date_to=date_to, q=q)
+    rows, next_cursor = await service.list_public(session, f, cursor, limit)
+    set_link_header(request, response, next_cursor)
+    searching = q if q and q.strip() else None
+    return Page(items=[views.summary_from_row(r, searching) for r in rows], next_cursor=next_cursor)
+
+
+@router.get("/disclosures/changes", responses=responses(ValidationFailed))
+async def list_disclosure_changes(
+    request: Request, session: SessionDep,
+    since: Annotated[str, Query(pattern=r"^\d{1,18}$", description="上次返回的 next_cursor；首次传 0")] = "0",
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    column_id: Annotated[int | None, Query(ge=1)] = None, publisher_id: PublisherFilter = None,
+) -> ChangesPage:
+    """Created, updated and retracted events after `since`, in commit order, for mirrors."""
+    seq, at = await service.feed_validator(session, column_id, publisher_id)
+    headers = feeds.validators(f"changes-{since}", seq, at)
+    cached = feeds.not_modified(request, headers, at)
+    if cached:
+        return cached  # type: ignore[return-value]
+    rows, more = await service.changes(session, int(since), limit, column_id, publisher_id)
+    base = str(request.base_url).rstrip("/")
+    items = [ChangeRead(seq=c.seq, kind=c.kind, disclosure_id=c.disclosure_id, index_no=index_no,
+                        version_no=c.version_no, at=c.at, url=f"{base}/api/v1/disclosures/{c.disclosure_id}")
+             for c, index_no in rows]
+    body = ChangesPage(items=items, next_cursor=str(items[-1].seq if items else since), has_more=more)
+    return Response(body.model_dump_json(), media_type="application/json", headers=headers)  # type: ignore[return-value]
+
+
+@router.get("/disclosures/by-index-no", responses=responses(DisclosureNotFound))
+async def get_disclosure_by_index_no(
+    session: SessionDep, principal: OptionalUser, background: BackgroundTasks,
+    index_no: Annotated[str, Query(min_length=1, max_length=64, description="索引号")],
+) -> DisclosureRead:
+    """One item looked up by its 索引号."""
+    d = await service.get_by_index_no(session, principal, index_no)
+    _count_view(background, d.id)
+    return await views.disclosure_read(session, d, principal)
+
+
+@router.get("/disclosures/{disclosure_id}", responses=responses(DisclosureNotFound))
+async def get_disclosure(session: SessionDep, principal: OptionalUser, d: ReadableDisclosure,
+                         background: BackgroundTasks) -> DisclosureRead:
+    """One item with its metadata and attachments (staff also see unpublished and retracted ones)."""
+    _count_view(background, d.id)
+    return await views.disclosure_read(session, d, principal)
+
+
+@router.get("/disclosures/{disclosure_id}/attachments/{attachment_id}", response_class=Response,
+            responses={**responses(DisclosureNotFound, NotFound), **FILE_RESPONSE})
+async def download_disclosure_attachment(
+    session: SessionDep, principal: OptionalUser, disclosure_id: Annotated[int, Path(ge=1)],
+    attachment_id: Annotated[int, Path(ge=1)],
+) -> Response:
+    """Download an attachment of an item the caller may read."""
+    row = await service.public_attachment(session, principal, disclosure_id, attachment_id)
+    return files.download_response(row)
+
+
+def _count_view(background: BackgroundTasks, disclosure_id: int) -> None:
+    if view_counter.add(disclosure_id):
+        background.add_task(view_counter.flush)
+
+
+# ---- staff workspace --------------------------------------------------------------------------
+
+@router.post("/disclosures", status_code=status.HTTP_201_CREATED,
+             responses=responses(NotInScope, ValidationFailed))
+async def create_disclosure(session: SessionDep, principal: StaffUser, body: DisclosureCreate) -> VersionRead:
+    """Start a new item as a draft (an editor of the column's unit)."""
+    v = await service.create_disclosure(session, principal, body)
+    return await views.version_read(session, v, principal)
+
+
+@router.post("/disclosures/{disclosure_id}/versions", status_code=status.HTTP_201_CREATED,
+             responses=responses(DisclosureNotFound, NotInScope, InvalidTransition, PendingVersionExists))
+async def revise_disclosure(session: SessionDep, principal: StaffUser, d: StaffDisclosure) -> VersionRead:
+    """Start a new version of a published item; the published version stays online meanwhile."""
+    v = await service.revise(session, principal, d)
+    return await views.version_read(session, v, principal)
+
+
+@router.post("/disclosures/{disclosure_id}/retract",
+             responses=responses(DisclosureNotFound, NotInScope, InvalidTransition))
+async def retract_disclosure(session: SessionDep, principal: StaffUser, d: StaffDisclosure,
+                             body: RetractIn) -> DisclosureRead:
+    """Withdraw a published item at once (public 404, feed tombstone); the reason is recorded."""
+    await service.retract(session, principal, d, body.reason)
+    return await views.disclosure_read(session, d, principal)
+
+
+@router.get("/disclosures/{disclosure_id}/history", responses=responses(DisclosureNotFound))
+async def list_disclosure_history(session: SessionDep, principal: StaffUser, d: StaffDisclosure) -> list[EventRead]:
+    """Every transition of an item's versions: who, when, the comment."""
+    return [views.event_read(e, no) for e, no in await service.history(session, d.id)]
+
+
+@router.get("/disclosure-versions", responses=responses(ValidationFailed))
+async def list_disclosure_versions(
+    request: Request, response: Response, session: SessionDep, principal: StaffUser,
+    queue: Annotated[str, Query(pattern="^(mine|review|secrecy|all)$",
+                                description="mine 我的稿件；review 待审核；secrecy 待保密审查；all 全部")] = "mine",
+    status_: Annotated[VersionStatus | None, Query(alias="status")] = None,
+    limit: LimitParam = 20, cursor: CursorParam = None,
+) -> Page[VersionSummary]:
+    """The caller's drafts, review queue or secrecy-review queue, newest first."""
+    rows, next_cursor = await service.list_queue(session, principal, queue, status_, cursor, limit)
+    set_link_header(request, response, next_cursor)
+    return Page(items=await views.version_summaries(session, rows), next_cursor=next_cursor)
+
+
+@router.get("/disclosure-versions/{version_id}", responses=responses(NotFound))
+async def get_disclosure_version(session: SessionDep, principal: StaffUser, v: ReadableVersion) -> VersionRead:
+    """One version with its check findings, attachments and the caller's allowed actions."""
+    return await views.version_read(session, v, principal)
+
+
+@router.patch("/disclosure-versions/{version_id}",
+              responses=responses(NotFound, NotInScope, InvalidTransition, ValidationFailed))
+async def update_disclosure_version(session: SessionDep, principal: StaffUser, v: VersionForUpdate,
+                                    body: VersionUpdate) -> VersionRead:
+    """Edit a draft."""
+    await service.update_version(session, principal, v, body)
+    return await views.version_read(session, v, principal)
+
+
+@router.post("/disclosure-versions/{version_id}/attachments", status_code=status.HTTP_201_CREATED,
+             responses=responses(NotFound, NotInScope, InvalidTransition, PayloadTooLarge, UnsupportedMediaType))
+async def upload_disclosure_attachment(session: SessionDep, principal: StaffUser, v: VersionForUpdate,
+                                       file: UploadFile) -> AttachmentRead:
+    """Attach a file to a draft (pdf, ofd, doc, docx, xls, xlsx, jpg, png; type checked from content)."""
+    row = await service.add_attachment(session, principal, v, file)
+    return views.attachment_read(row)
+
+
+@router.delete("/disclosure-versions/{version_id}/attachments/{attachment_id}",
+               status_code=status.HTTP_204_NO_CONTENT, responses=responses(NotFound, NotInScope, InvalidTransition))
+async def delete_disclosure_attachment(session: SessionDep, principal: StaffUser, v: VersionForUpdate,
+                                       attachment_id: Annotated[int, Path(ge=1)]) -> None:
+    """Remove an attachment from a draft."""
+    await service.remove_attachment(session, principal, v, attachment_id)
+
+
+@router.get("/disclosure-versions/{version_id}/attachments/{attachment_id}", response_class=Response,
+            responses={**responses(NotFound), **FILE_RESPONSE})
+async def download_version_attachment(session: SessionDep, principal: StaffUser, v: ReadableVersion,
+                                      attachment_id: Annotated[int, Path(ge=1)]) -> Response:
+    """Download an attachment of a version under review."""
+    return files.download_response(await files.get_for(session, service.VERSION_OWNER, v.id, attachment_id))
+
+
+@router.post("/disclosure-versions/{version_id}/submit",
+             responses=responses(NotFound, NotInScope, InvalidTransition, ClassifiedContent))
+async def submit_disclosure_version(session: SessionDep, principal: StaffUser, v: VersionForUpdate,
+                                    body: CommentIn) -> VersionRead:
+    """Send a draft to review after the pre-publication check (classification markings refuse it)."""
+    await service.submit(session, principal, v, body.comment)
+    return await views.version_read(session, v, principal)
+
+
+@router.post("/disclosure-versions/{version_id}/approve",
+             responses=responses(NotFound, NotInScope, SelfApproval, InvalidTransition))
+async def approve_disclosure_version(session: SessionDep, principal: StaffUser, v: VersionForUpdate,
+                                     body: CommentIn) -> VersionRead:
+    """Approve one review level (a reviewer of the column's unit, never the author)."""
+    await service.approve(session, principal, v, body.comment)
+    return await views.version_read(session, v, principal)
+
+
+@router.post("/disclosure-versions/{version_id}/send-back",
+             responses=responses(NotFound, NotInScope, SelfApproval, InvalidTransition))
+async def send_back_disclosure_version(session: SessionDep, principal: StaffUser, v: VersionForUpdate,
+                                       body: SendBackIn) -> VersionRead:
+    """Return a version to its author as a draft, with the reason."""
+    await service.send_back(session, principal, v, body.comment)
+    return await views.version_read(session, v, principal)
+
+
+@router.post("/disclosure-versions/{version_id}/publish",
+             responses=responses(NotFound, NotInScope, SelfApproval, InvalidTransition, ClassifiedContent,
+                                 PersonalDataUnconfirmed))
+async def publish_disclosure_version(session: SessionDep, principal: StaffUser, v: VersionForUpdate,
+                                     body: PublishIn) -> VersionRead:
+    """Clear the secrecy review and publish (personal data must be confirmed; markings refuse it)."""
+    await service.publish(session, principal, v, body.comment, body.confirm_personal_data)
+    return await views.version_read(session, v, principal)
+
+
+# ---- feeds ------------------------------------------------------------------------------------
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+@feeds_router.get("/disclosures.atom", response_class=Response,
+                  responses={200: {"description": "Atom 1.0", "content": {"application/atom+xml": {}}},
+                             304: {"description": "未变化"}})
+async def disclosures_atom_feed(request: Request, session: SessionDep, column_id: ColumnFilter = None,
+                                publisher_id: PublisherFilter = None) -> Response:
+    """Latest published items as Atom, with at:deleted-entry tombstones for retracted ones."""
+    seq, at = await service.feed_validator(session, column_id, publisher_id)
+    headers = feeds.validators("atom", seq, at)
+    cached = feeds.not_modified(request, headers, at)
+    if cached:
+        return cached
+    rows = await service.feed_entries(session, column_id, publisher_id)
+    body = feeds.atom(rows, _base(request), str(request.url), at)
+    return Response(body, media_type="application/atom+xml; charset=utf-8", headers=headers)
+
+
+@feeds_router.get("/disclosures.json", response_class=Response,
+                  responses={200: {"description": "JSON Feed 1.1", "content": {"application/feed+json": {}}},
+                             304: {"description": "未变化"}})
+async def disclosures_json_feed(request: Request, session: SessionDep, column_id: ColumnFilter = None,
+                                publisher_id: PublisherFilter = None) -> Response:
+    """Latest published items as JSON Feed 1.1."""
+    seq, at = await service.feed_validator(session, column_id, publisher_id)
+    headers = feeds.validators("json", seq, at)
+    cached = feeds.not_modified(request, headers, at)
+    if cached:
+        return cached
+    rows = await service.feed_entries(session, column_id, publisher_id)
+    body = feeds.json_feed(rows, _base(request), str(request.url))
+    return Response(body, media_type="application/feed+json; charset=utf-8", headers=headers)

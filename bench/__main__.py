@@ -1,0 +1,224 @@
+"""python -m bench [--items N | --million] [--pg URL] [--seconds S] [--concurrency C]
+
+Builds a throwaway database with a generated catalogue, starts one uvicorn worker on a free
+loopback port, measures each endpoint with httpx for a fixed time, prints a table and writes
+var/bench.json. Loopback only; nothing leaves the machine."""
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = {
+    "first_page": ("≥ 35% of hello (req/s)", lambda r: r["first_page"]["ratio"] >= 0.35),
+    "deep_page": ("≥ 90% of first page (req/s)", lambda r: r["deep_page"]["rps"] >= 0.9 * r["first_page"]["rps"]),
+    "feed_304": ("≥ 60% of hello (req/s)", lambda r: r["feed_304"]["ratio"] >= 0.60),
+    "search_2char": ("p95 ≤ 30 ms (target stated at 1M items)", lambda r: r["search_2char"]["p95_ms"] <= 30),
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _migrate(url: str) -> None:
+    from alembic import command
+
+    from api.cli import alembic_config
+
+    command.upgrade(alembic_config(url), "head")
+
+
+async def _reset_pg(url: str) -> None:
+    from sqlalchemy import text
+
+    from api.database import make_engine
+
+    engine = make_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+def _deep_cursor(db: str | None, pg: str | None, depth: int) -> str:
+    """The cursor a client would hold after paging `depth` items into the public list."""
+    from datetime import datetime
+
+    from api.pagination import encode_cursor
+
+    sql = ("SELECT published_at, id FROM disclosures WHERE status = 'published' "  # noqa: S608 - an int
+           f"ORDER BY published_at DESC, id DESC LIMIT 1 OFFSET {int(depth) - 1}")
+    if pg:
+        import asyncpg
+
+        async def one() -> Any:
+            con = await asyncpg.connect(pg.replace("postgresql+asyncpg", "postgresql"))
+            row = await con.fetchrow(sql)
+            await con.close()
+            return row
+
+        row = asyncio.run(one())
+        return encode_cursor([row[0], row[1]])
+    import sqlite3
+
+    con = sqlite3.connect(db or "")
+    at, rid = con.execute(sql).fetchone()
+    con.close()
+    return encode_cursor([datetime.fromisoformat(at), rid])
+
+
+async def _measure(client: httpx.AsyncClient, path: str, headers: dict[str, str], expect: int, seconds: float,
+                   concurrency: int, max_requests: int) -> dict[str, Any]:
+    for _ in range(20):  # warm-up: connections, caches, first-query plans
+        r = await client.get(path, headers=headers)
+        if r.status_code != expect:
+            raise SystemExit(f"{path} answered {r.status_code}, expected {expect}: {r.text[:300]}")
+    latencies: list[float] = []
+    errors = 0
+    stop = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        nonlocal errors
+        while time.perf_counter() < stop and len(latencies) < max_requests:
+            t0 = time.perf_counter()
+            r = await client.get(path, headers=headers)
+            latencies.append(time.perf_counter() - t0)
+            if r.status_code != expect:
+                errors += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    q = statistics.quantiles(latencies, n=100, method="inclusive")
+    return {"path": path, "requests": len(latencies), "errors": errors, "rps": round(len(latencies) / elapsed, 1),
+            "p50_ms": round(q[49] * 1000, 2), "p95_ms": round(q[94] * 1000, 2), "p99_ms": round(q[98] * 1000, 2)}
+
+
+async def _run_load(base: str, scenarios: list[tuple[str, str, dict[str, str], int]], seconds: float,
+                    concurrency: int, max_requests: int) -> dict[str, Any]:
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30, trust_env=False) as client:
+        etag = (await client.get("/api/v1/feeds/disclosures.atom")).headers["etag"]
+        results = {}
+        for name, path, headers, expect in scenarios:
+            if name == "feed_304":
+                headers = {"If-None-Match": etag}
+            results[name] = await _measure(client, path, headers, expect, seconds, concurrency, max_requests)
+            print(f"  {name:<14} {results[name]['rps']:>8} req/s  p50 {results[name]['p50_ms']:>7} ms  "
+                  f"p99 {results[name]['p99_ms']:>7} ms", flush=True)
+    hello = results["hello"]["rps"]
+    for r in results.values():
+        r["ratio"] = round(r["rps"] / hello, 3) if hello else None
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    p.add_argument("--items", type=int, default=100_000)
+    p.add_argument("--million", action="store_true", help="1,000,000 items")
+    p.add_argument("--pg", metavar="URL", help="postgresql+asyncpg://… scratch database (its schema is dropped)")
+    p.add_argument("--seconds", type=float, default=8.0, help="measuring time per endpoint")
+    p.add_argument("--concurrency", type=int, default=8)
+    p.add_argument("--max-requests", type=int, default=200_000)
+    p.add_argument("--query", default="食堂", help="the two-character search word")
+    p.add_argument("--out", default=str(ROOT / "var" / "bench.json"))
+    args = p.parse_args(argv)
+    n = 1_000_000 if args.million else args.items
+    depth = min(98_000, n - 20)
+
+    from bench import generate
+
+    tmp = Path(tempfile.mkdtemp(prefix="portal-bench-"))
+    if args.pg:
+        url = args.pg
+        asyncio.run(_reset_pg(url))
+    else:
+        url = f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
+    print(f"Generating {n:,} items into {'PostgreSQL' if args.pg else 'SQLite'} ({tmp}) …", flush=True)
+    _migrate(url)
+    if args.pg:
+        loaded = asyncio.run(generate.load_postgresql(url.replace("postgresql+asyncpg", "postgresql"), n))
+    else:
+        loaded = generate.load_sqlite(str(tmp / "bench.db"), n)
+    print(f"  loaded in {loaded['seconds']} s", flush=True)
+    cursor = _deep_cursor(None if args.pg else str(tmp / "bench.db"), args.pg, depth)
+
+    port = _free_port()
+    env = {**os.environ, "PORTAL_DATABASE_URL": url, "PORTAL_VAR_DIR": str(tmp), "PORTAL_ENV": "development",
+           "PORTAL_LOG_LEVEL": "WARNING", "PORTAL_WEB_DIST": str(tmp / "no-dist")}
+    env.pop("PORTAL_REDIS_URL", None)
+    log = (tmp / "server.log").open("wb")
+    server = subprocess.Popen(  # noqa: S603 - our interpreter, fixed arguments
+        [sys.executable, "-m", "uvicorn", "bench.app:app", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", "1", "--no-access-log", "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/api/v1/bench/hello", timeout=2, trust_env=False).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"server did not start:\n{(tmp / 'server.log').read_text()}")
+            time.sleep(0.2)
+        col = loaded["column_ids"]["tzgg"]
+        scenarios = [
+            ("hello", "/api/v1/bench/hello", {}, 200),
+            ("first_page", "/api/v1/disclosures?limit=20", {}, 200),
+            ("deep_page", f"/api/v1/disclosures?limit=20&cursor={cursor}", {}, 200),
+            ("column_page", f"/api/v1/disclosures?limit=20&column_id={col}", {}, 200),
+            ("search_2char", f"/api/v1/disclosures?limit=20&q={args.query}", {}, 200),
+            ("feed_304", "/api/v1/feeds/disclosures.atom", {}, 304),
+        ]
+        print(f"Measuring {args.seconds:g} s per endpoint, {args.concurrency} concurrent, one uvicorn worker:",
+              flush=True)
+        results = asyncio.run(_run_load(base, scenarios, args.seconds, args.concurrency, args.max_requests))
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+    checks = {name: {"target": text, "met": bool(ok(results))} for name, (text, ok) in TARGETS.items()}
+    report = {
+        "items": n, "database": "postgresql" if args.pg else "sqlite", "load_seconds": loaded["seconds"],
+        "deep_page_depth": depth, "seconds_per_endpoint": args.seconds, "concurrency": args.concurrency,
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "results": results, "targets": checks,
+    }
+    print()
+    print(f"{'endpoint':<14} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'÷ hello':>8}")
+    for name, r in results.items():
+        print(f"{name:<14} {r['rps']:>9} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['p99_ms']:>8} {r['ratio']:>8}")
+    print()
+    for name, c in checks.items():
+        print(f"  {'✓' if c['met'] else '✗'} {name}: {c['target']}")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwritten to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,127 @@
+import json
+
+import feedparser
+import jsonschema
+
+from tests.disclosures.conftest import publish
+
+ATOM = "/api/v1/feeds/disclosures.atom"
+JSON = "/api/v1/feeds/disclosures.json"
+CHANGES = "/api/v1/disclosures/changes"
+
+# JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/): the required members and their types.
+JSON_FEED_11 = {
+    "type": "object",
+    "required": ["version", "title", "items"],
+    "properties": {
+        "version": {"const": "https://jsonfeed.org/version/1.1"},
+        "title": {"type": "string"},
+        "home_page_url": {"type": "string", "format": "uri"},
+        "feed_url": {"type": "string", "format": "uri"},
+        "language": {"type": "string"},
+        "authors": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}}}},
+        "items": {"type": "array", "items": {
+            "type": "object",
+            "required": ["id"],
+            "anyOf": [{"required": ["content_html"]}, {"required": ["content_text"]}],
+            "properties": {
+                "id": {"type": "string"}, "url": {"type": "string"}, "title": {"type": "string"},
+                "content_html": {"type": "string"}, "summary": {"type": "string"},
+                "date_published": {"type": "string", "format": "date-time"},
+                "date_modified": {"type": "string", "format": "date-time"},
+                "tags": {"type": "array", "items": {"type": "string"}},
+                "authors": {"type": "array", "items": {"type": "object"}},
+            },
+        }},
+    },
+}
+
+
+class TestAtomFeed:
+    async def test_parses_without_errors(self, client, team):
+        await publish(client, team, title="关于<测试>的通知 & 公告", body_html="<p>正文 <b>加粗</b></p>")
+        r = await client.get(ATOM)
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("application/atom+xml")
+        parsed = feedparser.parse(r.content)
+        assert parsed.bozo == 0
+        assert parsed.entries[0].title == "关于<测试>的通知 & 公告"
+
+    async def test_retracted_item_is_a_tombstone(self, client, team):
+        v = await publish(client, team, title="将被撤回")
+        await client.post(f"/api/v1/disclosures/{v['disclosure_id']}/retract", json={"reason": "内容有误"},
+                          headers=team.h(team.reviewer))
+        text = (await client.get(ATOM)).text
+        assert f'<at:deleted-entry ref="tag:zhengwu-portal.example,2026:disclosure/{v["disclosure_id"]}"' in text
+        parsed = feedparser.parse(text)
+        assert parsed.bozo == 0
+        assert parsed.entries == []
+
+    async def test_unchanged_feed_answers_304(self, client, team):
+        await publish(client, team)
+        first = await client.get(ATOM)
+        etag, modified = first.headers["etag"], first.headers["last-modified"]
+        assert (await client.get(ATOM, headers={"If-None-Match": etag})).status_code == 304
+        assert (await client.get(ATOM, headers={"If-Modified-Since": modified})).status_code == 304
+        await publish(client, team, title="新的一条")
+        again = await client.get(ATOM, headers={"If-None-Match": etag})
+        assert again.status_code == 200
+        assert again.headers["etag"] != etag
+
+    async def test_filtered_by_column(self, client, session, team):
+        from tests.disclosures.conftest import create_column
+
+        other = await create_column(session, team.unit, "工作动态")
+        await publish(client, team, title="通知类")
+        await publish(client, team, title="动态类", column_id=other.id)
+        parsed = feedparser.parse((await client.get(ATOM, params={"column_id": other.id})).content)
+        assert [e.title for e in parsed.entries] == ["动态类"]
+
+
+class TestJsonFeed:
+    async def test_validates_as_json_feed_1_1(self, client, team):
+        await publish(client, team, title="JSON 订阅测试", summary="摘要")
+        r = await client.get(JSON)
+        assert r.headers["content-type"].startswith("application/feed+json")
+        feed = json.loads(r.content)
+        jsonschema.validate(feed, JSON_FEED_11, format_checker=jsonschema.FormatChecker())
+        assert feed["items"][0]["title"] == "JSON 订阅测试"
+
+    async def test_unchanged_feed_answers_304(self, client, team):
+        await publish(client, team)
+        etag = (await client.get(JSON)).headers["etag"]
+        assert (await client.get(JSON, headers={"If-None-Match": f'W/{etag}, "other"'})).status_code == 304
+
+
+class TestChanges:
+    async def test_created_updated_retracted_in_order(self, client, team):
+        v = await publish(client, team)
+        did = v["disclosure_id"]
+        r2 = await client.post(f"/api/v1/disclosures/{did}/versions", headers=team.h(team.editor))
+        for user, action in ((team.editor, "submit"), (team.reviewer, "approve"), (team.secrecy, "publish")):
+            await client.post(f"/api/v1/disclosure-versions/{r2.json()['id']}/{action}", json={},
+                              headers=team.h(user))
+        await client.post(f"/api/v1/disclosures/{did}/retract", json={"reason": "撤回"},
+                          headers=team.h(team.reviewer))
+        body = (await client.get(CHANGES, params={"since": "0"})).json()
+        assert [(c["kind"], c["disclosure_id"], c["version_no"]) for c in body["items"]] == [
+            ("created", did, 1), ("updated", did, 2), ("retracted", did, 2)]
+        assert body["has_more"] is False
+        later = await client.get(CHANGES, params={"since": body["next_cursor"]})
+        assert later.json()["items"] == []
+        assert later.json()["next_cursor"] == body["next_cursor"]
+
+    async def test_pages_with_next_cursor(self, client, team):
+        for _ in range(3):
+            await publish(client, team)
+        first = (await client.get(CHANGES, params={"limit": 2})).json()
+        assert first["has_more"] is True
+        rest = (await client.get(CHANGES, params={"since": first["next_cursor"], "limit": 2})).json()
+        seqs = [c["seq"] for c in first["items"] + rest["items"]]
+        assert seqs == sorted(seqs) and len(set(seqs)) == 3
+
+    async def test_unchanged_changes_answer_304(self, client, team):
+        await publish(client, team)
+        r = await client.get(CHANGES, params={"since": "0"})
+        assert (await client.get(CHANGES, params={"since": "0"},
+                                 headers={"If-None-Match": r.headers["etag"]})).status_code == 304
