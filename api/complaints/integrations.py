@@ -1,77 +1,30 @@
-"""The three places this domain leans on kernels that are still landing (files, notifications,
-idempotency). Each is one function so that switching to the kernel is a one-line change."""
+"""The places this domain leans on kernels: files (api/files), and notifications and idempotency, which are
+still landing. Each is one function so that switching to a kernel is a one-line change."""
 
 import hashlib
 import json
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import puremagic
 from fastapi import UploadFile
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.complaints.exceptions import IdempotencyKeyReused
 from api.complaints.models import ComplaintIdempotency
-from api.config import get_settings
 from api.database import utcnow
-from api.errors import PayloadTooLarge, UnsupportedMediaType
+from api.files import service as files
+from api.files.models import Attachment
 from api.logs import get_logger
 
 log = get_logger("api.complaints")
 
-ALLOWED_TYPES = {
-    "pdf": "application/pdf",
-    "png": "image/png",
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-    "doc": "application/msword",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xls": "application/vnd.ms-excel",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "txt": "text/plain",
-}
-# Office files are zip/OLE containers; the sniffer names the container, which is what we check.
-_SNIFFED = {"pdf": {".pdf"}, "png": {".png"}, "jpg": {".jpg", ".jpeg"}, "jpeg": {".jpg", ".jpeg"},
-            "docx": {".docx", ".zip"}, "xlsx": {".xlsx", ".zip"}, "doc": {".doc", ".xls", ".ppt", ".msi"},
-            "xls": {".doc", ".xls", ".ppt", ".msi"}}
 
-
-@dataclass(frozen=True)
-class StoredFile:
-    attachment_id: int | None
-    filename: str
-    content_type: str
-    size: int
-    sha256: str
-
-
-async def store_attachment(session: AsyncSession, upload: UploadFile, uploaded_by_id: int | None) -> StoredFile:
-    """Check size (413) and type (415) and keep the bytes content-addressed under var/files."""
-    settings = get_settings()
-    data = await upload.read(settings.max_upload_bytes + 1)
-    if len(data) > settings.max_upload_bytes:
-        raise PayloadTooLarge(f"附件不能超过 {settings.max_upload_bytes // (1024 * 1024)} MB")
-    name = (upload.filename or "附件").replace("/", "_").replace("\\", "_")[-200:]
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if ext not in ALLOWED_TYPES:
-        raise UnsupportedMediaType("仅支持 PDF、图片、Word、Excel 和文本文件")
-    if ext in _SNIFFED:
-        try:
-            sniffed = {m.extension for m in puremagic.magic_string(data)}
-        except puremagic.PureError:
-            sniffed = set()
-        if not sniffed & _SNIFFED[ext]:
-            raise UnsupportedMediaType("文件内容与扩展名不符")
-    elif b"\x00" in data[:4096]:
-        raise UnsupportedMediaType("文本文件中含有二进制内容")
-    digest = hashlib.sha256(data).hexdigest()
-    path = settings.files_dir / digest[:2] / digest
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    return StoredFile(None, name, ALLOWED_TYPES[ext], len(data), digest)
+async def store_attachment(session: AsyncSession, upload: UploadFile, uploaded_by_id: int | None,
+                           owner_type: str) -> Attachment:
+    """Check size (413) and type (415) and keep the bytes in the files kernel. The kernel row's owner_id is 0
+    until the caller has flushed its own row and sets ``owner_id`` to that row's id."""
+    return await files.store_upload(session, upload, owner_type, 0, uploaded_by_id)
 
 
 async def notify(session: AsyncSession, user_id: int, title: str, body: str, link: str | None = None,

@@ -65,7 +65,9 @@ from api.complaints.states import (
     can_transition,
 )
 from api.database import utcnow
-from api.errors import Forbidden, InvalidTransition, RateLimited, ValidationFailed
+from api.errors import Forbidden, InvalidTransition, NotFound, RateLimited, ValidationFailed
+from api.files import service as files
+from api.files.models import Attachment
 from api.ratelimit import get_counter
 
 S = ComplaintStatus
@@ -310,6 +312,18 @@ async def transition(session: AsyncSession, c: Complaint, to: S, actor: Actor, a
     await add_event(session, c, action, actor, note, public, src, to, at, summary)
 
 
+ATTACHMENT_OWNER = "complaint_attachment"  # the files kernel's owner_type; owner_id is ComplaintAttachment.id
+
+
+async def attachment_file(session: AsyncSession, c: Complaint, attachment_id: int) -> Attachment:
+    """The stored file of one of this letter's attachments (404 for any other id)."""
+    row = (await session.execute(select(ComplaintAttachment).where(
+        ComplaintAttachment.id == attachment_id, ComplaintAttachment.complaint_id == c.id))).scalar_one_or_none()
+    if row is None or row.attachment_id is None:
+        raise NotFound("附件不存在")
+    return await files.get_for(session, ATTACHMENT_OWNER, row.id, row.attachment_id)
+
+
 # --- submission ------------------------------------------------------------------------------------
 
 def _new_query_code() -> str:
@@ -320,13 +334,16 @@ async def store_upload(session: AsyncSession, upload: Any, principal: Principal 
                        ) -> AttachmentUploaded:
     if principal is None:
         await _limit(f"complaints:upload:{ip}", ANON_UPLOADS_PER_HOUR, 3600)
-    stored = await integrations.store_attachment(session, upload, principal.id if principal else None)
+    stored = await integrations.store_attachment(session, upload, principal.id if principal else None,
+                                                 ATTACHMENT_OWNER)
     token = secrets.token_urlsafe(24)
-    row = ComplaintAttachment(attachment_id=stored.attachment_id, filename=stored.filename,
+    row = ComplaintAttachment(attachment_id=stored.id, filename=stored.filename,
                               content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
                               token_hash=hashlib.sha256(token.encode()).hexdigest(),
                               uploaded_by_id=principal.id if principal else None)
     session.add(row)
+    await session.flush()
+    stored.owner_id = row.id
     await session.flush()
     return AttachmentUploaded(id=row.id, upload_token=token, filename=row.filename,
                               content_type=row.content_type, size=row.size)

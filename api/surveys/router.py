@@ -1,13 +1,14 @@
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, UploadFile, status
+from fastapi import APIRouter, Path, Request, Response, UploadFile, status
 from sqlalchemy.orm import selectinload
 
 from api.auth.dependencies import OptionalUser, StaffUser, client_ip
 from api.captcha.service import CaptchaInvalid
 from api.database import SessionDep, utcnow
-from api.errors import Forbidden, InvalidTransition, RateLimited, ValidationFailed, responses
+from api.errors import Forbidden, InvalidTransition, NotFound, RateLimited, ValidationFailed, responses
+from api.files import service as files
 from api.surveys import service
 from api.surveys.exceptions import (
     AlreadyResponded,
@@ -145,6 +146,18 @@ async def add_consultation_attachment(
     c = await service.get_consultation(session, principal, consultation_id)
     a = await service.add_attachment(session, principal, c, file)
     return AttachmentRead(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size)
+
+
+@consultations_router.get("/{consultation_id}/attachments/{attachment_id}", response_class=Response,
+                          responses={**responses(ConsultationNotFound, NotFound),
+                                     200: {"description": "附件内容", "content": {"application/octet-stream": {}}}})
+async def download_consultation_attachment(
+    session: SessionDep, principal: OptionalUser, consultation_id: ConsultationId,
+    attachment_id: Annotated[int, Path(ge=1)],
+) -> Response:
+    """Download an attachment of a consultation the caller may see."""
+    c = await service.get_consultation(session, principal, consultation_id)
+    return files.download_response(await service.attachment_file(session, c, attachment_id))
 
 
 @consultations_router.post("/{consultation_id}/open", responses=_C_ERRORS)

@@ -16,10 +16,12 @@ from api.audit.service import Actor
 from api.auth.models import OrgUnit, Role
 from api.auth.principal import Principal
 from api.captcha import service as captcha
-from api.complaints import integrations as files  # attachments fallback until api/files lands
+from api.complaints import integrations
 from api.config import get_settings
 from api.database import utcnow
-from api.errors import Forbidden, InvalidTransition, RateLimited, ValidationFailed
+from api.errors import Forbidden, InvalidTransition, NotFound, RateLimited, ValidationFailed
+from api.files import service as files
+from api.files.models import Attachment
 from api.ratelimit import get_counter
 from api.surveys.exceptions import (
     AlreadyResponded,
@@ -364,12 +366,27 @@ async def add_attachment(session: AsyncSession, principal: Principal, c: Consult
     await _require_editor(session, principal, c.owner_unit_id)
     if c.status == ConsultationStatus.closed:
         raise InvalidTransition("征集已结束，不能再添加附件")
-    stored = await files.store_attachment(session, upload, principal.id)
-    row = ConsultationAttachment(consultation_id=c.id, attachment_id=stored.attachment_id, filename=stored.filename,
+    stored = await integrations.store_attachment(session, upload, principal.id, ATTACHMENT_OWNER)
+    row = ConsultationAttachment(consultation_id=c.id, attachment_id=stored.id, filename=stored.filename,
                                  content_type=stored.content_type, size=stored.size, sha256=stored.sha256)
     session.add(row)
     await session.flush()
+    stored.owner_id = row.id
+    await session.flush()
     return row
+
+
+ATTACHMENT_OWNER = "consultation_attachment"  # the files kernel's owner_type; owner_id is ConsultationAttachment.id
+
+
+async def attachment_file(session: AsyncSession, c: Consultation, attachment_id: int) -> Attachment:
+    """The stored file of one of this consultation's attachments (404 for any other id)."""
+    row = (await session.execute(select(ConsultationAttachment).where(
+        ConsultationAttachment.id == attachment_id, ConsultationAttachment.consultation_id == c.id))
+    ).scalar_one_or_none()
+    if row is None or row.attachment_id is None:
+        raise NotFound("附件不存在")
+    return await files.get_for(session, ATTACHMENT_OWNER, row.id, row.attachment_id)
 
 
 async def attachments(session: AsyncSession, c: Consultation) -> list[ConsultationAttachment]:

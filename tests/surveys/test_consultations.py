@@ -114,5 +114,29 @@ class TestConsultationLifecycle:
             == "征求意见稿.pdf"
 
 
+class TestDownloadConsultationAttachment:
+    async def _attached(self, client, editor) -> tuple[int, int]:
+        c = (await client.post(URL, json=BODY, headers=auth(editor))).json()
+        a = (await client.post(f"{URL}/{c['id']}/attachments", headers=auth(editor),
+                               files={"file": ("征求意见稿.pdf", b"%PDF-1.4\n...", "application/pdf")})).json()
+        return c["id"], a["id"]
+
+    async def test_open_consultation_attachment_downloads_for_anyone(self, client, session):
+        editor, _ = await people(session)
+        cid, aid = await self._attached(client, editor)
+        assert (await client.post(f"{URL}/{cid}/open", json={}, headers=auth(editor))).status_code == 200
+        r = await client.get(f"{URL}/{cid}/attachments/{aid}")
+        assert r.status_code == 200
+        assert r.content == b"%PDF-1.4\n..."
+        assert "filename*=UTF-8''" in r.headers["content-disposition"]
+
+    async def test_draft_consultation_attachment_is_404_for_citizens(self, client, session):
+        editor, citizen = await people(session)
+        cid, aid = await self._attached(client, editor)
+        r = await client.get(f"{URL}/{cid}/attachments/{aid}", headers=auth(citizen))
+        assert r.status_code == 404
+        assert r.json()["code"] == "consultation_not_found"
+
+
 async def _principal(session, user):
     return to_principal(await load_user(session, user.id))
