@@ -9,6 +9,7 @@ from api.auth.models import OrgKind, OrgUnit, Role, RoleGrant, User, UserKind
 from api.auth.passwords import hash_password
 from api.complaints import demo as complaints_demo
 from api.disclosures import demo as disclosures_demo
+from api.surveys import demo as surveys_demo
 
 AGENCY = ("JGSW", "某市机关事务管理局", OrgKind.agency)
 UNITS = [
@@ -77,4 +78,5 @@ async def load(session: AsyncSession, password: str) -> None:
 DOMAIN_LOADERS: list = [
     disclosures_demo.load,
     complaints_demo.load,
+    surveys_demo.load,
 ]

@@ -71,6 +71,22 @@ async def get_survey(session: SessionDep, principal: OptionalUser, survey_id: Su
     return _survey_read(await service.get_survey(session, principal, survey_id), utcnow())
 
 
+@surveys_router.put("/{survey_id}", responses=responses(SurveyNotFound, Forbidden, InvalidTransition, ValidationFailed))
+async def update_survey(session: SessionDep, principal: StaffUser, survey_id: SurveyId, body: SurveyCreate
+                        ) -> SurveyRead:
+    """An editor rewrites a draft survey: its fields, times and questions."""
+    survey = await service.get_survey(session, principal, survey_id)
+    return _survey_read(await service.update_survey(session, principal, survey, body), utcnow())
+
+
+@surveys_router.post("/{survey_id}/close", responses=responses(SurveyNotFound, Forbidden, InvalidTransition))
+async def close_survey(session: SessionDep, principal: StaffUser, survey_id: SurveyId) -> SurveyRead:
+    """End a running survey now; its results are published."""
+    survey = await service.get_survey(session, principal, survey_id)
+    await service.close_survey(session, principal, survey)
+    return _survey_read(survey, utcnow())
+
+
 @surveys_router.post("/{survey_id}/publish", responses=responses(SurveyNotFound, Forbidden, InvalidTransition))
 async def publish_survey(session: SessionDep, principal: StaffUser, survey_id: SurveyId) -> SurveyRead:
     """Publish a drafted survey; it accepts responses between its open and close times."""

@@ -119,9 +119,12 @@ def surveys_readable_by(principal: Principal | None) -> Select[Any]:
         editable, Survey.status.in_([SurveyStatus.published]) & Survey.audience.in_(audiences)))
 
 
-async def get_survey(session: AsyncSession, principal: Principal | None, survey_id: int) -> Survey:
-    s = (await session.execute(surveys_readable_by(principal).where(Survey.id == survey_id)
-                               .options(selectinload(Survey.questions)))).scalar_one_or_none()
+async def get_survey(session: AsyncSession, principal: Principal | None, survey_id: int,
+                     fresh: bool = False) -> Survey:
+    stmt = surveys_readable_by(principal).where(Survey.id == survey_id).options(selectinload(Survey.questions))
+    if fresh:
+        stmt = stmt.execution_options(populate_existing=True)
+    s = (await session.execute(stmt)).scalar_one_or_none()
     if s is None:
         raise SurveyNotFound()
     return s
@@ -149,6 +152,36 @@ async def create_survey(session: AsyncSession, principal: Principal, data: Surve
                                    required=q.required))
     await _event(session, _actor(principal, Role.editor), "create", survey=survey, dst=SurveyStatus.draft)
     return await get_survey(session, principal, survey.id)
+
+
+async def update_survey(session: AsyncSession, principal: Principal, survey: Survey, data: SurveyCreate) -> Survey:
+    """Rewrite a draft: its fields and the whole question list (nobody has answered a draft)."""
+    await _require_editor(session, principal, survey.owner_unit_id)
+    if survey.status != SurveyStatus.draft:
+        raise InvalidTransition("只有草稿状态的调查可以修改")
+    survey.title, survey.description, survey.audience = data.title, data.description, data.audience
+    survey.opens_at, survey.closes_at = data.opens_at, data.closes_at
+    for q in list(survey.questions):
+        await session.delete(q)
+    await session.flush()
+    for i, q in enumerate(data.questions):
+        session.add(SurveyQuestion(survey_id=survey.id, position=i, kind=q.kind, text=q.text, options=q.options,
+                                   required=q.required))
+    await _event(session, _actor(principal, Role.editor), "update", survey=survey, src=survey.status,
+                 dst=survey.status)
+    return await get_survey(session, principal, survey.id, fresh=True)
+
+
+async def close_survey(session: AsyncSession, principal: Principal, survey: Survey,
+                       now: datetime | None = None) -> None:
+    """End a published survey now instead of at its close time; its results are then published."""
+    now = now or utcnow()
+    await _require_editor(session, principal, survey.owner_unit_id)
+    if survey.status != SurveyStatus.published or now >= survey.closes_at:
+        raise InvalidTransition("只有进行中的调查可以提前结束")
+    survey.closes_at = max(now, survey.opens_at)
+    await _event(session, _actor(principal, Role.editor), "close", survey=survey, src=survey.status,
+                 dst=survey.status, note="提前结束")
 
 
 async def transition_survey(session: AsyncSession, principal: Principal, survey: Survey, to: SurveyStatus) -> None:
