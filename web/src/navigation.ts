@@ -56,6 +56,7 @@ export const NAV_ITEMS: NavItem[] = [
 
   { area: 'workspace', label: '工作台', to: '/workspace', icon: HomeFilled },
   { area: 'workspace', label: '来信办理', to: '/workspace/complaints', icon: ChatDotRound, roles: ['handler', 'leader', 'editor'], description: '局长信箱、投诉、咨询、建议的受理、转办、答复与统计' },
+  { area: 'workspace', label: '调查征集', to: '/workspace/surveys', icon: ChatDotRound, roles: ['editor'], description: '民意调查的题目、发布与结果，征集意见的发布与采纳情况' },
   {
     area: 'workspace',
     group: '系统管理',

@@ -9,7 +9,7 @@ import { accountRoutes } from './account'
 import { adminRoutes } from './admin'
 import { auditRoutes } from './audit'
 import { calendarRoutes } from './calendar'
-import { complaintWorkspaceRoutes, interactionRoutes } from './interaction'
+import { complaintWorkspaceRoutes, interactionRoutes, surveyWorkspaceRoutes } from './interaction'
 import { portalRoutes } from './portal'
 import { workspaceRoutes } from './workspace'
 import { homeFor } from './home'
@@ -23,7 +23,7 @@ export const router = createRouter({
       path: '/workspace',
       component: WorkspaceLayout,
       meta: { requiresAuth: true },
-      children: [...workspaceRoutes, ...adminRoutes, ...auditRoutes, ...calendarRoutes, ...complaintWorkspaceRoutes],
+      children: [...workspaceRoutes, ...adminRoutes, ...auditRoutes, ...calendarRoutes, ...complaintWorkspaceRoutes, ...surveyWorkspaceRoutes],
     },
     {
       path: '/',
