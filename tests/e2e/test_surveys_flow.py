@@ -1,0 +1,57 @@
+"""A signed-in citizen answers the open demo survey, cannot answer it twice, and sees the closed survey's
+results drawn as charts."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from api.surveys.demo import CLOSED_CONSULTATION, CLOSED_SURVEY, OPEN_SURVEY
+from tests.e2e.conftest import DEMO_PASSWORD
+
+pytestmark = pytest.mark.e2e
+
+
+def sign_in(page: Page, username: str, redirect: str) -> None:
+    page.goto(f"/login?redirect={redirect}")
+    page.get_by_test_id("login-username").fill(username)
+    page.get_by_test_id("login-password").fill(DEMO_PASSWORD)
+    page.get_by_test_id("login-submit").click()
+    expect(page).to_have_url(re.compile(re.escape(redirect) + "$"))
+
+
+def test_citizen_answers_once_and_sees_closed_results(page: Page) -> None:
+    sign_in(page, "citizen", "/interaction/surveys")
+    page.get_by_test_id("survey-list").get_by_role("link", name=OPEN_SURVEY).click()
+    expect(page.get_by_test_id("survey-phase")).to_have_text("进行中")
+
+    page.get_by_test_id("question-0").get_by_text("每天").click()
+    page.get_by_test_id("question-1").get_by_text("口味").click()
+    page.get_by_test_id("question-1").get_by_text("排队时间").click()
+    page.get_by_test_id("question-2").locator(".el-rate__item").nth(3).click()
+    page.get_by_test_id("question-3").locator("textarea").fill("希望增加晚餐窗口。")
+    page.get_by_test_id("survey-submit").click()
+    expect(page.get_by_test_id("survey-done")).to_be_visible()
+
+    page.reload()
+    page.get_by_test_id("question-0").get_by_text("很少").click()
+    page.get_by_test_id("survey-submit").click()
+    expect(page.get_by_test_id("survey-already")).to_be_visible()
+    expect(page.get_by_test_id("survey-submit")).to_have_count(0)
+
+    page.goto("/interaction/surveys")
+    page.get_by_test_id("survey-list").get_by_role("link", name=CLOSED_SURVEY).click()
+    expect(page.get_by_test_id("survey-phase")).to_have_text("已结束")
+    expect(page.get_by_test_id("survey-results")).to_contain_text("36")
+    charts = page.get_by_test_id("survey-results-chart")
+    expect(charts).to_have_count(3)  # two choice questions and the rating; the text question is a list
+    expect(charts.first.locator("canvas, svg").first).to_be_visible()
+    expect(page.get_by_test_id("survey-text-answers")).to_contain_text("访客临时车位")
+
+
+def test_closed_consultation_shows_its_summary_and_takes_no_comments(page: Page) -> None:
+    page.goto("/interaction/consultations")
+    page.get_by_test_id("consultation-list").get_by_role("link", name=CLOSED_CONSULTATION).click()
+    expect(page.get_by_test_id("consultation-summary")).to_contain_text("采纳 3 条")
+    expect(page.get_by_test_id("consultation-draft")).to_contain_text("第一条")
+    expect(page.get_by_test_id("comment-submit")).to_have_count(0)
