@@ -1,9 +1,13 @@
 """Demo surveys and consultations, all run by 办公室's editor: one survey open, one closed with responses
 (so the results charts have something to show), one consultation open, one closed with its 采纳情况."""
 
+import io
 import random
+import zipfile
 from datetime import timedelta
+from xml.sax.saxutils import escape
 
+from fastapi import UploadFile
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -54,6 +58,31 @@ SUMMARY = ("本次征求意见期间共收到意见 5 条。经研究，采纳 3
            "体现。未采纳 1 条：关于由各使用单位自行维修的建议，与集中管理原则不符。感谢各方的关心和支持。")
 
 
+def _docx(paragraphs: list[str]) -> bytes:
+    """A minimal Word document (enough for Word, WPS and LibreOffice) holding the draft's text."""
+    body = "".join(f"<w:p><w:r><w:t xml:space=\"preserve\">{escape(p)}</w:t></w:r></w:p>" for p in paragraphs)
+    parts = {
+        "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        'wordprocessingml.document.main+xml"/></Types>',
+        "_rels/.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'officeDocument" Target="word/document.xml"/></Relationships>',
+        "word/document.xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        f"<w:body>{body}</w:body></w:document>",
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in parts.items():
+            zf.writestr(name, text)
+    return out.getvalue()
+
+
 async def load(session: AsyncSession, units: dict[str, OrgUnit]) -> None:
     editor_id = (await session.execute(select(User.id).where(User.username == "editor"))).scalar_one()
     user = await load_user(session, editor_id)
@@ -86,6 +115,8 @@ async def load(session: AsyncSession, units: dict[str, OrgUnit]) -> None:
 
     cars = await service.create_consultation(session, editor, ConsultationCreate(
         title=OPEN_CONSULTATION, description="欢迎社会各界和干部职工提出修改意见。", draft_text=DRAFT_TEXT))
+    doc = UploadFile(io.BytesIO(_docx(DRAFT_TEXT.splitlines())), filename="机关公务用车管理办法（征求意见稿）.docx")
+    await service.add_attachment(session, editor, cars, doc)
     await service.open_consultation(session, editor, cars, None)
 
     repair = await service.create_consultation(session, editor, ConsultationCreate(

@@ -6,7 +6,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from api.surveys.demo import CLOSED_CONSULTATION, CLOSED_SURVEY, OPEN_SURVEY
+from api.surveys.demo import CLOSED_CONSULTATION, CLOSED_SURVEY, OPEN_CONSULTATION, OPEN_SURVEY
+from tests.captcha.solver import solve_image
 from tests.e2e.conftest import DEMO_PASSWORD
 
 pytestmark = pytest.mark.e2e
@@ -55,3 +56,15 @@ def test_closed_consultation_shows_its_summary_and_takes_no_comments(page: Page)
     expect(page.get_by_test_id("consultation-summary")).to_contain_text("采纳 3 条")
     expect(page.get_by_test_id("consultation-draft")).to_contain_text("第一条")
     expect(page.get_by_test_id("comment-submit")).to_have_count(0)
+
+
+def test_anonymous_visitor_comments_on_the_open_consultation(page: Page) -> None:
+    page.goto("/interaction/consultations")
+    page.get_by_test_id("consultation-list").get_by_role("link", name=OPEN_CONSULTATION).click()
+    expect(page.get_by_role("link", name=re.compile(r"\.docx$"))).to_be_visible()
+    page.get_by_test_id("comment-body").fill("建议第四条明确派车申请的办理时限。")
+    image = page.locator("img[alt^='验证码']")
+    expect(image).to_have_attribute("src", re.compile("^data:image/svg"))
+    page.get_by_test_id("comment-captcha").fill(solve_image(image.get_attribute("src")))
+    page.get_by_test_id("comment-submit").click()
+    expect(page.get_by_test_id("comment-sent")).to_be_visible()
