@@ -68,3 +68,27 @@ def test_anonymous_visitor_comments_on_the_open_consultation(page: Page) -> None
     page.get_by_test_id("comment-captcha").fill(solve_image(image.get_attribute("src")))
     page.get_by_test_id("comment-submit").click()
     expect(page.get_by_test_id("comment-sent")).to_be_visible()
+
+
+def test_editor_drafts_publishes_and_closes_a_survey(page: Page) -> None:
+    sign_in(page, "editor", "/workspace/surveys")
+    page.get_by_test_id("survey-new").click()
+    page.get_by_test_id("survey-title").fill("办公区绿化养护满意度调查")
+    first = page.get_by_test_id("edit-question-0")
+    page.get_by_test_id("question-text-0").fill("您对绿化养护是否满意？")
+    first.get_by_placeholder("选项 1").fill("满意")
+    first.get_by_placeholder("选项 2").fill("不满意")
+    page.get_by_role("button", name="+ 评分题").click()
+    page.get_by_test_id("question-text-1").fill("总体评分")
+    page.get_by_test_id("survey-save").click()
+    expect(page).to_have_url(re.compile(r"/workspace/surveys$"))
+
+    row = page.get_by_test_id("survey-admin-table").locator("tr", has_text="办公区绿化养护满意度调查")
+    expect(row).to_contain_text("草稿")
+    row.get_by_role("button", name="发布").click()
+    page.locator(".el-message-box").get_by_role("button", name="确定").click()
+    expect(row).to_contain_text("进行中")
+    expect(row.locator("[data-testid^=survey-count-]")).to_have_text("0")
+    row.get_by_role("button", name="提前结束").click()
+    page.locator(".el-message-box").get_by_role("button", name="确定").click()
+    expect(row).to_contain_text("已结束")
