@@ -21,6 +21,7 @@ from api.complaints.exceptions import (
 from api.complaints.models import Complaint, ComplaintPublication
 from api.complaints.schemas import (
     AcceptIn,
+    AttachmentRead,
     AttachmentUploaded,
     ComplaintCreate,
     ComplaintPublicView,
@@ -106,8 +107,10 @@ async def submit_complaint(
 
 
 async def _public_view(session: SessionDep, c: Complaint) -> ComplaintPublicView:
-    return public_view(c, await service.current_clock(session, c), await service.approved_replies(session, c),
+    view = public_view(c, await service.current_clock(session, c), await service.approved_replies(session, c),
                        await service.events(session, c, public_only=True))
+    view.attachments = [AttachmentRead.model_validate(a) for a in await service.attachments_of(session, c)]
+    return view
 
 
 @router.post("/lookup", responses=responses(LookupFailed, RateLimited))

@@ -144,6 +144,7 @@ class ComplaintPublicView(BaseModel):
     satisfaction: Satisfaction | None
     can_rate: bool
     events: list[PublicEventRead]
+    attachments: list[AttachmentRead] = Field(default_factory=list)
 
 
 # --- staff -----------------------------------------------------------------------------------------

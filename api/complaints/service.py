@@ -315,6 +315,11 @@ async def transition(session: AsyncSession, c: Complaint, to: S, actor: Actor, a
 ATTACHMENT_OWNER = "complaint_attachment"  # the files kernel's owner_type; owner_id is ComplaintAttachment.id
 
 
+async def attachments_of(session: AsyncSession, c: Complaint) -> list[ComplaintAttachment]:
+    return list((await session.execute(select(ComplaintAttachment).where(ComplaintAttachment.complaint_id == c.id)
+                                       .order_by(ComplaintAttachment.id))).scalars())
+
+
 async def attachment_file(session: AsyncSession, c: Complaint, attachment_id: int) -> Attachment:
     """The stored file of one of this letter's attachments (404 for any other id)."""
     row = (await session.execute(select(ComplaintAttachment).where(
@@ -811,7 +816,6 @@ async def detail(session: AsyncSession, principal: Principal, c: Complaint) -> D
     staff = is_staff_reader(principal, c)
     drafts = list((await session.execute(select(ComplaintReply).where(ComplaintReply.complaint_id == c.id)
                                          .order_by(ComplaintReply.id))).scalars()) if staff else []
-    atts = list((await session.execute(select(ComplaintAttachment).where(ComplaintAttachment.complaint_id == c.id)
-                                       .order_by(ComplaintAttachment.id))).scalars())
+    atts = await attachments_of(session, c)
     return Detail(c, await current_clock(session, c), drafts, await events(session, c, not staff), atts,
                   await publication_of(session, c), staff)

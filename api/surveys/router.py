@@ -67,8 +67,11 @@ async def create_survey(session: SessionDep, principal: StaffUser, body: SurveyC
 
 @surveys_router.get("/{survey_id}", responses=responses(SurveyNotFound))
 async def get_survey(session: SessionDep, principal: OptionalUser, survey_id: SurveyId) -> SurveyRead:
-    """One survey and its questions."""
-    return _survey_read(await service.get_survey(session, principal, survey_id), utcnow())
+    """One survey and its questions, and whether the signed-in caller has already answered it."""
+    survey = await service.get_survey(session, principal, survey_id)
+    read = _survey_read(survey, utcnow())
+    read.responded = await service.has_responded(session, principal, survey)
+    return read
 
 
 @surveys_router.put("/{survey_id}", responses=responses(SurveyNotFound, Forbidden, InvalidTransition, ValidationFailed))

@@ -61,6 +61,7 @@ class SurveyRead(BaseModel):
     closes_at: datetime
     accepting: bool
     closed: bool
+    responded: bool = Field(default=False, description="登录用户是否已参加（仅单个调查的详情中给出）")
     questions: list[QuestionRead]
 
 

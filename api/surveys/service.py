@@ -195,6 +195,14 @@ async def transition_survey(session: AsyncSession, principal: Principal, survey:
     await _event(session, _actor(principal, Role.editor), str(to), survey=survey, src=src, dst=to)
 
 
+async def has_responded(session: AsyncSession, principal: Principal | None, survey: Survey) -> bool:
+    """Whether the signed-in caller has answered (anonymous callers are only told when they try again)."""
+    if principal is None:
+        return False
+    return (await session.execute(select(SurveyResponse.id).where(
+        SurveyResponse.survey_id == survey.id, SurveyResponse.user_id == principal.id))).first() is not None
+
+
 def accepting(survey: Survey, now: datetime) -> bool:
     return survey.status == SurveyStatus.published and survey.opens_at <= now < survey.closes_at
 

@@ -213,6 +213,8 @@ class TestDownloadComplaintAttachment:
         w = await world(session)
         receipt, att_id = await _letter_with_attachment(client, w)
         body = {"tracking_no": receipt["tracking_no"], "query_code": receipt["query_code"]}
+        listed = (await client.post(f"{URL}/lookup", json=body)).json()["attachments"]
+        assert [(a["id"], a["filename"]) for a in listed] == [(att_id, "照片.png")]
         r = await client.post(f"{URL}/lookup/attachments/{att_id}", json=body)
         assert r.status_code == 200
         assert r.content == PNG

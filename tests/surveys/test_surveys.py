@@ -217,3 +217,13 @@ class TestCloseSurvey:
         s = await published(client, editor)
         r = await client.post(f"{URL}/{s['id']}/close", headers=auth(citizen))
         assert r.status_code == 403
+
+
+class TestGetSurvey:
+    async def test_tells_the_signed_in_respondent_they_have_answered(self, client, session):
+        editor, _, citizen, other = await people(session)
+        s = await published(client, editor)
+        await client.post(f"{URL}/{s['id']}/responses", json=answers(s), headers=auth(citizen))
+        assert (await client.get(f"{URL}/{s['id']}", headers=auth(citizen))).json()["responded"] is True
+        assert (await client.get(f"{URL}/{s['id']}", headers=auth(other))).json()["responded"] is False
+        assert (await client.get(f"{URL}/{s['id']}")).json()["responded"] is False

@@ -1649,7 +1649,7 @@ export interface paths {
         };
         /**
          * Get Survey
-         * @description One survey and its questions.
+         * @description One survey and its questions, and whether the signed-in caller has already answered it.
          */
         get: operations["get_survey"];
         /**
@@ -2080,6 +2080,8 @@ export interface components {
          * @description What the writer sees: status, reasons and explanations, replies, and whether a rating is due.
          */
         ComplaintPublicView: {
+            /** Attachments */
+            attachments?: components["schemas"]["api__complaints__schemas__AttachmentRead"][];
             /** Body */
             body: string;
             /** Can Rate */
@@ -3211,6 +3213,12 @@ export interface components {
             opens_at: string;
             /** Questions */
             questions: components["schemas"]["QuestionRead"][];
+            /**
+             * Responded
+             * @description 登录用户是否已参加（仅单个调查的详情中给出）
+             * @default false
+             */
+            responded: boolean;
             status: components["schemas"]["SurveyStatus"];
             /** Title */
             title: string;
