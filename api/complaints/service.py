@@ -86,9 +86,7 @@ TRIAGE_ROLES = (Role.handler, Role.leader)
 
 
 def actor_of(principal: Principal, role: Role | None = None) -> Actor:
-    """Principal.actor() without a role trips on roles loaded as plain strings, so name the label here."""
-    label = str(role) if role else ",".join(sorted(str(r) for r in principal.roles)) or str(principal.kind)
-    return Actor(principal.id, principal.display_name, label)
+    return principal.actor(role)
 
 
 def case_type(c: Complaint) -> str:
