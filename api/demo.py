@@ -7,6 +7,7 @@ from api.audit import service as audit
 from api.audit.service import SYSTEM
 from api.auth.models import OrgKind, OrgUnit, Role, RoleGrant, User, UserKind
 from api.auth.passwords import hash_password
+from api.catalog import demo as catalog_demo
 
 AGENCY = ("JGSW", "某市机关事务管理局", OrgKind.agency)
 UNITS = [
@@ -73,3 +74,4 @@ async def load(session: AsyncSession, password: str) -> None:
 
 # Each domain appends its own loader: async def load(session, units) -> None.
 DOMAIN_LOADERS: list = []
+DOMAIN_LOADERS.append(catalog_demo.load)

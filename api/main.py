@@ -12,17 +12,21 @@ from sqlalchemy import select
 from api import health
 from api.admin.router import public_router as org_units_router
 from api.admin.router import router as admin_router
+from api.applications.router import router as applications_router
 from api.audit.router import router as audit_router
 from api.auth.models import User
 from api.auth.router import jwks_router
 from api.auth.router import router as auth_router
 from api.auth.service import get_keyring
 from api.calendar.router import router as calendar_router
+from api.catalog.router import router as catalog_router
 from api.config import Environment, Settings, get_settings
 from api.database import dispose_engine, get_sessionmaker
 from api.errors import install_error_handlers
 from api.logs import configure_logging, get_logger
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from api.notifications.router import router as notifications_router
+from api.ratings.router import router as ratings_router
 from api.spa import mount_spa
 
 API_PREFIX = "/api/v1"
@@ -35,6 +39,10 @@ ROUTERS = [
     org_units_router,
     audit_router,
     calendar_router,
+    catalog_router,
+    applications_router,
+    ratings_router,
+    notifications_router,
 ]
 
 
