@@ -121,7 +121,6 @@ class ApplicationRead(ApplicationSummary):
     used_working_days: int | None
     clock: ClockRead | None
     events: list[EventRead]
-    rated: bool
     version: int
 
 

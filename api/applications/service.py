@@ -121,6 +121,11 @@ def _require_applicant(p: Principal, app: Application) -> None:
         raise NotApplicant()
 
 
+def person(p: Principal) -> Actor:
+    """The applicant as the case history names them (citizens hold no role)."""
+    return Actor(p.id, p.display_name, "applicant")
+
+
 # --- history ----------------------------------------------------------------------------------------
 
 
@@ -211,7 +216,7 @@ async def submit(session: AsyncSession, p: Principal, body: ApplicationCreate) -
         a.owner_type, a.owner_id = MATERIAL_OWNER, app.id
     for unit_id in catalog.approval_units(service, version):
         session.add(Approval(application_id=app.id, org_unit_id=unit_id))
-    await _event(session, app, Action.submit, None, S.submitted, p.actor(),
+    await _event(session, app, Action.submit, None, S.submitted, person(p),
                  detail={"service": service.code, "version": version.version})
     return app
 
@@ -272,7 +277,7 @@ async def supplement(session: AsyncSession, p: Principal, application_id: int, b
     uploads = await _claim_uploads(session, p, file_ids(form, clean), errors, already=attached)
     if errors:
         raise ValidationFailed(errors)
-    actor = p.actor()
+    actor = person(p)
     await transition(session, app, app.resume_status or S.submitted, Action.supplement, actor, body.note,
                      {"fields": sorted(body.data)})
     app.data = clean
@@ -352,7 +357,7 @@ async def decide(session: AsyncSession, p: Principal, application_id: int, body:
 async def withdraw(session: AsyncSession, p: Principal, application_id: int, note: str | None) -> Application:
     app = await _for_action(session, p, application_id)
     _require_applicant(p, app)
-    actor = p.actor()
+    actor = person(p)
     await transition(session, app, S.withdrawn, Action.withdraw, actor, note)
     await _close_clock(session, app, actor, count=False)
     app.decided_at = utcnow()
@@ -410,7 +415,8 @@ async def get_attachment(session: AsyncSession, p: Principal, application_id: in
 async def _names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict((await session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))).tuples().all())
+    rows = await session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
+    return {i: n for i, n in rows.all()}
 
 
 async def _briefs(session: AsyncSession, app_ids: list[int], now: datetime | None = None) -> dict[int, ClockBrief]:

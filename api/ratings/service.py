@@ -88,7 +88,7 @@ async def rate(session: AsyncSession, p: Principal, application_id: int, body: R
             await session.flush()
     except IntegrityError as exc:  # the unique constraint decides a race between two submissions
         raise AlreadyRated() from exc
-    actor = p.actor()
+    actor = applications.person(p)
     await audit.record(session, actor, "rating.create", "application", app.id,
                        {"score": body.score, "tags": body.tags})
     if body.score <= RECTIFY_MAX:
