@@ -29,10 +29,11 @@ web/dist/index.html: web/node_modules/.installed $(shell find web/src web/index.
 
 web: web/dist/index.html
 
-# Debian's chromium for the browser tests (never a browser download). Needs root and apt.
+# Debian's chromium (and a CJK font for screenshots) for the browser tests; never a browser download.
 browser:
-	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	@{ command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi wenquanyi; } || { \
+	  [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null) \
 	  || echo "chromium is not installed: browser tests will be skipped (apt-get install chromium)"; }
 
 migrate: install

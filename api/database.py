@@ -12,6 +12,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 from api.config import get_settings
+from api.errors import AppError
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -117,16 +118,24 @@ async def begin_write(session: AsyncSession) -> None:
         await session.connection(execution_options={"sqlite_write": True})
 
 
+async def end_on_error(session: AsyncSession, exc: BaseException) -> None:
+    """Roll back, unless the error says its writes must stand (a replayed token's family revocation)."""
+    if isinstance(exc, AppError) and exc.keep_changes:
+        await session.commit()
+    else:
+        await session.rollback()
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One session per request: commit on success, roll back on any error."""
+    """One session per request: commit on success, roll back on any error (see end_on_error)."""
     async with get_sessionmaker()() as session:
         if request.method in _WRITE_METHODS:
             await begin_write(session)
         try:
             yield session
             await session.commit()
-        except BaseException:
-            await session.rollback()
+        except BaseException as exc:
+            await end_on_error(session, exc)
             raise
 
 

@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.logs import get_logger, request_id_var
@@ -18,6 +19,8 @@ class AppError(Exception):
     status: ClassVar[int] = 400
     code: ClassVar[str] = "bad_request"
     title: ClassVar[str] = "请求有误"
+    # True when the request's writes must be committed even though it answers with this error.
+    keep_changes: ClassVar[bool] = False
 
     def __init__(self, detail: str | None = None, **extra: Any) -> None:
         super().__init__(detail or self.title)
@@ -183,6 +186,14 @@ def install_error_handlers(app: FastAPI) -> None:
             "Not Found", "Method Not Allowed"} else None
         return problem_for_status(exc.status_code, detail, instance=request.url.path,
                                   headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        # Two requests raced past a service's own check onto a unique constraint; the session has
+        # rolled back, so nothing was half-written.
+        log.warning("integrity_conflict", path=request.url.path, error=str(exc.orig)[:200])
+        return problem(409, "conflict", "与已有数据冲突", "该记录已被其他请求修改或创建，请刷新后重试",
+                       instance=request.url.path)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

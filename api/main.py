@@ -3,9 +3,11 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 
@@ -22,12 +24,12 @@ from api.calendar.router import router as calendar_router
 from api.catalog.router import router as catalog_router
 from api.config import Environment, Settings, get_settings
 from api.database import dispose_engine, get_sessionmaker
-from api.errors import install_error_handlers
+from api.errors import ProblemModel, install_error_handlers
 from api.logs import configure_logging, get_logger
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from api.notifications.router import router as notifications_router
 from api.ratings.router import router as ratings_router
-from api.spa import mount_spa
+from api.spa import SPA
 
 API_PREFIX = "/api/v1"
 log = get_logger("api.main")
@@ -51,19 +53,52 @@ class StartupRefused(RuntimeError):
 
 
 async def check_production(settings: Settings) -> None:
+    """Every reason to refuse a production start at once, each saying what to set."""
     problems = settings.production_problems()
-    if not problems:
-        async with get_sessionmaker()() as session:
-            demo = (await session.execute(select(User.username).where(User.is_demo.is_(True)).limit(1))).first()
-        if demo:
-            problems.append("the database holds demo accounts: remove them (python -m api.cli purge-demo) "
-                            "before running with PORTAL_ENV=production")
+    async with get_sessionmaker()() as session:
+        demo = (await session.execute(select(User.username).where(User.is_demo.is_(True)).limit(1))).first()
+    if demo:
+        problems.append("the database holds demo accounts: remove them (python -m api.cli purge-demo) "
+                        "before running with PORTAL_ENV=production")
     if problems:
         raise StartupRefused("refusing to start in production:\n  - " + "\n  - ".join(problems))
 
 
 def _operation_id(route: APIRoute) -> str:
     return route.name
+
+
+def _problem_422_contract(app: FastAPI) -> None:
+    """Document 422 as the problem+json body the API really sends, not FastAPI's default shape."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        spec = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+        for name, schema in ProblemModel.model_json_schema(ref_template="#/components/schemas/{model}").get(
+                "$defs", {}).items():
+            schemas.setdefault(name, schema)
+        problem = ProblemModel.model_json_schema(ref_template="#/components/schemas/{model}")
+        problem.pop("$defs", None)
+        schemas["ProblemModel"] = problem
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
+        for path in spec.get("paths", {}).values():
+            for op in path.values():
+                resp = op.get("responses", {}).get("422")
+                if resp is not None:
+                    resp["description"] = "提交的数据未通过校验"
+                    resp["content"] = {"application/problem+json": {
+                        "schema": {"$ref": "#/components/schemas/ProblemModel"}}}
+                for status_code, other in op.get("responses", {}).items():
+                    content = other.get("content", {})
+                    if status_code >= "400" and "application/json" in content:
+                        content["application/problem+json"] = content.pop("application/json")
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -98,7 +133,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
                            allow_headers=["*"], expose_headers=["Link", "X-Request-ID", "ETag"])
     app.add_middleware(RequestContextMiddleware)
-    mount_spa(app, Path(settings.web_dist))
+    # The SPA is the router's fallback, not a Mount("/"): a catch-all Mount matched every path fully,
+    # so a wrong method on an API route answered 404 instead of 405.
+    app.router.default = SPA(Path(settings.web_dist))
+    _problem_422_contract(app)
     return app
 
 

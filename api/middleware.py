@@ -33,17 +33,25 @@ class RequestContextMiddleware:
         ip_token = client_ip_var.set(scope["client"][0] if scope.get("client") else None)
         start = time.perf_counter()
         status = 500
+        status_sent = False
 
         async def send_wrapper(message: Message) -> None:
-            nonlocal status
+            nonlocal status, status_sent
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, status_sent = message["status"], True
                 extra = [(b"x-request-id", rid.encode()), (b"x-content-type-options", b"nosniff")]
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 
         try:
             await self.app(scope, receive, send_wrapper)
+        except Exception:
+            # Rendered here, inside the request's context, so the 500 carries X-Request-ID and the log line
+            # its request id; Starlette's outermost handler would run after both were gone.
+            if status_sent:
+                raise
+            log.exception("unhandled_error", path=scope["path"])
+            await problem_for_status(500, instance=scope["path"])(scope, receive, send_wrapper)
         finally:
             if scope["path"].startswith("/api"):
                 log.info("request", method=scope["method"], path=scope["path"], status=status,

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query, Request, Response
 from pydantic import BaseModel
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import BigInteger, Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -55,9 +55,29 @@ def decode_cursor(cursor: str, width: int) -> list[Any]:
             raise ValueError
         return [_dec(v) for v in values]
     except (ValueError, TypeError, UnicodeDecodeError) as exc:
-        raise ValidationFailed(
-            [{"field": "cursor", "in": "query", "message": "无效的分页游标", "type": "cursor"}]
-        ) from exc
+        raise _bad_cursor() from exc
+
+
+def _bad_cursor() -> ValidationFailed:
+    return ValidationFailed([{"field": "cursor", "in": "query", "message": "无效的分页游标", "type": "cursor"}])
+
+
+def _check_values(order: list[tuple[Any, bool]], values: list[Any]) -> None:
+    """A decoded cursor must hold one value of each key column's type (else it reaches SQL: 500 or wrong rows)."""
+    for (col, _), value in zip(order, values, strict=True):
+        ctype = col.type
+        try:
+            expected = ctype.python_type
+        except NotImplementedError:
+            continue
+        if value is None or isinstance(value, bool) or not isinstance(value, expected):
+            raise _bad_cursor()
+        if isinstance(value, int):
+            bits = 63 if isinstance(ctype, BigInteger) else 31
+            if not -(2**bits) <= value < 2**bits:
+                raise _bad_cursor()
+        if isinstance(value, datetime) and value.tzinfo is None:
+            raise _bad_cursor()
 
 
 def _after(order: list[tuple[Any, bool]], values: list[Any]) -> ColumnElement[bool]:
@@ -81,7 +101,9 @@ async def keyset_page(
 ) -> tuple[list[Any], str | None]:
     """`order` must end in a unique column; `key(row)` returns the row's values for those columns."""
     if cursor:
-        stmt = stmt.where(_after(order, decode_cursor(cursor, len(order))))
+        values = decode_cursor(cursor, len(order))
+        _check_values(order, values)
+        stmt = stmt.where(_after(order, values))
     stmt = stmt.order_by(*[c.desc() if d else c.asc() for c, d in order]).limit(limit + 1)
     result = await session.execute(stmt)
     rows = list(result.scalars().all() if scalars else result.all())

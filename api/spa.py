@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-from fastapi import FastAPI
 from starlette.responses import FileResponse, Response
 from starlette.types import Receive, Scope, Send
 
@@ -34,7 +33,3 @@ class SPA:
             cache = "public, max-age=31536000, immutable" if path.startswith("/assets/") else "no-cache"
             return FileResponse(candidate, headers={"Cache-Control": cache})
         return FileResponse(index, headers={"Cache-Control": "no-cache"})
-
-
-def mount_spa(app: FastAPI, dist: Path) -> None:
-    app.mount("/", SPA(dist), name="spa")

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession  # noqa: E402
 
 from api import ratelimit  # noqa: E402
 from api.cli import alembic_config  # noqa: E402
-from api.database import get_session, make_engine  # noqa: E402
+from api.database import end_on_error, get_session, make_engine  # noqa: E402
 from api.main import app  # noqa: E402
 from api.models import Base  # noqa: E402
 
@@ -65,12 +65,17 @@ async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
         sess = AsyncSession(bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint")
 
         async def request_session() -> AsyncIterator[AsyncSession]:
-            try:
-                yield sess
-                await sess.commit()
-            except BaseException:
-                await sess.rollback()
-                raise
+            # Like production: the test's setup is committed before the request arrives (so a failing request
+            # rolls back only its own work), and each request has its own session and identity map.
+            await sess.commit()
+            async with AsyncSession(bind=conn, expire_on_commit=False,
+                                    join_transaction_mode="create_savepoint") as req:
+                try:
+                    yield req
+                    await req.commit()
+                except BaseException as exc:
+                    await end_on_error(req, exc)
+                    raise
 
         app.dependency_overrides[get_session] = request_session
         try:

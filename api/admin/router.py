@@ -4,7 +4,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy import or_
 
 from api.admin import service
-from api.auth.dependencies import AdminUser, SecurityAdminUser
+from api.auth.dependencies import AdminUser, SecurityAdminUser, UserReader
 from api.auth.models import OrgUnit, User, UserKind
 from api.auth.schemas import (
     GrantCreate,
@@ -40,7 +40,7 @@ async def list_users(
     request: Request,
     response: Response,
     session: SessionDep,
-    principal: AdminUser,
+    principal: UserReader,
     q: Annotated[str | None, Query(max_length=64, description="用户名或姓名")] = None,
     org_unit_id: int | None = None,
     kind: UserKind | None = None,
@@ -69,7 +69,7 @@ async def create_user(session: SessionDep, principal: AdminUser, body: UserCreat
 
 
 @router.get("/users/{user_id}", responses=_ERRORS)
-async def get_user(session: SessionDep, principal: AdminUser, user_id: int) -> UserRead:
+async def get_user(session: SessionDep, principal: UserReader, user_id: int) -> UserRead:
     """One user the admin may manage."""
     return user_read(await service.get_user(session, principal, user_id))
 
@@ -127,13 +127,15 @@ async def list_role_grants(
     session: SessionDep, principal: SecurityAdminUser, user_id: int | None = None
 ) -> list[GrantRead]:
     """Role grants of the users the security admin manages."""
-    return [grant_read(g) for g in await service.list_grants(session, principal, user_id)]
+    return [grant_read(g, g.user.display_name) for g in await service.list_grants(session, principal, user_id)]
 
 
 @router.post("/role-grants", status_code=status.HTTP_201_CREATED, responses=_ERRORS)
 async def create_role_grant(session: SessionDep, principal: SecurityAdminUser, body: GrantCreate) -> GrantRead:
     """Grant a role on an org unit (and the units below it)."""
-    return grant_read(await service.create_grant(session, principal, body))
+    grant = await service.create_grant(session, principal, body)
+    user = await load_user(session, grant.user_id)
+    return grant_read(grant, user.display_name if user else None)
 
 
 @router.delete("/role-grants/{grant_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_ERRORS)

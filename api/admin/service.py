@@ -79,6 +79,8 @@ async def create_user(session: AsyncSession, principal: Principal, data: UserCre
 async def update_user(session: AsyncSession, principal: Principal, user_id: int, data: UserUpdate) -> User:
     user = await get_user(session, principal, user_id)
     changes = data.model_dump(exclude_unset=True)
+    if "display_name" in changes and changes["display_name"] is None:
+        raise _field_error("display_name", "姓名不能为空", "missing")
     if "org_unit_id" in changes:
         if changes["org_unit_id"] is None and user.kind == UserKind.staff:
             raise _field_error("org_unit_id", "工作人员必须属于一个机构", "missing")
@@ -168,7 +170,8 @@ async def update_org_unit(session: AsyncSession, principal: Principal, unit_id: 
 async def list_grants(session: AsyncSession, principal: Principal, user_id: int | None) -> list[RoleGrant]:
     visible = users_readable_by(principal).with_only_columns(User.id)
     stmt = (select(RoleGrant).where(RoleGrant.user_id.in_(visible))
-            .options(selectinload(RoleGrant.org_unit)).order_by(RoleGrant.user_id, RoleGrant.id))
+            .options(selectinload(RoleGrant.org_unit), selectinload(RoleGrant.user))
+            .order_by(RoleGrant.user_id, RoleGrant.id))
     if user_id is not None:
         stmt = stmt.where(RoleGrant.user_id == user_id)
     return list((await session.execute(stmt)).scalars())

@@ -63,6 +63,8 @@ StaffUser = Annotated[Principal, Depends(staff_principal)]
 AdminUser = Annotated[Principal, Depends(require_role(Role.admin))]
 SecurityAdminUser = Annotated[Principal, Depends(require_role(Role.security_admin))]
 AuditorUser = Annotated[Principal, Depends(require_role(Role.auditor))]
+# Reads users: the admin manages them, the security admin needs them to grant roles.
+UserReader = Annotated[Principal, Depends(require_role(Role.admin, Role.security_admin))]
 
 
 def client_ip(request: Request) -> str:

@@ -51,10 +51,10 @@ async def register(session: SessionDep, body: RegisterIn) -> UserRead:
     return user_read(loaded)
 
 
-@router.post("/password", status_code=status.HTTP_204_NO_CONTENT, responses=responses(ValidationFailed))
-async def change_password(session: SessionDep, principal: CurrentUser, body: PasswordChangeIn) -> None:
-    """Change one's own password; every other session of the user ends."""
-    await service.change_password(session, principal, body.current_password, body.new_password)
+@router.post("/password", responses=responses(ValidationFailed))
+async def change_password(session: SessionDep, principal: CurrentUser, body: PasswordChangeIn) -> TokenPair:
+    """Change one's own password; every session ends and this one continues with new tokens."""
+    return await service.change_password(session, principal, body.current_password, body.new_password)
 
 
 @jwks_router.get("/.well-known/jwks.json")

@@ -23,6 +23,7 @@ class GrantRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
     user_id: int
+    user_display_name: str | None = None
     role: Role
     org_unit_id: int
     org_unit_name: str

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from api.audit import service as audit
 from api.audit.service import Actor
-from api.auth.models import OrgUnit, RefreshToken, RoleGrant, User, UserKind
+from api.auth.models import OrgUnit, RefreshToken, Role, RoleGrant, User, UserKind
 from api.auth.passwords import hash_password, needs_rehash, policy_problems, verify_password
 from api.auth.principal import Grant, Principal
 from api.auth.schemas import RegisterIn, TokenPair
@@ -29,6 +29,12 @@ from api.ratelimit import get_counter
 PAIR_LIMIT, IP_LIMIT, ACCOUNT_LIMIT = 5, 30, 50
 WINDOW = 15 * 60
 KNOWN_IP_TTL = 90 * 24 * 3600
+
+
+class RefreshTokenReused(Unauthorized):
+    """The family's revocation must be committed although the request fails."""
+
+    keep_changes = True
 
 
 @lru_cache
@@ -59,7 +65,7 @@ def issue_access_token(user: User) -> str:
         "jti": uuid.uuid4().hex,
         "ver": user.token_version,
         "name": user.display_name,
-        "kind": user.kind.value,
+        "kind": str(user.kind),
     }
     return get_keyring().encode(claims)
 
@@ -111,7 +117,7 @@ async def login(session: AsyncSession, username: str, password: str, ip: str) ->
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     pair = await _issue_pair(session, user)
-    await audit.record(session, Actor(user.id, user.display_name, user.kind.value), "auth.login", "user", user.id)
+    await audit.record(session, Actor(user.id, user.display_name, str(user.kind)), "auth.login", "user", user.id)
     return pair
 
 
@@ -126,14 +132,14 @@ async def refresh(session: AsyncSession, token: str) -> TokenPair:
         await _revoke_family(session, row.family_id, now)
         await audit.record(session, Actor(row.user_id, "?", None), "auth.refresh_replayed", "user", row.user_id,
                            {"family_id": row.family_id})
-        raise Unauthorized("刷新令牌已被使用，该登录会话已全部注销")
+        raise RefreshTokenReused("刷新令牌已被使用，该登录会话已全部注销")
     # Only one concurrent use of the same token can mark it used.
     claimed = await session.execute(
         update(RefreshToken).where(RefreshToken.id == row.id, RefreshToken.used_at.is_(None)).values(used_at=now)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         await _revoke_family(session, row.family_id, now)
-        raise Unauthorized("刷新令牌已被使用，该登录会话已全部注销")
+        raise RefreshTokenReused("刷新令牌已被使用，该登录会话已全部注销")
     user = await session.get(User, row.user_id)
     if user is None or not user.is_active:
         raise Unauthorized("账号已停用")
@@ -186,10 +192,10 @@ def to_principal(user: User) -> Principal:
         id=user.id,
         username=user.username,
         display_name=user.display_name,
-        kind=user.kind,
+        kind=UserKind(user.kind),
         org_unit_id=user.org_unit_id,
         org_unit_path=user.org_unit.path if user.org_unit else None,
-        grants=tuple(Grant(g.role, g.org_unit_id, g.org_unit.path) for g in user.grants),
+        grants=tuple(Grant(Role(g.role), g.org_unit_id, g.org_unit.path) for g in user.grants),
     )
 
 
@@ -218,7 +224,8 @@ async def register(session: AsyncSession, data: RegisterIn) -> User:
     return user
 
 
-async def change_password(session: AsyncSession, principal: Principal, current: str, new: str) -> None:
+async def change_password(session: AsyncSession, principal: Principal, current: str, new: str) -> TokenPair:
+    """Every session of the user ends; the caller gets a fresh one."""
     user = await session.get(User, principal.id)
     assert user is not None
     if not verify_password(user.password_hash, current):
@@ -230,6 +237,7 @@ async def change_password(session: AsyncSession, principal: Principal, current: 
     user.token_version += 1
     await revoke_all(session, user.id)
     await audit.record(session, principal.actor(), "user.change_password", "user", user.id)
+    return await _issue_pair(session, user)
 
 
 async def load_user(session: AsyncSession, user_id: int) -> User | None:

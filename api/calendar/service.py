@@ -133,7 +133,7 @@ async def _event(session: AsyncSession, clock: DeadlineClock, kind: ClockEventKi
     session.add(ClockEvent(clock_id=clock.id, kind=kind, at=at, days=days, reason=reason,
                            actor_id=actor.id, actor_name=actor.name))
     await session.flush()
-    await audit.record(session, actor, f"clock.{kind.value}", clock.case_type, clock.case_id,
+    await audit.record(session, actor, f"clock.{kind}", clock.case_type, clock.case_id,
                        {"days": days, "reason": reason})
 
 
@@ -159,7 +159,7 @@ async def start_clock(session: AsyncSession, case_type: str, case_id: int, days:
 
 def _require(clock: DeadlineClock, *allowed: ClockStatus) -> None:
     if clock.status not in allowed:
-        raise InvalidTransition(f"计时器当前状态为 {clock.status.value}，不能执行此操作")
+        raise InvalidTransition(f"计时器当前状态为 {clock.status}，不能执行此操作")
 
 
 async def pause_clock(session: AsyncSession, clock: DeadlineClock, actor: Actor, reason: str,

@@ -42,7 +42,7 @@ def _free_port() -> int:
 
 
 def _run_cli(command: str, env: dict[str, str]) -> None:
-    done = subprocess.run(  # noqa: S603 - fixed argv, our own interpreter
+    done = subprocess.run(
         [sys.executable, "-m", "api.cli", command], cwd=ROOT, env=env, capture_output=True, text=True,
         timeout=120, check=False,
     )
@@ -71,7 +71,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     log_path = tmp / "server.log"
     with log_path.open("wb") as log:
-        proc = subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter
+        proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )

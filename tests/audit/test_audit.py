@@ -1,0 +1,142 @@
+"""The audit log: one record per state change in the same transaction, a hash chain that detects tampering."""
+
+import asyncio
+import os
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import func, select, text
+
+from api.audit import service as audit
+from api.audit.models import AuditRecord
+from api.auth.models import Role
+from api.config import ROOT
+from api.database import make_engine
+from tests.factories import auth, create_org_unit, create_user
+
+
+@pytest.fixture
+async def world(session):
+    agency = await create_org_unit(session, "测试局")
+    dept = await create_org_unit(session, "甲处", parent=agency)
+    return {
+        "dept": dept,
+        "admin": await create_user(session, dept, roles=[Role.admin]),
+        "auditor": await create_user(session, agency, roles=[Role.auditor]),
+    }
+
+
+async def create_staff(client, world, username: str = "auditme", **headers: str):
+    return await client.post("/api/v1/admin/users", headers={**auth(world["admin"]), **headers}, json={
+        "username": username, "password": "Shenji#2026", "display_name": "被审计", "kind": "staff",
+        "org_unit_id": world["dept"].id})
+
+
+class TestAuditRecords:
+    async def test_create_user_writes_a_full_record(self, client, session, world):
+        r = await create_staff(client, world, **{"X-Request-ID": "audit-req-0001"})
+        assert r.status_code == 201
+        rec = (await session.execute(select(AuditRecord).where(AuditRecord.action == "user.create"))).scalar_one()
+        assert rec.actor_id == world["admin"].id
+        assert rec.actor_role == "admin"
+        assert rec.object_type == "user"
+        assert rec.object_id == str(r.json()["id"])
+        assert rec.ip == "203.0.113.7"
+        assert rec.request_id == "audit-req-0001"
+        assert rec.summary["username"] == "auditme"
+
+    async def test_failed_request_leaves_no_record(self, client, session, world):
+        r = await create_staff(client, world, username=world["admin"].username)
+        assert r.status_code == 409
+        count = (await session.execute(select(func.count()).select_from(AuditRecord))).scalar_one()
+        assert count == 0
+
+    async def test_record_shares_the_transaction(self, session):
+        async with session.begin_nested() as sp:
+            await audit.record(session, audit.SYSTEM, "test.rolled_back", "system")
+            await sp.rollback()
+        assert (await audit.verify_chain(session)).ok
+
+
+class TestSearchAudit:
+    async def test_auditor_reads_the_log(self, client, world):
+        await create_staff(client, world)
+        r = await client.get("/api/v1/audit", params={"action": "user.create"}, headers=auth(world["auditor"]))
+        assert r.status_code == 200
+        assert [i["action"] for i in r.json()["items"]] == ["user.create"]
+
+    async def test_admin_is_403(self, client, world):
+        r = await client.get("/api/v1/audit", headers=auth(world["admin"]))
+        assert r.status_code == 403
+        assert r.json()["code"] == "forbidden"
+
+
+class TestVerifyAuditChain:
+    async def make_records(self, client, world, n: int = 3) -> None:
+        for i in range(n):
+            assert (await create_staff(client, world, username=f"chain{i}")).status_code == 201
+
+    async def test_untouched_chain_verifies(self, client, world):
+        await self.make_records(client, world)
+        r = await client.get("/api/v1/audit/verify", headers=auth(world["auditor"]))
+        assert r.status_code == 200
+        assert r.json()["ok"] is True
+        assert r.json()["checked"] == 3
+
+    async def test_tampered_summary_is_detected(self, client, session, world):
+        await self.make_records(client, world)
+        await session.execute(text("UPDATE audit_records SET summary = :s WHERE id = 2"), {"s": '{"username": "x"}'})
+        body = (await client.get("/api/v1/audit/verify", headers=auth(world["auditor"]))).json()
+        assert body["ok"] is False
+        assert body["first_bad_id"] == 2
+
+    async def test_deleted_last_record_is_detected(self, client, session, world):
+        await self.make_records(client, world)
+        await session.execute(text("DELETE FROM audit_records WHERE id = (SELECT max(id) FROM audit_records)"))
+        body = (await client.get("/api/v1/audit/verify", headers=auth(world["auditor"]))).json()
+        assert body["ok"] is False
+        assert body["first_bad_id"] == 3
+
+    async def test_deleted_middle_record_is_detected(self, client, session, world):
+        await self.make_records(client, world)
+        await session.execute(text("DELETE FROM audit_records WHERE id = 2"))
+        body = (await client.get("/api/v1/audit/verify", headers=auth(world["auditor"]))).json()
+        assert body["ok"] is False
+        assert body["first_bad_id"] == 2
+
+    async def test_admin_cannot_verify(self, client, world):
+        assert (await client.get("/api/v1/audit/verify", headers=auth(world["admin"]))).status_code == 403
+
+
+class TestVerifyAuditCli:
+    """`python -m api.cli verify-audit` on a temporary SQLite database migrated by `python -m api.cli migrate`."""
+
+    def cli(self, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "api.cli", *args], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=120, check=False)
+
+    async def test_exit_code_1_on_a_tampered_database(self, tmp_path):
+        db = tmp_path / "cli.db"
+        url = f"sqlite+aiosqlite:///{db}"
+        env = {**os.environ, "PORTAL_DATABASE_URL": url, "PORTAL_VAR_DIR": str(tmp_path)}
+        assert (await asyncio.to_thread(self.cli, env, "migrate")).returncode == 0
+        engine = make_engine(url)
+        try:
+            async with engine.begin() as conn:
+                from sqlalchemy.ext.asyncio import AsyncSession
+
+                s = AsyncSession(bind=conn)
+                for i in range(3):
+                    await audit.record(s, audit.SYSTEM, "test.event", "system", i, {"n": i})
+                await s.flush()
+        finally:
+            await engine.dispose()
+        ok = await asyncio.to_thread(self.cli, env, "verify-audit")
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+        with sqlite3.connect(db) as raw:
+            raw.execute("UPDATE audit_records SET summary = '{\"n\": 99}' WHERE id = 2")
+        bad = await asyncio.to_thread(self.cli, env, "verify-audit")
+        assert bad.returncode == 1
+        assert '"first_bad_id": 2' in bad.stdout

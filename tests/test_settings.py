@@ -1,0 +1,104 @@
+"""Production refuses unsafe settings and demo accounts, each time saying what to set."""
+
+import stat
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import delete
+
+from api.auth.models import User, UserKind
+from api.auth.tokens import KeyRing, write_private_key
+from api.config import Environment, Settings
+from api.main import StartupRefused, check_production, create_app
+from tests.conftest import DATABASE_URL
+
+
+@pytest.fixture
+def key_file(tmp_path):
+    path = tmp_path / "signing.pem"
+    write_private_key(path)
+    return path
+
+
+def production(**kw) -> Settings:
+    values = {"env": Environment.production, "database_url": DATABASE_URL, "allow_sqlite_in_production": True}
+    values.update(kw)
+    return Settings(**values)
+
+
+class TestProductionProblems:
+    def test_no_signing_key_names_the_setting(self):
+        problems = production(signing_key_file=None).production_problems()
+        assert any("PORTAL_SIGNING_KEY_FILE" in p for p in problems)
+
+    def test_missing_key_file_names_the_setting(self, tmp_path):
+        problems = production(signing_key_file=tmp_path / "nope.pem").production_problems()
+        assert any("PORTAL_SIGNING_KEY_FILE" in p for p in problems)
+
+    def test_sqlite_names_both_ways_out(self, key_file):
+        problems = production(signing_key_file=key_file, database_url="sqlite+aiosqlite:///x.db",
+                              allow_sqlite_in_production=False).production_problems()
+        assert len(problems) == 1
+        assert "PORTAL_DATABASE_URL" in problems[0]
+        assert "PORTAL_ALLOW_SQLITE_IN_PRODUCTION" in problems[0]
+
+    def test_sqlite_allowed_explicitly(self, key_file):
+        s = production(signing_key_file=key_file, database_url="sqlite+aiosqlite:///x.db")
+        assert s.production_problems() == []
+
+    def test_env_prefix_is_portal(self, monkeypatch, key_file):
+        monkeypatch.setenv("PORTAL_ENV", "production")
+        monkeypatch.setenv("PORTAL_SIGNING_KEY_FILE", str(key_file))
+        monkeypatch.setenv("PORTAL_DATABASE_URL", "postgresql+asyncpg://u@h/db")
+        s = Settings()
+        assert s.env == Environment.production
+        assert s.production_problems() == []
+
+
+class TestCheckProduction:
+    async def test_refuses_without_signing_key(self):
+        with pytest.raises(StartupRefused, match="PORTAL_SIGNING_KEY_FILE"):
+            await check_production(production(signing_key_file=None))
+
+    async def test_refuses_sqlite(self, key_file):
+        with pytest.raises(StartupRefused, match="PORTAL_ALLOW_SQLITE_IN_PRODUCTION"):
+            await check_production(production(signing_key_file=key_file, database_url="sqlite+aiosqlite:///x.db",
+                                              allow_sqlite_in_production=False))
+
+    async def test_accepts_a_clean_database(self, engine, key_file):
+        await check_production(production(signing_key_file=key_file))
+
+    async def test_refuses_demo_accounts(self, engine, key_file):
+        async with engine.begin() as conn:
+            await conn.execute(User.__table__.insert().values(
+                username="demo-left-over", display_name="演示", kind=UserKind.public, password_hash="x",
+                is_active=True, is_demo=True, must_change_password=False, token_version=0))
+        try:
+            with pytest.raises(StartupRefused, match="purge-demo"):
+                await check_production(production(signing_key_file=key_file))
+        finally:
+            async with engine.begin() as conn:
+                await conn.execute(delete(User).where(User.username == "demo-left-over"))
+
+    async def test_app_startup_refuses(self):
+        app = create_app(production(signing_key_file=None))
+        with pytest.raises(StartupRefused):
+            async with app.router.lifespan_context(app):
+                pass
+
+
+class TestDevelopmentKey:
+    def test_generated_key_file_is_0600(self, tmp_path):
+        keys = tmp_path / "keys"
+        ring = KeyRing.development(keys, timedelta(minutes=16))
+        files = list(keys.glob("*.pem"))
+        assert len(files) == 1
+        assert stat.S_IMODE(files[0].stat().st_mode) == 0o600
+        assert stat.S_IMODE(keys.stat().st_mode) == 0o700
+        assert ring.active.private_pem is not None
+
+    def test_cli_generate_key_is_0600(self, tmp_path):
+        from api.cli import main
+
+        assert main(["generate-key", str(tmp_path / "k.pem")]) == 0
+        assert stat.S_IMODE((tmp_path / "k.pem").stat().st_mode) == 0o600

@@ -1,0 +1,52 @@
+import createClient, { type Middleware } from 'openapi-fetch'
+import type { paths } from './schema'
+
+/** Hooks the auth store installs, so this module does not import the store (no cycle). */
+export interface AuthHooks {
+  getAccessToken(): string | null
+  /** Refresh the access token; resolves false when the session is over. */
+  refresh(): Promise<boolean>
+}
+
+let hooks: AuthHooks = {
+  getAccessToken: () => null,
+  refresh: async () => false,
+}
+
+export function configureAuth(h: AuthHooks): void {
+  hooks = h
+}
+
+// Calls that must never trigger a refresh-and-retry (they are the refresh machinery itself).
+const NO_RETRY = /\/auth\/(token|refresh|logout)$/
+
+const bearer: Middleware = {
+  onRequest({ request }) {
+    const token = hooks.getAccessToken()
+    if (token && !request.headers.has('Authorization')) {
+      request.headers.set('Authorization', `Bearer ${token}`)
+    }
+    return request
+  },
+}
+
+/** fetch that, on a 401 for a request that carried a token, refreshes once and retries once. */
+async function fetchWithRefresh(request: Request): Promise<Response> {
+  const sent = request.headers.get('Authorization')
+  const canRetry = !!sent && !NO_RETRY.test(new URL(request.url).pathname)
+  const spare = canRetry ? request.clone() : null
+  const response = await fetch(request)
+  if (response.status !== 401 || !spare) return response
+  // Another request may already have refreshed the token while this one was in flight.
+  const current = hooks.getAccessToken()
+  const ok = current && `Bearer ${current}` !== sent ? true : await hooks.refresh()
+  const token = hooks.getAccessToken()
+  if (!ok || !token) return response
+  spare.headers.set('Authorization', `Bearer ${token}`)
+  return fetch(spare)
+}
+
+export const api = createClient<paths>({ baseUrl: '', fetch: fetchWithRefresh })
+api.use(bearer)
+
+export type ApiClient = typeof api

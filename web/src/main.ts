@@ -1,0 +1,24 @@
+import { createApp } from 'vue'
+import { createPinia } from 'pinia'
+import ElementPlus, { ElMessage } from 'element-plus'
+import zhCn from 'element-plus/es/locale/lang/zh-cn'
+import 'element-plus/dist/index.css'
+import './styles/global.css'
+import App from './App.vue'
+import { router } from './router'
+import { useAuthStore } from './stores/auth'
+
+const app = createApp(App)
+app.use(createPinia())
+app.use(router)
+app.use(ElementPlus, { locale: zhCn })
+
+useAuthStore().setSessionExpiredHandler(() => {
+  ElMessage.warning('登录已过期，请重新登录')
+  const current = router.currentRoute.value
+  if (current.matched.some((r) => r.meta.requiresAuth)) {
+    void router.push({ name: 'login', query: { redirect: current.fullPath } })
+  }
+})
+
+app.mount('#app')

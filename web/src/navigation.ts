@@ -1,0 +1,132 @@
+// The one list every menu is built from. A new domain adds its entries here (and its routes in
+// src/router/<area>.ts); `roles` hides an entry from users who hold none of them.
+import type { Component } from 'vue'
+import {
+  Calendar,
+  ChatDotRound,
+  Document,
+  HomeFilled,
+  Histogram,
+  Lock,
+  OfficeBuilding,
+  Suitcase,
+  User,
+  UserFilled,
+} from '@element-plus/icons-vue'
+import type { Role } from '@/api/types'
+
+export type NavArea = 'portal' | 'workspace'
+
+export interface NavItem {
+  area: NavArea
+  label: string
+  to: string
+  icon?: Component
+  /** Side-menu group title (workspace only); items without one sit at the top level. */
+  group?: string
+  /** Only users holding one of these roles see the entry; omit for everyone in the area. */
+  roles?: Role[]
+  /** Short description, used on the home page entry cards and the workspace dashboard. */
+  description?: string
+}
+
+export const NAV_ITEMS: NavItem[] = [
+  { area: 'portal', label: '首页', to: '/', icon: HomeFilled },
+  {
+    area: 'portal',
+    label: '政务公开',
+    to: '/disclosures',
+    icon: Document,
+    description: '政府信息公开目录、法定主动公开内容与依申请公开',
+  },
+  {
+    area: 'portal',
+    label: '网上办事',
+    to: '/services',
+    icon: Suitcase,
+    description: '办事指南、在线申请、进度查询与好差评',
+  },
+  {
+    area: 'portal',
+    label: '互动交流',
+    to: '/interaction',
+    icon: ChatDotRound,
+    description: '局长信箱、投诉咨询建议、民意调查与征集意见',
+  },
+
+  { area: 'workspace', label: '工作台', to: '/workspace', icon: HomeFilled },
+  {
+    area: 'workspace',
+    group: '系统管理',
+    label: '用户管理',
+    to: '/workspace/admin/users',
+    icon: User,
+    roles: ['admin'],
+    description: '新建、编辑、停用账号，重置密码',
+  },
+  {
+    area: 'workspace',
+    group: '系统管理',
+    label: '机构管理',
+    to: '/workspace/admin/org-units',
+    icon: OfficeBuilding,
+    roles: ['admin'],
+    description: '维护机关、处室、直属中心与企事业单位',
+  },
+  {
+    area: 'workspace',
+    group: '安全管理',
+    label: '角色授权',
+    to: '/workspace/admin/role-grants',
+    icon: Lock,
+    roles: ['security_admin'],
+    description: '为工作人员授予或撤销角色',
+  },
+  {
+    area: 'workspace',
+    group: '安全审计',
+    label: '审计日志',
+    to: '/workspace/audit',
+    icon: Histogram,
+    roles: ['auditor'],
+    description: '查询操作记录，校验审计日志哈希链',
+  },
+  {
+    area: 'workspace',
+    group: '系统管理',
+    label: '工作日历',
+    to: '/workspace/calendar',
+    icon: Calendar,
+    description: '法定节假日与调休上班安排，办理期限计算',
+  },
+  {
+    area: 'workspace',
+    label: '个人中心',
+    to: '/workspace/profile',
+    icon: UserFilled,
+    description: '查看个人信息，修改密码',
+  },
+]
+
+export function navItemsFor(area: NavArea, hasAnyRole: (roles: Role[] | undefined) => boolean): NavItem[] {
+  return NAV_ITEMS.filter((item) => item.area === area && hasAnyRole(item.roles))
+}
+
+export interface NavGroup {
+  title: string | null
+  items: NavItem[]
+}
+
+/** Items in list order, grouped by `group` (ungrouped items stand alone). */
+export function groupNav(items: NavItem[]): NavGroup[] {
+  const groups: NavGroup[] = []
+  for (const item of items) {
+    const title = item.group ?? null
+    const last = groups[groups.length - 1]
+    const existing = title ? groups.find((g) => g.title === title) : undefined
+    if (existing) existing.items.push(item)
+    else if (!title && last && last.title === null) last.items.push(item)
+    else groups.push({ title, items: [item] })
+  }
+  return groups
+}

@@ -1,0 +1,24 @@
+import type { RouteRecordRaw } from 'vue-router'
+
+/** Public pages, shown inside the portal layout; no login needed. */
+export const portalRoutes: RouteRecordRaw[] = [
+  { path: '', name: 'home', component: () => import('@/views/HomeView.vue'), meta: { title: '首页' } },
+  {
+    path: 'disclosures',
+    name: 'disclosures',
+    component: () => import('@/views/ComingSoonView.vue'),
+    meta: { title: '政务公开' },
+  },
+  {
+    path: 'services',
+    name: 'services',
+    component: () => import('@/views/ComingSoonView.vue'),
+    meta: { title: '网上办事' },
+  },
+  {
+    path: 'interaction',
+    name: 'interaction',
+    component: () => import('@/views/ComingSoonView.vue'),
+    meta: { title: '互动交流' },
+  },
+]

@@ -1,0 +1,17 @@
+import type { RouteRecordRaw } from 'vue-router'
+
+/** Pages every signed-in user has, children of /workspace. */
+export const workspaceRoutes: RouteRecordRaw[] = [
+  {
+    path: '',
+    name: 'workspace',
+    component: () => import('@/views/workspace/DashboardView.vue'),
+    meta: { title: '工作台' },
+  },
+  {
+    path: 'profile',
+    name: 'profile',
+    component: () => import('@/views/workspace/ProfileView.vue'),
+    meta: { title: '个人中心' },
+  },
+]
