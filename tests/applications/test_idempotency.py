@@ -28,8 +28,6 @@ class TestIdempotencyKey:
         assert await _count(session, world.citizen) == 1
 
     async def test_in_flight_is_409(self, client, session, world):
-        from tests.applications.helpers import submitted  # noqa: F401 - keep helpers importable
-
         from api.idempotency.service import request_hash
 
         body = {"service_code": "TEST", "data": GOOD}

@@ -304,7 +304,8 @@ class TestNotifications:
         count = (await client.get("/api/v1/notifications/unread-count", headers=auth(world.citizen))).json()
         assert count == {"unread": 4}
         first = r.json()["items"][0]["id"]
-        assert (await client.post(f"/api/v1/notifications/{first}/read", headers=auth(world.citizen))).status_code == 200
+        r = await client.post(f"/api/v1/notifications/{first}/read", headers=auth(world.citizen))
+        assert r.status_code == 200
         r = await client.get("/api/v1/notifications", params={"unread": True}, headers=auth(world.citizen))
         assert len(r.json()["items"]) == 3
         await client.post("/api/v1/notifications/read-all", headers=auth(world.citizen))

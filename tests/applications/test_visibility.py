@@ -62,8 +62,8 @@ class TestQueue:
         second = await accepted(client, world)
         waiting = (await client.post("/api/v1/applications", headers=auth(world.citizen), json={
             "service_code": "TEST", "data": {"applicant_name": "李四", "phone": "13800138001", "kind": "临时"}})).json()
-        clock = (await session.execute(select(DeadlineClock).where(DeadlineClock.case_id == second["id"],
-                                                                   DeadlineClock.case_type == "application"))).scalar_one()
+        clock = (await session.execute(select(DeadlineClock).where(
+            DeadlineClock.case_id == second["id"], DeadlineClock.case_type == "application"))).scalar_one()
         clock.deadline_at = clock.deadline_at.replace(year=clock.deadline_at.year - 1)
         await session.flush()
         r = await client.get("/api/v1/applications/queue", headers=auth(world.handler))
@@ -87,8 +87,8 @@ class TestOverdue:
 
         app = await accepted(client, world)
         await accepted(client, world)
-        clock = (await session.execute(select(DeadlineClock).where(DeadlineClock.case_id == app["id"],
-                                                                   DeadlineClock.case_type == "application"))).scalar_one()
+        clock = (await session.execute(select(DeadlineClock).where(
+            DeadlineClock.case_id == app["id"], DeadlineClock.case_type == "application"))).scalar_one()
         clock.deadline_at = clock.deadline_at.replace(year=clock.deadline_at.year - 1)
         await session.flush()
         r = await client.get("/api/v1/applications/overdue", headers=auth(world.leader))
