@@ -15,9 +15,10 @@ from typing import Any
 from fastapi.responses import JSONResponse
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from api.database import begin_write, get_sessionmaker, utcnow
+from api.config import get_settings
+from api.database import begin_write, make_engine, utcnow
 from api.errors import Conflict, ValidationFailed
 from api.idempotency.models import IdempotencyKey, KeyState
 
@@ -28,6 +29,19 @@ STALE_AFTER = timedelta(minutes=2)
 class RequestInFlight(Conflict):
     code = "idempotency_in_flight"
     title = "相同幂等键的请求正在处理中，请稍后重试"
+
+
+_claims: async_sessionmaker[AsyncSession] | None = None
+
+
+def _claim_sessions() -> async_sessionmaker[AsyncSession]:
+    """A pool of its own: a request already holds a connection from the main pool, and waiting on that
+    pool for a second one could deadlock when every connection belongs to a request doing the same."""
+    global _claims
+    if _claims is None:
+        _claims = async_sessionmaker(make_engine(get_settings().database_url, pool_size=4, max_overflow=4),
+                                     expire_on_commit=False)
+    return _claims
 
 
 @dataclass
@@ -97,7 +111,7 @@ async def begin(session: AsyncSession, user_id: int, key: str | None, scope: str
             existing = await _existing(session, user_id, key)
             assert existing is not None
             return await _judge(session, existing, digest, separate=False)
-    async with get_sessionmaker()() as side:
+    async with _claim_sessions()() as side:
         await begin_write(side)
         try:
             side.add(row)
@@ -126,7 +140,7 @@ async def abandon(claim: Claim) -> None:
     """Release a separately claimed key after the request failed, so a retry can run."""
     if claim.key_id is None or not claim.separate:
         return
-    async with get_sessionmaker()() as side:
+    async with _claim_sessions()() as side:
         await side.execute(delete(IdempotencyKey).where(IdempotencyKey.id == claim.key_id,
                                                         IdempotencyKey.state == KeyState.in_flight))
         await side.commit()
