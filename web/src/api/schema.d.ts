@@ -216,6 +216,374 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Applications
+         * @description Applications the caller may see, newest first.
+         */
+        get: operations["list_applications"];
+        put?: never;
+        /**
+         * Submit Application
+         * @description Apply for a service; the form is checked against the service's current version.
+         */
+        post: operations["submit_application"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/by-tracking-no/{tracking_no}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Application By Tracking No
+         * @description Status page by 受理编号, for the applicant (and the staff who handle it).
+         */
+        get: operations["get_application_by_tracking_no"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/overdue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Overdue Applications
+         * @description 督办: overdue cases in the leader's or handler's units, longest overdue first.
+         */
+        get: operations["list_overdue_applications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Handler Queue
+         * @description My department's open cases and pending decisions, most urgent deadline first.
+         */
+        get: operations["list_handler_queue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/statistics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Application Statistics
+         * @description Counts by state, on-time rate, average working days and satisfaction per service and department.
+         */
+        get: operations["get_application_statistics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Application File
+         * @description Upload a file to name in an application's file field, a supplement or a decision.
+         */
+        post: operations["upload_application_file"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{application_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Application
+         * @description One application with its form data, attachments, approvals, deadline and timeline.
+         */
+        get: operations["get_application"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{application_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept Application
+         * @description 受理: accept the application; the promised time limit starts counting.
+         */
+        post: operations["accept_application"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{application_id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assign Application
+         * @description Give an application to another handler of the department.
+         */
+        post: operations["assign_application"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{application_id}/attachments/{attachment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Application Attachment
+         * @description Download a material or result document of an application the caller may see.
+         */
+        get: operations["download_application_attachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{application_id}/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Claim Application
+         * @description Take an application into my own queue.
+         */
+        post: operations["claim_application"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{application_id}/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide Application
+         * @description One department's approval or refusal (并联审批); all approvals complete the case.
+         */
+        post: operations["decide_application"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{application_id}/not-accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Not Accept Application
+         * @description 不予受理, with the reason.
+         */
+        post: operations["not_accept_application"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{application_id}/rating": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Application Rating
+         * @description The application's rating, or null when not yet rated.
+         */
+        get: operations["get_application_rating"];
+        put?: never;
+        /**
+         * Rate Application
+         * @description 好差评: rate a decided application once, 1 (非常不满意) to 5 (非常满意).
+         */
+        post: operations["rate_application"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{application_id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start Application
+         * @description Begin handling an accepted application.
+         */
+        post: operations["start_application"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{application_id}/supplement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Supply Application Supplement
+         * @description The applicant supplies what was missing; the case returns to review.
+         */
+        post: operations["supply_application_supplement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{application_id}/supplement-request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Request Application Supplement
+         * @description 补正: tell the applicant what is missing; the deadline clock pauses.
+         */
+        post: operations["request_application_supplement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{application_id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw Application
+         * @description The applicant withdraws an application that is not yet decided.
+         */
+        post: operations["withdraw_application"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit": {
         parameters: {
             query?: never;
@@ -464,6 +832,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Notifications
+         * @description My inbox, newest first; `unread=true` for unread entries only.
+         */
+        get: operations["list_notifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Read All Notifications
+         * @description Mark every notification of mine as read.
+         */
+        post: operations["read_all_notifications"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Count Unread Notifications
+         * @description How many of my notifications are unread.
+         */
+        get: operations["count_unread_notifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/{notification_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Read Notification
+         * @description Mark one of my notifications as read.
+         */
+        post: operations["read_notification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/org-units": {
         parameters: {
             query?: never;
@@ -478,6 +926,66 @@ export interface paths {
         get: operations["list_org_units"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ratings/appeals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Rating Appeals
+         * @description Appeals waiting for an admin's decision, oldest first.
+         */
+        get: operations["list_rating_appeals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ratings/{rating_id}/appeal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Appeal Rating
+         * @description The department appeals a rating it considers malicious.
+         */
+        post: operations["appeal_rating"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ratings/{rating_id}/appeal-decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide Rating Appeal
+         * @description An admin decides an appeal; an upheld one removes the rating from statistics.
+         */
+        post: operations["decide_rating_appeal"];
         delete?: never;
         options?: never;
         head?: never;
@@ -504,10 +1012,386 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/rectifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Rectifications
+         * @description Rectification tasks of my units, newest first.
+         */
+        get: operations["list_rectifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rectifications/{rectification_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Rectification
+         * @description One rectification task with its clock and follow-up records.
+         */
+        get: operations["get_rectification"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rectifications/{rectification_id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close Rectification
+         * @description Close the task with the measures taken (a follow-up must be recorded first).
+         */
+        post: operations["close_rectification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rectifications/{rectification_id}/follow-ups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record Rectification Follow Up
+         * @description 回访: record contact with the applicant about the bad rating.
+         */
+        post: operations["record_rectification_follow_up"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Services
+         * @description The public service catalogue in display order.
+         */
+        get: operations["list_services"];
+        put?: never;
+        /**
+         * Create Service
+         * @description Add a service with its first guide and form.
+         */
+        post: operations["create_service"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Service
+         * @description A service's current guide and application form.
+         */
+        get: operations["get_service"];
+        /**
+         * Publish Service Version
+         * @description Publish a new version of the guide and form; earlier applications keep their version.
+         */
+        put: operations["publish_service_version"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{code}/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Service Template
+         * @description Upload a blank form or sample for a required material.
+         */
+        post: operations["upload_service_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{code}/templates/{attachment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Service Template
+         * @description Download a material's template.
+         */
+        get: operations["download_service_template"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{code}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Service Version
+         * @description The guide and form as they were in one version.
+         */
+        get: operations["get_service_version"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AppealDecisionIn */
+        AppealDecisionIn: {
+            /** Note */
+            note: string;
+            /**
+             * Upheld
+             * @description true：申诉成立（恶意差评不计入统计）
+             */
+            upheld: boolean;
+        };
+        /** AppealIn */
+        AppealIn: {
+            /**
+             * Reason
+             * @description 认为属于恶意差评的理由
+             */
+            reason: string;
+        };
+        /**
+         * AppealStatus
+         * @enum {string}
+         */
+        AppealStatus: "none" | "pending" | "upheld" | "rejected";
+        /** ApplicationAttachmentRead */
+        ApplicationAttachmentRead: {
+            /** Content Type */
+            content_type: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Field */
+            field: string | null;
+            /** Filename */
+            filename: string;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "material" | "result";
+            /** Size */
+            size: number;
+        };
+        /** ApplicationCreate */
+        ApplicationCreate: {
+            /**
+             * Data
+             * @description 按事项表单定义填写；文件字段填已上传附件的编号列表
+             */
+            data: {
+                [key: string]: unknown;
+            };
+            /** Service Code */
+            service_code: string;
+        };
+        /** ApplicationRead */
+        ApplicationRead: {
+            /** Applicant Name */
+            applicant_name: string;
+            /** Approvals */
+            approvals: components["schemas"]["ApprovalRead"][];
+            /** Assignee Name */
+            assignee_name: string | null;
+            /** Attachments */
+            attachments: components["schemas"]["ApplicationAttachmentRead"][];
+            clock: components["schemas"]["ClockRead"] | null;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            deadline: components["schemas"]["ClockBrief"] | null;
+            /** Decided At */
+            decided_at: string | null;
+            /** Events */
+            events: components["schemas"]["EventRead"][];
+            /** Form */
+            form: components["schemas"]["FormField"][];
+            /** Id */
+            id: number;
+            /** On Time */
+            on_time: boolean | null;
+            owner_unit: components["schemas"]["UnitRef"];
+            /** Reason */
+            reason: string | null;
+            /** Result Note */
+            result_note: string | null;
+            /** Service Code */
+            service_code: string;
+            /** Service Name */
+            service_name: string;
+            /** Service Version */
+            service_version: number;
+            status: components["schemas"]["ApplicationStatus"];
+            /** Status Label */
+            status_label: string;
+            /**
+             * Submitted At
+             * Format: date-time
+             */
+            submitted_at: string;
+            /** Supplement Request */
+            supplement_request: {
+                [key: string]: unknown;
+            } | null;
+            /** Tracking No */
+            tracking_no: string;
+            /** Used Working Days */
+            used_working_days: number | null;
+            /** Version */
+            version: number;
+        };
+        /** ApplicationStatistics */
+        ApplicationStatistics: {
+            /** By Service */
+            by_service: components["schemas"]["StatsRow"][];
+            /** By Unit */
+            by_unit: components["schemas"]["StatsRow"][];
+            totals: components["schemas"]["StatsRow"];
+        };
+        /**
+         * ApplicationStatus
+         * @enum {string}
+         */
+        ApplicationStatus: "submitted" | "accepted" | "not_accepted" | "supplement_requested" | "in_progress" | "completed" | "refused" | "withdrawn";
+        /** ApplicationSummary */
+        ApplicationSummary: {
+            /** Applicant Name */
+            applicant_name: string;
+            /** Assignee Name */
+            assignee_name: string | null;
+            deadline: components["schemas"]["ClockBrief"] | null;
+            /** Decided At */
+            decided_at: string | null;
+            /** Id */
+            id: number;
+            owner_unit: components["schemas"]["UnitRef"];
+            /** Service Code */
+            service_code: string;
+            /** Service Name */
+            service_name: string;
+            status: components["schemas"]["ApplicationStatus"];
+            /** Status Label */
+            status_label: string;
+            /**
+             * Submitted At
+             * Format: date-time
+             */
+            submitted_at: string;
+            /** Tracking No */
+            tracking_no: string;
+        };
+        /** ApprovalRead */
+        ApprovalRead: {
+            /** Decided At */
+            decided_at: string | null;
+            /** Decided By Name */
+            decided_by_name: string | null;
+            decision: components["schemas"]["Decision"];
+            /** Note */
+            note: string | null;
+            org_unit: components["schemas"]["UnitRef"];
+        };
+        /** AssignIn */
+        AssignIn: {
+            /** User Id */
+            user_id: number;
+        };
+        /** AttachmentRead */
+        AttachmentRead: {
+            /** Content Type */
+            content_type: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Filename */
+            filename: string;
+            /** Id */
+            id: number;
+            /** Sha256 */
+            sha256: string;
+            /** Size */
+            size: number;
+        };
         /** AuditRead */
         AuditRead: {
             /** Action */
@@ -564,6 +1448,16 @@ export interface components {
             /** Username */
             username: string;
         };
+        /** Body_upload_application_file */
+        Body_upload_application_file: {
+            /** File */
+            file: string;
+        };
+        /** Body_upload_service_template */
+        Body_upload_service_template: {
+            /** File */
+            file: string;
+        };
         /** CalendarDayRead */
         CalendarDayRead: {
             /**
@@ -597,6 +1491,42 @@ export interface components {
             /** Problem */
             problem: string | null;
         };
+        /** ClockBrief */
+        ClockBrief: {
+            /** Deadline At */
+            deadline_at: string | null;
+            /** Left Working Days */
+            left_working_days: number | null;
+            status: components["schemas"]["DeadlineStatus"];
+        };
+        /** ClockRead */
+        ClockRead: {
+            /** Deadline At */
+            deadline_at: string | null;
+            /** Deadline Date */
+            deadline_date: string | null;
+            /** Extended Days */
+            extended_days: number;
+            /** Left Working Days */
+            left_working_days: number;
+            /** Paused */
+            paused: boolean;
+            /** Period Days */
+            period_days: number;
+            /** Provisional */
+            provisional: boolean;
+            status: components["schemas"]["DeadlineStatus"];
+            /** Used Working Days */
+            used_working_days: number;
+        };
+        /** CloseIn */
+        CloseIn: {
+            /**
+             * Measures
+             * @description 整改措施
+             */
+            measures: string;
+        };
         /** DayIn */
         DayIn: {
             /**
@@ -618,6 +1548,63 @@ export interface components {
             /** Name */
             name: string;
         };
+        /**
+         * DeadlineStatus
+         * @enum {string}
+         */
+        DeadlineStatus: "on_time" | "due_soon" | "overdue" | "very_overdue" | "paused" | "stopped";
+        /**
+         * Decision
+         * @enum {string}
+         */
+        Decision: "pending" | "approved" | "refused";
+        /** DecisionIn */
+        DecisionIn: {
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "approve" | "refuse";
+            /**
+             * Note
+             * @description 审批意见；不予批准时必填
+             */
+            note?: string | null;
+            /**
+             * Org Unit Id
+             * @description 代表哪个部门决定（经办人管辖多个审批部门时）
+             */
+            org_unit_id?: number | null;
+            /**
+             * Result Attachment Ids
+             * @description 办结结果文书
+             */
+            result_attachment_ids?: number[];
+        };
+        /** EventRead */
+        EventRead: {
+            /** Action */
+            action: string;
+            /** Action Label */
+            action_label: string;
+            /** Actor Name */
+            actor_name: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Detail */
+            detail: {
+                [key: string]: unknown;
+            } | null;
+            from_status: components["schemas"]["ApplicationStatus"] | null;
+            /** Id */
+            id: number;
+            /** Note */
+            note: string | null;
+            to_status: components["schemas"]["ApplicationStatus"] | null;
+        };
         /** FieldError */
         FieldError: {
             /** Field */
@@ -628,6 +1615,58 @@ export interface components {
             message: string;
             /** Type */
             type: string;
+        };
+        /**
+         * FieldType
+         * @enum {string}
+         */
+        FieldType: "string" | "text" | "number" | "date" | "datetime" | "single_choice" | "multiple_choice" | "phone" | "resident_id" | "file";
+        /** FollowUpIn */
+        FollowUpIn: {
+            /**
+             * Method
+             * @description 回访方式：电话、上门、线上
+             * @enum {string}
+             */
+            method: "phone" | "visit" | "online";
+            /**
+             * Note
+             * @description 回访情况
+             */
+            note: string;
+        };
+        /** FormField */
+        FormField: {
+            /** Help */
+            help?: string | null;
+            /** Label */
+            label: string;
+            /** Max */
+            max?: number | null;
+            /** Max Files */
+            max_files?: number | null;
+            /** Max Length */
+            max_length?: number | null;
+            /** Min */
+            min?: number | null;
+            /**
+             * Name
+             * @description 字段标识
+             */
+            name: string;
+            /** Options */
+            options?: string[] | null;
+            /**
+             * Order
+             * @default 0
+             */
+            order: number;
+            /**
+             * Required
+             * @default false
+             */
+            required: boolean;
+            type: components["schemas"]["FieldType"];
         };
         /** GrantCreate */
         GrantCreate: {
@@ -660,6 +1699,57 @@ export interface components {
         Health: {
             /** Status */
             status: string;
+        };
+        /** Material */
+        Material: {
+            /**
+             * Copies
+             * @description 份数与形式，如“原件1份”
+             */
+            copies?: string | null;
+            /** Name */
+            name: string;
+            /** Note */
+            note?: string | null;
+            /**
+             * Required
+             * @default true
+             */
+            required: boolean;
+            /**
+             * Template Attachment Id
+             * @description 空白表格或样表附件
+             */
+            template_attachment_id?: number | null;
+        };
+        /** NoteIn */
+        NoteIn: {
+            /** Note */
+            note?: string | null;
+        };
+        /** NotificationRead */
+        NotificationRead: {
+            /** Body */
+            body: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Link */
+            link: string | null;
+            /** Object Id */
+            object_id: number | null;
+            /** Object Type */
+            object_type: string | null;
+            /** Read At */
+            read_at: string | null;
+            /** Title */
+            title: string;
         };
         /**
          * OrgKind
@@ -706,10 +1796,45 @@ export interface components {
             /** Sort Order */
             sort_order?: number | null;
         };
+        /** Page[ApplicationSummary] */
+        Page_ApplicationSummary_: {
+            /** Items */
+            items: components["schemas"]["ApplicationSummary"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[AuditRead] */
         Page_AuditRead_: {
             /** Items */
             items: components["schemas"]["AuditRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[NotificationRead] */
+        Page_NotificationRead_: {
+            /** Items */
+            items: components["schemas"]["NotificationRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[RatingRead] */
+        Page_RatingRead_: {
+            /** Items */
+            items: components["schemas"]["RatingRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[RectificationRead] */
+        Page_RectificationRead_: {
+            /** Items */
+            items: components["schemas"]["RectificationRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[ServiceSummary] */
+        Page_ServiceSummary_: {
+            /** Items */
+            items: components["schemas"]["ServiceSummary"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -765,6 +1890,47 @@ export interface components {
             /** Type */
             type: string;
         };
+        /** RatingCreate */
+        RatingCreate: {
+            /** Comment */
+            comment?: string | null;
+            /**
+             * Score
+             * @description 5 非常满意 … 1 非常不满意
+             */
+            score: number;
+            /** Tags */
+            tags?: string[];
+        };
+        /** RatingRead */
+        RatingRead: {
+            /** Appeal Decision Note */
+            appeal_decision_note: string | null;
+            /** Appeal Reason */
+            appeal_reason: string | null;
+            appeal_status: components["schemas"]["AppealStatus"];
+            /** Application Id */
+            application_id: number;
+            /** Comment */
+            comment: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Excluded */
+            excluded: boolean;
+            /** Id */
+            id: number;
+            /** Rectification Id */
+            rectification_id: number | null;
+            /** Score */
+            score: number;
+            /** Score Label */
+            score_label: string;
+            /** Tags */
+            tags: string[];
+        };
         /** Ready */
         Ready: {
             /** Database */
@@ -774,6 +1940,62 @@ export interface components {
             /** Status */
             status: string;
         };
+        /** ReasonIn */
+        ReasonIn: {
+            /** Reason */
+            reason: string;
+        };
+        /** RectificationEventRead */
+        RectificationEventRead: {
+            /** Action */
+            action: string;
+            /** Actor Name */
+            actor_name: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Detail */
+            detail: {
+                [key: string]: unknown;
+            } | null;
+            from_status: components["schemas"]["RectificationStatus"] | null;
+            /** Note */
+            note: string | null;
+            to_status: components["schemas"]["RectificationStatus"] | null;
+        };
+        /** RectificationRead */
+        RectificationRead: {
+            /** Application Id */
+            application_id: number;
+            clock: components["schemas"]["ClockRead"] | null;
+            /** Closed At */
+            closed_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Events */
+            events: components["schemas"]["RectificationEventRead"][];
+            /** Id */
+            id: number;
+            /** Measures */
+            measures: string | null;
+            org_unit: components["schemas"]["UnitRef"];
+            rating: components["schemas"]["RatingRead"];
+            status: components["schemas"]["RectificationStatus"];
+            /** Status Label */
+            status_label: string;
+            /** Tracking No */
+            tracking_no: string;
+        };
+        /**
+         * RectificationStatus
+         * @enum {string}
+         */
+        RectificationStatus: "open" | "followed_up" | "closed" | "cancelled";
         /** RefreshIn */
         RefreshIn: {
             /** Refresh Token */
@@ -797,6 +2019,230 @@ export interface components {
          * @enum {string}
          */
         Role: "editor" | "reviewer" | "secrecy_officer" | "handler" | "leader" | "admin" | "security_admin" | "auditor";
+        /** ServiceCreate */
+        ServiceCreate: {
+            /**
+             * Approval Unit Ids
+             * @description 并联审批部门；为空时仅由主办部门审批
+             */
+            approval_unit_ids?: number[];
+            /**
+             * Category
+             * @default
+             */
+            category: string;
+            /** Code */
+            code: string;
+            /** Form */
+            form: components["schemas"]["FormField"][];
+            guide: components["schemas"]["ServiceGuide"];
+            /** Name */
+            name: string;
+            /** Owner Unit Id */
+            owner_unit_id: number;
+            /**
+             * Promised Days
+             * @description 承诺时限（工作日）
+             */
+            promised_days: number;
+            /**
+             * Statutory Days
+             * @description 法定时限（工作日）
+             */
+            statutory_days: number;
+        };
+        /** ServiceGuide */
+        ServiceGuide: {
+            /**
+             * Complaint Phone
+             * @default
+             */
+            complaint_phone: string;
+            /**
+             * Consult Phone
+             * @default
+             */
+            consult_phone: string;
+            /**
+             * Eligibility
+             * @description 申请条件
+             */
+            eligibility?: string[];
+            /**
+             * Fees
+             * @default 不收费
+             */
+            fees: string;
+            /**
+             * Hours
+             * @description 办理时间
+             * @default
+             */
+            hours: string;
+            /**
+             * How
+             * @description 办理方式
+             * @default 网上办理
+             */
+            how: string;
+            /**
+             * Legal Basis
+             * @description 设定依据
+             */
+            legal_basis?: string[];
+            /**
+             * Materials
+             * @description 申请材料
+             */
+            materials?: components["schemas"]["Material"][];
+            /**
+             * Steps
+             * @description 办理流程
+             */
+            steps?: string[];
+            /**
+             * Where
+             * @description 办理地点
+             * @default
+             */
+            where: string;
+        };
+        /** ServiceRead */
+        ServiceRead: {
+            /** Approval Units */
+            approval_units: components["schemas"]["UnitRef"][];
+            /** Category */
+            category: string;
+            /** Code */
+            code: string;
+            /** Form */
+            form: components["schemas"]["FormField"][];
+            guide: components["schemas"]["ServiceGuide"];
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            owner_unit: components["schemas"]["UnitRef"];
+            /** Parallel */
+            parallel: boolean;
+            /** Promised Days */
+            promised_days: number;
+            /**
+             * Published At
+             * Format: date-time
+             */
+            published_at: string;
+            /** Statutory Days */
+            statutory_days: number;
+            /** Version */
+            version: number;
+        };
+        /** ServiceSummary */
+        ServiceSummary: {
+            /** Category */
+            category: string;
+            /** Code */
+            code: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            owner_unit: components["schemas"]["UnitRef"];
+            /** Parallel */
+            parallel: boolean;
+            /** Promised Days */
+            promised_days: number;
+            /** Statutory Days */
+            statutory_days: number;
+            /** Version */
+            version: number;
+        };
+        /** ServiceVersionIn */
+        ServiceVersionIn: {
+            /**
+             * Approval Unit Ids
+             * @description 并联审批部门；为空时仅由主办部门审批
+             */
+            approval_unit_ids?: number[];
+            /**
+             * Category
+             * @default
+             */
+            category: string;
+            /** Form */
+            form: components["schemas"]["FormField"][];
+            guide: components["schemas"]["ServiceGuide"];
+            /** Name */
+            name: string;
+            /**
+             * Promised Days
+             * @description 承诺时限（工作日）
+             */
+            promised_days: number;
+            /**
+             * Statutory Days
+             * @description 法定时限（工作日）
+             */
+            statutory_days: number;
+        };
+        /** StatsRow */
+        StatsRow: {
+            /**
+             * Avg Working Days
+             * @description 平均办理工作日
+             */
+            avg_working_days: number | null;
+            /** By Status */
+            by_status: {
+                [key: string]: number;
+            };
+            /** Decided */
+            decided: number;
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+            /** On Time */
+            on_time: number;
+            /**
+             * On Time Rate
+             * @description 按时办结率（已办结与不予批准中按时的比例）
+             */
+            on_time_rate: number | null;
+            /** Ratings */
+            ratings: number;
+            /**
+             * Satisfaction Rate
+             * @description 满意率（满意与非常满意 ÷ 有效评价）
+             */
+            satisfaction_rate: number | null;
+            /** Satisfied */
+            satisfied: number;
+            /** Total */
+            total: number;
+        };
+        /** SupplementIn */
+        SupplementIn: {
+            /**
+             * Data
+             * @description 更正或补充的表单字段
+             */
+            data?: {
+                [key: string]: unknown;
+            };
+            /** Note */
+            note?: string | null;
+        };
+        /** SupplementRequestIn */
+        SupplementRequestIn: {
+            /**
+             * Items
+             * @description 需补正的材料或内容
+             */
+            items: string[];
+            /** Note */
+            note?: string | null;
+        };
         /** TokenPair */
         TokenPair: {
             /** Access Token */
@@ -812,6 +2258,18 @@ export interface components {
              * @default bearer
              */
             token_type: string;
+        };
+        /** UnitRef */
+        UnitRef: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+        };
+        /** UnreadCount */
+        UnreadCount: {
+            /** Unread */
+            unread: number;
         };
         /** UserCreate */
         UserCreate: {
@@ -1636,6 +3094,1054 @@ export interface operations {
             };
         };
     };
+    list_applications: {
+        parameters: {
+            query?: {
+                /** @description 只看本人提交的申请 */
+                mine?: boolean;
+                status?: components["schemas"]["ApplicationStatus"] | null;
+                service_code?: string | null;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+                /** @description 每页条数（最多 100） */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ApplicationSummary_"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    submit_application: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 重试同一提交时使用相同的键，不会重复创建申请 */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApplicationCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_application_by_tracking_no: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tracking_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    list_overdue_applications: {
+        parameters: {
+            query?: {
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+                /** @description 每页条数（最多 100） */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ApplicationSummary_"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    list_handler_queue: {
+        parameters: {
+            query?: {
+                assigned_to_me?: boolean;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+                /** @description 每页条数（最多 100） */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ApplicationSummary_"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_application_statistics: {
+        parameters: {
+            query?: {
+                /** @description 提交时间起（含） */
+                since?: string | null;
+                /** @description 提交时间止（不含） */
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationStatistics"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    upload_application_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_application_file"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentRead"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    accept_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NoteIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    assign_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    download_application_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+                attachment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    claim_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    decide_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    not_accept_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReasonIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_application_rating: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RatingRead"] | null;
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    rate_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RatingCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RatingRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    start_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NoteIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    supply_application_supplement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupplementIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    request_application_supplement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupplementRequestIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    withdraw_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NoteIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
     search_audit: {
         parameters: {
             query?: {
@@ -2151,6 +4657,119 @@ export interface operations {
             };
         };
     };
+    list_notifications: {
+        parameters: {
+            query?: {
+                unread?: boolean;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+                /** @description 每页条数（最多 100） */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_NotificationRead_"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    read_all_notifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    count_unread_notifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadCount"];
+                };
+            };
+        };
+    };
+    read_notification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notification_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationRead"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
     list_org_units: {
         parameters: {
             query?: never;
@@ -2167,6 +4786,164 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrgUnitRead"][];
+                };
+            };
+        };
+    };
+    list_rating_appeals: {
+        parameters: {
+            query?: {
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+                /** @description 每页条数（最多 100） */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_RatingRead_"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    appeal_rating: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rating_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppealIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RatingRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    decide_rating_appeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rating_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppealDecisionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RatingRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -2191,6 +4968,538 @@ export interface operations {
             };
             /** @description 服务暂不可用 */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    list_rectifications: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["RectificationStatus"] | null;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+                /** @description 每页条数（最多 100） */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_RectificationRead_"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_rectification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rectification_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RectificationRead"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    close_rectification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rectification_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CloseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RectificationRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    record_rectification_follow_up: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rectification_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FollowUpIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RectificationRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    list_services: {
+        parameters: {
+            query?: {
+                /** @description 名称或编码 */
+                q?: string | null;
+                unit_id?: number | null;
+                category?: string | null;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+                /** @description 每页条数（最多 100） */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ServiceSummary_"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    create_service: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ServiceCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_service: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    publish_service_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ServiceVersionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    upload_service_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_service_template"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    download_service_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+                attachment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_service_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -10,6 +10,7 @@ import { adminRoutes } from './admin'
 import { auditRoutes } from './audit'
 import { calendarRoutes } from './calendar'
 import { portalRoutes } from './portal'
+import { servicePortalRoutes, serviceWorkspaceRoutes } from './services'
 import { workspaceRoutes } from './workspace'
 import { homeFor } from './home'
 
@@ -22,13 +23,14 @@ export const router = createRouter({
       path: '/workspace',
       component: WorkspaceLayout,
       meta: { requiresAuth: true },
-      children: [...workspaceRoutes, ...adminRoutes, ...auditRoutes, ...calendarRoutes],
+      children: [...workspaceRoutes, ...adminRoutes, ...auditRoutes, ...calendarRoutes, ...serviceWorkspaceRoutes],
     },
     {
       path: '/',
       component: PortalLayout,
       children: [
         ...portalRoutes,
+        ...servicePortalRoutes,
         ...accountRoutes,
         {
           path: ':pathMatch(.*)*',

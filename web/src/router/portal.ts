@@ -10,12 +10,6 @@ export const portalRoutes: RouteRecordRaw[] = [
     meta: { title: '政务公开' },
   },
   {
-    path: 'services',
-    name: 'services',
-    component: () => import('@/views/ComingSoonView.vue'),
-    meta: { title: '网上办事' },
-  },
-  {
     path: 'interaction',
     name: 'interaction',
     component: () => import('@/views/ComingSoonView.vue'),
