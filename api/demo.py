@@ -7,6 +7,7 @@ from api.audit import service as audit
 from api.audit.service import SYSTEM
 from api.auth.models import OrgKind, OrgUnit, Role, RoleGrant, User, UserKind
 from api.auth.passwords import hash_password
+from api.catalog import demo as catalog_demo
 from api.complaints import demo as complaints_demo
 from api.disclosures import demo as disclosures_demo
 
@@ -76,5 +77,6 @@ async def load(session: AsyncSession, password: str) -> None:
 # Each domain appends its own loader: async def load(session, units) -> None.
 DOMAIN_LOADERS: list = [
     disclosures_demo.load,
+    catalog_demo.load,
     complaints_demo.load,
 ]

@@ -39,7 +39,7 @@ from api.surveys.models import (
     SurveyResponse,
 )
 from api.surveys.schemas import (
-    CommentIn,
+    ConsultationCommentIn,
     ConsultationCreate,
     OptionCount,
     QuestionResult,
@@ -316,7 +316,8 @@ async def open_consultation(session: AsyncSession, principal: Principal, c: Cons
     c.closes_at = closes_at or period_end(c)
 
 
-async def comment(session: AsyncSession, principal: Principal | None, c: Consultation, data: CommentIn, ip: str,
+async def comment(session: AsyncSession, principal: Principal | None, c: Consultation,
+                  data: ConsultationCommentIn, ip: str,
                   now: datetime | None = None) -> ConsultationComment:
     now = now or utcnow()
     if c.status != ConsultationStatus.open or c.closes_at is None or now >= c.closes_at:
