@@ -18,6 +18,7 @@ from api.config import get_settings
 from api.database import utcnow
 from api.errors import PayloadTooLarge, UnsupportedMediaType
 from api.logs import get_logger
+from api.notifications import service as notifications
 
 log = get_logger("api.complaints")
 
@@ -76,8 +77,9 @@ async def store_attachment(session: AsyncSession, upload: UploadFile, uploaded_b
 
 async def notify(session: AsyncSession, user_id: int, title: str, body: str, link: str | None = None,
                  object_type: str | None = None, object_id: int | None = None) -> None:
-    """Put a message in a staff member's in-app inbox (logged until the notifications kernel lands)."""
-    log.info("notify", user_id=user_id, title=title, link=link, object_type=object_type, object_id=object_id)
+    """Put a message in a staff member's in-app inbox."""
+    await notifications.notify(session, user_id, title, body, link=link, object_type=object_type,
+                               object_id=object_id)
 
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
