@@ -2,6 +2,7 @@
 // src/router/<area>.ts); `roles` hides an entry from users who hold none of them.
 import type { Component } from 'vue'
 import {
+  Bell,
   Calendar,
   ChatDotRound,
   Document,
@@ -94,7 +95,6 @@ export const NAV_ITEMS: NavItem[] = [
   },
   {
     area: 'workspace',
-    group: '系统管理',
     label: '工作日历',
     to: '/workspace/calendar',
     icon: Calendar,
@@ -117,6 +117,13 @@ export const NAV_ITEMS: NavItem[] = [
     icon: Histogram,
     roles: ['handler', 'leader'],
     description: '各事项、各部门办件量、按时办结率、平均办理时长与满意率',
+  },
+  {
+    area: 'workspace',
+    label: '消息通知',
+    to: '/workspace/notifications',
+    icon: Bell,
+    description: '办件进度、催办提醒等站内消息',
   },
   {
     area: 'workspace',
