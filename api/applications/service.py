@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql.elements import ColumnElement
 
 from api.applications.exceptions import AlreadyClaimed, ConcurrentUpdate, NotApplicant, NotHandler
 from api.applications.models import Application, ApplicationEvent, Approval, TrackingCounter
@@ -171,10 +172,9 @@ async def next_tracking_no(session: AsyncSession) -> str:
     """受理编号 SQ{year}-{seq:06d}: one atomic upsert per number, per Shanghai calendar year."""
     year = local_date(utcnow()).year
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(TrackingCounter).values(year=year, last=1)
-    stmt = stmt.on_conflict_do_update(index_elements=[TrackingCounter.year],
-                                      set_={"last": TrackingCounter.last + 1}).returning(TrackingCounter.last)
-    seq = (await session.execute(stmt)).scalar_one()
+    upsert = insert(TrackingCounter).values(year=year, last=1).on_conflict_do_update(
+        index_elements=[TrackingCounter.year], set_={"last": TrackingCounter.last + 1})
+    seq = (await session.execute(upsert.returning(TrackingCounter.last))).scalar_one()
     return f"SQ{year}-{seq:06d}"
 
 
@@ -554,7 +554,7 @@ async def statistics(
 
     paths = p.scope_paths(Role.leader, Role.handler)
     scope = Application.owner_unit_id.in_(_units_under(paths)) if paths else Application.id.is_(None)
-    where = [scope]
+    where: list[ColumnElement[bool]] = [scope]
     if since:
         where.append(Application.submitted_at >= since)
     if until:

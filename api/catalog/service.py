@@ -1,6 +1,5 @@
 """The service catalogue: services, their versioned guides and forms, and guide templates."""
 
-from typing import Any
 
 from fastapi import UploadFile
 from sqlalchemy import Select, or_, select
@@ -26,12 +25,13 @@ from api.files.models import Attachment
 TEMPLATE_OWNER = "service_template"
 
 
-def readable() -> Select[Any]:
+def readable() -> Select[Service, ServiceVersion]:
     """Active services with their current version (the catalogue is public)."""
-    return (select(Service, ServiceVersion)
+    stmt = (select(Service, ServiceVersion)
             .join(ServiceVersion, (ServiceVersion.service_id == Service.id)
                   & (ServiceVersion.version == Service.current_version))
             .where(Service.is_active.is_(True)))
+    return stmt
 
 
 async def units_by_id(session: AsyncSession, ids: set[int]) -> dict[int, OrgUnit]:
@@ -83,7 +83,7 @@ async def get_version(session: AsyncSession, code: str, version: int) -> tuple[S
     return row[0], row[1]
 
 
-def search(q: str | None, unit_id: int | None, category: str | None) -> Select[Any]:
+def search(q: str | None, unit_id: int | None, category: str | None) -> Select[Service, ServiceVersion]:
     stmt = readable()
     if q:
         like = f"%{q.strip()}%"
