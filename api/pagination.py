@@ -3,7 +3,7 @@
 import base64
 import json
 from datetime import date, datetime
-from typing import Annotated, Any, Generic, TypeVar, Unpack
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query, Request, Response
 from pydantic import BaseModel
@@ -96,7 +96,7 @@ def _after(order: list[tuple[Any, bool]], values: list[Any]) -> ColumnElement[bo
 
 async def keyset_page(
     session: AsyncSession,
-    stmt: Select[Unpack[tuple[Any, ...]]],
+    stmt: Select[*tuple[Any, ...]],
     order: list[tuple[Any, bool]],
     key: Any,
     cursor: str | None,
