@@ -74,8 +74,11 @@ migration: install
 verify-audit: install
 	$(BIN)/python -m api.cli verify-audit
 
+# Disclosure reads on SQLite (one worker), then application submissions on PostgreSQL (two workers);
+# each beside a hello-endpoint baseline measured in the same run.
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench.applications $(BENCH_APPLICATIONS_ARGS)
 
 clean:
 	rm -rf var/portal.db* web/dist
