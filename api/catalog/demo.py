@@ -8,12 +8,10 @@ from xml.sax.saxutils import escape
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit.service import SYSTEM
-from api.auth.models import OrgUnit, Role, RoleGrant, User, UserKind
-from api.auth.passwords import hash_password
+from api.auth.models import OrgUnit
 from api.catalog import service as catalog
 from api.catalog.models import Service
 from api.catalog.schemas import ServiceCreate
-from api.config import get_settings
 from api.files import service as files
 
 CONSULT = "0571-87000000"
@@ -176,17 +174,7 @@ SERVICES: list[dict[str, Any]] = [
 ]
 
 
-async def _demo_handler2(session: AsyncSession, units: dict[str, OrgUnit]) -> None:
-    """A handler in 办公室, so 车辆出入证's parallel approval can be shown from both departments."""
-    user = User(username="handler2", display_name="郑经办（办公室经办人）", kind=UserKind.staff,
-                org_unit_id=units["BGS"].id, password_hash=hash_password(get_settings().demo_password), is_demo=True)
-    session.add(user)
-    await session.flush()
-    session.add(RoleGrant(user_id=user.id, role=Role.handler, org_unit_id=units["BGS"].id))
-
-
 async def load(session: AsyncSession, units: dict[str, OrgUnit]) -> None:
-    await _demo_handler2(session, units)
     for order, spec in enumerate(SERVICES, start=1):
         materials = [{k: v for k, v in m.items() if k != "template"} for m in spec["materials"]]
         data = ServiceCreate(
