@@ -50,7 +50,7 @@ from api.catalog.forms import file_ids, validate_form
 from api.catalog.models import Service, ServiceVersion
 from api.catalog.schemas import UnitRef
 from api.config import get_settings
-from api.database import utcnow
+from api.database import can_use_side_session, side_sessions, utcnow
 from api.errors import InvalidTransition, NotFound, ValidationFailed
 from api.files import service as files
 from api.files.models import Attachment
@@ -173,8 +173,15 @@ async def next_tracking_no(session: AsyncSession) -> str:
     year = local_date(utcnow()).year
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     upsert = insert(TrackingCounter).values(year=year, last=1).on_conflict_do_update(
-        index_elements=[TrackingCounter.year], set_={"last": TrackingCounter.last + 1})
-    seq = (await session.execute(upsert.returning(TrackingCounter.last))).scalar_one()
+        index_elements=[TrackingCounter.year], set_={"last": TrackingCounter.last + 1}
+    ).returning(TrackingCounter.last)
+    if can_use_side_session(session):
+        # Taken in a transaction of its own: the counter row is locked for microseconds, not for the
+        # whole submission. A submission that then fails leaves a gap; a number is never handed out twice.
+        async with side_sessions()() as side, side.begin():
+            seq = (await side.execute(upsert)).scalar_one()
+    else:
+        seq = (await session.execute(upsert)).scalar_one()
     return f"SQ{year}-{seq:06d}"
 
 

@@ -15,10 +15,9 @@ from typing import Any
 from fastapi.responses import JSONResponse
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.config import get_settings
-from api.database import begin_write, make_engine, utcnow
+from api.database import begin_write, can_use_side_session, side_sessions, utcnow
 from api.errors import Conflict, ValidationFailed
 from api.idempotency.models import IdempotencyKey, KeyState
 
@@ -31,19 +30,6 @@ class RequestInFlight(Conflict):
     title = "相同幂等键的请求正在处理中，请稍后重试"
 
 
-_claims: async_sessionmaker[AsyncSession] | None = None
-
-
-def _claim_sessions() -> async_sessionmaker[AsyncSession]:
-    """A pool of its own: a request already holds a connection from the main pool, and waiting on that
-    pool for a second one could deadlock when every connection belongs to a request doing the same."""
-    global _claims
-    if _claims is None:
-        _claims = async_sessionmaker(make_engine(get_settings().database_url, pool_size=4, max_overflow=4),
-                                     expire_on_commit=False)
-    return _claims
-
-
 @dataclass
 class Claim:
     key_id: int | None = None
@@ -54,10 +40,6 @@ class Claim:
 def request_hash(scope: str, body: Any) -> str:
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(f"{scope}\n{canonical}".encode()).hexdigest()
-
-
-def _separate(session: AsyncSession) -> bool:
-    return isinstance(session.bind, AsyncEngine) and session.bind.dialect.name != "sqlite"
 
 
 def _mismatch() -> ValidationFailed:
@@ -101,7 +83,7 @@ async def begin(session: AsyncSession, user_id: int, key: str | None, scope: str
                                  "message": "幂等键长度应为 1–200 个字符"}])
     digest = request_hash(scope, body)
     row = IdempotencyKey(user_id=user_id, key=key, scope=scope, request_hash=digest, state=KeyState.in_flight)
-    if not _separate(session):
+    if not can_use_side_session(session):
         try:
             async with session.begin_nested():
                 session.add(row)
@@ -111,7 +93,7 @@ async def begin(session: AsyncSession, user_id: int, key: str | None, scope: str
             existing = await _existing(session, user_id, key)
             assert existing is not None
             return await _judge(session, existing, digest, separate=False)
-    async with _claim_sessions()() as side:
+    async with side_sessions()() as side:
         await begin_write(side)
         try:
             side.add(row)
@@ -140,7 +122,7 @@ async def abandon(claim: Claim) -> None:
     """Release a separately claimed key after the request failed, so a retry can run."""
     if claim.key_id is None or not claim.separate:
         return
-    async with _claim_sessions()() as side:
+    async with side_sessions()() as side:
         await side.execute(delete(IdempotencyKey).where(IdempotencyKey.id == claim.key_id,
                                                         IdempotencyKey.state == KeyState.in_flight))
         await side.commit()
