@@ -1,5 +1,5 @@
 from datetime import date, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response, UploadFile, status
 
@@ -21,8 +21,8 @@ from api.complaints.exceptions import (
 from api.complaints.models import Complaint, ComplaintPublication
 from api.complaints.schemas import (
     AcceptIn,
-    AttachmentRead,
     AttachmentUploaded,
+    ComplaintAttachmentRead,
     ComplaintCreate,
     ComplaintPublicView,
     ComplaintRead,
@@ -109,7 +109,7 @@ async def submit_complaint(
 async def _public_view(session: SessionDep, c: Complaint) -> ComplaintPublicView:
     view = public_view(c, await service.current_clock(session, c), await service.approved_replies(session, c),
                        await service.events(session, c, public_only=True))
-    view.attachments = [AttachmentRead.model_validate(a) for a in await service.attachments_of(session, c)]
+    view.attachments = [ComplaintAttachmentRead.model_validate(a) for a in await service.attachments_of(session, c)]
     return view
 
 
@@ -120,7 +120,8 @@ async def lookup_complaint(request: Request, session: SessionDep, body: LookupIn
     return await _public_view(session, c)
 
 
-FILE_RESPONSE = {200: {"description": "附件内容", "content": {"application/octet-stream": {}}}}
+FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"description": "附件内容", "content": {"application/octet-stream": {}}}}
 
 
 @router.post("/lookup/attachments/{attachment_id}", response_class=Response,

@@ -45,6 +45,7 @@ from api.complaints.schemas import (
     AttachmentUploaded,
     ComplaintCreate,
     ComplaintReceipt,
+    ComplaintStatsRow,
     DueJobsReport,
     ForwardIn,
     MailboxCreate,
@@ -52,7 +53,6 @@ from api.complaints.schemas import (
     PublicationDraft,
     PublicSummary,
     StatisticsRead,
-    StatsRow,
 )
 from api.complaints.states import (
     ANSWERED,
@@ -88,9 +88,7 @@ TRIAGE_ROLES = (Role.handler, Role.leader)
 
 
 def actor_of(principal: Principal, role: Role | None = None) -> Actor:
-    """Principal.actor() without a role trips on roles loaded as plain strings, so name the label here."""
-    label = str(role) if role else ",".join(sorted(str(r) for r in principal.roles)) or str(principal.kind)
-    return Actor(principal.id, principal.display_name, label)
+    return principal.actor(role)
 
 
 def case_type(c: Complaint) -> str:
@@ -763,8 +761,9 @@ def _ratio(a: int, b: int) -> float | None:
     return round(a / b * 100, 1) if b else None
 
 
-def _row(id_: int | None, name: str, r: Any) -> StatsRow:
-    return StatsRow(id=id_, name=name, received=int(r.received), accepted=int(r.accepted), replied=int(r.replied),
+def _row(id_: int | None, name: str, r: Any) -> ComplaintStatsRow:
+    return ComplaintStatsRow(
+        id=id_, name=name, received=int(r.received), accepted=int(r.accepted), replied=int(r.replied),
                     reply_rate=_ratio(int(r.replied), int(r.accepted)),
                     on_time_rate=_ratio(int(r.on_time), int(r.replied)),
                     avg_reply_working_days=None if r.avg_days is None else round(float(r.avg_days), 1),

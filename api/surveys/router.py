@@ -20,9 +20,9 @@ from api.surveys.exceptions import (
 )
 from api.surveys.models import Consultation, Survey
 from api.surveys.schemas import (
-    AttachmentRead,
-    CommentIn,
     CommentRead,
+    ConsultationAttachmentRead,
+    ConsultationCommentIn,
     ConsultationCreate,
     ConsultationOpen,
     ConsultationRead,
@@ -129,7 +129,7 @@ async def _consultation_read(session: SessionDep, c: Consultation) -> Consultati
         id=c.id, title=c.title, description=c.description, draft_text=c.draft_text, status=c.status,
         min_days=c.min_days, opens_at=c.opens_at, closes_at=c.closes_at, summary=c.summary,
         summary_published_at=c.summary_published_at, comment_count=await service.comment_count(session, c),
-        attachments=[AttachmentRead(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size)
+        attachments=[ConsultationAttachmentRead(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size)
                      for a in await service.attachments(session, c)])
 
 
@@ -160,11 +160,11 @@ async def get_consultation(session: SessionDep, principal: OptionalUser, consult
                            responses=_C_ERRORS)
 async def add_consultation_attachment(
     session: SessionDep, principal: StaffUser, consultation_id: ConsultationId, file: UploadFile
-) -> AttachmentRead:
+) -> ConsultationAttachmentRead:
     """Attach a file to the draft document."""
     c = await service.get_consultation(session, principal, consultation_id)
     a = await service.add_attachment(session, principal, c, file)
-    return AttachmentRead(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size)
+    return ConsultationAttachmentRead(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size)
 
 
 @consultations_router.get("/{consultation_id}/attachments/{attachment_id}", response_class=Response,
@@ -192,7 +192,8 @@ async def open_consultation(
 @consultations_router.post("/{consultation_id}/comments", status_code=status.HTTP_201_CREATED,
                            responses=responses(ConsultationNotFound, NotAccepting, CaptchaInvalid, RateLimited))
 async def comment_on_consultation(
-    request: Request, session: SessionDep, principal: OptionalUser, consultation_id: ConsultationId, body: CommentIn
+    request: Request, session: SessionDep, principal: OptionalUser, consultation_id: ConsultationId,
+    body: ConsultationCommentIn,
 ) -> CommentRead:
     """Send a comment on the draft; anonymous commenters solve the captcha."""
     c = await service.get_consultation(session, principal, consultation_id)

@@ -41,7 +41,7 @@ from api.surveys.models import (
     SurveyResponse,
 )
 from api.surveys.schemas import (
-    CommentIn,
+    ConsultationCommentIn,
     ConsultationCreate,
     OptionCount,
     QuestionResult,
@@ -161,8 +161,8 @@ async def update_survey(session: AsyncSession, principal: Principal, survey: Sur
         raise InvalidTransition("只有草稿状态的调查可以修改")
     survey.title, survey.description, survey.audience = data.title, data.description, data.audience
     survey.opens_at, survey.closes_at = data.opens_at, data.closes_at
-    for q in list(survey.questions):
-        await session.delete(q)
+    for old in list(survey.questions):
+        await session.delete(old)
     await session.flush()
     for i, q in enumerate(data.questions):
         session.add(SurveyQuestion(survey_id=survey.id, position=i, kind=q.kind, text=q.text, options=q.options,
@@ -359,7 +359,8 @@ async def open_consultation(session: AsyncSession, principal: Principal, c: Cons
     c.closes_at = closes_at or period_end(c)
 
 
-async def comment(session: AsyncSession, principal: Principal | None, c: Consultation, data: CommentIn, ip: str,
+async def comment(session: AsyncSession, principal: Principal | None, c: Consultation,
+                  data: ConsultationCommentIn, ip: str,
                   now: datetime | None = None) -> ConsultationComment:
     now = now or utcnow()
     if c.status != ConsultationStatus.open or c.closes_at is None or now >= c.closes_at:

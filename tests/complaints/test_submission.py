@@ -92,6 +92,17 @@ class TestIdempotencyKey:
         count = (await session.execute(select(Complaint.id).where(Complaint.writer_id == w.citizen.id))).all()
         assert len(count) == 1
 
+    async def test_stored_receipt_never_holds_the_query_code(self, client, session):
+        from api.complaints.models import ComplaintIdempotency
+
+        w = await world(session)
+        headers = {"Idempotency-Key": "retry-key-0003"} | auth(w.citizen)
+        code = (await client.post(URL, json=letter(w), headers=headers)).json()["query_code"]
+        rows = (await session.execute(select(ComplaintIdempotency.key, ComplaintIdempotency.response))).all()
+        assert len(rows) == 1
+        assert code not in str(rows[0].response)
+        assert rows[0].key != "retry-key-0003"
+
     async def test_same_key_with_a_different_letter_answers_409(self, client, session):
         w = await world(session)
         headers = {"Idempotency-Key": "retry-key-0002"} | auth(w.citizen)

@@ -9,7 +9,7 @@ from api.errors import ValidationFailed
 from api.surveys import service
 from api.surveys.exceptions import NotAccepting, SummaryRequired
 from api.surveys.models import Consultation
-from api.surveys.schemas import CommentIn, ConsultationCreate
+from api.surveys.schemas import ConsultationCommentIn, ConsultationCreate
 from tests.captcha.solver import solved
 from tests.factories import auth, create_org_unit, create_user
 
@@ -94,7 +94,7 @@ class TestConsultationLifecycle:
         c = await opened(client, editor)
         row = await session.get(Consultation, c["id"])
         with pytest.raises(NotAccepting):
-            await service.comment(session, None, row, CommentIn(body="迟到的意见"), "1.2.3.4",
+            await service.comment(session, None, row, ConsultationCommentIn(body="迟到的意见"), "1.2.3.4",
                                   now=row.closes_at + timedelta(seconds=1))
 
     async def test_service_refuses_a_short_minimum(self, session):

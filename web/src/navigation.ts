@@ -2,6 +2,7 @@
 // src/router/<area>.ts); `roles` hides an entry from users who hold none of them.
 import type { Component } from 'vue'
 import {
+  Bell,
   Calendar,
   ChatDotRound,
   Document,
@@ -95,11 +96,35 @@ export const NAV_ITEMS: NavItem[] = [
   },
   {
     area: 'workspace',
-    group: '系统管理',
     label: '工作日历',
     to: '/workspace/calendar',
     icon: Calendar,
     description: '法定节假日与调休上班安排，办理期限计算',
+  },
+  {
+    area: 'workspace',
+    group: '网上办事',
+    label: '办件受理',
+    to: '/workspace/applications',
+    icon: Suitcase,
+    roles: ['handler', 'leader'],
+    description: '本部门待办办件、并联审批、补正与办结，按紧急程度排序',
+  },
+  {
+    area: 'workspace',
+    group: '网上办事',
+    label: '办件统计',
+    to: '/workspace/application-statistics',
+    icon: Histogram,
+    roles: ['handler', 'leader'],
+    description: '各事项、各部门办件量、按时办结率、平均办理时长与满意率',
+  },
+  {
+    area: 'workspace',
+    label: '消息通知',
+    to: '/workspace/notifications',
+    icon: Bell,
+    description: '办件进度、催办提醒等站内消息',
   },
   {
     area: 'workspace',

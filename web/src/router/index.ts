@@ -11,6 +11,7 @@ import { auditRoutes } from './audit'
 import { calendarRoutes } from './calendar'
 import { complaintWorkspaceRoutes, interactionRoutes, surveyWorkspaceRoutes } from './interaction'
 import { portalRoutes } from './portal'
+import { servicePortalRoutes, serviceWorkspaceRoutes } from './services'
 import { workspaceRoutes } from './workspace'
 import { homeFor } from './home'
 
@@ -23,7 +24,15 @@ export const router = createRouter({
       path: '/workspace',
       component: WorkspaceLayout,
       meta: { requiresAuth: true },
-      children: [...workspaceRoutes, ...adminRoutes, ...auditRoutes, ...calendarRoutes, ...complaintWorkspaceRoutes, ...surveyWorkspaceRoutes],
+      children: [
+        ...workspaceRoutes,
+        ...adminRoutes,
+        ...auditRoutes,
+        ...calendarRoutes,
+        ...complaintWorkspaceRoutes,
+        ...serviceWorkspaceRoutes,
+        ...surveyWorkspaceRoutes,
+      ],
     },
     {
       path: '/',
@@ -31,6 +40,7 @@ export const router = createRouter({
       children: [
         ...portalRoutes,
         ...interactionRoutes,
+        ...servicePortalRoutes,
         ...accountRoutes,
         {
           path: ':pathMatch(.*)*',

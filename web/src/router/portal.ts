@@ -9,10 +9,4 @@ export const portalRoutes: RouteRecordRaw[] = [
     component: () => import('@/views/ComingSoonView.vue'),
     meta: { title: '政务公开' },
   },
-  {
-    path: 'services',
-    name: 'services',
-    component: () => import('@/views/ComingSoonView.vue'),
-    meta: { title: '网上办事' },
-  },
 ]
