@@ -151,7 +151,7 @@ async def _event(session: AsyncSession, app: Application, action: Action, src: S
         if note:
             body += f"说明：{note}"
         await notify(session, app.applicant_id, f"{ACTION_LABELS[action]}：{STATUS_LABELS[dst]}", body,
-                     link=f"/applications/{app.id}", object_type="application", object_id=app.id,
+                     link=f"/my/applications/{app.id}", object_type="application", object_id=app.id,
                      kind="application_status")
 
 

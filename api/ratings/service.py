@@ -104,7 +104,7 @@ async def _open_rectification(session: AsyncSession, rating: Rating, app: Applic
     await _event(session, rect, "open", None, R.open, actor, f"差评（{SCORE_LABELS[rating.score]}）触发整改")
     if app.assignee_id:
         await notify(session, app.assignee_id, "差评整改任务", f"受理编号 {app.tracking_no} 收到差评，请在 "
-                     f"{RECTIFICATION_DAYS} 个工作日内回访并整改。", link=f"/staff/rectifications/{rect.id}",
+                     f"{RECTIFICATION_DAYS} 个工作日内回访并整改。", link=f"/workspace/rectifications/{rect.id}",
                      object_type="rectification", object_id=rect.id, kind="rectification")
 
 

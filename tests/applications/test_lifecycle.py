@@ -301,6 +301,7 @@ class TestNotifications:
         titles = [n["title"] for n in r.json()["items"]]
         assert len(titles) == 4  # submitted, accepted, in progress, completed; newest first
         assert "已办结" in titles[0]
+        assert r.json()["items"][0]["link"].startswith("/my/applications/")  # the SPA's route
         count = (await client.get("/api/v1/notifications/unread-count", headers=auth(world.citizen))).json()
         assert count == {"unread": 4}
         first = r.json()["items"][0]["id"]

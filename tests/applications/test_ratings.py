@@ -61,6 +61,15 @@ class TestRectification:
                                                                    DeadlineClock.case_id == rect_id))).scalar_one()
         assert clock.status == "running"
 
+    async def test_the_assignee_is_told_with_a_link_to_the_task(self, client, world):
+        app = await accepted(client, world)
+        assert (await act(client, world.handler, app["id"], "claim")).status_code == 200
+        await act(client, world.handler, app["id"], "decisions", {"decision": "approve"})
+        await act(client, world.other_handler, app["id"], "decisions", {"decision": "approve", "note": "同意"})
+        rect_id = (await rate(client, world.citizen, app["id"], 1)).json()["rectification_id"]
+        items = (await client.get("/api/v1/notifications", headers=auth(world.handler))).json()["items"]
+        assert [n["link"] for n in items if n["title"] == "差评整改任务"] == [f"/workspace/rectifications/{rect_id}"]
+
     async def test_close_requires_a_follow_up(self, client, world):
         app = await completed(client, world)
         rect_id = (await rate(client, world.citizen, app["id"], 1)).json()["rectification_id"]

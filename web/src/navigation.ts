@@ -119,6 +119,8 @@ export const NAV_ITEMS: NavItem[] = [
     roles: ['handler', 'leader'],
     description: '各事项、各部门办件量、按时办结率、平均办理时长与满意率',
   },
+  { area: 'workspace', group: '网上办事', label: '整改任务', to: '/workspace/rectifications', icon: Suitcase, roles: ['handler', 'leader'], description: '差评回访与整改，15 个工作日内办结' },
+  { area: 'workspace', group: '网上办事', label: '差评申诉', to: '/workspace/rating-appeals', icon: Suitcase, roles: ['admin'], description: '裁决部门提出的恶意差评申诉' },
   {
     area: 'workspace',
     label: '消息通知',

@@ -43,6 +43,24 @@ export const serviceWorkspaceRoutes: RouteRecordRaw[] = [
     meta: { title: '办件办理', roles: ['handler', 'leader'] },
   },
   {
+    path: 'rectifications',
+    name: 'rectifications',
+    component: () => import('@/views/services/RectificationListView.vue'),
+    meta: { title: '整改任务', roles: ['handler', 'leader'] },
+  },
+  {
+    path: 'rectifications/:id',
+    name: 'rectification',
+    component: () => import('@/views/services/RectificationDetailView.vue'),
+    meta: { title: '整改任务详情', roles: ['handler', 'leader'] },
+  },
+  {
+    path: 'rating-appeals',
+    name: 'rating-appeals',
+    component: () => import('@/views/services/AppealListView.vue'),
+    meta: { title: '差评申诉裁决', roles: ['admin'] },
+  },
+  {
     path: 'application-statistics',
     name: 'application-statistics',
     component: () => import('@/views/services/StatisticsView.vue'),
