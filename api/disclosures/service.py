@@ -575,15 +575,28 @@ LIST_COLUMNS = (Disclosure.id, Disclosure.index_no, Disclosure.title, Disclosure
                 Disclosure.status)
 
 
-async def list_public(session: AsyncSession, f: ListFilters, cursor: str | None,
-                      limit: int) -> tuple[list[Any], str | None]:
-    """Published items, newest first (keyset on published_at, id), or ranked when q is given."""
+def _published_key(r: Any) -> tuple[Any, Any]:
+    return r.published_at, r.id
+
+
+def _public_list() -> Select[Any]:
     col_alias, unit_alias = aliased(Column), aliased(OrgUnit)
-    stmt = (select(*LIST_COLUMNS, col_alias.name.label("column_name"), col_alias.slug.label("column_slug"),
+    return (select(*LIST_COLUMNS, col_alias.name.label("column_name"), col_alias.slug.label("column_slug"),
                    unit_alias.name.label("publisher_name"))
             .join(col_alias, col_alias.id == Disclosure.column_id)
             .join(unit_alias, unit_alias.id == Disclosure.publisher_id)
             .where(Disclosure.status == DisclosureStatus.published))
+
+
+# Built once: constructing the aliased joins cost more per request than running the query.
+_PUBLIC_LIST = _public_list()
+_PUBLIC_ORDER = [(Disclosure.published_at, True), (Disclosure.id, True)]
+
+
+async def list_public(session: AsyncSession, f: ListFilters, cursor: str | None,
+                      limit: int) -> tuple[list[Any], str | None]:
+    """Published items, newest first (keyset on published_at, id), or ranked when q is given."""
+    stmt = _PUBLIC_LIST
     if f.column_id is not None:
         ids = await _column_ids(session, f.column_id, f.include_subcolumns)
         stmt = stmt.where(Disclosure.column_id == ids[0] if len(ids) == 1 else Disclosure.column_id.in_(ids))
@@ -601,8 +614,7 @@ async def list_public(session: AsyncSession, f: ListFilters, cursor: str | None,
         stmt = stmt.where(Disclosure.published_at < _day_start(f.date_to + timedelta(days=1)))
     if f.q and f.q.strip():
         return await _search_page(session, stmt, f.q, cursor, limit)
-    return await keyset_page(session, stmt, [(Disclosure.published_at, True), (Disclosure.id, True)],
-                             lambda r: (r.published_at, r.id), cursor, limit, scalars=False)
+    return await keyset_page(session, stmt, _PUBLIC_ORDER, _published_key, cursor, limit, scalars=False)
 
 
 async def _search_page(session: AsyncSession, stmt: Select[Any], q: str, cursor: str | None,
