@@ -747,12 +747,15 @@ async def history(session: AsyncSession, disclosure_id: int) -> list[tuple[Discl
 
 # ---- change log and feeds ---------------------------------------------------------------------
 
+# Built once: a conditional poll's whole cost is this lookup, and building the statement cost as much as running it.
+_FEED_HEAD = select(DisclosureFeedHead.last_seq, DisclosureFeedHead.last_at).where(DisclosureFeedHead.id == 1)
+
+
 async def feed_validator(session: AsyncSession, column_id: int | None, publisher_id: int | None
                          ) -> tuple[int, datetime | None]:
     """The last change seq and time relevant to a feed (one indexed lookup)."""
     if column_id is None and publisher_id is None:
-        row = (await session.execute(select(DisclosureFeedHead.last_seq, DisclosureFeedHead.last_at)
-                                     .where(DisclosureFeedHead.id == 1))).first()
+        row = (await session.execute(_FEED_HEAD)).first()
     else:
         stmt = select(DisclosureChange.seq, DisclosureChange.at)
         if column_id is not None:
