@@ -3,10 +3,12 @@ own <mark> tags ever reach the browser."""
 
 import html
 import re
+from functools import lru_cache
 
 from api.search.tokenizer import query_terms
 
 
+@lru_cache(maxsize=256)
 def _pattern(q: str) -> re.Pattern[str] | None:
     terms = sorted({t for t in query_terms(q) if t}, key=len, reverse=True)
     if not terms:
