@@ -10,6 +10,7 @@ import { adminRoutes } from './admin'
 import { auditRoutes } from './audit'
 import { calendarRoutes } from './calendar'
 import { complaintWorkspaceRoutes, interactionRoutes } from './interaction'
+import { disclosureRoutes, disclosureWorkspaceRoutes } from './disclosures'
 import { portalRoutes } from './portal'
 import { workspaceRoutes } from './workspace'
 import { homeFor } from './home'
@@ -23,7 +24,7 @@ export const router = createRouter({
       path: '/workspace',
       component: WorkspaceLayout,
       meta: { requiresAuth: true },
-      children: [...workspaceRoutes, ...adminRoutes, ...auditRoutes, ...calendarRoutes, ...complaintWorkspaceRoutes],
+      children: [...workspaceRoutes, ...adminRoutes, ...auditRoutes, ...calendarRoutes, ...complaintWorkspaceRoutes, ...disclosureWorkspaceRoutes],
     },
     {
       path: '/',
@@ -31,6 +32,7 @@ export const router = createRouter({
       children: [
         ...portalRoutes,
         ...interactionRoutes,
+        ...disclosureRoutes,
         ...accountRoutes,
         {
           path: ':pathMatch(.*)*',

@@ -4,12 +4,6 @@ import type { RouteRecordRaw } from 'vue-router'
 export const portalRoutes: RouteRecordRaw[] = [
   { path: '', name: 'home', component: () => import('@/views/HomeView.vue'), meta: { title: '首页' } },
   {
-    path: 'disclosures',
-    name: 'disclosures',
-    component: () => import('@/views/ComingSoonView.vue'),
-    meta: { title: '政务公开' },
-  },
-  {
     path: 'services',
     name: 'services',
     component: () => import('@/views/ComingSoonView.vue'),
