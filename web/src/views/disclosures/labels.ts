@@ -56,6 +56,7 @@ export const ACTION_LABELS: Record<string, string> = {
 export const FIELD_LABELS: Record<string, string> = {
   title: '标题',
   summary: '摘要',
+  body: '正文',
   body_html: '正文',
   doc_no: '文号',
   attachments: '附件名称',
