@@ -1,5 +1,6 @@
 """The editor drafts an item and submits it; the reviewer approves it; the secrecy officer clears and
-publishes it; a visitor finds it by a two-character word in its title and opens it, seeing its 索引号."""
+publishes it; a visitor finds it by a two-character word in its title and opens it, seeing its 索引号;
+the reviewer then retracts it with a reason and the visitor's page says it is gone."""
 
 import re
 
@@ -66,3 +67,19 @@ def test_item_is_drafted_reviewed_cleared_and_found_by_a_visitor(page: Page) -> 
     results.get_by_test_id("disclosure-item-link").first.click()
     expect(page.get_by_test_id("disclosure-title")).to_have_text(TITLE)
     expect(page.get_by_test_id("disclosure-index-no")).to_have_text(re.compile(r"\S+/\d{4}-\d+"))
+    item_url = page.url
+
+    sign_in(page, "reviewer", "/workspace/disclosures/review")
+    page.get_by_test_id("queue-published").click()
+    page.get_by_test_id("version-table").get_by_text(TITLE).click()
+    page.get_by_test_id("action-retract").click()
+    page.get_by_test_id("retract-confirm").click()
+    expect(page.get_by_test_id("version-status")).to_have_text("已发布")  # no reason, nothing sent
+    page.get_by_test_id("retract-reason").fill("就餐安排已调整，另行通知")
+    page.get_by_test_id("retract-confirm").click()
+    expect(page.get_by_test_id("version-status")).to_have_text("已撤回")
+    expect(page.get_by_test_id("version-history")).to_contain_text("就餐安排已调整")
+    sign_out(page)
+
+    page.goto(item_url)
+    expect(page.get_by_text("信息不存在或已撤回")).to_be_visible()
