@@ -46,7 +46,7 @@ demo: migrate
 run: install web demo
 	@echo
 	@echo "  政务门户 is serving on http://$(HOST):$(PORT)/   (API docs: http://$(HOST):$(PORT)/api/v1/docs)"
-	@echo "  Demo accounts: admin security auditor editor reviewer secrecy handler leader citizen"
+	@echo "  Demo accounts: admin security auditor editor reviewer secrecy handler handler2 leader citizen"
 	@echo "  Demo password: Demo@2026"
 	@echo
 	$(BIN)/uvicorn api.main:app --host $(HOST) --port $(PORT) --proxy-headers
@@ -74,8 +74,11 @@ migration: install
 verify-audit: install
 	$(BIN)/python -m api.cli verify-audit
 
+# Disclosure reads on SQLite (one worker), then application submissions on PostgreSQL (two workers);
+# each beside a hello-endpoint baseline measured in the same run.
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench.applications $(BENCH_APPLICATIONS_ARGS)
 
 clean:
 	rm -rf var/portal.db* web/dist

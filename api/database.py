@@ -85,6 +85,7 @@ def make_engine(url: str, **kw: Any) -> AsyncEngine:
 
 _engine: AsyncEngine | None = None
 _sessionmaker: async_sessionmaker[AsyncSession] | None = None
+_side_sessions: async_sessionmaker[AsyncSession] | None = None
 
 
 def get_engine() -> AsyncEngine:
@@ -102,11 +103,16 @@ def get_sessionmaker() -> async_sessionmaker[AsyncSession]:
 
 
 async def dispose_engine() -> None:
-    global _engine, _sessionmaker
+    global _engine, _sessionmaker, _side_sessions
     if _engine is not None:
         await _engine.dispose()
+    if _side_sessions is not None:
+        side = _side_sessions.kw.get("bind")
+        if side is not None:
+            await side.dispose()
     _engine = None
     _sessionmaker = None
+    _side_sessions = None
 
 
 _WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -124,6 +130,23 @@ async def end_on_error(session: AsyncSession, exc: BaseException) -> None:
         await session.commit()
     else:
         await session.rollback()
+
+
+def side_sessions() -> async_sessionmaker[AsyncSession]:
+    """Short transactions of their own (counters, idempotency claims) that commit at once, so a request
+    holds no lock on a shared row until its end. A small pool of its own: waiting on the main pool for a
+    second connection could deadlock when every connection belongs to a request doing the same."""
+    global _side_sessions
+    if _side_sessions is None:
+        _side_sessions = async_sessionmaker(make_engine(get_settings().database_url, pool_size=4, max_overflow=4),
+                                            expire_on_commit=False)
+    return _side_sessions
+
+
+def can_use_side_session(session: AsyncSession) -> bool:
+    """Only a server database with the request on its own engine: SQLite serializes writers anyway, and a
+    test's session bound to one rolled-back connection must see everything it wrote."""
+    return isinstance(session.bind, AsyncEngine) and session.bind.dialect.name != "sqlite"
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -7,8 +7,10 @@ from api.audit import service as audit
 from api.audit.service import SYSTEM
 from api.auth.models import OrgKind, OrgUnit, Role, RoleGrant, User, UserKind
 from api.auth.passwords import hash_password
+from api.catalog import demo as catalog_demo
 from api.complaints import demo as complaints_demo
 from api.disclosures import demo as disclosures_demo
+from api.surveys import demo as surveys_demo
 
 AGENCY = ("JGSW", "某市机关事务管理局", OrgKind.agency)
 UNITS = [
@@ -30,6 +32,8 @@ DEMO_USERS = [
     ("reviewer", "刘审核（审核员）", "BGS", [Role.reviewer]),
     ("secrecy", "孙保密（保密审查员）", "BGS", [Role.secrecy_officer]),
     ("handler", "周办理（经办人）", "CLGLZX", [Role.handler]),
+    # A handler in 办公室 too, so 车辆出入证's parallel approval can be shown from both departments.
+    ("handler2", "郑经办（办公室经办人）", "BGS", [Role.handler]),
     ("leader", "吴局长（局领导）", "JGSW", [Role.leader]),
     ("citizen", "张市民", None, []),
 ]
@@ -76,5 +80,7 @@ async def load(session: AsyncSession, password: str) -> None:
 # Each domain appends its own loader: async def load(session, units) -> None.
 DOMAIN_LOADERS: list = [
     disclosures_demo.load,
+    catalog_demo.load,
     complaints_demo.load,
+    surveys_demo.load,
 ]

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from api import health
 from api.admin.router import public_router as org_units_router
 from api.admin.router import router as admin_router
+from api.applications.router import router as applications_router
 from api.audit.router import router as audit_router
 from api.auth.models import User
 from api.auth.router import jwks_router
@@ -21,6 +22,7 @@ from api.auth.router import router as auth_router
 from api.auth.service import get_keyring
 from api.calendar.router import router as calendar_router
 from api.captcha.router import router as captcha_router
+from api.catalog.router import router as catalog_router
 from api.complaints.router import mailboxes_router
 from api.complaints.router import router as complaints_router
 from api.config import Environment, Settings, get_settings
@@ -30,6 +32,8 @@ from api.disclosures.router import router as disclosures_router
 from api.errors import ProblemModel, install_error_handlers
 from api.logs import configure_logging, get_logger
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from api.notifications.router import router as notifications_router
+from api.ratings.router import router as ratings_router
 from api.spa import SPA
 from api.surveys.router import consultations_router, surveys_router
 
@@ -50,6 +54,10 @@ ROUTERS = [
     complaints_router,
     surveys_router,
     consultations_router,
+    catalog_router,
+    applications_router,
+    ratings_router,
+    notifications_router,
 ]
 
 

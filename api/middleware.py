@@ -39,8 +39,11 @@ class RequestContextMiddleware:
             nonlocal status, status_sent
             if message["type"] == "http.response.start":
                 status, status_sent = message["status"], True
-                extra = [(b"x-request-id", rid.encode()), (b"x-content-type-options", b"nosniff")]
-                message["headers"] = list(message.get("headers", [])) + extra
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", rid.encode()))
+                if not any(k.lower() == b"x-content-type-options" for k, _ in headers):
+                    headers.append((b"x-content-type-options", b"nosniff"))
+                message["headers"] = headers
             await send(message)
 
         try:

@@ -1,14 +1,20 @@
 """Imports every domain's models so that Base.metadata is complete (Alembic, drift test)."""
 
+from api.applications import models as applications_models
 from api.audit import models as audit_models
 from api.auth import models as auth_models
 from api.calendar import models as calendar_models
 from api.captcha import models as captcha_models
+from api.catalog import models as catalog_models
 from api.complaints import models as complaints_models
 from api.database import Base
 from api.disclosures import models as disclosure_models
 from api.files import models as file_models
+from api.idempotency import models as idempotency_models
+from api.notifications import models as notifications_models
+from api.ratings import models as ratings_models
 from api.surveys import models as surveys_models
 
-__all__ = ["Base", "audit_models", "auth_models", "calendar_models", "captcha_models", "complaints_models",
-           "disclosure_models", "file_models", "surveys_models"]
+__all__ = ["Base", "applications_models", "audit_models", "auth_models", "calendar_models", "captcha_models",
+           "catalog_models", "complaints_models", "disclosure_models", "file_models", "idempotency_models",
+           "notifications_models", "ratings_models", "surveys_models"]

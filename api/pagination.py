@@ -96,7 +96,7 @@ def _after(order: list[tuple[Any, bool]], values: list[Any]) -> ColumnElement[bo
 
 async def keyset_page(
     session: AsyncSession,
-    stmt: Select[Any],
+    stmt: Select[*tuple[Any, ...]],
     order: list[tuple[Any, bool]],
     key: Any,
     cursor: str | None,

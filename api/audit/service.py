@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, event, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from api.audit.models import AuditHead, AuditRecord
 from api.database import utcnow
@@ -50,6 +53,9 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, ensure_ascii=False, default=str))
 
 
+_PENDING = "audit_pending"
+
+
 async def record(
     session: AsyncSession,
     actor: Actor,
@@ -58,14 +64,9 @@ async def record(
     object_id: object = None,
     summary: dict[str, Any] | None = None,
 ) -> AuditRecord:
-    """Append one record in the caller's transaction (the head row lock orders concurrent writers)."""
-    head = (await session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update())).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(id=1, last_id=0, last_hash=GENESIS, count=0)
-        session.add(head)
-        await session.flush()
+    """Add one record to the caller's transaction. It is linked into the chain when the transaction
+    commits (see _link_pending), so the chain's lock is held for the last statements only."""
     rec = AuditRecord(
-        id=head.last_id + 1,
         occurred_at=utcnow(),
         actor_id=actor.id,
         actor_name=actor.name,
@@ -76,17 +77,66 @@ async def record(
         summary=_jsonable(summary or {}),
         ip=client_ip_var.get(),
         request_id=request_id_var.get(),
-        prev_hash=head.last_hash,
+        prev_hash="",
         hash="",
     )
-    rec.hash = _digest(head.last_hash, rec)
-    session.add(rec)
-    await session.execute(
-        update(AuditHead).where(AuditHead.id == 1)
-        .values(last_id=rec.id, last_hash=rec.hash, count=AuditHead.count + 1)
-    )
-    await session.flush()
+    # Remember the innermost transaction, so a savepoint that rolls back takes its records with it.
+    sync = session.sync_session
+    session.info.setdefault(_PENDING, []).append((sync.get_nested_transaction() or sync.get_transaction(), rec))
     return rec
+
+
+async def link_pending(session: AsyncSession) -> None:
+    """Link this transaction's records now (for code that reads the log before committing)."""
+    await session.run_sync(_link_pending)
+
+
+def _link_pending(session: Session) -> None:
+    """Runs in the commit of the same transaction: lock the head row, number and hash the records,
+    move the head. Concurrent writers queue on the head row for these few statements only."""
+    pending = [rec for _, rec in session.info.pop(_PENDING, [])]
+    if not pending:
+        return
+    lock_head = (select(AuditHead).where(AuditHead.id == 1).with_for_update()
+                 .execution_options(populate_existing=True))
+    head = session.execute(lock_head).scalar_one_or_none()
+    if head is None:  # the very first records: several writers may race to create the head row
+        dialect = session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        session.execute(insert(AuditHead).values(id=1, last_id=0, last_hash=GENESIS, count=0)
+                        .on_conflict_do_nothing(index_elements=[AuditHead.id]))
+        head = session.execute(lock_head).scalar_one()
+    last_id, last_hash = head.last_id, head.last_hash
+    for rec in pending:
+        last_id += 1
+        rec.id, rec.prev_hash = last_id, last_hash
+        rec.hash = last_hash = _digest(rec.prev_hash, rec)
+        session.add(rec)
+    session.execute(
+        update(AuditHead).where(AuditHead.id == 1)
+        .values(last_id=last_id, last_hash=last_hash, count=AuditHead.count + len(pending))
+    )
+    session.flush()
+
+
+def _forget_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    """Drop the records of a transaction (or savepoint) that rolled back, and of any inside it."""
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+
+    def inside(tx: SessionTransaction | None) -> bool:
+        while tx is not None:
+            if tx is previous_transaction:
+                return True
+            tx = tx.parent
+        return False
+
+    session.info[_PENDING] = [(tx, rec) for tx, rec in pending if not inside(tx)]
+
+
+event.listen(Session, "before_commit", _link_pending)
+event.listen(Session, "after_soft_rollback", _forget_rolled_back)
 
 
 @dataclass

@@ -48,5 +48,5 @@ class Principal:
         return sorted({g.org_unit_id for g in self.grants if g.role in roles})
 
     def actor(self, role: Role | None = None) -> Actor:
-        label = role.value if role else ",".join(sorted(r.value for r in self.roles)) or self.kind.value
+        label = str(role) if role else ",".join(sorted(str(r) for r in self.roles)) or str(self.kind)
         return Actor(self.id, self.display_name, label)

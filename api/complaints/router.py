@@ -1,5 +1,5 @@
 from datetime import date, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response, UploadFile, status
 
@@ -22,6 +22,7 @@ from api.complaints.models import Complaint, ComplaintPublication
 from api.complaints.schemas import (
     AcceptIn,
     AttachmentUploaded,
+    ComplaintAttachmentRead,
     ComplaintCreate,
     ComplaintPublicView,
     ComplaintRead,
@@ -57,6 +58,7 @@ from api.errors import (
     ValidationFailed,
     responses,
 )
+from api.files import service as files
 from api.pagination import CursorParam, LimitParam, Page, keyset_page, set_link_header
 
 mailboxes_router = APIRouter(prefix="/mailboxes", tags=["complaints"])
@@ -105,8 +107,10 @@ async def submit_complaint(
 
 
 async def _public_view(session: SessionDep, c: Complaint) -> ComplaintPublicView:
-    return public_view(c, await service.current_clock(session, c), await service.approved_replies(session, c),
+    view = public_view(c, await service.current_clock(session, c), await service.approved_replies(session, c),
                        await service.events(session, c, public_only=True))
+    view.attachments = [ComplaintAttachmentRead.model_validate(a) for a in await service.attachments_of(session, c)]
+    return view
 
 
 @router.post("/lookup", responses=responses(LookupFailed, RateLimited))
@@ -114,6 +118,20 @@ async def lookup_complaint(request: Request, session: SessionDep, body: LookupIn
     """Status, explanations and replies of a letter, for its tracking number and query code."""
     c = await service.lookup(session, body.tracking_no, body.query_code, client_ip(request))
     return await _public_view(session, c)
+
+
+FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"description": "附件内容", "content": {"application/octet-stream": {}}}}
+
+
+@router.post("/lookup/attachments/{attachment_id}", response_class=Response,
+             responses={**responses(LookupFailed, RateLimited, NotFound), **FILE_RESPONSE})
+async def download_complaint_attachment_by_code(
+    request: Request, session: SessionDep, body: LookupIn, attachment_id: Annotated[int, Path(ge=1)]
+) -> Response:
+    """Download an attachment of a letter, for its tracking number and query code."""
+    c = await service.lookup(session, body.tracking_no, body.query_code, client_ip(request))
+    return files.download_response(await service.attachment_file(session, c, attachment_id))
 
 
 @router.post("/lookup/rating", responses=responses(LookupFailed, RateLimited, InvalidTransition, AlreadyRated))
@@ -240,6 +258,17 @@ async def get_complaint(
     """One letter with its history; staff on the case also see drafts and internal steps."""
     c = await service.get_complaint(session, principal, complaint_id)
     return await _read(session, principal, c.id)
+
+
+@router.get("/{complaint_id}/attachments/{attachment_id}", response_class=Response,
+            responses={**responses(ComplaintNotFound, NotFound), **FILE_RESPONSE})
+async def download_complaint_attachment(
+    session: SessionDep, principal: CurrentUser, complaint_id: Annotated[int, Path(ge=1)],
+    attachment_id: Annotated[int, Path(ge=1)],
+) -> Response:
+    """Download an attachment of a letter the caller may read (the writer, or staff on the case)."""
+    c = await service.get_complaint(session, principal, complaint_id)
+    return files.download_response(await service.attachment_file(session, c, attachment_id))
 
 
 @router.post("/{complaint_id}/accept", responses=_ACTION_ERRORS)

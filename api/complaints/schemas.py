@@ -57,7 +57,7 @@ class AttachmentUploaded(BaseModel):
     size: int
 
 
-class AttachmentRead(BaseModel):
+class ComplaintAttachmentRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
     filename: str
@@ -144,6 +144,7 @@ class ComplaintPublicView(BaseModel):
     satisfaction: Satisfaction | None
     can_rate: bool
     events: list[PublicEventRead]
+    attachments: list[ComplaintAttachmentRead] = Field(default_factory=list)
 
 
 # --- staff -----------------------------------------------------------------------------------------
@@ -169,7 +170,7 @@ class DraftRead(BaseModel):
     reviewed_at: datetime | None
 
 
-class EventRead(BaseModel):
+class ComplaintEventRead(BaseModel):
     id: int
     action: str
     label: str
@@ -213,8 +214,8 @@ class ComplaintRead(ComplaintSummary):
     published: bool
     forwards: list[ForwardRead]
     drafts: list[DraftRead]
-    attachments: list[AttachmentRead]
-    events: list[EventRead]
+    attachments: list[ComplaintAttachmentRead]
+    events: list[ComplaintEventRead]
     allowed_actions: list[str]
 
 
@@ -295,7 +296,7 @@ class PublicationRead(BaseModel):
 
 # --- statistics ------------------------------------------------------------------------------------
 
-class StatsRow(BaseModel):
+class ComplaintStatsRow(BaseModel):
     id: int | None
     name: str
     received: int
@@ -311,9 +312,9 @@ class StatsRow(BaseModel):
 class StatisticsRead(BaseModel):
     start: date
     end: date
-    total: StatsRow
-    by_mailbox: list[StatsRow]
-    by_department: list[StatsRow]
+    total: ComplaintStatsRow
+    by_mailbox: list[ComplaintStatsRow]
+    by_department: list[ComplaintStatsRow]
 
 
 class PublicSummary(BaseModel):

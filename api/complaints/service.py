@@ -45,6 +45,7 @@ from api.complaints.schemas import (
     AttachmentUploaded,
     ComplaintCreate,
     ComplaintReceipt,
+    ComplaintStatsRow,
     DueJobsReport,
     ForwardIn,
     MailboxCreate,
@@ -52,7 +53,6 @@ from api.complaints.schemas import (
     PublicationDraft,
     PublicSummary,
     StatisticsRead,
-    StatsRow,
 )
 from api.complaints.states import (
     ANSWERED,
@@ -65,7 +65,9 @@ from api.complaints.states import (
     can_transition,
 )
 from api.database import utcnow
-from api.errors import Forbidden, InvalidTransition, RateLimited, ValidationFailed
+from api.errors import Forbidden, InvalidTransition, NotFound, RateLimited, ValidationFailed
+from api.files import service as files
+from api.files.models import Attachment
 from api.ratelimit import get_counter
 
 S = ComplaintStatus
@@ -86,9 +88,7 @@ TRIAGE_ROLES = (Role.handler, Role.leader)
 
 
 def actor_of(principal: Principal, role: Role | None = None) -> Actor:
-    """Principal.actor() without a role trips on roles loaded as plain strings, so name the label here."""
-    label = str(role) if role else ",".join(sorted(str(r) for r in principal.roles)) or str(principal.kind)
-    return Actor(principal.id, principal.display_name, label)
+    return principal.actor(role)
 
 
 def case_type(c: Complaint) -> str:
@@ -310,6 +310,23 @@ async def transition(session: AsyncSession, c: Complaint, to: S, actor: Actor, a
     await add_event(session, c, action, actor, note, public, src, to, at, summary)
 
 
+ATTACHMENT_OWNER = "complaint_attachment"  # the files kernel's owner_type; owner_id is ComplaintAttachment.id
+
+
+async def attachments_of(session: AsyncSession, c: Complaint) -> list[ComplaintAttachment]:
+    return list((await session.execute(select(ComplaintAttachment).where(ComplaintAttachment.complaint_id == c.id)
+                                       .order_by(ComplaintAttachment.id))).scalars())
+
+
+async def attachment_file(session: AsyncSession, c: Complaint, attachment_id: int) -> Attachment:
+    """The stored file of one of this letter's attachments (404 for any other id)."""
+    row = (await session.execute(select(ComplaintAttachment).where(
+        ComplaintAttachment.id == attachment_id, ComplaintAttachment.complaint_id == c.id))).scalar_one_or_none()
+    if row is None or row.attachment_id is None:
+        raise NotFound("附件不存在")
+    return await files.get_for(session, ATTACHMENT_OWNER, row.id, row.attachment_id)
+
+
 # --- submission ------------------------------------------------------------------------------------
 
 def _new_query_code() -> str:
@@ -320,13 +337,16 @@ async def store_upload(session: AsyncSession, upload: Any, principal: Principal 
                        ) -> AttachmentUploaded:
     if principal is None:
         await _limit(f"complaints:upload:{ip}", ANON_UPLOADS_PER_HOUR, 3600)
-    stored = await integrations.store_attachment(session, upload, principal.id if principal else None)
+    stored = await integrations.store_attachment(session, upload, principal.id if principal else None,
+                                                 ATTACHMENT_OWNER)
     token = secrets.token_urlsafe(24)
-    row = ComplaintAttachment(attachment_id=stored.attachment_id, filename=stored.filename,
+    row = ComplaintAttachment(attachment_id=stored.id, filename=stored.filename,
                               content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
                               token_hash=hashlib.sha256(token.encode()).hexdigest(),
                               uploaded_by_id=principal.id if principal else None)
     session.add(row)
+    await session.flush()
+    stored.owner_id = row.id
     await session.flush()
     return AttachmentUploaded(id=row.id, upload_token=token, filename=row.filename,
                               content_type=row.content_type, size=row.size)
@@ -741,8 +761,9 @@ def _ratio(a: int, b: int) -> float | None:
     return round(a / b * 100, 1) if b else None
 
 
-def _row(id_: int | None, name: str, r: Any) -> StatsRow:
-    return StatsRow(id=id_, name=name, received=int(r.received), accepted=int(r.accepted), replied=int(r.replied),
+def _row(id_: int | None, name: str, r: Any) -> ComplaintStatsRow:
+    return ComplaintStatsRow(
+        id=id_, name=name, received=int(r.received), accepted=int(r.accepted), replied=int(r.replied),
                     reply_rate=_ratio(int(r.replied), int(r.accepted)),
                     on_time_rate=_ratio(int(r.on_time), int(r.replied)),
                     avg_reply_working_days=None if r.avg_days is None else round(float(r.avg_days), 1),
@@ -794,7 +815,6 @@ async def detail(session: AsyncSession, principal: Principal, c: Complaint) -> D
     staff = is_staff_reader(principal, c)
     drafts = list((await session.execute(select(ComplaintReply).where(ComplaintReply.complaint_id == c.id)
                                          .order_by(ComplaintReply.id))).scalars()) if staff else []
-    atts = list((await session.execute(select(ComplaintAttachment).where(ComplaintAttachment.complaint_id == c.id)
-                                       .order_by(ComplaintAttachment.id))).scalars())
+    atts = await attachments_of(session, c)
     return Detail(c, await current_clock(session, c), drafts, await events(session, c, not staff), atts,
                   await publication_of(session, c), staff)

@@ -3,12 +3,12 @@
 from api.calendar.schemas import ClockRead
 from api.complaints.models import Complaint, ComplaintEvent, ComplaintPublication, ComplaintReply, Mailbox
 from api.complaints.schemas import (
-    AttachmentRead,
+    ComplaintAttachmentRead,
+    ComplaintEventRead,
     ComplaintPublicView,
     ComplaintRead,
     ComplaintSummary,
     DraftRead,
-    EventRead,
     ForwardRead,
     MailboxRead,
     PublicationRead,
@@ -45,8 +45,9 @@ def summary_read(c: Complaint, clock: ClockRead | None) -> ComplaintSummary:
                             submitted_at=c.submitted_at, clock=clock)
 
 
-def event_read(e: ComplaintEvent) -> EventRead:
-    return EventRead(id=e.id, action=e.action, label=ACTION_LABELS.get(e.action, e.action), from_status=e.from_status,
+def event_read(e: ComplaintEvent) -> ComplaintEventRead:
+    return ComplaintEventRead(
+        id=e.id, action=e.action, label=ACTION_LABELS.get(e.action, e.action), from_status=e.from_status,
                      to_status=e.to_status, actor_name=e.actor_name, note=e.note, public=e.public, at=e.at)
 
 
@@ -68,7 +69,8 @@ def complaint_read(d: Detail, allowed: list[str]) -> ComplaintRead:
         forwards=[ForwardRead(id=f.id, org_unit_id=f.org_unit_id, org_unit_name=f.org_unit.name, is_lead=f.is_lead,
                               active=f.active, note=f.note, forwarded_at=f.forwarded_at) for f in c.forwards]
         if d.staff else [],
-        drafts=[draft_read(x) for x in d.drafts], attachments=[AttachmentRead.model_validate(a) for a in d.attachments],
+        drafts=[draft_read(x) for x in d.drafts],
+        attachments=[ComplaintAttachmentRead.model_validate(a) for a in d.attachments],
         events=[event_read(e) for e in d.events], allowed_actions=allowed,
     )
 

@@ -24,11 +24,11 @@ from api.disclosures.schemas import (
     ChangesPage,
     ColumnNode,
     ColumnUpdate,
-    CommentIn,
+    DisclosureCommentIn,
     DisclosureCreate,
+    DisclosureEventRead,
     DisclosureRead,
     DisclosureSummary,
-    EventRead,
     IndexSchemeIn,
     IndexSchemeRead,
     PublishIn,
@@ -197,7 +197,9 @@ async def retract_disclosure(session: SessionDep, principal: StaffUser, d: Staff
 
 
 @router.get("/disclosures/{disclosure_id}/history", responses=responses(DisclosureNotFound))
-async def list_disclosure_history(session: SessionDep, principal: StaffUser, d: StaffDisclosure) -> list[EventRead]:
+async def list_disclosure_history(
+    session: SessionDep, principal: StaffUser, d: StaffDisclosure
+) -> list[DisclosureEventRead]:
     """Every transition of an item's versions: who, when, the comment."""
     return [views.event_read(e, no) for e, no in await service.history(session, d.id)]
 
@@ -259,7 +261,7 @@ async def download_version_attachment(session: SessionDep, principal: StaffUser,
 @router.post("/disclosure-versions/{version_id}/submit",
              responses=responses(NotFound, NotInScope, InvalidTransition, ClassifiedContent))
 async def submit_disclosure_version(session: SessionDep, principal: StaffUser, v: VersionForUpdate,
-                                    body: CommentIn) -> VersionRead:
+                                    body: DisclosureCommentIn) -> VersionRead:
     """Send a draft to review after the pre-publication check (classification markings refuse it)."""
     await service.submit(session, principal, v, body.comment)
     return await views.version_read(session, v, principal)
@@ -268,7 +270,7 @@ async def submit_disclosure_version(session: SessionDep, principal: StaffUser, v
 @router.post("/disclosure-versions/{version_id}/approve",
              responses=responses(NotFound, NotInScope, SelfApproval, InvalidTransition))
 async def approve_disclosure_version(session: SessionDep, principal: StaffUser, v: VersionForUpdate,
-                                     body: CommentIn) -> VersionRead:
+                                     body: DisclosureCommentIn) -> VersionRead:
     """Approve one review level (a reviewer of the column's unit, never the author)."""
     await service.approve(session, principal, v, body.comment)
     return await views.version_read(session, v, principal)

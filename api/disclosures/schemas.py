@@ -184,7 +184,7 @@ class VersionRead(VersionSummary):
     allowed_actions: list[str] = Field(description="当前用户可执行的操作")
 
 
-class EventRead(BaseModel):
+class DisclosureEventRead(BaseModel):
     id: int
     version_id: int | None
     version_no: int | None
@@ -198,7 +198,7 @@ class EventRead(BaseModel):
     at: datetime
 
 
-class CommentIn(BaseModel):
+class DisclosureCommentIn(BaseModel):
     comment: str | None = Field(default=None, max_length=1000)
 
 

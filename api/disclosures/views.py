@@ -9,9 +9,9 @@ from api.disclosures import richtext, service
 from api.disclosures.models import Column, Disclosure, DisclosureEvent, DisclosureVersion
 from api.disclosures.schemas import (
     ColumnRef,
+    DisclosureEventRead,
     DisclosureRead,
     DisclosureSummary,
-    EventRead,
     OrgRef,
     UserRef,
     VersionRead,
@@ -97,8 +97,8 @@ async def version_read(session: AsyncSession, v: DisclosureVersion, principal: P
     )
 
 
-def event_read(e: DisclosureEvent, version_no: int | None) -> EventRead:
-    return EventRead(id=e.id, version_id=e.version_id, version_no=version_no, action=e.action,
+def event_read(e: DisclosureEvent, version_no: int | None) -> DisclosureEventRead:
+    return DisclosureEventRead(id=e.id, version_id=e.version_id, version_no=version_no, action=e.action,
                      from_status=e.from_status, to_status=e.to_status, review_level=e.review_level,
                      comment=e.comment, actor=UserRef(id=e.actor_id, name=e.actor_name), actor_role=e.actor_role,
                      at=e.at)

@@ -2,6 +2,7 @@
 Who may upload or download is the owning domain's decision; this module only stores and serves."""
 
 import hashlib
+import io
 import os
 import re
 import tempfile
@@ -92,9 +93,10 @@ def _commit_blob(sha256: str, tmp: Path) -> None:
 
 
 async def store_upload(
-    session: AsyncSession, upload: UploadFile, owner_type: str, owner_id: int, uploaded_by_id: int | None
+    session: AsyncSession, upload: UploadFile, owner_type: str, owner_id: int | None, uploaded_by_id: int | None
 ) -> Attachment:
-    """Check size and type, write the bytes once per content, add the row (flushed)."""
+    """Check size (413) and type (415), write the bytes once per content, add the row (flushed).
+    owner_id None stores an upload not yet claimed by its case (kept as 0 until it is)."""
     filename = sanitize_filename(upload.filename)
     sha, size, head, tmp = await run_in_threadpool(_spool, upload, get_settings().max_upload_bytes)
     try:
@@ -105,10 +107,17 @@ async def store_upload(
     finally:
         tmp.unlink(missing_ok=True)
     row = Attachment(sha256=sha, size=size, content_type=kind.content_type, filename=filename,
-                     owner_type=owner_type, owner_id=owner_id, uploaded_by_id=uploaded_by_id)
+                     owner_type=owner_type, owner_id=owner_id or 0, uploaded_by_id=uploaded_by_id)
     session.add(row)
     await session.flush()
     return row
+
+
+async def store_bytes(session: AsyncSession, data: bytes, filename: str, owner_type: str, owner_id: int,
+                      uploaded_by_id: int | None = None) -> Attachment:
+    """Store generated content (form templates, result documents) exactly like an upload."""
+    return await store_upload(session, UploadFile(io.BytesIO(data), filename=filename), owner_type, owner_id,
+                              uploaded_by_id)
 
 
 async def list_for(session: AsyncSession, owner_type: str, owner_ids: list[int]) -> list[Attachment]:

@@ -1,13 +1,14 @@
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, UploadFile, status
+from fastapi import APIRouter, Path, Request, Response, UploadFile, status
 from sqlalchemy.orm import selectinload
 
 from api.auth.dependencies import OptionalUser, StaffUser, client_ip
 from api.captcha.service import CaptchaInvalid
 from api.database import SessionDep, utcnow
-from api.errors import Forbidden, InvalidTransition, RateLimited, ValidationFailed, responses
+from api.errors import Forbidden, InvalidTransition, NotFound, RateLimited, ValidationFailed, responses
+from api.files import service as files
 from api.surveys import service
 from api.surveys.exceptions import (
     AlreadyResponded,
@@ -19,9 +20,9 @@ from api.surveys.exceptions import (
 )
 from api.surveys.models import Consultation, Survey
 from api.surveys.schemas import (
-    AttachmentRead,
-    CommentIn,
     CommentRead,
+    ConsultationAttachmentRead,
+    ConsultationCommentIn,
     ConsultationCreate,
     ConsultationOpen,
     ConsultationRead,
@@ -66,8 +67,27 @@ async def create_survey(session: SessionDep, principal: StaffUser, body: SurveyC
 
 @surveys_router.get("/{survey_id}", responses=responses(SurveyNotFound))
 async def get_survey(session: SessionDep, principal: OptionalUser, survey_id: SurveyId) -> SurveyRead:
-    """One survey and its questions."""
-    return _survey_read(await service.get_survey(session, principal, survey_id), utcnow())
+    """One survey and its questions, and whether the signed-in caller has already answered it."""
+    survey = await service.get_survey(session, principal, survey_id)
+    read = _survey_read(survey, utcnow())
+    read.responded = await service.has_responded(session, principal, survey)
+    return read
+
+
+@surveys_router.put("/{survey_id}", responses=responses(SurveyNotFound, Forbidden, InvalidTransition, ValidationFailed))
+async def update_survey(session: SessionDep, principal: StaffUser, survey_id: SurveyId, body: SurveyCreate
+                        ) -> SurveyRead:
+    """An editor rewrites a draft survey: its fields, times and questions."""
+    survey = await service.get_survey(session, principal, survey_id)
+    return _survey_read(await service.update_survey(session, principal, survey, body), utcnow())
+
+
+@surveys_router.post("/{survey_id}/close", responses=responses(SurveyNotFound, Forbidden, InvalidTransition))
+async def close_survey(session: SessionDep, principal: StaffUser, survey_id: SurveyId) -> SurveyRead:
+    """End a running survey now; its results are published."""
+    survey = await service.get_survey(session, principal, survey_id)
+    await service.close_survey(session, principal, survey)
+    return _survey_read(survey, utcnow())
 
 
 @surveys_router.post("/{survey_id}/publish", responses=responses(SurveyNotFound, Forbidden, InvalidTransition))
@@ -109,7 +129,7 @@ async def _consultation_read(session: SessionDep, c: Consultation) -> Consultati
         id=c.id, title=c.title, description=c.description, draft_text=c.draft_text, status=c.status,
         min_days=c.min_days, opens_at=c.opens_at, closes_at=c.closes_at, summary=c.summary,
         summary_published_at=c.summary_published_at, comment_count=await service.comment_count(session, c),
-        attachments=[AttachmentRead(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size)
+        attachments=[ConsultationAttachmentRead(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size)
                      for a in await service.attachments(session, c)])
 
 
@@ -140,11 +160,23 @@ async def get_consultation(session: SessionDep, principal: OptionalUser, consult
                            responses=_C_ERRORS)
 async def add_consultation_attachment(
     session: SessionDep, principal: StaffUser, consultation_id: ConsultationId, file: UploadFile
-) -> AttachmentRead:
+) -> ConsultationAttachmentRead:
     """Attach a file to the draft document."""
     c = await service.get_consultation(session, principal, consultation_id)
     a = await service.add_attachment(session, principal, c, file)
-    return AttachmentRead(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size)
+    return ConsultationAttachmentRead(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size)
+
+
+@consultations_router.get("/{consultation_id}/attachments/{attachment_id}", response_class=Response,
+                          responses={**responses(ConsultationNotFound, NotFound),
+                                     200: {"description": "附件内容", "content": {"application/octet-stream": {}}}})
+async def download_consultation_attachment(
+    session: SessionDep, principal: OptionalUser, consultation_id: ConsultationId,
+    attachment_id: Annotated[int, Path(ge=1)],
+) -> Response:
+    """Download an attachment of a consultation the caller may see."""
+    c = await service.get_consultation(session, principal, consultation_id)
+    return files.download_response(await service.attachment_file(session, c, attachment_id))
 
 
 @consultations_router.post("/{consultation_id}/open", responses=_C_ERRORS)
@@ -160,7 +192,8 @@ async def open_consultation(
 @consultations_router.post("/{consultation_id}/comments", status_code=status.HTTP_201_CREATED,
                            responses=responses(ConsultationNotFound, NotAccepting, CaptchaInvalid, RateLimited))
 async def comment_on_consultation(
-    request: Request, session: SessionDep, principal: OptionalUser, consultation_id: ConsultationId, body: CommentIn
+    request: Request, session: SessionDep, principal: OptionalUser, consultation_id: ConsultationId,
+    body: ConsultationCommentIn,
 ) -> CommentRead:
     """Send a comment on the draft; anonymous commenters solve the captcha."""
     c = await service.get_consultation(session, principal, consultation_id)

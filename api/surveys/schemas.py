@@ -61,6 +61,7 @@ class SurveyRead(BaseModel):
     closes_at: datetime
     accepting: bool
     closed: bool
+    responded: bool = Field(default=False, description="登录用户是否已参加（仅单个调查的详情中给出）")
     questions: list[QuestionRead]
 
 
@@ -104,7 +105,7 @@ class ConsultationOpen(BaseModel):
     closes_at: datetime | None = Field(default=None, description="默认开始后满最短征求意见期")
 
 
-class AttachmentRead(BaseModel):
+class ConsultationAttachmentRead(BaseModel):
     id: int
     filename: str
     content_type: str
@@ -123,10 +124,10 @@ class ConsultationRead(BaseModel):
     summary: str | None
     summary_published_at: datetime | None
     comment_count: int
-    attachments: list[AttachmentRead]
+    attachments: list[ConsultationAttachmentRead]
 
 
-class CommentIn(BaseModel):
+class ConsultationCommentIn(BaseModel):
     name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
     body: Annotated[Text, StringConstraints(max_length=5000)]
     captcha_id: Annotated[str, StringConstraints(max_length=64)] | None = None

@@ -16,10 +16,12 @@ from api.audit.service import Actor
 from api.auth.models import OrgUnit, Role
 from api.auth.principal import Principal
 from api.captcha import service as captcha
-from api.complaints import integrations as files  # attachments fallback until api/files lands
+from api.complaints import integrations
 from api.config import get_settings
 from api.database import utcnow
-from api.errors import Forbidden, InvalidTransition, RateLimited, ValidationFailed
+from api.errors import Forbidden, InvalidTransition, NotFound, RateLimited, ValidationFailed
+from api.files import service as files
+from api.files.models import Attachment
 from api.ratelimit import get_counter
 from api.surveys.exceptions import (
     AlreadyResponded,
@@ -39,7 +41,7 @@ from api.surveys.models import (
     SurveyResponse,
 )
 from api.surveys.schemas import (
-    CommentIn,
+    ConsultationCommentIn,
     ConsultationCreate,
     OptionCount,
     QuestionResult,
@@ -117,9 +119,12 @@ def surveys_readable_by(principal: Principal | None) -> Select[Any]:
         editable, Survey.status.in_([SurveyStatus.published]) & Survey.audience.in_(audiences)))
 
 
-async def get_survey(session: AsyncSession, principal: Principal | None, survey_id: int) -> Survey:
-    s = (await session.execute(surveys_readable_by(principal).where(Survey.id == survey_id)
-                               .options(selectinload(Survey.questions)))).scalar_one_or_none()
+async def get_survey(session: AsyncSession, principal: Principal | None, survey_id: int,
+                     fresh: bool = False) -> Survey:
+    stmt = surveys_readable_by(principal).where(Survey.id == survey_id).options(selectinload(Survey.questions))
+    if fresh:
+        stmt = stmt.execution_options(populate_existing=True)
+    s = (await session.execute(stmt)).scalar_one_or_none()
     if s is None:
         raise SurveyNotFound()
     return s
@@ -149,6 +154,36 @@ async def create_survey(session: AsyncSession, principal: Principal, data: Surve
     return await get_survey(session, principal, survey.id)
 
 
+async def update_survey(session: AsyncSession, principal: Principal, survey: Survey, data: SurveyCreate) -> Survey:
+    """Rewrite a draft: its fields and the whole question list (nobody has answered a draft)."""
+    await _require_editor(session, principal, survey.owner_unit_id)
+    if survey.status != SurveyStatus.draft:
+        raise InvalidTransition("只有草稿状态的调查可以修改")
+    survey.title, survey.description, survey.audience = data.title, data.description, data.audience
+    survey.opens_at, survey.closes_at = data.opens_at, data.closes_at
+    for old in list(survey.questions):
+        await session.delete(old)
+    await session.flush()
+    for i, q in enumerate(data.questions):
+        session.add(SurveyQuestion(survey_id=survey.id, position=i, kind=q.kind, text=q.text, options=q.options,
+                                   required=q.required))
+    await _event(session, _actor(principal, Role.editor), "update", survey=survey, src=survey.status,
+                 dst=survey.status)
+    return await get_survey(session, principal, survey.id, fresh=True)
+
+
+async def close_survey(session: AsyncSession, principal: Principal, survey: Survey,
+                       now: datetime | None = None) -> None:
+    """End a published survey now instead of at its close time; its results are then published."""
+    now = now or utcnow()
+    await _require_editor(session, principal, survey.owner_unit_id)
+    if survey.status != SurveyStatus.published or now >= survey.closes_at:
+        raise InvalidTransition("只有进行中的调查可以提前结束")
+    survey.closes_at = max(now, survey.opens_at)
+    await _event(session, _actor(principal, Role.editor), "close", survey=survey, src=survey.status,
+                 dst=survey.status, note="提前结束")
+
+
 async def transition_survey(session: AsyncSession, principal: Principal, survey: Survey, to: SurveyStatus) -> None:
     await _require_editor(session, principal, survey.owner_unit_id)
     if to not in SURVEY_TRANSITIONS[SurveyStatus(survey.status)]:
@@ -158,6 +193,14 @@ async def transition_survey(session: AsyncSession, principal: Principal, survey:
     if to == SurveyStatus.published:
         survey.published_at = utcnow()
     await _event(session, _actor(principal, Role.editor), str(to), survey=survey, src=src, dst=to)
+
+
+async def has_responded(session: AsyncSession, principal: Principal | None, survey: Survey) -> bool:
+    """Whether the signed-in caller has answered (anonymous callers are only told when they try again)."""
+    if principal is None:
+        return False
+    return (await session.execute(select(SurveyResponse.id).where(
+        SurveyResponse.survey_id == survey.id, SurveyResponse.user_id == principal.id))).first() is not None
 
 
 def accepting(survey: Survey, now: datetime) -> bool:
@@ -316,7 +359,8 @@ async def open_consultation(session: AsyncSession, principal: Principal, c: Cons
     c.closes_at = closes_at or period_end(c)
 
 
-async def comment(session: AsyncSession, principal: Principal | None, c: Consultation, data: CommentIn, ip: str,
+async def comment(session: AsyncSession, principal: Principal | None, c: Consultation,
+                  data: ConsultationCommentIn, ip: str,
                   now: datetime | None = None) -> ConsultationComment:
     now = now or utcnow()
     if c.status != ConsultationStatus.open or c.closes_at is None or now >= c.closes_at:
@@ -364,12 +408,27 @@ async def add_attachment(session: AsyncSession, principal: Principal, c: Consult
     await _require_editor(session, principal, c.owner_unit_id)
     if c.status == ConsultationStatus.closed:
         raise InvalidTransition("征集已结束，不能再添加附件")
-    stored = await files.store_attachment(session, upload, principal.id)
-    row = ConsultationAttachment(consultation_id=c.id, attachment_id=stored.attachment_id, filename=stored.filename,
+    stored = await integrations.store_attachment(session, upload, principal.id, ATTACHMENT_OWNER)
+    row = ConsultationAttachment(consultation_id=c.id, attachment_id=stored.id, filename=stored.filename,
                                  content_type=stored.content_type, size=stored.size, sha256=stored.sha256)
     session.add(row)
     await session.flush()
+    stored.owner_id = row.id
+    await session.flush()
     return row
+
+
+ATTACHMENT_OWNER = "consultation_attachment"  # the files kernel's owner_type; owner_id is ConsultationAttachment.id
+
+
+async def attachment_file(session: AsyncSession, c: Consultation, attachment_id: int) -> Attachment:
+    """The stored file of one of this consultation's attachments (404 for any other id)."""
+    row = (await session.execute(select(ConsultationAttachment).where(
+        ConsultationAttachment.id == attachment_id, ConsultationAttachment.consultation_id == c.id))
+    ).scalar_one_or_none()
+    if row is None or row.attachment_id is None:
+        raise NotFound("附件不存在")
+    return await files.get_for(session, ATTACHMENT_OWNER, row.id, row.attachment_id)
 
 
 async def attachments(session: AsyncSession, c: Consultation) -> list[ConsultationAttachment]:

@@ -54,9 +54,13 @@ class TestAuditRecords:
         assert count == 0
 
     async def test_record_shares_the_transaction(self, session):
+        await audit.record(session, audit.SYSTEM, "test.kept", "system")
         async with session.begin_nested() as sp:
             await audit.record(session, audit.SYSTEM, "test.rolled_back", "system")
             await sp.rollback()
+        await session.commit()
+        actions = (await session.execute(select(AuditRecord.action))).scalars().all()
+        assert actions == ["test.kept"]
         assert (await audit.verify_chain(session)).ok
 
 
@@ -130,7 +134,7 @@ class TestVerifyAuditCli:
                 s = AsyncSession(bind=conn)
                 for i in range(3):
                     await audit.record(s, audit.SYSTEM, "test.event", "system", i, {"n": i})
-                await s.flush()
+                await audit.link_pending(s)
         finally:
             await engine.dispose()
         ok = await asyncio.to_thread(self.cli, env, "verify-audit")
@@ -140,3 +144,22 @@ class TestVerifyAuditCli:
         bad = await asyncio.to_thread(self.cli, env, "verify-audit")
         assert bad.returncode == 1
         assert '"first_bad_id": 2' in bad.stdout
+
+
+class TestConcurrentWriters:
+    async def test_concurrent_commits_keep_one_unbroken_chain(self, committing_client, engine):
+        import asyncio
+
+        from sqlalchemy.ext.asyncio import AsyncSession
+
+        async def register(i: int) -> int:
+            r = await committing_client.post("/api/v1/auth/register", json={
+                "username": f"chain{i}", "password": "Chain#Pass2026", "display_name": f"并发{i}"})
+            return r.status_code
+
+        assert await asyncio.gather(*(register(i) for i in range(12))) == [201] * 12
+        async with AsyncSession(engine) as s:
+            report = await audit.verify_chain(s)
+            actions = (await s.execute(select(AuditRecord.action))).scalars().all()
+        assert report.ok, report
+        assert actions.count("user.register") == 12

@@ -7,6 +7,7 @@ from api.cli import main as cli_main
 from api.complaints import service
 from api.complaints.models import Complaint, ComplaintEvent, ComplaintReminder
 from api.complaints.schemas import ComplaintCreate
+from api.notifications.models import Notification
 from tests.complaints.helpers import replied, world
 from tests.factories import auth
 
@@ -33,6 +34,9 @@ class TestRunDueJobs:
         reminder = (await session.execute(select(ComplaintReminder).where(
             ComplaintReminder.complaint_id == c.id))).scalar_one()
         assert (reminder.kind, reminder.recipients) == ("due_soon", 1)
+        inbox = (await session.execute(select(Notification.user_id, Notification.object_id).where(
+            Notification.object_type == "complaint"))).all()
+        assert len(inbox) == 1 and inbox[0].object_id == c.id
 
     async def test_overdue_is_a_second_reminder_to_handlers_and_leaders(self, session):
         w = await world(session)

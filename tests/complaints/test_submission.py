@@ -1,11 +1,14 @@
 from sqlalchemy import select, update
 
 from api.complaints.models import Complaint, ComplaintAttachment, Mailbox
+from api.config import get_settings
+from api.files.models import Attachment
 from tests.captcha.solver import solved
 from tests.complaints.helpers import letter, submit_anonymous, submit_as, world
 from tests.factories import auth
 
 URL = "/api/v1/complaints"
+PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 64
 
 
 async def by_tracking_no(session, receipt) -> Complaint:
@@ -89,6 +92,17 @@ class TestIdempotencyKey:
         count = (await session.execute(select(Complaint.id).where(Complaint.writer_id == w.citizen.id))).all()
         assert len(count) == 1
 
+    async def test_stored_receipt_never_holds_the_query_code(self, client, session):
+        from api.complaints.models import ComplaintIdempotency
+
+        w = await world(session)
+        headers = {"Idempotency-Key": "retry-key-0003"} | auth(w.citizen)
+        code = (await client.post(URL, json=letter(w), headers=headers)).json()["query_code"]
+        rows = (await session.execute(select(ComplaintIdempotency.key, ComplaintIdempotency.response))).all()
+        assert len(rows) == 1
+        assert code not in str(rows[0].response)
+        assert rows[0].key != "retry-key-0003"
+
     async def test_same_key_with_a_different_letter_answers_409(self, client, session):
         w = await world(session)
         headers = {"Idempotency-Key": "retry-key-0002"} | auth(w.citizen)
@@ -124,7 +138,7 @@ class TestAttachments:
 
     async def test_wrong_upload_token_cannot_claim_a_file(self, client, session):
         w = await world(session)
-        att = (await client.post(f"{URL}/attachments", files={"file": ("a.txt", b"hello", "text/plain")})).json()
+        att = (await client.post(f"{URL}/attachments", files={"file": ("a.png", PNG, "image/png")})).json()
         r = await client.post(URL, json=letter(w, attachments=[{"id": att["id"], "upload_token": "x" * 32}]),
                               headers=auth(w.citizen))
         assert r.status_code == 422
@@ -137,6 +151,92 @@ class TestAttachments:
     async def test_pdf_whose_content_is_not_pdf_is_refused(self, client, session):
         r = await client.post(f"{URL}/attachments", files={"file": ("a.pdf", b"not a pdf", "application/pdf")})
         assert r.status_code == 415
+
+
+    async def test_text_files_are_refused_like_every_kind_the_files_kernel_does_not_know(self, client, session):
+        r = await client.post(f"{URL}/attachments", files={"file": ("a.txt", b"hello", "text/plain")})
+        assert r.status_code == 415
+        assert r.json()["code"] == "unsupported_media_type"
+
+    async def test_oversized_file_is_refused_with_413(self, client, session, monkeypatch):
+        monkeypatch.setattr(get_settings(), "max_upload_bytes", 100)
+        r = await client.post(f"{URL}/attachments", files={"file": ("a.png", PNG + b"0" * 200, "image/png")})
+        assert r.status_code == 413
+
+    async def test_upload_is_stored_in_the_files_kernel(self, client, session):
+        att = (await client.post(f"{URL}/attachments", files={"file": ("照片.png", PNG, "image/png")})).json()
+        row = await session.get(ComplaintAttachment, att["id"])
+        stored = await session.get(Attachment, row.attachment_id)
+        assert (stored.owner_type, stored.owner_id, stored.filename) == ("complaint_attachment", row.id, "照片.png")
+
+
+async def _letter_with_attachment(client, w, user=None) -> tuple[dict, int]:
+    att = (await client.post(f"{URL}/attachments", files={"file": ("照片.png", PNG, "image/png")},
+                             headers=auth(user) if user else {})).json()
+    refs = [{"id": att["id"], "upload_token": att["upload_token"]}]
+    receipt = await (submit_as(client, w, user, attachments=refs) if user else submit_anonymous(client, w,
+                                                                                                attachments=refs))
+    return receipt, att["id"]
+
+
+class TestDownloadComplaintAttachment:
+    async def test_writer_downloads_with_disposition_and_nosniff(self, client, session):
+        w = await world(session)
+        receipt, att_id = await _letter_with_attachment(client, w, w.citizen)
+        c = await by_tracking_no(session, receipt)
+        r = await client.get(f"{URL}/{c.id}/attachments/{att_id}", headers=auth(w.citizen))
+        assert r.status_code == 200
+        assert r.content == PNG
+        assert r.headers.get_list("x-content-type-options") == ["nosniff"]
+        assert "filename*=UTF-8''%E7%85%A7%E7%89%87.png" in r.headers["content-disposition"]
+
+    async def test_another_citizen_gets_404(self, client, session):
+        w = await world(session)
+        receipt, att_id = await _letter_with_attachment(client, w, w.citizen)
+        c = await by_tracking_no(session, receipt)
+        r = await client.get(f"{URL}/{c.id}/attachments/{att_id}", headers=auth(w.other_citizen))
+        assert r.status_code == 404
+        assert r.json()["code"] == "complaint_not_found"
+
+    async def test_staff_of_the_mailbox_download(self, client, session):
+        w = await world(session)
+        receipt, att_id = await _letter_with_attachment(client, w, w.citizen)
+        c = await by_tracking_no(session, receipt)
+        r = await client.get(f"{URL}/{c.id}/attachments/{att_id}", headers=auth(w.triager))
+        assert r.status_code == 200
+
+    async def test_staff_of_another_unit_get_404(self, client, session):
+        w = await world(session)
+        receipt, att_id = await _letter_with_attachment(client, w, w.citizen)
+        c = await by_tracking_no(session, receipt)
+        r = await client.get(f"{URL}/{c.id}/attachments/{att_id}", headers=auth(w.car_handler))
+        assert r.status_code == 404
+
+    async def test_attachment_of_another_letter_is_404(self, client, session):
+        w = await world(session)
+        _, att_id = await _letter_with_attachment(client, w, w.citizen)
+        mine = await by_tracking_no(session, await submit_as(client, w, w.other_citizen))
+        r = await client.get(f"{URL}/{mine.id}/attachments/{att_id}", headers=auth(w.other_citizen))
+        assert r.status_code == 404
+        assert r.json()["code"] == "not_found"
+
+    async def test_anonymous_writer_downloads_with_tracking_number_and_code(self, client, session):
+        w = await world(session)
+        receipt, att_id = await _letter_with_attachment(client, w)
+        body = {"tracking_no": receipt["tracking_no"], "query_code": receipt["query_code"]}
+        listed = (await client.post(f"{URL}/lookup", json=body)).json()["attachments"]
+        assert [(a["id"], a["filename"]) for a in listed] == [(att_id, "照片.png")]
+        r = await client.post(f"{URL}/lookup/attachments/{att_id}", json=body)
+        assert r.status_code == 200
+        assert r.content == PNG
+        assert r.headers.get_list("x-content-type-options") == ["nosniff"]
+
+    async def test_wrong_query_code_gets_404(self, client, session):
+        w = await world(session)
+        receipt, att_id = await _letter_with_attachment(client, w)
+        body = {"tracking_no": receipt["tracking_no"], "query_code": "WRONG123"}
+        r = await client.post(f"{URL}/lookup/attachments/{att_id}", json=body)
+        assert r.status_code == 404
 
 
 class TestLookupComplaint:

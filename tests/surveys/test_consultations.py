@@ -9,7 +9,7 @@ from api.errors import ValidationFailed
 from api.surveys import service
 from api.surveys.exceptions import NotAccepting, SummaryRequired
 from api.surveys.models import Consultation
-from api.surveys.schemas import CommentIn, ConsultationCreate
+from api.surveys.schemas import ConsultationCommentIn, ConsultationCreate
 from tests.captcha.solver import solved
 from tests.factories import auth, create_org_unit, create_user
 
@@ -94,7 +94,7 @@ class TestConsultationLifecycle:
         c = await opened(client, editor)
         row = await session.get(Consultation, c["id"])
         with pytest.raises(NotAccepting):
-            await service.comment(session, None, row, CommentIn(body="迟到的意见"), "1.2.3.4",
+            await service.comment(session, None, row, ConsultationCommentIn(body="迟到的意见"), "1.2.3.4",
                                   now=row.closes_at + timedelta(seconds=1))
 
     async def test_service_refuses_a_short_minimum(self, session):
@@ -112,6 +112,30 @@ class TestConsultationLifecycle:
         assert r.status_code == 201
         assert (await client.get(f"{URL}/{c['id']}", headers=auth(editor))).json()["attachments"][0]["filename"] \
             == "征求意见稿.pdf"
+
+
+class TestDownloadConsultationAttachment:
+    async def _attached(self, client, editor) -> tuple[int, int]:
+        c = (await client.post(URL, json=BODY, headers=auth(editor))).json()
+        a = (await client.post(f"{URL}/{c['id']}/attachments", headers=auth(editor),
+                               files={"file": ("征求意见稿.pdf", b"%PDF-1.4\n...", "application/pdf")})).json()
+        return c["id"], a["id"]
+
+    async def test_open_consultation_attachment_downloads_for_anyone(self, client, session):
+        editor, _ = await people(session)
+        cid, aid = await self._attached(client, editor)
+        assert (await client.post(f"{URL}/{cid}/open", json={}, headers=auth(editor))).status_code == 200
+        r = await client.get(f"{URL}/{cid}/attachments/{aid}")
+        assert r.status_code == 200
+        assert r.content == b"%PDF-1.4\n..."
+        assert "filename*=UTF-8''" in r.headers["content-disposition"]
+
+    async def test_draft_consultation_attachment_is_404_for_citizens(self, client, session):
+        editor, citizen = await people(session)
+        cid, aid = await self._attached(client, editor)
+        r = await client.get(f"{URL}/{cid}/attachments/{aid}", headers=auth(citizen))
+        assert r.status_code == 404
+        assert r.json()["code"] == "consultation_not_found"
 
 
 async def _principal(session, user):

@@ -167,3 +167,63 @@ class TestSurveyResults:
         assert [(o.option, o.count) for o in multiple.options] == [("面食", 2), ("粗粮", 0), ("水果", 2)]
         assert rating.rating_average == 3.0
         assert text.texts == ["多些汤", "多些汤"]
+
+
+class TestUpdateSurvey:
+    async def test_editor_rewrites_a_draft_and_its_questions(self, client, session):
+        editor, *_ = await people(session)
+        s = (await client.post(URL, json=survey_body(), headers=auth(editor))).json()
+        body = survey_body() | {"title": "新标题",
+                                "questions": [{"kind": "rating", "text": "您的评分"}]}
+        r = await client.put(f"{URL}/{s['id']}", json=body, headers=auth(editor))
+        assert r.status_code == 200, r.text
+        assert r.json()["title"] == "新标题"
+        assert [(q["kind"], q["text"]) for q in r.json()["questions"]] == [("rating", "您的评分")]
+
+    async def test_published_survey_cannot_be_rewritten(self, client, session):
+        editor, *_ = await people(session)
+        s = await published(client, editor)
+        r = await client.put(f"{URL}/{s['id']}", json=survey_body(), headers=auth(editor))
+        assert r.status_code == 409
+        assert r.json()["code"] == "invalid_transition"
+
+    async def test_staff_without_editor_role_is_refused(self, client, session):
+        editor, clerk, *_ = await people(session)
+        s = (await client.post(URL, json=survey_body(), headers=auth(editor))).json()
+        r = await client.put(f"{URL}/{s['id']}", json=survey_body(), headers=auth(clerk))
+        assert r.status_code == 404  # a draft is invisible outside the editors of its unit
+
+
+class TestCloseSurvey:
+    async def test_editor_ends_a_running_survey_and_results_are_published(self, client, session):
+        editor, _, citizen, _ = await people(session)
+        s = await published(client, editor)
+        await client.post(f"{URL}/{s['id']}/responses", json=answers(s), headers=auth(citizen))
+        r = await client.post(f"{URL}/{s['id']}/close", headers=auth(editor))
+        assert r.status_code == 200
+        assert (r.json()["closed"], r.json()["accepting"]) == (True, False)
+        res = (await client.get(f"{URL}/{s['id']}/results", headers=auth(citizen))).json()
+        assert (res["published"], res["response_count"]) == (True, 1)
+
+    async def test_closing_twice_is_a_conflict(self, client, session):
+        editor, *_ = await people(session)
+        s = await published(client, editor)
+        await client.post(f"{URL}/{s['id']}/close", headers=auth(editor))
+        r = await client.post(f"{URL}/{s['id']}/close", headers=auth(editor))
+        assert r.status_code == 409
+
+    async def test_citizen_cannot_close(self, client, session):
+        editor, _, citizen, _ = await people(session)
+        s = await published(client, editor)
+        r = await client.post(f"{URL}/{s['id']}/close", headers=auth(citizen))
+        assert r.status_code == 403
+
+
+class TestGetSurvey:
+    async def test_tells_the_signed_in_respondent_they_have_answered(self, client, session):
+        editor, _, citizen, other = await people(session)
+        s = await published(client, editor)
+        await client.post(f"{URL}/{s['id']}/responses", json=answers(s), headers=auth(citizen))
+        assert (await client.get(f"{URL}/{s['id']}", headers=auth(citizen))).json()["responded"] is True
+        assert (await client.get(f"{URL}/{s['id']}", headers=auth(other))).json()["responded"] is False
+        assert (await client.get(f"{URL}/{s['id']}")).json()["responded"] is False

@@ -2,6 +2,7 @@
 // src/router/<area>.ts); `roles` hides an entry from users who hold none of them.
 import type { Component } from 'vue'
 import {
+  Bell,
   Calendar,
   ChatDotRound,
   Document,
@@ -59,6 +60,7 @@ export const NAV_ITEMS: NavItem[] = [
   { area: 'workspace', group: '信息发布', label: '信息审核', to: '/workspace/disclosures/review', icon: Document, roles: ['reviewer'], description: '审核待发布的政府信息，通过或退回修改' },
   { area: 'workspace', group: '信息发布', label: '保密审查', to: '/workspace/disclosures/secrecy', icon: Lock, roles: ['secrecy_officer'], description: '发布前保密审查：密级标志、个人信息确认' },
   { area: 'workspace', label: '来信办理', to: '/workspace/complaints', icon: ChatDotRound, roles: ['handler', 'leader', 'editor'], description: '局长信箱、投诉、咨询、建议的受理、转办、答复与统计' },
+  { area: 'workspace', label: '调查征集', to: '/workspace/surveys', icon: ChatDotRound, roles: ['editor'], description: '民意调查的题目、发布与结果，征集意见的发布与采纳情况' },
   {
     area: 'workspace',
     group: '系统管理',
@@ -97,11 +99,37 @@ export const NAV_ITEMS: NavItem[] = [
   },
   {
     area: 'workspace',
-    group: '系统管理',
     label: '工作日历',
     to: '/workspace/calendar',
     icon: Calendar,
     description: '法定节假日与调休上班安排，办理期限计算',
+  },
+  {
+    area: 'workspace',
+    group: '网上办事',
+    label: '办件受理',
+    to: '/workspace/applications',
+    icon: Suitcase,
+    roles: ['handler', 'leader'],
+    description: '本部门待办办件、并联审批、补正与办结，按紧急程度排序',
+  },
+  {
+    area: 'workspace',
+    group: '网上办事',
+    label: '办件统计',
+    to: '/workspace/application-statistics',
+    icon: Histogram,
+    roles: ['handler', 'leader'],
+    description: '各事项、各部门办件量、按时办结率、平均办理时长与满意率',
+  },
+  { area: 'workspace', group: '网上办事', label: '整改任务', to: '/workspace/rectifications', icon: Suitcase, roles: ['handler', 'leader'], description: '差评回访与整改，15 个工作日内办结' },
+  { area: 'workspace', group: '网上办事', label: '差评申诉', to: '/workspace/rating-appeals', icon: Suitcase, roles: ['admin'], description: '裁决部门提出的恶意差评申诉' },
+  {
+    area: 'workspace',
+    label: '消息通知',
+    to: '/workspace/notifications',
+    icon: Bell,
+    description: '办件进度、催办提醒等站内消息',
   },
   {
     area: 'workspace',

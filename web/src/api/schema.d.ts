@@ -216,6 +216,374 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Applications
+         * @description Applications the caller may see, newest first.
+         */
+        get: operations["list_applications"];
+        put?: never;
+        /**
+         * Submit Application
+         * @description Apply for a service; the form is checked against the service's current version.
+         */
+        post: operations["submit_application"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/by-tracking-no/{tracking_no}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Application By Tracking No
+         * @description Status page by 受理编号, for the applicant (and the staff who handle it).
+         */
+        get: operations["get_application_by_tracking_no"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/overdue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Overdue Applications
+         * @description 督办: overdue cases in the leader's or handler's units, longest overdue first.
+         */
+        get: operations["list_overdue_applications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Handler Queue
+         * @description My department's open cases and pending decisions, most urgent deadline first.
+         */
+        get: operations["list_handler_queue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/statistics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Application Statistics
+         * @description Counts by state, on-time rate, average working days and satisfaction per service and department.
+         */
+        get: operations["get_application_statistics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Application File
+         * @description Upload a file to name in an application's file field, a supplement or a decision.
+         */
+        post: operations["upload_application_file"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{application_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Application
+         * @description One application with its form data, attachments, approvals, deadline and timeline.
+         */
+        get: operations["get_application"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{application_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept Application
+         * @description 受理: accept the application; the promised time limit starts counting.
+         */
+        post: operations["accept_application"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{application_id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assign Application
+         * @description Give an application to another handler of the department.
+         */
+        post: operations["assign_application"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{application_id}/attachments/{attachment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Application Attachment
+         * @description Download a material or result document of an application the caller may see.
+         */
+        get: operations["download_application_attachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{application_id}/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Claim Application
+         * @description Take an application into my own queue.
+         */
+        post: operations["claim_application"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{application_id}/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide Application
+         * @description One department's approval or refusal (并联审批); all approvals complete the case.
+         */
+        post: operations["decide_application"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{application_id}/not-accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Not Accept Application
+         * @description 不予受理, with the reason.
+         */
+        post: operations["not_accept_application"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{application_id}/rating": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Application Rating
+         * @description The application's rating, or null when not yet rated.
+         */
+        get: operations["get_application_rating"];
+        put?: never;
+        /**
+         * Rate Application
+         * @description 好差评: rate a decided application once, 1 (非常不满意) to 5 (非常满意).
+         */
+        post: operations["rate_application"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{application_id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start Application
+         * @description Begin handling an accepted application.
+         */
+        post: operations["start_application"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{application_id}/supplement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Supply Application Supplement
+         * @description The applicant supplies what was missing; the case returns to review.
+         */
+        post: operations["supply_application_supplement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{application_id}/supplement-request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Request Application Supplement
+         * @description 补正: tell the applicant what is missing; the deadline clock pauses.
+         */
+        post: operations["request_application_supplement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{application_id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw Application
+         * @description The applicant withdraws an application that is not yet decided.
+         */
+        post: operations["withdraw_application"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit": {
         parameters: {
             query?: never;
@@ -568,6 +936,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/complaints/lookup/attachments/{attachment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Download Complaint Attachment By Code
+         * @description Download an attachment of a letter, for its tracking number and query code.
+         */
+        post: operations["download_complaint_attachment_by_code"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/complaints/lookup/rating": {
         parameters: {
             query?: never;
@@ -722,6 +1110,26 @@ export interface paths {
          * @description 受理: the mailbox's owner unit accepts the letter.
          */
         post: operations["accept_complaint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/complaints/{complaint_id}/attachments/{attachment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Complaint Attachment
+         * @description Download an attachment of a letter the caller may read (the writer, or staff on the case).
+         */
+        get: operations["download_complaint_attachment"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -970,6 +1378,26 @@ export interface paths {
          * @description Attach a file to the draft document.
          */
         post: operations["add_consultation_attachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/{consultation_id}/attachments/{attachment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Consultation Attachment
+         * @description Download an attachment of a consultation the caller may see.
+         */
+        get: operations["download_consultation_attachment"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1516,6 +1944,86 @@ export interface paths {
         patch: operations["update_mailbox"];
         trace?: never;
     };
+    "/api/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Notifications
+         * @description My inbox, newest first; `unread=true` for unread entries only.
+         */
+        get: operations["list_notifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Read All Notifications
+         * @description Mark every notification of mine as read.
+         */
+        post: operations["read_all_notifications"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Count Unread Notifications
+         * @description How many of my notifications are unread.
+         */
+        get: operations["count_unread_notifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/{notification_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Read Notification
+         * @description Mark one of my notifications as read.
+         */
+        post: operations["read_notification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/org-units": {
         parameters: {
             query?: never;
@@ -1536,6 +2044,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ratings/appeals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Rating Appeals
+         * @description Appeals waiting for an admin's decision, oldest first.
+         */
+        get: operations["list_rating_appeals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ratings/{rating_id}/appeal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Appeal Rating
+         * @description The department appeals a rating it considers malicious.
+         */
+        post: operations["appeal_rating"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ratings/{rating_id}/appeal-decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide Rating Appeal
+         * @description An admin decides an appeal; an upheld one removes the rating from statistics.
+         */
+        post: operations["decide_rating_appeal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ready": {
         parameters: {
             query?: never;
@@ -1548,6 +2116,194 @@ export interface paths {
          * @description The database answers and its schema is at the newest migration.
          */
         get: operations["ready"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rectifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Rectifications
+         * @description Rectification tasks of my units, newest first.
+         */
+        get: operations["list_rectifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rectifications/{rectification_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Rectification
+         * @description One rectification task with its clock and follow-up records.
+         */
+        get: operations["get_rectification"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rectifications/{rectification_id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close Rectification
+         * @description Close the task with the measures taken (a follow-up must be recorded first).
+         */
+        post: operations["close_rectification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rectifications/{rectification_id}/follow-ups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record Rectification Follow Up
+         * @description 回访: record contact with the applicant about the bad rating.
+         */
+        post: operations["record_rectification_follow_up"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Services
+         * @description The public service catalogue in display order.
+         */
+        get: operations["list_services"];
+        put?: never;
+        /**
+         * Create Service
+         * @description Add a service with its first guide and form.
+         */
+        post: operations["create_service"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Service
+         * @description A service's current guide and application form.
+         */
+        get: operations["get_service"];
+        /**
+         * Publish Service Version
+         * @description Publish a new version of the guide and form; earlier applications keep their version.
+         */
+        put: operations["publish_service_version"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{code}/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Service Template
+         * @description Upload a blank form or sample for a required material.
+         */
+        post: operations["upload_service_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{code}/templates/{attachment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Service Template
+         * @description Download a material's template.
+         */
+        get: operations["download_service_template"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{code}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Service Version
+         * @description The guide and form as they were in one version.
+         */
+        get: operations["get_service_version"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1589,10 +2345,14 @@ export interface paths {
         };
         /**
          * Get Survey
-         * @description One survey and its questions.
+         * @description One survey and its questions, and whether the signed-in caller has already answered it.
          */
         get: operations["get_survey"];
-        put?: never;
+        /**
+         * Update Survey
+         * @description An editor rewrites a draft survey: its fields, times and questions.
+         */
+        put: operations["update_survey"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1614,6 +2374,26 @@ export interface paths {
          * @description Withdraw a survey.
          */
         post: operations["cancel_survey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{survey_id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close Survey
+         * @description End a running survey now; its results are published.
+         */
+        post: operations["close_survey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1688,6 +2468,254 @@ export interface components {
         AcceptIn: {
             /** Note */
             note?: string | null;
+        };
+        /** AppealDecisionIn */
+        AppealDecisionIn: {
+            /** Note */
+            note: string;
+            /**
+             * Upheld
+             * @description true：申诉成立（恶意差评不计入统计）
+             */
+            upheld: boolean;
+        };
+        /** AppealIn */
+        AppealIn: {
+            /**
+             * Reason
+             * @description 认为属于恶意差评的理由
+             */
+            reason: string;
+        };
+        /**
+         * AppealStatus
+         * @enum {string}
+         */
+        AppealStatus: "none" | "pending" | "upheld" | "rejected";
+        /** ApplicationAttachmentRead */
+        ApplicationAttachmentRead: {
+            /** Content Type */
+            content_type: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Field */
+            field: string | null;
+            /** Filename */
+            filename: string;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "material" | "result";
+            /** Size */
+            size: number;
+        };
+        /** ApplicationCreate */
+        ApplicationCreate: {
+            /**
+             * Data
+             * @description 按事项表单定义填写；文件字段填已上传附件的编号列表
+             */
+            data: {
+                [key: string]: unknown;
+            };
+            /** Service Code */
+            service_code: string;
+        };
+        /** ApplicationEventRead */
+        ApplicationEventRead: {
+            /** Action */
+            action: string;
+            /** Action Label */
+            action_label: string;
+            /** Actor Name */
+            actor_name: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Detail */
+            detail: {
+                [key: string]: unknown;
+            } | null;
+            from_status: components["schemas"]["ApplicationStatus"] | null;
+            /** Id */
+            id: number;
+            /** Note */
+            note: string | null;
+            to_status: components["schemas"]["ApplicationStatus"] | null;
+        };
+        /** ApplicationRead */
+        ApplicationRead: {
+            /** Applicant Name */
+            applicant_name: string;
+            /** Approvals */
+            approvals: components["schemas"]["ApprovalRead"][];
+            /** Assignee Name */
+            assignee_name: string | null;
+            /** Attachments */
+            attachments: components["schemas"]["ApplicationAttachmentRead"][];
+            clock: components["schemas"]["ClockRead"] | null;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            deadline: components["schemas"]["ClockBrief"] | null;
+            /** Decided At */
+            decided_at: string | null;
+            /** Events */
+            events: components["schemas"]["ApplicationEventRead"][];
+            /** Form */
+            form: components["schemas"]["FormField"][];
+            /** Id */
+            id: number;
+            /** On Time */
+            on_time: boolean | null;
+            owner_unit: components["schemas"]["UnitRef"];
+            /** Reason */
+            reason: string | null;
+            /** Result Note */
+            result_note: string | null;
+            /** Service Code */
+            service_code: string;
+            /** Service Name */
+            service_name: string;
+            /** Service Version */
+            service_version: number;
+            status: components["schemas"]["ApplicationStatus"];
+            /** Status Label */
+            status_label: string;
+            /**
+             * Submitted At
+             * Format: date-time
+             */
+            submitted_at: string;
+            /** Supplement Request */
+            supplement_request: {
+                [key: string]: unknown;
+            } | null;
+            /** Tracking No */
+            tracking_no: string;
+            /** Used Working Days */
+            used_working_days: number | null;
+            /** Version */
+            version: number;
+        };
+        /** ApplicationStatistics */
+        ApplicationStatistics: {
+            /** By Service */
+            by_service: components["schemas"]["ApplicationStatsRow"][];
+            /** By Unit */
+            by_unit: components["schemas"]["ApplicationStatsRow"][];
+            totals: components["schemas"]["ApplicationStatsRow"];
+        };
+        /** ApplicationStatsRow */
+        ApplicationStatsRow: {
+            /**
+             * Avg Working Days
+             * @description 平均办理工作日
+             */
+            avg_working_days: number | null;
+            /** By Status */
+            by_status: {
+                [key: string]: number;
+            };
+            /** Decided */
+            decided: number;
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+            /** On Time */
+            on_time: number;
+            /**
+             * On Time Rate
+             * @description 按时办结率（已办结与不予批准中按时的比例）
+             */
+            on_time_rate: number | null;
+            /** Ratings */
+            ratings: number;
+            /**
+             * Satisfaction Rate
+             * @description 满意率（满意与非常满意 ÷ 有效评价）
+             */
+            satisfaction_rate: number | null;
+            /** Satisfied */
+            satisfied: number;
+            /** Total */
+            total: number;
+        };
+        /**
+         * ApplicationStatus
+         * @enum {string}
+         */
+        ApplicationStatus: "submitted" | "accepted" | "not_accepted" | "supplement_requested" | "in_progress" | "completed" | "refused" | "withdrawn";
+        /** ApplicationSummary */
+        ApplicationSummary: {
+            /** Applicant Name */
+            applicant_name: string;
+            /** Assignee Name */
+            assignee_name: string | null;
+            deadline: components["schemas"]["ClockBrief"] | null;
+            /** Decided At */
+            decided_at: string | null;
+            /** Id */
+            id: number;
+            owner_unit: components["schemas"]["UnitRef"];
+            /** Service Code */
+            service_code: string;
+            /** Service Name */
+            service_name: string;
+            status: components["schemas"]["ApplicationStatus"];
+            /** Status Label */
+            status_label: string;
+            /**
+             * Submitted At
+             * Format: date-time
+             */
+            submitted_at: string;
+            /** Tracking No */
+            tracking_no: string;
+        };
+        /** ApprovalRead */
+        ApprovalRead: {
+            /** Decided At */
+            decided_at: string | null;
+            /** Decided By Name */
+            decided_by_name: string | null;
+            decision: components["schemas"]["Decision"];
+            /** Note */
+            note: string | null;
+            org_unit: components["schemas"]["UnitRef"];
+        };
+        /** AssignIn */
+        AssignIn: {
+            /** User Id */
+            user_id: number;
+        };
+        /** AttachmentRead */
+        AttachmentRead: {
+            /** Content Type */
+            content_type: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Filename */
+            filename: string;
+            /** Id */
+            id: number;
+            /** Sha256 */
+            sha256: string;
+            /** Size */
+            size: number;
         };
         /** AttachmentRef */
         AttachmentRef: {
@@ -1775,6 +2803,11 @@ export interface components {
             /** Username */
             username: string;
         };
+        /** Body_upload_application_file */
+        Body_upload_application_file: {
+            /** File */
+            file: string;
+        };
         /** Body_upload_complaint_attachment */
         Body_upload_complaint_attachment: {
             /** File */
@@ -1782,6 +2815,11 @@ export interface components {
         };
         /** Body_upload_disclosure_attachment */
         Body_upload_disclosure_attachment: {
+            /** File */
+            file: string;
+        };
+        /** Body_upload_service_template */
+        Body_upload_service_template: {
             /** File */
             file: string;
         };
@@ -1863,6 +2901,14 @@ export interface components {
              */
             next_cursor: string;
         };
+        /** ClockBrief */
+        ClockBrief: {
+            /** Deadline At */
+            deadline_at: string | null;
+            /** Left Working Days */
+            left_working_days: number | null;
+            status: components["schemas"]["DeadlineStatus"];
+        };
         /** ClockRead */
         ClockRead: {
             /** Deadline At */
@@ -1882,6 +2928,14 @@ export interface components {
             status: components["schemas"]["DeadlineStatus"];
             /** Used Working Days */
             used_working_days: number;
+        };
+        /** CloseIn */
+        CloseIn: {
+            /**
+             * Measures
+             * @description 整改措施
+             */
+            measures: string;
         };
         /** ColumnNode */
         ColumnNode: {
@@ -1952,6 +3006,17 @@ export interface components {
             /** Name */
             name: string | null;
         };
+        /** ComplaintAttachmentRead */
+        ComplaintAttachmentRead: {
+            /** Content Type */
+            content_type: string;
+            /** Filename */
+            filename: string;
+            /** Id */
+            id: number;
+            /** Size */
+            size: number;
+        };
         /** ComplaintCreate */
         ComplaintCreate: {
             /** Attachments */
@@ -1986,6 +3051,30 @@ export interface components {
             /** Writer Phone */
             writer_phone?: string | null;
         };
+        /** ComplaintEventRead */
+        ComplaintEventRead: {
+            /** Action */
+            action: string;
+            /** Actor Name */
+            actor_name: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** From Status */
+            from_status: string | null;
+            /** Id */
+            id: number;
+            /** Label */
+            label: string;
+            /** Note */
+            note: string | null;
+            /** Public */
+            public: boolean;
+            /** To Status */
+            to_status: string | null;
+        };
         /**
          * ComplaintKind
          * @enum {string}
@@ -1996,6 +3085,8 @@ export interface components {
          * @description What the writer sees: status, reasons and explanations, replies, and whether a rating is due.
          */
         ComplaintPublicView: {
+            /** Attachments */
+            attachments?: components["schemas"]["ComplaintAttachmentRead"][];
             /** Body */
             body: string;
             /** Can Rate */
@@ -2037,7 +3128,7 @@ export interface components {
             /** Anonymous */
             anonymous: boolean;
             /** Attachments */
-            attachments: components["schemas"]["api__complaints__schemas__AttachmentRead"][];
+            attachments: components["schemas"]["ComplaintAttachmentRead"][];
             /** Body */
             body: string;
             clock: components["schemas"]["ClockRead"] | null;
@@ -2046,7 +3137,7 @@ export interface components {
             /** Drafts */
             drafts: components["schemas"]["DraftRead"][];
             /** Events */
-            events: components["schemas"]["api__complaints__schemas__EventRead"][];
+            events: components["schemas"]["ComplaintEventRead"][];
             /** Extension Note */
             extension_note: string | null;
             /** Forwards */
@@ -2113,6 +3204,35 @@ export interface components {
             /** Tracking No */
             tracking_no: string;
         };
+        /** ComplaintStatsRow */
+        ComplaintStatsRow: {
+            /** Accepted */
+            accepted: number;
+            /** Avg Reply Working Days */
+            avg_reply_working_days: number | null;
+            /** Id */
+            id: number | null;
+            /** Name */
+            name: string;
+            /** On Time Rate */
+            on_time_rate: number | null;
+            /** Rated */
+            rated: number;
+            /** Received */
+            received: number;
+            /** Replied */
+            replied: number;
+            /**
+             * Reply Rate
+             * @description 办复率 = 已答复 ÷ 已受理
+             */
+            reply_rate: number | null;
+            /**
+             * Satisfaction Rate
+             * @description （满意 + 基本满意）÷ 已评价
+             */
+            satisfaction_rate: number | null;
+        };
         /**
          * ComplaintStatus
          * @enum {string}
@@ -2145,6 +3265,28 @@ export interface components {
             /** Writer Name */
             writer_name: string | null;
         };
+        /** ConsultationAttachmentRead */
+        ConsultationAttachmentRead: {
+            /** Content Type */
+            content_type: string;
+            /** Filename */
+            filename: string;
+            /** Id */
+            id: number;
+            /** Size */
+            size: number;
+        };
+        /** ConsultationCommentIn */
+        ConsultationCommentIn: {
+            /** Body */
+            body: string;
+            /** Captcha Answer */
+            captcha_answer?: string | null;
+            /** Captcha Id */
+            captcha_id?: string | null;
+            /** Name */
+            name?: string | null;
+        };
         /** ConsultationCreate */
         ConsultationCreate: {
             /**
@@ -2173,7 +3315,7 @@ export interface components {
         /** ConsultationRead */
         ConsultationRead: {
             /** Attachments */
-            attachments: components["schemas"]["api__surveys__schemas__AttachmentRead"][];
+            attachments: components["schemas"]["ConsultationAttachmentRead"][];
             /** Closes At */
             closes_at: string | null;
             /** Comment Count */
@@ -2227,6 +3369,39 @@ export interface components {
          * @enum {string}
          */
         DeadlineStatus: "on_time" | "due_soon" | "overdue" | "very_overdue" | "paused" | "stopped";
+        /**
+         * Decision
+         * @enum {string}
+         */
+        Decision: "pending" | "approved" | "refused";
+        /** DecisionIn */
+        DecisionIn: {
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "approve" | "refuse";
+            /**
+             * Note
+             * @description 审批意见；不予批准时必填
+             */
+            note?: string | null;
+            /**
+             * Org Unit Id
+             * @description 代表哪个部门决定（经办人管辖多个审批部门时）
+             */
+            org_unit_id?: number | null;
+            /**
+             * Result Attachment Ids
+             * @description 办结结果文书
+             */
+            result_attachment_ids?: number[];
+        };
+        /** DisclosureCommentIn */
+        DisclosureCommentIn: {
+            /** Comment */
+            comment?: string | null;
+        };
         /** DisclosureCreate */
         DisclosureCreate: {
             /**
@@ -2290,10 +3465,37 @@ export interface components {
              */
             written_date?: string | null;
         };
+        /** DisclosureEventRead */
+        DisclosureEventRead: {
+            /** Action */
+            action: string;
+            actor: components["schemas"]["UserRef"];
+            /** Actor Role */
+            actor_role: string | null;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Comment */
+            comment: string | null;
+            /** From Status */
+            from_status: string | null;
+            /** Id */
+            id: number;
+            /** Review Level */
+            review_level: number | null;
+            /** To Status */
+            to_status: string | null;
+            /** Version Id */
+            version_id: number | null;
+            /** Version No */
+            version_no: number | null;
+        };
         /** DisclosureRead */
         DisclosureRead: {
             /** Attachments */
-            attachments: components["schemas"]["api__files__schemas__AttachmentRead"][];
+            attachments: components["schemas"]["AttachmentRead"][];
             /** Body Html */
             body_html: string;
             column: components["schemas"]["ColumnRef"];
@@ -2445,6 +3647,11 @@ export interface components {
             /** Type */
             type: string;
         };
+        /**
+         * FieldType
+         * @enum {string}
+         */
+        FieldType: "string" | "text" | "number" | "date" | "datetime" | "single_choice" | "multiple_choice" | "phone" | "resident_id" | "file";
         /** FindingRead */
         FindingRead: {
             /** Blocking */
@@ -2472,6 +3679,53 @@ export interface components {
              * @description 在该字段纯文本中的起始位置（从 0 起）
              */
             start: number;
+        };
+        /** FollowUpIn */
+        FollowUpIn: {
+            /**
+             * Method
+             * @description 回访方式：电话、上门、线上
+             * @enum {string}
+             */
+            method: "phone" | "visit" | "online";
+            /**
+             * Note
+             * @description 回访情况
+             */
+            note: string;
+        };
+        /** FormField */
+        FormField: {
+            /** Help */
+            help?: string | null;
+            /** Label */
+            label: string;
+            /** Max */
+            max?: number | null;
+            /** Max Files */
+            max_files?: number | null;
+            /** Max Length */
+            max_length?: number | null;
+            /** Min */
+            min?: number | null;
+            /**
+             * Name
+             * @description 字段标识
+             */
+            name: string;
+            /** Options */
+            options?: string[] | null;
+            /**
+             * Order
+             * @default 0
+             */
+            order: number;
+            /**
+             * Required
+             * @default false
+             */
+            required: boolean;
+            type: components["schemas"]["FieldType"];
         };
         /** ForwardIn */
         ForwardIn: {
@@ -2638,6 +3892,57 @@ export interface components {
             /** Reply Days */
             reply_days?: number | null;
         };
+        /** Material */
+        Material: {
+            /**
+             * Copies
+             * @description 份数与形式，如“原件1份”
+             */
+            copies?: string | null;
+            /** Name */
+            name: string;
+            /** Note */
+            note?: string | null;
+            /**
+             * Required
+             * @default true
+             */
+            required: boolean;
+            /**
+             * Template Attachment Id
+             * @description 空白表格或样表附件
+             */
+            template_attachment_id?: number | null;
+        };
+        /** NoteIn */
+        NoteIn: {
+            /** Note */
+            note?: string | null;
+        };
+        /** NotificationRead */
+        NotificationRead: {
+            /** Body */
+            body: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Link */
+            link: string | null;
+            /** Object Id */
+            object_id: number | null;
+            /** Object Type */
+            object_type: string | null;
+            /** Read At */
+            read_at: string | null;
+            /** Title */
+            title: string;
+        };
         /** OpinionIn */
         OpinionIn: {
             /** Body */
@@ -2702,6 +4007,13 @@ export interface components {
             /** Sort Order */
             sort_order?: number | null;
         };
+        /** Page[ApplicationSummary] */
+        Page_ApplicationSummary_: {
+            /** Items */
+            items: components["schemas"]["ApplicationSummary"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[AuditRead] */
         Page_AuditRead_: {
             /** Items */
@@ -2723,10 +4035,38 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[NotificationRead] */
+        Page_NotificationRead_: {
+            /** Items */
+            items: components["schemas"]["NotificationRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[PublicationRead] */
         Page_PublicationRead_: {
             /** Items */
             items: components["schemas"]["PublicationRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[RatingRead] */
+        Page_RatingRead_: {
+            /** Items */
+            items: components["schemas"]["RatingRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[RectificationRead] */
+        Page_RectificationRead_: {
+            /** Items */
+            items: components["schemas"]["RectificationRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[ServiceSummary] */
+        Page_ServiceSummary_: {
+            /** Items */
+            items: components["schemas"]["ServiceSummary"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -2919,11 +4259,52 @@ export interface components {
             /** Texts */
             texts?: string[];
         };
+        /** RatingCreate */
+        RatingCreate: {
+            /** Comment */
+            comment?: string | null;
+            /**
+             * Score
+             * @description 5 非常满意 … 1 非常不满意
+             */
+            score: number;
+            /** Tags */
+            tags?: string[];
+        };
         /** RatingIn */
         RatingIn: {
             /** Comment */
             comment?: string | null;
             satisfaction: components["schemas"]["Satisfaction"];
+        };
+        /** RatingRead */
+        RatingRead: {
+            /** Appeal Decision Note */
+            appeal_decision_note: string | null;
+            /** Appeal Reason */
+            appeal_reason: string | null;
+            appeal_status: components["schemas"]["AppealStatus"];
+            /** Application Id */
+            application_id: number;
+            /** Comment */
+            comment: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Excluded */
+            excluded: boolean;
+            /** Id */
+            id: number;
+            /** Rectification Id */
+            rectification_id: number | null;
+            /** Score */
+            score: number;
+            /** Score Label */
+            score_label: string;
+            /** Tags */
+            tags: string[];
         };
         /** Ready */
         Ready: {
@@ -2934,6 +4315,62 @@ export interface components {
             /** Status */
             status: string;
         };
+        /** ReasonIn */
+        ReasonIn: {
+            /** Reason */
+            reason: string;
+        };
+        /** RectificationEventRead */
+        RectificationEventRead: {
+            /** Action */
+            action: string;
+            /** Actor Name */
+            actor_name: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Detail */
+            detail: {
+                [key: string]: unknown;
+            } | null;
+            from_status: components["schemas"]["RectificationStatus"] | null;
+            /** Note */
+            note: string | null;
+            to_status: components["schemas"]["RectificationStatus"] | null;
+        };
+        /** RectificationRead */
+        RectificationRead: {
+            /** Application Id */
+            application_id: number;
+            clock: components["schemas"]["ClockRead"] | null;
+            /** Closed At */
+            closed_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Events */
+            events: components["schemas"]["RectificationEventRead"][];
+            /** Id */
+            id: number;
+            /** Measures */
+            measures: string | null;
+            org_unit: components["schemas"]["UnitRef"];
+            rating: components["schemas"]["RatingRead"];
+            status: components["schemas"]["RectificationStatus"];
+            /** Status Label */
+            status_label: string;
+            /** Tracking No */
+            tracking_no: string;
+        };
+        /**
+         * RectificationStatus
+         * @enum {string}
+         */
+        RectificationStatus: "open" | "followed_up" | "closed" | "cancelled";
         /** RefreshIn */
         RefreshIn: {
             /** Refresh Token */
@@ -3025,12 +4462,178 @@ export interface components {
              */
             comment: string;
         };
+        /** ServiceCreate */
+        ServiceCreate: {
+            /**
+             * Approval Unit Ids
+             * @description 并联审批部门；为空时仅由主办部门审批
+             */
+            approval_unit_ids?: number[];
+            /**
+             * Category
+             * @default
+             */
+            category: string;
+            /** Code */
+            code: string;
+            /** Form */
+            form: components["schemas"]["FormField"][];
+            guide: components["schemas"]["ServiceGuide"];
+            /** Name */
+            name: string;
+            /** Owner Unit Id */
+            owner_unit_id: number;
+            /**
+             * Promised Days
+             * @description 承诺时限（工作日）
+             */
+            promised_days: number;
+            /**
+             * Statutory Days
+             * @description 法定时限（工作日）
+             */
+            statutory_days: number;
+        };
+        /** ServiceGuide */
+        ServiceGuide: {
+            /**
+             * Complaint Phone
+             * @default
+             */
+            complaint_phone: string;
+            /**
+             * Consult Phone
+             * @default
+             */
+            consult_phone: string;
+            /**
+             * Eligibility
+             * @description 申请条件
+             */
+            eligibility?: string[];
+            /**
+             * Fees
+             * @default 不收费
+             */
+            fees: string;
+            /**
+             * Hours
+             * @description 办理时间
+             * @default
+             */
+            hours: string;
+            /**
+             * How
+             * @description 办理方式
+             * @default 网上办理
+             */
+            how: string;
+            /**
+             * Legal Basis
+             * @description 设定依据
+             */
+            legal_basis?: string[];
+            /**
+             * Materials
+             * @description 申请材料
+             */
+            materials?: components["schemas"]["Material"][];
+            /**
+             * Steps
+             * @description 办理流程
+             */
+            steps?: string[];
+            /**
+             * Where
+             * @description 办理地点
+             * @default
+             */
+            where: string;
+        };
+        /** ServiceRead */
+        ServiceRead: {
+            /** Approval Units */
+            approval_units: components["schemas"]["UnitRef"][];
+            /** Category */
+            category: string;
+            /** Code */
+            code: string;
+            /** Form */
+            form: components["schemas"]["FormField"][];
+            guide: components["schemas"]["ServiceGuide"];
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            owner_unit: components["schemas"]["UnitRef"];
+            /** Parallel */
+            parallel: boolean;
+            /** Promised Days */
+            promised_days: number;
+            /**
+             * Published At
+             * Format: date-time
+             */
+            published_at: string;
+            /** Statutory Days */
+            statutory_days: number;
+            /** Version */
+            version: number;
+        };
+        /** ServiceSummary */
+        ServiceSummary: {
+            /** Category */
+            category: string;
+            /** Code */
+            code: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            owner_unit: components["schemas"]["UnitRef"];
+            /** Parallel */
+            parallel: boolean;
+            /** Promised Days */
+            promised_days: number;
+            /** Statutory Days */
+            statutory_days: number;
+            /** Version */
+            version: number;
+        };
+        /** ServiceVersionIn */
+        ServiceVersionIn: {
+            /**
+             * Approval Unit Ids
+             * @description 并联审批部门；为空时仅由主办部门审批
+             */
+            approval_unit_ids?: number[];
+            /**
+             * Category
+             * @default
+             */
+            category: string;
+            /** Form */
+            form: components["schemas"]["FormField"][];
+            guide: components["schemas"]["ServiceGuide"];
+            /** Name */
+            name: string;
+            /**
+             * Promised Days
+             * @description 承诺时限（工作日）
+             */
+            promised_days: number;
+            /**
+             * Statutory Days
+             * @description 法定时限（工作日）
+             */
+            statutory_days: number;
+        };
         /** StatisticsRead */
         StatisticsRead: {
             /** By Department */
-            by_department: components["schemas"]["StatsRow"][];
+            by_department: components["schemas"]["ComplaintStatsRow"][];
             /** By Mailbox */
-            by_mailbox: components["schemas"]["StatsRow"][];
+            by_mailbox: components["schemas"]["ComplaintStatsRow"][];
             /**
              * End
              * Format: date
@@ -3041,36 +4644,7 @@ export interface components {
              * Format: date
              */
             start: string;
-            total: components["schemas"]["StatsRow"];
-        };
-        /** StatsRow */
-        StatsRow: {
-            /** Accepted */
-            accepted: number;
-            /** Avg Reply Working Days */
-            avg_reply_working_days: number | null;
-            /** Id */
-            id: number | null;
-            /** Name */
-            name: string;
-            /** On Time Rate */
-            on_time_rate: number | null;
-            /** Rated */
-            rated: number;
-            /** Received */
-            received: number;
-            /** Replied */
-            replied: number;
-            /**
-             * Reply Rate
-             * @description 办复率 = 已答复 ÷ 已受理
-             */
-            reply_rate: number | null;
-            /**
-             * Satisfaction Rate
-             * @description （满意 + 基本满意）÷ 已评价
-             */
-            satisfaction_rate: number | null;
+            total: components["schemas"]["ComplaintStatsRow"];
         };
         /** SummaryIn */
         SummaryIn: {
@@ -3079,6 +4653,28 @@ export interface components {
              * @description 意见采纳情况说明
              */
             summary: string;
+        };
+        /** SupplementIn */
+        SupplementIn: {
+            /**
+             * Data
+             * @description 更正或补充的表单字段
+             */
+            data?: {
+                [key: string]: unknown;
+            };
+            /** Note */
+            note?: string | null;
+        };
+        /** SupplementRequestIn */
+        SupplementRequestIn: {
+            /**
+             * Items
+             * @description 需补正的材料或内容
+             */
+            items: string[];
+            /** Note */
+            note?: string | null;
         };
         /** SurveyCreate */
         SurveyCreate: {
@@ -3127,6 +4723,12 @@ export interface components {
             opens_at: string;
             /** Questions */
             questions: components["schemas"]["QuestionRead"][];
+            /**
+             * Responded
+             * @description 登录用户是否已参加（仅单个调查的详情中给出）
+             * @default false
+             */
+            responded: boolean;
             status: components["schemas"]["SurveyStatus"];
             /** Title */
             title: string;
@@ -3168,6 +4770,18 @@ export interface components {
              * @default bearer
              */
             token_type: string;
+        };
+        /** UnitRef */
+        UnitRef: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+        };
+        /** UnreadCount */
+        UnreadCount: {
+            /** Unread */
+            unread: number;
         };
         /** UserCreate */
         UserCreate: {
@@ -3252,7 +4866,7 @@ export interface components {
             /** Approved Levels */
             approved_levels: number;
             /** Attachments */
-            attachments: components["schemas"]["api__files__schemas__AttachmentRead"][];
+            attachments: components["schemas"]["AttachmentRead"][];
             author: components["schemas"]["UserRef"];
             /** Blocking Count */
             blocking_count: number;
@@ -3424,113 +5038,6 @@ export interface components {
          * @enum {string}
          */
         YearSource: "chinese_calendar" | "admin";
-        /** AttachmentRead */
-        api__complaints__schemas__AttachmentRead: {
-            /** Content Type */
-            content_type: string;
-            /** Filename */
-            filename: string;
-            /** Id */
-            id: number;
-            /** Size */
-            size: number;
-        };
-        /** EventRead */
-        api__complaints__schemas__EventRead: {
-            /** Action */
-            action: string;
-            /** Actor Name */
-            actor_name: string;
-            /**
-             * At
-             * Format: date-time
-             */
-            at: string;
-            /** From Status */
-            from_status: string | null;
-            /** Id */
-            id: number;
-            /** Label */
-            label: string;
-            /** Note */
-            note: string | null;
-            /** Public */
-            public: boolean;
-            /** To Status */
-            to_status: string | null;
-        };
-        /** CommentIn */
-        api__disclosures__schemas__CommentIn: {
-            /** Comment */
-            comment?: string | null;
-        };
-        /** EventRead */
-        api__disclosures__schemas__EventRead: {
-            /** Action */
-            action: string;
-            actor: components["schemas"]["UserRef"];
-            /** Actor Role */
-            actor_role: string | null;
-            /**
-             * At
-             * Format: date-time
-             */
-            at: string;
-            /** Comment */
-            comment: string | null;
-            /** From Status */
-            from_status: string | null;
-            /** Id */
-            id: number;
-            /** Review Level */
-            review_level: number | null;
-            /** To Status */
-            to_status: string | null;
-            /** Version Id */
-            version_id: number | null;
-            /** Version No */
-            version_no: number | null;
-        };
-        /** AttachmentRead */
-        api__files__schemas__AttachmentRead: {
-            /** Content Type */
-            content_type: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Filename */
-            filename: string;
-            /** Id */
-            id: number;
-            /** Sha256 */
-            sha256: string;
-            /** Size */
-            size: number;
-        };
-        /** AttachmentRead */
-        api__surveys__schemas__AttachmentRead: {
-            /** Content Type */
-            content_type: string;
-            /** Filename */
-            filename: string;
-            /** Id */
-            id: number;
-            /** Size */
-            size: number;
-        };
-        /** CommentIn */
-        api__surveys__schemas__CommentIn: {
-            /** Body */
-            body: string;
-            /** Captcha Answer */
-            captcha_answer?: string | null;
-            /** Captcha Id */
-            captcha_id?: string | null;
-            /** Name */
-            name?: string | null;
-        };
     };
     responses: never;
     parameters: never;
@@ -4235,6 +5742,1054 @@ export interface operations {
                 };
             };
             /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    list_applications: {
+        parameters: {
+            query?: {
+                /** @description 只看本人提交的申请 */
+                mine?: boolean;
+                status?: components["schemas"]["ApplicationStatus"] | null;
+                service_code?: string | null;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+                /** @description 每页条数（最多 100） */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ApplicationSummary_"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    submit_application: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 重试同一提交时使用相同的键，不会重复创建申请 */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApplicationCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_application_by_tracking_no: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tracking_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    list_overdue_applications: {
+        parameters: {
+            query?: {
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+                /** @description 每页条数（最多 100） */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ApplicationSummary_"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    list_handler_queue: {
+        parameters: {
+            query?: {
+                assigned_to_me?: boolean;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+                /** @description 每页条数（最多 100） */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ApplicationSummary_"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_application_statistics: {
+        parameters: {
+            query?: {
+                /** @description 提交时间起（含） */
+                since?: string | null;
+                /** @description 提交时间止（不含） */
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationStatistics"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    upload_application_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_application_file"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentRead"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    accept_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NoteIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    assign_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    download_application_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+                attachment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    claim_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    decide_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    not_accept_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReasonIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_application_rating: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RatingRead"] | null;
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    rate_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RatingCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RatingRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    start_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NoteIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    supply_application_supplement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupplementIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    request_application_supplement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupplementRequestIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    withdraw_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NoteIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5054,6 +7609,59 @@ export interface operations {
             };
         };
     };
+    download_complaint_attachment_by_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attachment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LookupIn"];
+            };
+        };
+        responses: {
+            /** @description 附件内容 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请求过于频繁，请稍后再试 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
     rate_complaint_by_code: {
         parameters: {
             query?: never;
@@ -5367,6 +7975,47 @@ export interface operations {
             };
             /** @description 当前状态不允许此操作 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    download_complaint_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                complaint_id: number;
+                attachment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 附件内容 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6127,7 +8776,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["api__surveys__schemas__AttachmentRead"];
+                    "application/json": components["schemas"]["ConsultationAttachmentRead"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -6150,6 +8799,47 @@ export interface operations {
             };
             /** @description 当前状态不允许此操作 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    download_consultation_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                consultation_id: number;
+                attachment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 附件内容 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6295,7 +8985,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["api__surveys__schemas__CommentIn"];
+                "application/json": components["schemas"]["ConsultationCommentIn"];
             };
         };
         responses: {
@@ -6682,7 +9372,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["api__disclosures__schemas__CommentIn"];
+                "application/json": components["schemas"]["DisclosureCommentIn"];
             };
         };
         responses: {
@@ -6754,7 +9444,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["api__files__schemas__AttachmentRead"];
+                    "application/json": components["schemas"]["AttachmentRead"];
                 };
             };
             /** @description 该栏目不属于您所在单位 */
@@ -7046,7 +9736,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["api__disclosures__schemas__CommentIn"];
+                "application/json": components["schemas"]["DisclosureCommentIn"];
             };
         };
         responses: {
@@ -7364,7 +10054,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["api__disclosures__schemas__EventRead"][];
+                    "application/json": components["schemas"]["DisclosureEventRead"][];
                 };
             };
             /** @description 公开信息不存在 */
@@ -7724,6 +10414,119 @@ export interface operations {
             };
         };
     };
+    list_notifications: {
+        parameters: {
+            query?: {
+                unread?: boolean;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+                /** @description 每页条数（最多 100） */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_NotificationRead_"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    read_all_notifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    count_unread_notifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadCount"];
+                };
+            };
+        };
+    };
+    read_notification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notification_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationRead"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
     list_org_units: {
         parameters: {
             query?: never;
@@ -7740,6 +10543,164 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrgUnitRead"][];
+                };
+            };
+        };
+    };
+    list_rating_appeals: {
+        parameters: {
+            query?: {
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+                /** @description 每页条数（最多 100） */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_RatingRead_"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    appeal_rating: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rating_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppealIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RatingRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    decide_rating_appeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rating_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppealDecisionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RatingRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -7764,6 +10725,538 @@ export interface operations {
             };
             /** @description 服务暂不可用 */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    list_rectifications: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["RectificationStatus"] | null;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+                /** @description 每页条数（最多 100） */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_RectificationRead_"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_rectification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rectification_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RectificationRead"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    close_rectification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rectification_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CloseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RectificationRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    record_rectification_follow_up: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rectification_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FollowUpIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RectificationRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    list_services: {
+        parameters: {
+            query?: {
+                /** @description 名称或编码 */
+                q?: string | null;
+                unit_id?: number | null;
+                category?: string | null;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+                /** @description 每页条数（最多 100） */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ServiceSummary_"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    create_service: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ServiceCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_service: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    publish_service_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ServiceVersionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    upload_service_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_service_template"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    download_service_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+                attachment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_service_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRead"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7875,7 +11368,127 @@ export interface operations {
             };
         };
     };
+    update_survey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                survey_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SurveyCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 调查不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
     cancel_survey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                survey_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 调查不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    close_survey: {
         parameters: {
             query?: never;
             header?: never;

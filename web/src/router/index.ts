@@ -9,9 +9,10 @@ import { accountRoutes } from './account'
 import { adminRoutes } from './admin'
 import { auditRoutes } from './audit'
 import { calendarRoutes } from './calendar'
-import { complaintWorkspaceRoutes, interactionRoutes } from './interaction'
+import { complaintWorkspaceRoutes, interactionRoutes, surveyWorkspaceRoutes } from './interaction'
 import { disclosureRoutes, disclosureWorkspaceRoutes } from './disclosures'
 import { portalRoutes } from './portal'
+import { servicePortalRoutes, serviceWorkspaceRoutes } from './services'
 import { workspaceRoutes } from './workspace'
 import { homeFor } from './home'
 
@@ -24,7 +25,16 @@ export const router = createRouter({
       path: '/workspace',
       component: WorkspaceLayout,
       meta: { requiresAuth: true },
-      children: [...workspaceRoutes, ...adminRoutes, ...auditRoutes, ...calendarRoutes, ...complaintWorkspaceRoutes, ...disclosureWorkspaceRoutes],
+      children: [
+        ...workspaceRoutes,
+        ...adminRoutes,
+        ...auditRoutes,
+        ...calendarRoutes,
+        ...complaintWorkspaceRoutes,
+        ...serviceWorkspaceRoutes,
+        ...surveyWorkspaceRoutes,
+        ...disclosureWorkspaceRoutes,
+      ],
     },
     {
       path: '/',
@@ -33,6 +43,7 @@ export const router = createRouter({
         ...portalRoutes,
         ...interactionRoutes,
         ...disclosureRoutes,
+        ...servicePortalRoutes,
         ...accountRoutes,
         {
           path: ':pathMatch(.*)*',

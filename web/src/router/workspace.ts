@@ -9,6 +9,12 @@ export const workspaceRoutes: RouteRecordRaw[] = [
     meta: { title: '工作台' },
   },
   {
+    path: 'notifications',
+    name: 'notifications',
+    component: () => import('@/views/notifications/NotificationsView.vue'),
+    meta: { title: '消息通知' },
+  },
+  {
     path: 'profile',
     name: 'profile',
     component: () => import('@/views/workspace/ProfileView.vue'),

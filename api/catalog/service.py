@@ -1,0 +1,172 @@
+"""The service catalogue: services, their versioned guides and forms, and guide templates."""
+
+
+from fastapi import UploadFile
+from sqlalchemy import Select, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.audit import service as audit
+from api.audit.service import Actor
+from api.auth.models import OrgUnit
+from api.catalog.models import Service, ServiceVersion
+from api.catalog.schemas import (
+    FormField,
+    ServiceCreate,
+    ServiceGuide,
+    ServiceRead,
+    ServiceSummary,
+    ServiceVersionIn,
+    UnitRef,
+)
+from api.errors import Conflict, NotFound, ValidationFailed
+from api.files import service as files
+from api.files.models import Attachment
+
+TEMPLATE_OWNER = "service_template"
+
+
+def readable() -> Select[Service, ServiceVersion]:
+    """Active services with their current version (the catalogue is public)."""
+    stmt = (select(Service, ServiceVersion)
+            .join(ServiceVersion, (ServiceVersion.service_id == Service.id)
+                  & (ServiceVersion.version == Service.current_version))
+            .where(Service.is_active.is_(True)))
+    return stmt
+
+
+async def units_by_id(session: AsyncSession, ids: set[int]) -> dict[int, OrgUnit]:
+    if not ids:
+        return {}
+    rows = await session.execute(select(OrgUnit).where(OrgUnit.id.in_(ids)))
+    return {u.id: u for u in rows.scalars()}
+
+
+def approval_units(service: Service, version: ServiceVersion) -> list[int]:
+    return list(version.approval_unit_ids or [service.owner_unit_id])
+
+
+def summary(service: Service, version: ServiceVersion, units: dict[int, OrgUnit]) -> ServiceSummary:
+    owner = units[service.owner_unit_id]
+    return ServiceSummary(
+        id=service.id, code=service.code, name=version.name, category=service.category,
+        owner_unit=UnitRef(id=owner.id, name=owner.name), version=version.version,
+        promised_days=version.promised_days, statutory_days=version.statutory_days,
+        parallel=len(approval_units(service, version)) > 1)
+
+
+async def read(session: AsyncSession, service: Service, version: ServiceVersion) -> ServiceRead:
+    ids = approval_units(service, version)
+    units = await units_by_id(session, {service.owner_unit_id, *ids})
+    return ServiceRead(
+        **summary(service, version, units).model_dump(), guide=ServiceGuide.model_validate(version.guide),
+        form=form_of(version), approval_units=[UnitRef(id=i, name=units[i].name) for i in ids if i in units],
+        published_at=version.created_at)
+
+
+def form_of(version: ServiceVersion) -> list[FormField]:
+    return sorted((FormField.model_validate(f) for f in version.form), key=lambda f: f.order)
+
+
+async def get_current(session: AsyncSession, code: str) -> tuple[Service, ServiceVersion]:
+    row = (await session.execute(readable().where(Service.code == code))).one_or_none()
+    if row is None:
+        raise NotFound("办事事项不存在")
+    return row[0], row[1]
+
+
+async def get_version(session: AsyncSession, code: str, version: int) -> tuple[Service, ServiceVersion]:
+    row = (await session.execute(
+        select(Service, ServiceVersion).join(ServiceVersion, ServiceVersion.service_id == Service.id)
+        .where(Service.code == code, ServiceVersion.version == version))).one_or_none()
+    if row is None:
+        raise NotFound("办事事项版本不存在")
+    return row[0], row[1]
+
+
+def search(q: str | None, unit_id: int | None, category: str | None) -> Select[Service, ServiceVersion]:
+    stmt = readable()
+    if q:
+        like = f"%{q.strip()}%"
+        stmt = stmt.where(or_(ServiceVersion.name.like(like), Service.code.like(like.upper())))
+    if unit_id is not None:
+        stmt = stmt.where(Service.owner_unit_id == unit_id)
+    if category:
+        stmt = stmt.where(Service.category == category)
+    return stmt
+
+
+async def _check_refs(session: AsyncSession, service_id: int | None, data: ServiceVersionIn,
+                      owner_unit_id: int) -> None:
+    errors = []
+    ids = set(data.approval_unit_ids) | {owner_unit_id}
+    known = await units_by_id(session, ids)
+    for i, uid in enumerate(data.approval_unit_ids):
+        if uid not in known:
+            errors.append({"field": f"approval_unit_ids.{i}", "in": "body", "message": "部门不存在", "type": "unknown"})
+    if owner_unit_id not in known:
+        errors.append({"field": "owner_unit_id", "in": "body", "message": "部门不存在", "type": "unknown"})
+    for i, m in enumerate(data.guide.materials):
+        if m.template_attachment_id is None:
+            continue
+        att = await session.get(Attachment, m.template_attachment_id)
+        if att is None or att.owner_type != TEMPLATE_OWNER or (service_id and att.owner_id not in (0, service_id)):
+            errors.append({"field": f"guide.materials.{i}.template_attachment_id", "in": "body",
+                           "message": "模板附件不存在", "type": "unknown"})
+    if errors:
+        raise ValidationFailed(errors)
+
+
+async def create_service(session: AsyncSession, data: ServiceCreate, actor: Actor) -> Service:
+    if (await session.execute(select(Service.id).where(Service.code == data.code))).first():
+        raise Conflict(f"事项编码 {data.code} 已存在")
+    await _check_refs(session, None, data, data.owner_unit_id)
+    service = Service(code=data.code, name=data.name, category=data.category, owner_unit_id=data.owner_unit_id,
+                      current_version=1)
+    session.add(service)
+    await session.flush()
+    await _add_version(session, service, 1, data, actor)
+    await audit.record(session, actor, "service.create", "service", service.id, {"code": service.code})
+    return service
+
+
+async def _add_version(session: AsyncSession, service: Service, n: int, data: ServiceVersionIn,
+                       actor: Actor) -> ServiceVersion:
+    version = ServiceVersion(
+        service_id=service.id, version=n, name=data.name, promised_days=data.promised_days,
+        statutory_days=data.statutory_days, guide=data.guide.model_dump(mode="json"),
+        form=[f.model_dump(mode="json", exclude_none=True) for f in data.form],
+        approval_unit_ids=list(dict.fromkeys(data.approval_unit_ids)) or [service.owner_unit_id],
+        created_by_id=actor.id)
+    session.add(version)
+    await session.flush()
+    return version
+
+
+async def publish_version(session: AsyncSession, code: str, data: ServiceVersionIn, actor: Actor) -> Service:
+    """A new version of the guide and form; applications already made keep theirs."""
+    stmt = select(Service).where(Service.code == code).with_for_update()
+    service = (await session.execute(stmt)).scalar_one_or_none()
+    if service is None:
+        raise NotFound("办事事项不存在")
+    await _check_refs(session, service.id, data, service.owner_unit_id)
+    service.current_version += 1
+    service.name, service.category = data.name, data.category
+    await _add_version(session, service, service.current_version, data, actor)
+    await audit.record(session, actor, "service.publish_version", "service", service.id,
+                       {"version": service.current_version})
+    return service
+
+
+async def upload_template(session: AsyncSession, code: str, upload: UploadFile, actor: Actor) -> Attachment:
+    service, _ = await get_current(session, code)
+    att = await files.store_upload(session, upload, TEMPLATE_OWNER, service.id, actor.id)
+    await audit.record(session, actor, "service.upload_template", "service", service.id, {"attachment_id": att.id})
+    return att
+
+
+async def get_template(session: AsyncSession, code: str, attachment_id: int) -> Attachment:
+    service, _ = await get_current(session, code)
+    att = await session.get(Attachment, attachment_id)
+    if att is None or att.owner_type != TEMPLATE_OWNER or att.owner_id != service.id:
+        raise NotFound("模板不存在")
+    return att

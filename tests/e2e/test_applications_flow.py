@@ -1,0 +1,88 @@
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import DEMO_PASSWORD
+
+pytestmark = pytest.mark.e2e
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
+
+
+def log_in(page: Page, username: str) -> None:
+    page.goto("/login")
+    page.get_by_test_id("login-username").fill(username)
+    page.get_by_test_id("login-password").fill(DEMO_PASSWORD)
+    page.get_by_test_id("login-submit").click()
+    expect(page.get_by_test_id("header-user-name")).to_be_visible()
+
+
+def log_out(page: Page) -> None:
+    page.get_by_test_id("header-logout").click()
+    expect(page.get_by_test_id("header-login-link")).to_be_visible()
+
+
+def test_vehicle_pass_from_application_to_rating(page: Page, tmp_path) -> None:
+    licence = tmp_path / "行驶证.png"
+    licence.write_bytes(PNG)
+
+    log_in(page, "citizen")
+    page.goto("/services/CLCRZ")
+    expect(page.get_by_test_id("service-name")).to_have_text("车辆出入证办理")
+    page.get_by_test_id("field-applicant_name").fill("张市民")
+    page.get_by_test_id("field-id_number").fill("11010519491231002X")
+    page.get_by_test_id("field-phone").fill("13800138000")
+    page.get_by_test_id("field-work_unit").fill("某市机关事务管理局")
+    page.get_by_test_id("field-plate_no").fill("浙A12345")
+    page.get_by_test_id("field-vehicle_type").get_by_text("小型轿车").click()
+    page.get_by_test_id("field-pass_type").get_by_text("长期").click()
+    page.get_by_test_id("field-item-valid_from").locator("input").fill("2026-12-01")
+    page.get_by_test_id("field-item-valid_from").locator("input").press("Enter")
+    page.get_by_test_id("field-license_files").set_input_files(str(licence))
+    expect(page.get_by_test_id("field-item-license_files").get_by_text("行驶证.png")).to_be_visible()
+    page.get_by_test_id("apply-submit").click()
+    expect(page).to_have_url(re.compile(r"/my/applications/\d+$"))
+    expect(page.get_by_test_id("application-status")).to_have_text("已提交")
+    app_url = page.url
+    app_id = app_url.rsplit("/", 1)[1]
+    log_out(page)
+
+    log_in(page, "handler")
+    page.goto(f"/workspace/applications/{app_id}")
+    page.get_by_test_id("action-supplement-request").click()
+    page.locator(".el-message-box textarea").fill("驾驶证扫描件")
+    page.locator(".el-message-box").get_by_role("button", name="确定").click()
+    expect(page.get_by_test_id("application-status")).to_have_text("待补正")
+    log_out(page)
+
+    log_in(page, "citizen")
+    page.goto(f"/my/applications/{app_id}")
+    expect(page.get_by_test_id("supplement-notice")).to_contain_text("驾驶证扫描件")
+    page.get_by_test_id("field-license_files").set_input_files(str(licence))
+    expect(page.get_by_test_id("field-item-license_files").get_by_text("行驶证.png")).to_be_visible()
+    page.get_by_test_id("supplement-submit").click()
+    expect(page.get_by_test_id("application-status")).to_have_text("已提交")
+    log_out(page)
+
+    log_in(page, "handler")
+    page.goto(f"/workspace/applications/{app_id}")
+    page.get_by_test_id("action-accept").click()
+    expect(page.get_by_test_id("application-status")).to_have_text("已受理")
+    page.get_by_test_id("action-approve").click()
+    expect(page.get_by_test_id("application-status")).to_have_text("办理中")
+    log_out(page)
+
+    log_in(page, "handler2")
+    page.goto(f"/workspace/applications/{app_id}")
+    page.get_by_test_id("action-approve").click()
+    expect(page.get_by_test_id("application-status")).to_have_text("已办结")
+    log_out(page)
+
+    log_in(page, "citizen")
+    page.goto(f"/my/applications/{app_id}")
+    expect(page.get_by_test_id("application-status")).to_have_text("已办结")
+    expect(page.get_by_test_id("timeline")).to_contain_text("要求补正")
+    page.get_by_test_id("rating-comment").fill("办理很快，一次办成")
+    page.get_by_test_id("rating-submit").click()
+    expect(page.get_by_test_id("rating-done")).to_contain_text("非常满意")
