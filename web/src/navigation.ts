@@ -56,6 +56,9 @@ export const NAV_ITEMS: NavItem[] = [
   },
 
   { area: 'workspace', label: '工作台', to: '/workspace', icon: HomeFilled },
+  { area: 'workspace', group: '信息发布', label: '我的稿件', to: '/workspace/disclosures', icon: Document, roles: ['editor'], description: '起草政府信息、上传附件、提交审核，查看发布前检查结果' },
+  { area: 'workspace', group: '信息发布', label: '信息审核', to: '/workspace/disclosures/review', icon: Document, roles: ['reviewer'], description: '审核待发布的政府信息，通过或退回修改' },
+  { area: 'workspace', group: '信息发布', label: '保密审查', to: '/workspace/disclosures/secrecy', icon: Lock, roles: ['secrecy_officer'], description: '发布前保密审查：密级标志、个人信息确认' },
   { area: 'workspace', label: '来信办理', to: '/workspace/complaints', icon: ChatDotRound, roles: ['handler', 'leader', 'editor'], description: '局长信箱、投诉、咨询、建议的受理、转办、答复与统计' },
   { area: 'workspace', label: '调查征集', to: '/workspace/surveys', icon: ChatDotRound, roles: ['editor'], description: '民意调查的题目、发布与结果，征集意见的发布与采纳情况' },
   {

@@ -10,6 +10,7 @@ import { adminRoutes } from './admin'
 import { auditRoutes } from './audit'
 import { calendarRoutes } from './calendar'
 import { complaintWorkspaceRoutes, interactionRoutes, surveyWorkspaceRoutes } from './interaction'
+import { disclosureRoutes, disclosureWorkspaceRoutes } from './disclosures'
 import { portalRoutes } from './portal'
 import { servicePortalRoutes, serviceWorkspaceRoutes } from './services'
 import { workspaceRoutes } from './workspace'
@@ -32,6 +33,7 @@ export const router = createRouter({
         ...complaintWorkspaceRoutes,
         ...serviceWorkspaceRoutes,
         ...surveyWorkspaceRoutes,
+        ...disclosureWorkspaceRoutes,
       ],
     },
     {
@@ -40,6 +42,7 @@ export const router = createRouter({
       children: [
         ...portalRoutes,
         ...interactionRoutes,
+        ...disclosureRoutes,
         ...servicePortalRoutes,
         ...accountRoutes,
         {
