@@ -149,7 +149,7 @@ async def rate_complaint(
     """The signed-in writer rates the reply to their own letter."""
     if complaint.writer_id != principal.id:
         raise ComplaintNotFound()
-    await service.rate(session, complaint, body.satisfaction, body.comment, service.actor_of(principal))
+    await service.rate(session, complaint, body.satisfaction, body.comment, principal.actor())
     return await _public_view(session, await service._load(session, complaint.id))
 
 

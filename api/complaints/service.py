@@ -87,9 +87,6 @@ ANONYMOUS = Actor(None, "来信人", "public")
 TRIAGE_ROLES = (Role.handler, Role.leader)
 
 
-def actor_of(principal: Principal, role: Role | None = None) -> Actor:
-    return principal.actor(role)
-
 
 def case_type(c: Complaint) -> str:
     """A reopened case gets a second clock (the first one's history stays as it was)."""
@@ -404,7 +401,7 @@ async def receive(session: AsyncSession, principal: Principal | None, data: Comp
         if row is None or row.complaint_id is not None or not secrets.compare_digest(row.token_hash, token_hash):
             raise _bad(f"attachments.{i}", "附件不存在或已被使用，请重新上传")
         row.complaint_id = c.id
-    actor = actor_of(principal) if principal else ANONYMOUS
+    actor = principal.actor() if principal else ANONYMOUS
     clock = await calendar.start_clock(session, CASE_TYPE, c.id, mailbox.reply_days, actor, at=now)
     await add_event(session, c, A.submit, actor, f"来信已提交至{mailbox.name}", True, None, S.submitted, now,
                     {"mailbox": mailbox.code, "anonymous": principal is None})
@@ -451,13 +448,13 @@ async def current_clock(session: AsyncSession, c: Complaint, now: datetime | Non
 async def accept(session: AsyncSession, principal: Principal, c: Complaint, note: str | None) -> None:
     _require(principal, c, A.accept)
     c.accepted_at = utcnow()
-    await transition(session, c, S.accepted, actor_of(principal), A.accept, note or "来信已受理")
+    await transition(session, c, S.accepted, principal.actor(), A.accept, note or "来信已受理")
 
 
 async def reject(session: AsyncSession, principal: Principal, c: Complaint, reason: RejectReason, note: str) -> None:
     _require(principal, c, A.reject)
     c.reject_reason, c.reject_note = reason, note
-    actor = actor_of(principal)
+    actor = principal.actor()
     await transition(session, c, S.rejected, actor, A.reject, note, summary={"reason": reason})
     clock = await calendar.get_clock(session, case_type(c), c.id)
     if clock and clock.status != ClockStatus.stopped:
@@ -481,13 +478,13 @@ async def forward(session: AsyncSession, principal: Principal, c: Complaint, dat
     others = [u.name for u in units if u.id != data.lead_unit_id]
     text = f"转{lead.name}主办" + (f"，{'、'.join(others)}协办" if others else "")
     await session.flush()
-    await transition(session, c, S.forwarded, actor_of(principal), A.forward, text,
+    await transition(session, c, S.forwarded, principal.actor(), A.forward, text,
                      summary={"units": data.unit_ids, "lead": data.lead_unit_id, "note": data.note})
 
 
 async def add_opinion(session: AsyncSession, principal: Principal, c: Complaint, body: str) -> None:
     _require(principal, c, A.opinion)
-    await add_event(session, c, A.opinion, actor_of(principal, Role.handler), body)
+    await add_event(session, c, A.opinion, principal.actor(Role.handler), body)
 
 
 async def draft_reply(session: AsyncSession, principal: Principal, c: Complaint, body: str) -> None:
@@ -495,7 +492,7 @@ async def draft_reply(session: AsyncSession, principal: Principal, c: Complaint,
     session.add(ComplaintReply(complaint_id=c.id, body=body, unit_id=handling_unit(c).id,
                                drafted_by_id=principal.id, drafted_by_name=principal.display_name))
     await session.flush()
-    await transition(session, c, S.pending_review, actor_of(principal), A.draft, "答复已拟定，待领导审核",
+    await transition(session, c, S.pending_review, principal.actor(), A.draft, "答复已拟定，待领导审核",
                      public=False)
 
 
@@ -514,7 +511,7 @@ async def review(session: AsyncSession, principal: Principal, c: Complaint, deci
     now = now or utcnow()
     _require(principal, c, A.approve if decision == "approve" else A.return_draft)
     draft = await _pending_draft(session, c)
-    actor = actor_of(principal, Role.leader)
+    actor = principal.actor(Role.leader)
     draft.decision = "approved" if decision == "approve" else "returned"
     draft.review_comment, draft.reviewed_by_id = comment, principal.id
     draft.reviewed_by_name, draft.reviewed_at = principal.display_name, now
@@ -542,7 +539,7 @@ async def extend(session: AsyncSession, principal: Principal, c: Complaint, days
     clock = await calendar.get_clock(session, case_type(c), c.id)
     if clock is None or clock.status == ClockStatus.stopped:
         raise InvalidTransition("该来信没有正在计时的答复时限")
-    actor = actor_of(principal, Role.leader)
+    actor = principal.actor(Role.leader)
     await calendar.extend_clock(session, clock, days, actor, explanation)
     c.extension_note = explanation
     await add_event(session, c, A.extend, actor, f"答复时限延长 {days} 个工作日：{explanation}", True,
@@ -709,7 +706,7 @@ async def publish(session: AsyncSession, principal: Principal, c: Complaint, dat
         for k, v in fields.items():
             setattr(pub, k, v)
     await session.flush()
-    await add_event(session, c, A.publish, actor_of(principal, Role.editor), "已公开选登", True,
+    await add_event(session, c, A.publish, principal.actor(Role.editor), "已公开选登", True,
                     summary={"publication_id": pub.id})
     return pub
 
@@ -720,7 +717,7 @@ async def withdraw_publication(session: AsyncSession, principal: Principal, c: C
     if pub is None or pub.withdrawn_at is not None:
         raise InvalidTransition("该来信未公开")
     pub.withdrawn_at = utcnow()
-    await add_event(session, c, A.withdraw_publication, actor_of(principal, Role.editor), "已撤回公开", False,
+    await add_event(session, c, A.withdraw_publication, principal.actor(Role.editor), "已撤回公开", False,
                     summary={"publication_id": pub.id})
 
 
