@@ -1,13 +1,20 @@
 """Engine and the one session per request; the request's session commits in exactly one place."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, Executable, MetaData, Row, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -86,6 +93,7 @@ def make_engine(url: str, **kw: Any) -> AsyncEngine:
 _engine: AsyncEngine | None = None
 _sessionmaker: async_sessionmaker[AsyncSession] | None = None
 _side_sessions: async_sessionmaker[AsyncSession] | None = None
+_reader: "Reader | None" = None
 
 
 def get_engine() -> AsyncEngine:
@@ -103,9 +111,12 @@ def get_sessionmaker() -> async_sessionmaker[AsyncSession]:
 
 
 async def dispose_engine() -> None:
-    global _engine, _sessionmaker, _side_sessions
+    global _engine, _sessionmaker, _side_sessions, _reader
     if _engine is not None:
         await _engine.dispose()
+    if _reader is not None:
+        _reader.dispose()
+    _reader = None
     if _side_sessions is not None:
         side = _side_sessions.kw.get("bind")
         if side is not None:
@@ -164,3 +175,64 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 # scope="function": commit before the response is sent, so a failed commit is an error response.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+class Reader:
+    """Read-only Core statements for public, anonymous pages, outside any ORM session: no identity map, no
+    transaction of the request's, one connection for the one statement.
+
+    `quick=True` marks a bounded statement served by an index (a keyset page, a feed head). On SQLite those
+    run inline on the event loop through a plain sqlite3 connection that can only read: a 50 µs query handed to
+    aiosqlite's worker thread costs several times the query in the hand-over alone, and a WAL reader never
+    waits for a writer. Anything unbounded (full-text search, a change log page) goes through the async engine
+    so a slow statement never stalls the loop; on PostgreSQL everything does (asyncpg is asynchronous)."""
+
+    def __init__(self, dialect: str, connect: Callable[[], AbstractAsyncContextManager[AsyncConnection]],
+                 inline: Engine | None = None) -> None:
+        self.dialect = dialect
+        self._connect = connect
+        self._inline = inline
+
+    async def all(self, stmt: Executable, params: dict[str, Any] | None = None, *,
+                  quick: bool = False) -> Sequence[Row[Any]]:
+        if quick and self._inline is not None:
+            with self._inline.connect() as conn:
+                return conn.execute(stmt, params).all()
+        async with self._connect() as conn:
+            return (await conn.execute(stmt, params)).all()
+
+    async def first(self, stmt: Executable, params: dict[str, Any] | None = None, *,
+                    quick: bool = False) -> Row[Any] | None:
+        rows = await self.all(stmt, params, quick=quick)
+        return rows[0] if rows else None
+
+    def dispose(self) -> None:
+        if self._inline is not None:
+            self._inline.dispose()
+
+
+def _inline_sqlite(url: str) -> Engine | None:
+    """A synchronous engine on the same SQLite file, read-only, for Reader's quick statements."""
+    if not url.startswith("sqlite+aiosqlite:///") or ":memory:" in url:
+        return None
+    engine = create_engine(url.replace("sqlite+aiosqlite", "sqlite", 1),
+                           connect_args={"check_same_thread": False, "timeout": 2})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _: Any) -> None:
+        dbapi_conn.isolation_level = None  # autocommit: each statement reads the newest committed snapshot
+        dbapi_conn.execute("PRAGMA query_only=ON")
+
+    return engine
+
+
+async def get_reader() -> Reader:  # async: a plain def dependency would be run in a worker thread
+    global _reader
+    if _reader is None:
+        engine = get_engine()
+        _reader = Reader(engine.dialect.name, engine.connect,
+                         _inline_sqlite(engine.url.render_as_string(hide_password=False)))
+    return _reader
+
+
+ReaderDep = Annotated[Reader, Depends(get_reader)]

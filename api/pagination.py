@@ -7,7 +7,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query, Request, Response
 from pydantic import BaseModel
-from sqlalchemy import BigInteger, Select, and_, or_
+from sqlalchemy import BigInteger, Integer, Select, and_, bindparam, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -94,6 +94,43 @@ def _after(order: list[tuple[Any, bool]], values: list[Any]) -> ColumnElement[bo
     return and_(bound, or_(*clauses)) if len(order) > 1 else or_(*clauses)
 
 
+def keyset_select(stmt: Select[Any], order: list[tuple[Any, bool]], cursor: str | None,
+                  limit: int) -> Select[Any]:
+    """`stmt` restricted to the rows after `cursor`, ordered, with one row more than a page to see the next."""
+    if cursor:
+        values = decode_cursor(cursor, len(order))
+        _check_values(order, values)
+        stmt = stmt.where(_after(order, values))
+    return stmt.order_by(*[c.desc() if d else c.asc() for c, d in order]).limit(limit + 1)
+
+
+def keyset_template(stmt: Select[Any], order: list[tuple[Any, bool]], after: bool) -> Select[Any]:
+    """Like keyset_select with the cursor values and the limit left as bound parameters (see keyset_params):
+    built once, the same statement object serves every page, and SQLAlchemy reuses its cache key and
+    compiled form instead of rebuilding both per request."""
+    if after:
+        stmt = stmt.where(_after(order, [bindparam(f"keyset_{i}", type_=c.type) for i, (c, _) in enumerate(order)]))
+    return (stmt.order_by(*[c.desc() if d else c.asc() for c, d in order])
+            .limit(bindparam("keyset_limit", type_=Integer)))
+
+
+def keyset_params(order: list[tuple[Any, bool]], cursor: str | None, limit: int) -> dict[str, Any]:
+    params: dict[str, Any] = {"keyset_limit": limit + 1}
+    if cursor:
+        values = decode_cursor(cursor, len(order))
+        _check_values(order, values)
+        params.update({f"keyset_{i}": v for i, v in enumerate(values)})
+    return params
+
+
+def keyset_split(rows: list[Any], key: Any, limit: int) -> tuple[list[Any], str | None]:
+    """The page and the cursor after its last row, from the limit + 1 rows keyset_select fetched."""
+    if len(rows) > limit:
+        rows = rows[:limit]
+        return rows, encode_cursor(list(key(rows[-1])))
+    return rows, None
+
+
 async def keyset_page(
     session: AsyncSession,
     stmt: Select[*tuple[Any, ...]],
@@ -104,21 +141,15 @@ async def keyset_page(
     scalars: bool = True,
 ) -> tuple[list[Any], str | None]:
     """`order` must end in a unique column; `key(row)` returns the row's values for those columns."""
-    if cursor:
-        values = decode_cursor(cursor, len(order))
-        _check_values(order, values)
-        stmt = stmt.where(_after(order, values))
-    stmt = stmt.order_by(*[c.desc() if d else c.asc() for c, d in order]).limit(limit + 1)
-    result = await session.execute(stmt)
-    rows = list(result.scalars().all() if scalars else result.all())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor(list(key(rows[-1])))
-    return rows, next_cursor
+    result = await session.execute(keyset_select(stmt, order, cursor, limit))
+    return keyset_split(list(result.scalars().all() if scalars else result.all()), key, limit)
+
+
+def link_header(request: Request, next_cursor: str | None) -> dict[str, str]:
+    if not next_cursor:
+        return {}
+    return {"Link": f'<{request.url.include_query_params(cursor=next_cursor)}>; rel="next"'}
 
 
 def set_link_header(request: Request, response: Response, next_cursor: str | None) -> None:
-    if next_cursor:
-        url = request.url.include_query_params(cursor=next_cursor)
-        response.headers["Link"] = f'<{url}>; rel="next"'
+    response.headers.update(link_header(request, next_cursor))

@@ -5,6 +5,7 @@ import asyncio
 import os
 import tempfile
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 _TMP = Path(tempfile.mkdtemp(prefix="portal-test-"))
@@ -18,11 +19,11 @@ import httpx  # noqa: E402
 import pytest  # noqa: E402
 from alembic import command  # noqa: E402
 from sqlalchemy import text  # noqa: E402
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession  # noqa: E402
 
 from api import ratelimit  # noqa: E402
 from api.cli import alembic_config  # noqa: E402
-from api.database import end_on_error, get_session, make_engine  # noqa: E402
+from api.database import Reader, end_on_error, get_reader, get_session, make_engine  # noqa: E402
 from api.main import app  # noqa: E402
 from api.models import Base  # noqa: E402
 
@@ -77,11 +78,22 @@ async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
                     await end_on_error(req, exc)
                     raise
 
+        @asynccontextmanager
+        async def same_connection() -> AsyncIterator[AsyncConnection]:
+            yield conn
+
+        async def request_reader() -> AsyncIterator[Reader]:
+            # Public reads outside the ORM session go to the same rolled-back connection (never inline).
+            await sess.commit()
+            yield Reader(conn.dialect.name, same_connection)
+
         app.dependency_overrides[get_session] = request_session
+        app.dependency_overrides[get_reader] = request_reader
         try:
             yield sess
         finally:
             app.dependency_overrides.pop(get_session, None)
+            app.dependency_overrides.pop(get_reader, None)
             await sess.close()
             await outer.rollback()
 
@@ -105,6 +117,7 @@ async def committing_client(engine: AsyncEngine) -> AsyncIterator[httpx.AsyncCli
 
     database._engine = engine
     database._sessionmaker = None
+    database._reader = None  # rebuilt on this engine: SQLite's quick reads run inline, as in production
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
     database._sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
@@ -113,8 +126,11 @@ async def committing_client(engine: AsyncEngine) -> AsyncIterator[httpx.AsyncCli
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
             yield c
     finally:
+        if database._reader is not None:
+            database._reader.dispose()
         database._engine = None
         database._sessionmaker = None
+        database._reader = None
         async with engine.begin() as conn:
             for table in reversed(Base.metadata.sorted_tables):
                 if table.name not in MIGRATION_SEEDED:

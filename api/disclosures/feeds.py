@@ -9,7 +9,6 @@ from xml.sax.saxutils import escape, quoteattr
 
 from fastapi import Request, Response
 
-from api.disclosures.models import Disclosure
 from api.disclosures.states import DisclosureStatus
 
 TAG = "tag:zhengwu-portal.example,2026:disclosure/"
@@ -53,6 +52,7 @@ def not_modified(request: Request, headers: dict[str, str], at: datetime | None)
 
 
 def atom(rows: list[Any], base: str, self_url: str, updated: datetime | None) -> str:
+    """`rows` as service.feed_entries returns them (FEED_COLUMNS, column_name, publisher_name)."""
     out = [
         '<?xml version="1.0" encoding="utf-8"?>',
         '<feed xmlns="http://www.w3.org/2005/Atom" xmlns:at="http://purl.org/atompub/tombstones/1.0" '
@@ -65,8 +65,7 @@ def atom(rows: list[Any], base: str, self_url: str, updated: datetime | None) ->
         "<author><name>政务门户</name></author>",
         "<generator>Zhengwu Portal</generator>",
     ]
-    for d, column_name, publisher_name in rows:
-        d: Disclosure  # type: ignore[no-redef]
+    for d in rows:
         if d.status == DisclosureStatus.retracted:
             out.append(f'<at:deleted-entry ref={quoteattr(entry_id(d.id))} when="{_iso(d.retracted_at)}">'
                        f"<at:comment>{escape(d.retract_reason or '')}</at:comment></at:deleted-entry>")
@@ -79,8 +78,8 @@ def atom(rows: list[Any], base: str, self_url: str, updated: datetime | None) ->
             f"<link rel=\"alternate\" type=\"text/html\" href={quoteattr(link)}/>"
             f"<published>{_iso(d.first_published_at)}</published>"
             f"<updated>{_iso(d.updated_at)}</updated>"
-            f"<author><name>{escape(publisher_name)}</name></author>"
-            f"<category term={quoteattr(str(d.column_id))} label={quoteattr(column_name)}/>"
+            f"<author><name>{escape(d.publisher_name)}</name></author>"
+            f"<category term={quoteattr(str(d.column_id))} label={quoteattr(d.column_name)}/>"
             + (f"<summary>{escape(d.summary)}</summary>" if d.summary else "")
             + f"<content type=\"html\">{escape(d.body_html)}</content>"
             "</entry>"
@@ -91,7 +90,7 @@ def atom(rows: list[Any], base: str, self_url: str, updated: datetime | None) ->
 
 def json_feed(rows: list[Any], base: str, self_url: str) -> str:
     items = []
-    for d, column_name, publisher_name in rows:
+    for d in rows:
         if d.status != DisclosureStatus.published:
             continue
         item: dict[str, Any] = {
@@ -101,8 +100,8 @@ def json_feed(rows: list[Any], base: str, self_url: str) -> str:
             "content_html": d.body_html or "<p></p>",
             "date_published": _iso(d.first_published_at),
             "date_modified": _iso(d.updated_at),
-            "authors": [{"name": publisher_name}],
-            "tags": [column_name] + ([d.topic] if d.topic else []),
+            "authors": [{"name": d.publisher_name}],
+            "tags": [d.column_name] + ([d.topic] if d.topic else []),
             "_zhengwu": {"index_no": d.index_no, "doc_no": d.doc_no, "validity": str(d.validity),
                          "version": d.version_no},
         }

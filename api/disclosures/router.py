@@ -5,7 +5,7 @@ from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response, 
 
 from api.auth.dependencies import AdminUser, OptionalUser, StaffUser
 from api.auth.models import Role
-from api.database import SessionDep
+from api.database import ReaderDep, SessionDep
 from api.disclosures import feeds, service, views
 from api.disclosures.counter import view_counter
 from api.disclosures.dependencies import ReadableDisclosure, ReadableVersion, StaffDisclosure, VersionForUpdate
@@ -50,7 +50,7 @@ from api.errors import (
 )
 from api.files import service as files
 from api.files.schemas import AttachmentRead
-from api.pagination import CursorParam, LimitParam, Page, set_link_header
+from api.pagination import CursorParam, LimitParam, Page, link_header, set_link_header
 
 router = APIRouter(tags=["disclosures"])
 feeds_router = APIRouter(prefix="/feeds", tags=["feeds"])
@@ -92,9 +92,9 @@ async def set_index_scheme(session: SessionDep, admin: AdminUser, org_unit_id: A
     return IndexSchemeRead(org_unit_id=s.org_unit_id, org_code=s.org_code, pattern=s.pattern)
 
 
-@router.get("/disclosures", responses=responses(ValidationFailed))
+@router.get("/disclosures", response_model=Page[DisclosureSummary], responses=responses(ValidationFailed))
 async def list_disclosures(
-    request: Request, response: Response, session: SessionDep, limit: LimitParam = 20, cursor: CursorParam = None,
+    request: Request, reader: ReaderDep, limit: LimitParam = 20, cursor: CursorParam = None,
     column_id: ColumnFilter = None, publisher_id: PublisherFilter = None,
     topic: Annotated[str | None, Query(max_length=50, description="主题分类")] = None,
     genre: Annotated[str | None, Query(max_length=50, description="体裁")] = None,
@@ -102,36 +102,36 @@ async def list_disclosures(
     date_from: Annotated[date | None, Query(description="发布日期起")] = None,
     date_to: Annotated[date | None, Query(description="发布日期止")] = None,
     q: Annotated[str | None, Query(max_length=100, description="全文检索（标题、正文、文号、索引号）")] = None,
-) -> Page[DisclosureSummary]:
+) -> Response:
     """Published items, newest first, or ranked with highlighted snippets when q is given."""
     f = service.ListFilters(column_id=column_id, publisher_id=publisher_id, topic=topic, genre=genre,
                             validity=validity, date_from=date_from, date_to=date_to, q=q)
-    rows, next_cursor = await service.list_public(session, f, cursor, limit)
-    set_link_header(request, response, next_cursor)
+    rows, next_cursor = await service.list_public(reader, f, cursor, limit)
     searching = q if q and q.strip() else None
-    return Page(items=[views.summary_from_row(r, searching) for r in rows], next_cursor=next_cursor)
+    body = views.summary_page_json(rows, next_cursor, searching)
+    return Response(body, media_type="application/json", headers=link_header(request, next_cursor))
 
 
-@router.get("/disclosures/changes", responses=responses(ValidationFailed))
+@router.get("/disclosures/changes", response_model=ChangesPage, responses=responses(ValidationFailed))
 async def list_disclosure_changes(
-    request: Request, session: SessionDep,
+    request: Request, reader: ReaderDep,
     since: Annotated[str, Query(pattern=r"^\d{1,18}$", description="上次返回的 next_cursor；首次传 0")] = "0",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     column_id: Annotated[int | None, Query(ge=1)] = None, publisher_id: PublisherFilter = None,
-) -> ChangesPage:
+) -> Response:
     """Created, updated and retracted events after `since`, in commit order, for mirrors."""
-    seq, at = await service.feed_validator(session, column_id, publisher_id)
+    seq, at = await service.feed_validator(reader, column_id, publisher_id)
     headers = feeds.validators(f"changes-{since}", seq, at)
     cached = feeds.not_modified(request, headers, at)
     if cached:
-        return cached  # type: ignore[return-value]
-    rows, more = await service.changes(session, int(since), limit, column_id, publisher_id)
+        return cached
+    rows, more = await service.changes(reader, int(since), limit, column_id, publisher_id)
     base = str(request.base_url).rstrip("/")
-    items = [ChangeRead(seq=c.seq, kind=c.kind, disclosure_id=c.disclosure_id, index_no=index_no,
+    items = [ChangeRead(seq=c.seq, kind=c.kind, disclosure_id=c.disclosure_id, index_no=c.index_no,
                         version_no=c.version_no, at=c.at, url=f"{base}/api/v1/disclosures/{c.disclosure_id}")
-             for c, index_no in rows]
+             for c in rows]
     body = ChangesPage(items=items, next_cursor=str(items[-1].seq if items else since), has_more=more)
-    return Response(body.model_dump_json(), media_type="application/json", headers=headers)  # type: ignore[return-value]
+    return Response(body.model_dump_json(), media_type="application/json", headers=headers)
 
 
 @router.get("/disclosures/by-index-no", responses=responses(DisclosureNotFound))
@@ -304,15 +304,15 @@ def _base(request: Request) -> str:
 @feeds_router.get("/disclosures.atom", response_class=Response,
                   responses={200: {"description": "Atom 1.0", "content": {"application/atom+xml": {}}},
                              304: {"description": "未变化"}})
-async def disclosures_atom_feed(request: Request, session: SessionDep, column_id: ColumnFilter = None,
+async def disclosures_atom_feed(request: Request, reader: ReaderDep, column_id: ColumnFilter = None,
                                 publisher_id: PublisherFilter = None) -> Response:
     """Latest published items as Atom, with at:deleted-entry tombstones for retracted ones."""
-    seq, at = await service.feed_validator(session, column_id, publisher_id)
+    seq, at = await service.feed_validator(reader, column_id, publisher_id)
     headers = feeds.validators("atom", seq, at)
     cached = feeds.not_modified(request, headers, at)
     if cached:
         return cached
-    rows = await service.feed_entries(session, column_id, publisher_id)
+    rows = await service.feed_entries(reader, column_id, publisher_id)
     body = feeds.atom(rows, _base(request), str(request.url), at)
     return Response(body, media_type="application/atom+xml; charset=utf-8", headers=headers)
 
@@ -320,14 +320,14 @@ async def disclosures_atom_feed(request: Request, session: SessionDep, column_id
 @feeds_router.get("/disclosures.json", response_class=Response,
                   responses={200: {"description": "JSON Feed 1.1", "content": {"application/feed+json": {}}},
                              304: {"description": "未变化"}})
-async def disclosures_json_feed(request: Request, session: SessionDep, column_id: ColumnFilter = None,
+async def disclosures_json_feed(request: Request, reader: ReaderDep, column_id: ColumnFilter = None,
                                 publisher_id: PublisherFilter = None) -> Response:
     """Latest published items as JSON Feed 1.1."""
-    seq, at = await service.feed_validator(session, column_id, publisher_id)
+    seq, at = await service.feed_validator(reader, column_id, publisher_id)
     headers = feeds.validators("json", seq, at)
     cached = feeds.not_modified(request, headers, at)
     if cached:
         return cached
-    rows = await service.feed_entries(session, column_id, publisher_id)
+    rows = await service.feed_entries(reader, column_id, publisher_id)
     body = feeds.json_feed(rows, _base(request), str(request.url))
     return Response(body, media_type="application/feed+json; charset=utf-8", headers=headers)

@@ -18,7 +18,7 @@ from api.audit.service import Actor
 from api.auth.models import OrgUnit, Role, User
 from api.auth.principal import Principal
 from api.config import get_settings
-from api.database import utcnow
+from api.database import Reader, utcnow
 from api.disclosures import checks, richtext
 from api.disclosures.exceptions import (
     ClassifiedContent,
@@ -55,7 +55,14 @@ from api.disclosures.states import (
 from api.errors import InvalidTransition, NotFound, ValidationFailed
 from api.files import service as files
 from api.files.models import Attachment
-from api.pagination import decode_cursor, encode_cursor, keyset_page
+from api.pagination import (
+    decode_cursor,
+    encode_cursor,
+    keyset_page,
+    keyset_params,
+    keyset_split,
+    keyset_template,
+)
 from api.search.service import SearchTable, apply_match
 from api.search.tokenizer import index_text, query_terms
 
@@ -552,8 +559,11 @@ def _day_start(d: date) -> datetime:
     return datetime(d.year, d.month, d.day, tzinfo=SHANGHAI)
 
 
-async def _column_ids(session: AsyncSession, column_id: int, subtree: bool) -> list[int]:
-    rows = (await session.execute(select(Column.id, Column.parent_id))).all()
+_COLUMN_PARENTS = select(Column.id, Column.parent_id)
+
+
+async def _column_ids(reader: Reader, column_id: int, subtree: bool) -> list[int]:
+    rows = await reader.all(_COLUMN_PARENTS, quick=True)
     if not any(r[0] == column_id for r in rows):
         return [column_id]
     if not subtree:
@@ -591,14 +601,16 @@ def _public_list() -> Select[Any]:
 # Built once: constructing the aliased joins cost more per request than running the query.
 _PUBLIC_LIST = _public_list()
 _PUBLIC_ORDER = [(Disclosure.published_at, True), (Disclosure.id, True)]
+# The unfiltered catalogue (the home page, the first and every further page of the full list).
+_PUBLIC_PAGES = {after: keyset_template(_PUBLIC_LIST, _PUBLIC_ORDER, after) for after in (False, True)}
 
 
-async def list_public(session: AsyncSession, f: ListFilters, cursor: str | None,
+async def list_public(reader: Reader, f: ListFilters, cursor: str | None,
                       limit: int) -> tuple[list[Any], str | None]:
     """Published items, newest first (keyset on published_at, id), or ranked when q is given."""
     stmt = _PUBLIC_LIST
     if f.column_id is not None:
-        ids = await _column_ids(session, f.column_id, f.include_subcolumns)
+        ids = await _column_ids(reader, f.column_id, f.include_subcolumns)
         stmt = stmt.where(Disclosure.column_id == ids[0] if len(ids) == 1 else Disclosure.column_id.in_(ids))
     if f.publisher_id is not None:
         stmt = stmt.where(Disclosure.publisher_id == f.publisher_id)
@@ -613,11 +625,14 @@ async def list_public(session: AsyncSession, f: ListFilters, cursor: str | None,
     if f.date_to:
         stmt = stmt.where(Disclosure.published_at < _day_start(f.date_to + timedelta(days=1)))
     if f.q and f.q.strip():
-        return await _search_page(session, stmt, f.q, cursor, limit)
-    return await keyset_page(session, stmt, _PUBLIC_ORDER, _published_key, cursor, limit, scalars=False)
+        return await _search_page(reader, stmt, f.q, cursor, limit)
+    # A keyset page walks an index from the cursor: bounded, so it may run inline (see Reader).
+    page = _PUBLIC_PAGES[bool(cursor)] if stmt is _PUBLIC_LIST else keyset_template(stmt, _PUBLIC_ORDER, bool(cursor))
+    rows = await reader.all(page, keyset_params(_PUBLIC_ORDER, cursor, limit), quick=True)
+    return keyset_split(list(rows), _published_key, limit)
 
 
-async def _search_page(session: AsyncSession, stmt: Select[Any], q: str, cursor: str | None,
+async def _search_page(reader: Reader, stmt: Select[Any], q: str, cursor: str | None,
                        limit: int) -> tuple[list[Any], str | None]:
     """Ranked results page by offset (ranks are floats and shift as items change; depth is small)."""
     offset = 0
@@ -626,16 +641,14 @@ async def _search_page(session: AsyncSession, stmt: Select[Any], q: str, cursor:
         if values[0] != "s" or not isinstance(values[1], int) or not 0 <= values[1] <= 10_000:
             raise ValidationFailed([{"field": "cursor", "in": "query", "message": "无效的分页游标", "type": "cursor"}])
         offset = values[1]
-    dialect = session.get_bind().dialect.name
-    stmt, rank, params = apply_match(stmt.add_columns(Disclosure.body_html), SEARCH, q, dialect)
+    stmt, rank, params = apply_match(stmt.add_columns(Disclosure.body_html), SEARCH, q, reader.dialect)
     # Items whose title holds every word of the query come first, then by rank (cheap: the window is small).
     terms = query_terms(q)[:8]
     title_miss = case((and_(*[Disclosure.title.icontains(t, autoescape=True) for t in terms]), 0), else_=1) \
         if terms else literal(1)
-    rows = list((await session.execute(
+    rows = list(await reader.all(
         stmt.order_by(title_miss, rank, Disclosure.published_at.desc(), Disclosure.id.desc())
-        .offset(offset).limit(limit + 1), params
-    )).all())
+        .offset(offset).limit(limit + 1), params))
     next_cursor = encode_cursor(["s", offset + limit]) if len(rows) > limit else None
     return rows[:limit], next_cursor
 
@@ -751,25 +764,31 @@ async def history(session: AsyncSession, disclosure_id: int) -> list[tuple[Discl
 _FEED_HEAD = select(DisclosureFeedHead.last_seq, DisclosureFeedHead.last_at).where(DisclosureFeedHead.id == 1)
 
 
-async def feed_validator(session: AsyncSession, column_id: int | None, publisher_id: int | None
+async def feed_validator(reader: Reader, column_id: int | None, publisher_id: int | None
                          ) -> tuple[int, datetime | None]:
-    """The last change seq and time relevant to a feed (one indexed lookup)."""
+    """The last change seq and time relevant to a feed (one indexed lookup, inline on SQLite)."""
     if column_id is None and publisher_id is None:
-        row = (await session.execute(_FEED_HEAD)).first()
+        row = await reader.first(_FEED_HEAD, quick=True)
     else:
         stmt = select(DisclosureChange.seq, DisclosureChange.at)
         if column_id is not None:
             stmt = stmt.where(DisclosureChange.column_id == column_id)
         if publisher_id is not None:
             stmt = stmt.where(DisclosureChange.publisher_id == publisher_id)
-        row = (await session.execute(stmt.order_by(DisclosureChange.seq.desc()).limit(1))).first()
+        row = await reader.first(stmt.order_by(DisclosureChange.seq.desc()).limit(1), quick=True)
     return (int(row[0]), row[1]) if row else (0, None)
 
 
-async def feed_entries(session: AsyncSession, column_id: int | None, publisher_id: int | None,
+FEED_COLUMNS = (Disclosure.id, Disclosure.status, Disclosure.title, Disclosure.summary, Disclosure.body_html,
+                Disclosure.column_id, Disclosure.topic, Disclosure.index_no, Disclosure.doc_no, Disclosure.validity,
+                Disclosure.version_no, Disclosure.first_published_at, Disclosure.updated_at, Disclosure.retracted_at,
+                Disclosure.retract_reason)
+
+
+async def feed_entries(reader: Reader, column_id: int | None, publisher_id: int | None,
                        limit: int = 50) -> list[Any]:
     col_alias, unit_alias = aliased(Column), aliased(OrgUnit)
-    stmt = (select(Disclosure, col_alias.name, unit_alias.name)
+    stmt = (select(*FEED_COLUMNS, col_alias.name.label("column_name"), unit_alias.name.label("publisher_name"))
             .join(col_alias, col_alias.id == Disclosure.column_id)
             .join(unit_alias, unit_alias.id == Disclosure.publisher_id)
             .where(Disclosure.status != DisclosureStatus.unpublished))
@@ -777,18 +796,18 @@ async def feed_entries(session: AsyncSession, column_id: int | None, publisher_i
         stmt = stmt.where(Disclosure.column_id == column_id)
     if publisher_id is not None:
         stmt = stmt.where(Disclosure.publisher_id == publisher_id)
-    return list((await session.execute(
-        stmt.order_by(Disclosure.updated_at.desc(), Disclosure.id.desc()).limit(limit))).all())
+    return list(await reader.all(stmt.order_by(Disclosure.updated_at.desc(), Disclosure.id.desc()).limit(limit)))
 
 
-async def changes(session: AsyncSession, since: int, limit: int, column_id: int | None,
+async def changes(reader: Reader, since: int, limit: int, column_id: int | None,
                   publisher_id: int | None) -> tuple[list[Any], bool]:
-    stmt = (select(DisclosureChange, Disclosure.index_no)
+    stmt = (select(DisclosureChange.seq, DisclosureChange.kind, DisclosureChange.disclosure_id,
+                   DisclosureChange.version_no, DisclosureChange.at, Disclosure.index_no)
             .join(Disclosure, Disclosure.id == DisclosureChange.disclosure_id)
             .where(DisclosureChange.seq > since))
     if column_id is not None:
         stmt = stmt.where(DisclosureChange.column_id == column_id)
     if publisher_id is not None:
         stmt = stmt.where(DisclosureChange.publisher_id == publisher_id)
-    rows = list((await session.execute(stmt.order_by(DisclosureChange.seq).limit(limit + 1))).all())
+    rows = list(await reader.all(stmt.order_by(DisclosureChange.seq).limit(limit + 1)))
     return rows[:limit], len(rows) > limit
