@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test install web browser migrate demo serve lint typecheck openapi openapi-check migration \
+.PHONY: run test install web browser wrk migrate demo serve lint typecheck openapi openapi-check migration \
         bench verify-audit clean
 
 $(BIN)/python:
@@ -35,6 +35,12 @@ browser:
 	  [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null) \
 	  || echo "chromium is not installed: browser tests will be skipped (apt-get install chromium)"; }
+
+# wrk, the load generator of `make bench` (a Python client would be slower than the server it measures).
+wrk:
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || \
+	  { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
 
 migrate: install
 	@mkdir -p var
@@ -76,7 +82,7 @@ verify-audit: install
 
 # Disclosure reads on SQLite (one worker), then application submissions on PostgreSQL (two workers);
 # each beside a hello-endpoint baseline measured in the same run.
-bench: install
+bench: install wrk
 	$(BIN)/python -m bench $(BENCH_ARGS)
 	$(BIN)/python -m bench.applications $(BENCH_APPLICATIONS_ARGS)
 

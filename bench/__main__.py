@@ -1,7 +1,7 @@
 """python -m bench [--items N | --million] [--pg URL] [--seconds S] [--concurrency C]
 
 Builds a throwaway database with a generated catalogue, starts one uvicorn worker on a free
-loopback port, measures each endpoint with httpx for a fixed time, prints a table and writes
+loopback port, measures each endpoint with wrk (bench/wrk.py) for a fixed time, prints a table and writes
 var/bench.json. Loopback only; nothing leaves the machine."""
 
 import argparse
@@ -11,15 +11,17 @@ import os
 import platform
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
+
+from bench import wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {
@@ -85,87 +87,70 @@ def _deep_cursor(db: str | None, pg: str | None, depth: int) -> str:
     return encode_cursor([datetime.fromisoformat(at), rid])
 
 
-async def _warm(client: httpx.AsyncClient, path: str, headers: dict[str, str], expect: int) -> None:
-    for _ in range(20):  # warm-up: connections, caches, first-query plans
-        r = await client.get(path, headers=headers)
-        if r.status_code != expect:
-            raise SystemExit(f"{path} answered {r.status_code}, expected {expect}: {r.text[:300]}")
-
-
-async def _burst(client: httpx.AsyncClient, path: str, headers: dict[str, str], expect: int, seconds: float,
-                 concurrency: int, max_requests: int) -> tuple[list[float], int, float]:
-    """`concurrency` clients in closed loop for `seconds`: latencies, errors, elapsed."""
-    latencies: list[float] = []
-    errors = 0
-    stop = time.perf_counter() + seconds
-
-    async def worker() -> None:
-        nonlocal errors
-        while time.perf_counter() < stop and len(latencies) < max_requests:
-            t0 = time.perf_counter()
-            r = await client.get(path, headers=headers)
-            latencies.append(time.perf_counter() - t0)
+def _warm(base: str, path: str, headers: dict[str, str], expect: int) -> None:
+    """Warm-up (connections, caches, first-query plans) and a check that the endpoint answers as expected:
+    wrk counts only 4xx/5xx as errors, so a 200 where a 304 was meant would otherwise pass unseen."""
+    with httpx.Client(base_url=base, timeout=30, trust_env=False) as client:
+        for _ in range(20):
+            r = client.get(path, headers=headers)
             if r.status_code != expect:
-                errors += 1
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return latencies, errors, time.perf_counter() - started
+                raise SystemExit(f"{path} answered {r.status_code}, expected {expect}: {r.text[:300]}")
 
 
-def _summary(path: str, latencies: list[float], errors: int, elapsed: float) -> dict[str, Any]:
-    q = statistics.quantiles(latencies, n=100, method="inclusive")
-    return {"path": path, "requests": len(latencies), "errors": errors, "rps": round(len(latencies) / elapsed, 1),
-            "p50_ms": round(q[49] * 1000, 2), "p95_ms": round(q[94] * 1000, 2), "p99_ms": round(q[98] * 1000, 2)}
+def _combine(path: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Rounds of one endpoint: total requests over total time; percentiles as the request-weighted mean of
+    each round's (wrk reports percentiles per run, not the samples)."""
+    n = sum(r["requests"] for r in runs)
+    elapsed = sum(r["elapsed"] for r in runs)
+
+    def weighted(key: str) -> float:
+        return round(sum(r[key] * r["requests"] for r in runs) / max(n, 1), 2)
+
+    return {"path": path, "requests": n, "errors": sum(r["errors"] for r in runs), "rps": round(n / elapsed, 1),
+            "p50_ms": weighted("p50_ms"), "p95_ms": weighted("p95_ms"), "p99_ms": weighted("p99_ms")}
 
 
 ROUND_SECONDS = 1.0
 
 
-async def _run_load(base: str, scenarios: list[tuple[str, str, dict[str, str], int]], seconds: float,
-                    concurrency: int, max_requests: int) -> dict[str, Any]:
+def _run_load(base: str, scenarios: list[tuple[str, str, dict[str, str], int]], seconds: float,
+              concurrency: int) -> dict[str, Any]:
     """Each endpoint is measured in 1 s rounds alternating with 1 s rounds of hello, and its ratio is taken
     against the hello rounds interleaved with it: on a shared, noisy machine the load changes from one
     second to the next, and a ratio to a hello measured a minute earlier says more about the neighbours."""
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30, trust_env=False) as client:
-        etag = (await client.get("/api/v1/feeds/disclosures.atom")).headers["etag"]
-        hello_name, hello_path, hello_headers, hello_expect = scenarios[0]
-        await _warm(client, hello_path, hello_headers, hello_expect)
-        rounds = max(1, round(seconds / ROUND_SECONDS))
-        results: dict[str, Any] = {}
-        all_hello: tuple[list[float], int, float] = ([], 0, 0.0)
-        for name, path, headers, expect in scenarios[1:]:
-            if name == "feed_304":
-                headers = {"If-None-Match": etag}
-            await _warm(client, path, headers, expect)
-            mine: tuple[list[float], int, float] = ([], 0, 0.0)
-            paired: tuple[list[float], int, float] = ([], 0, 0.0)
-            for i in range(rounds):
-                order = [(path, headers, expect, True), (hello_path, hello_headers, hello_expect, False)]
-                for p, h, e, is_mine in order if i % 2 == 0 else reversed(order):
-                    lat, err, el = await _burst(client, p, h, e, seconds / rounds, concurrency, max_requests)
-                    if is_mine:
-                        mine = (mine[0] + lat, mine[1] + err, mine[2] + el)
-                    else:
-                        paired = (paired[0] + lat, paired[1] + err, paired[2] + el)
-            all_hello = (all_hello[0] + paired[0], all_hello[1] + paired[1], all_hello[2] + paired[2])
-            results[name] = _summary(path, *mine)
-            hello_rps = len(paired[0]) / paired[2]
-            results[name]["hello_rps_paired"] = round(hello_rps, 1)
-            results[name]["ratio"] = round(results[name]["rps"] / hello_rps, 3)
-            print(f"  {name:<14} {results[name]['rps']:>8} req/s  p50 {results[name]['p50_ms']:>7} ms  "
-                  f"p95 {results[name]['p95_ms']:>7} ms  (hello alongside {hello_rps:.1f} req/s)", flush=True)
-        # Latency with the server otherwise idle: under 8 closed-loop clients on one worker a request waits for
-        # the other 7, so p95 there measures throughput (hello's own p95 is several times its p50).
-        for name, path, headers, expect in scenarios[1:]:
-            if name == "search_2char":
-                lat, err, el = await _burst(client, path, headers, expect, seconds, 1, max_requests)
-                results["search_1client"] = {**_summary(path, lat, err, el), "ratio": None}
-                print(f"  search_1client {results['search_1client']['rps']:>8} req/s  p50 "
-                      f"{results['search_1client']['p50_ms']:>7} ms  p95 {results['search_1client']['p95_ms']:>7} ms",
-                      flush=True)
-    hello = _summary(hello_path, *all_hello)
+    etag = httpx.get(f"{base}/api/v1/feeds/disclosures.atom", trust_env=False, timeout=30).headers["etag"]
+    hello_name, hello_path, hello_headers, hello_expect = scenarios[0]
+    _warm(base, hello_path, hello_headers, hello_expect)
+    rounds = max(1, round(seconds / ROUND_SECONDS))
+    results: dict[str, Any] = {}
+    all_hello: list[dict[str, Any]] = []
+    for name, path, headers, expect in scenarios[1:]:
+        if name == "feed_304":
+            headers = {"If-None-Match": etag}
+        _warm(base, path, headers, expect)
+        mine: list[dict[str, Any]] = []
+        paired: list[dict[str, Any]] = []
+        for i in range(rounds):
+            order = [(path, headers, mine), (hello_path, hello_headers, paired)]
+            for p, h, into in order if i % 2 == 0 else reversed(order):
+                into.append(wrk.run(base + p, seconds / rounds, concurrency, h))
+        all_hello += paired
+        results[name] = _combine(path, mine)
+        hello_rps = _combine(hello_path, paired)["rps"]
+        results[name]["hello_rps_paired"] = hello_rps
+        results[name]["ratio"] = round(results[name]["rps"] / hello_rps, 3)
+        print(f"  {name:<14} {results[name]['rps']:>8} req/s  p50 {results[name]['p50_ms']:>7} ms  "
+              f"p95 {results[name]['p95_ms']:>7} ms  (hello alongside {hello_rps:.1f} req/s)", flush=True)
+    # Latency with the server otherwise idle: under 8 closed-loop clients on one worker a request waits for
+    # the other 7, so p95 there measures throughput (hello's own p95 is several times its p50).
+    for name, path, headers, _expect in scenarios[1:]:
+        if name == "search_2char":
+            one = wrk.run(base + path, seconds, 1, headers)
+            results["search_1client"] = {**_combine(path, [one]), "ratio": None}
+            print(f"  search_1client {results['search_1client']['rps']:>8} req/s  p50 "
+                  f"{results['search_1client']['p50_ms']:>7} ms  p95 {results['search_1client']['p95_ms']:>7} ms",
+                  flush=True)
+    hello = _combine(hello_path, all_hello)
     hello["ratio"] = 1.0
     return {hello_name: hello, **results}
 
@@ -177,11 +162,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pg", metavar="URL", help="postgresql+asyncpg://… scratch database (its schema is dropped)")
     p.add_argument("--seconds", type=float, default=8.0, help="measuring time per endpoint")
     p.add_argument("--concurrency", type=int, default=8)
-    p.add_argument("--max-requests", type=int, default=200_000)
     p.add_argument("--query", default="食堂", help="the two-character search word")
     p.add_argument("--keep", action="store_true", help="keep the generated database and server log")
     p.add_argument("--out", default=str(ROOT / "var" / "bench.json"))
     args = p.parse_args(argv)
+    wrk.require()
     n = 1_000_000 if args.million else args.items
     depth = min(98_000, n - 20)
 
@@ -229,12 +214,12 @@ def main(argv: list[str] | None = None) -> int:
             ("first_page", "/api/v1/disclosures?limit=20", {}, 200),
             ("deep_page", f"/api/v1/disclosures?limit=20&cursor={cursor}", {}, 200),
             ("column_page", f"/api/v1/disclosures?limit=20&column_id={col}", {}, 200),
-            ("search_2char", f"/api/v1/disclosures?limit=20&q={args.query}", {}, 200),
+            ("search_2char", f"/api/v1/disclosures?limit=20&q={quote(args.query)}", {}, 200),
             ("feed_304", "/api/v1/feeds/disclosures.atom", {}, 304),
         ]
         print(f"Measuring {args.seconds:g} s per endpoint, {args.concurrency} concurrent, one uvicorn worker:",
               flush=True)
-        results = asyncio.run(_run_load(base, scenarios, args.seconds, args.concurrency, args.max_requests))
+        results = _run_load(base, scenarios, args.seconds, args.concurrency)
     finally:
         server.terminate()
         try:
