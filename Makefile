@@ -52,7 +52,7 @@ demo: migrate
 run: install web demo
 	@echo
 	@echo "  政务门户 is serving on http://$(HOST):$(PORT)/   (API docs: http://$(HOST):$(PORT)/api/v1/docs)"
-	@echo "  Demo accounts: admin security auditor editor reviewer secrecy handler handler2 leader citizen"
+	@echo "  Demo accounts: admin security auditor editor reviewer secrecy handler handler2 handler3 leader citizen"
 	@echo "  Demo password: Demo@2026"
 	@echo
 	$(BIN)/uvicorn api.main:app --host $(HOST) --port $(PORT) --proxy-headers

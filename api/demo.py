@@ -32,6 +32,8 @@ DEMO_USERS = [
     ("reviewer", "刘审核（审核员）", "BGS", [Role.reviewer]),
     ("secrecy", "孙保密（保密审查员）", "BGS", [Role.secrecy_officer]),
     ("handler", "周办理（经办人）", "CLGLZX", [Role.handler]),
+    # A colleague in 车辆管理中心, so a case can be assigned (分派) to someone other than oneself.
+    ("handler3", "冯经办（车辆管理中心经办人）", "CLGLZX", [Role.handler]),
     # A handler in 办公室 too, so 车辆出入证's parallel approval can be shown from both departments.
     ("handler2", "郑经办（办公室经办人）", "BGS", [Role.handler]),
     ("leader", "吴局长（局领导）", "JGSW", [Role.leader]),

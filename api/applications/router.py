@@ -12,6 +12,7 @@ from api.applications.schemas import (
     ApplicationRead,
     ApplicationStatistics,
     ApplicationSummary,
+    AssigneeRead,
     AssignIn,
     DecisionIn,
     NoteIn,
@@ -227,3 +228,10 @@ async def assign_application(session: SessionDep, principal: CurrentUser, applic
                              body: AssignIn) -> ApplicationRead:
     """Give an application to another handler of the department."""
     return await service.detail(session, await service.assign(session, principal, application_id, body.user_id))
+
+
+@router.get("/{application_id}/assignees", responses=responses(Forbidden, NotFound))
+async def list_application_assignees(session: SessionDep, principal: CurrentUser,
+                                     application_id: int) -> list[AssigneeRead]:
+    """Handlers the application may be assigned to, with their open cases, the least loaded first."""
+    return await service.assignees(session, principal, application_id)

@@ -57,6 +57,14 @@ class AssignIn(BaseModel):
     user_id: int
 
 
+class AssigneeRead(BaseModel):
+    id: int
+    display_name: str
+    org_unit: UnitRef | None
+    open_applications: int = Field(description="本人名下在办（未办结）的申请件数")
+    is_assignee: bool = Field(description="已是本件的经办人")
+
+
 class ClockBrief(BaseModel):
     deadline_at: datetime | None
     status: DeadlineStatus

@@ -22,6 +22,7 @@ from api.applications.schemas import (
     ApplicationStatsRow,
     ApplicationSummary,
     ApprovalRead,
+    AssigneeRead,
     ClockBrief,
     DecisionIn,
     SupplementIn,
@@ -384,23 +385,44 @@ async def claim(session: AsyncSession, p: Principal, application_id: int) -> App
     return app
 
 
+def _assignable(owner: OrgUnit) -> ColumnElement[bool]:
+    """Active users with a handler grant on the owner unit or a unit above it (the path lists their ids)."""
+    above = [int(i) for i in owner.path.strip("/").split("/") if i]
+    return and_(User.is_active.is_(True), User.id.in_(
+        select(RoleGrant.user_id).where(RoleGrant.role == Role.handler, RoleGrant.org_unit_id.in_(above))))
+
+
 async def assign(session: AsyncSession, p: Principal, application_id: int, user_id: int) -> Application:
     app = await _for_action(session, p, application_id)
     await _require_owner_handler(session, p, app)
     if app.status not in OPEN:
         raise InvalidTransition("申请已结束，不能分派")
     owner = await _unit(session, app.owner_unit_id)
-    grants = (await session.execute(
-        select(OrgUnit.path).join(RoleGrant, RoleGrant.org_unit_id == OrgUnit.id)
-        .where(RoleGrant.user_id == user_id, RoleGrant.role == Role.handler))).scalars().all()
-    target = await session.get(User, user_id)
-    if target is None or not target.is_active or not any(owner.path.startswith(g) for g in grants):
+    target = (await session.execute(
+        select(User).where(User.id == user_id, _assignable(owner)))).scalar_one_or_none()
+    if target is None:
         raise ValidationFailed([{"field": "user_id", "in": "body", "message": "只能分派给本部门的经办人",
                                  "type": "assignee"}])
     app.assignee_id = user_id
     await _event(session, app, Action.assign, app.status, app.status, p.actor(Role.handler),
                  f"分派给 {target.display_name}", {"assignee_id": user_id})
     return app
+
+
+async def assignees(session: AsyncSession, p: Principal, application_id: int) -> list[AssigneeRead]:
+    """Who the case may be given to, with the open cases each holds, the least loaded first."""
+    app = await get(session, p, application_id)
+    await _require_owner_handler(session, p, app)
+    owner = await _unit(session, app.owner_unit_id)
+    held = (select(func.count()).where(Application.assignee_id == User.id, Application.status.in_(OPEN))
+            .scalar_subquery().label("open_applications"))
+    rows = await session.execute(
+        select(User.id, User.display_name, OrgUnit.id, OrgUnit.name, held)
+        .outerjoin(OrgUnit, OrgUnit.id == User.org_unit_id)
+        .where(_assignable(owner)).order_by(held, User.display_name, User.id))
+    return [AssigneeRead(id=uid, display_name=name, org_unit=UnitRef(id=unit_id, name=unit) if unit_id else None,
+                         open_applications=n, is_assignee=uid == app.assignee_id)
+            for uid, name, unit_id, unit, n in rows.all()]
 
 
 # --- attachments ------------------------------------------------------------------------------------

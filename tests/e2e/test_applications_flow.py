@@ -1,5 +1,6 @@
 import re
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -86,3 +87,41 @@ def test_vehicle_pass_from_application_to_rating(page: Page, tmp_path) -> None:
     page.get_by_test_id("rating-comment").fill("办理很快，一次办成")
     page.get_by_test_id("rating-submit").click()
     expect(page.get_by_test_id("rating-done")).to_contain_text("非常满意")
+
+
+def test_handler_assigns_a_case_to_a_colleague(page: Page, live_server: str) -> None:
+    token = httpx.post(f"{live_server}/api/v1/auth/token", data={"username": "citizen", "password": DEMO_PASSWORD})
+    r = httpx.post(f"{live_server}/api/v1/applications", json={"service_code": "GJYP", "data": {
+        "applicant_name": "张市民", "id_number": "11010519491231002X", "phone": "13800138000",
+        "work_unit": "某市机关事务管理局", "month": "2026-12-01"}},
+        headers={"Authorization": f"Bearer {token.json()['access_token']}"})
+    assert r.status_code == 201, r.text
+    app_id, tracking_no = r.json()["id"], r.json()["tracking_no"]
+
+    log_in(page, "handler")
+    page.goto(f"/workspace/applications/{app_id}")
+    page.get_by_test_id("action-assign").click()
+    dialog = page.get_by_test_id("assign-dialog")
+    expect(dialog).to_contain_text(f"分派办件 {tracking_no}")
+    dialog.get_by_test_id("assign-select").click()
+    expect(page.get_by_role("option", name=re.compile("周办理"))).to_have_count(0)  # oneself: that is 领取
+    page.get_by_role("option", name=re.compile(r"^冯经办（车辆管理中心经办人） · 车辆管理中心 · 在办 \d+ 件$")).click()
+    dialog.get_by_test_id("assign-submit").click()
+    expect(page.locator(".el-message--success")).to_contain_text(f"已将 {tracking_no} 分派给 冯经办")
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_test_id("timeline")).to_contain_text("分派给 冯经办（车辆管理中心经办人）")
+    expect(page.get_by_test_id("action-claim")).to_have_count(0)
+
+    # The queue row offers the same dialog; the colleague is now marked as holding the case.
+    page.goto("/workspace/applications")
+    page.get_by_test_id(f"queue-assign-{app_id}").click()
+    page.get_by_test_id("assign-dialog").get_by_test_id("assign-select").click()
+    option = page.get_by_role("option", name=re.compile("冯经办.*（当前经办人）"))
+    expect(option).to_have_attribute("aria-disabled", "true")
+    page.keyboard.press("Escape")
+    page.get_by_test_id("assign-dialog").get_by_role("button", name="取消").click()
+    log_out(page)
+
+    log_in(page, "handler3")
+    page.goto(f"/workspace/applications/{app_id}")
+    expect(page.get_by_text("冯经办（车辆管理中心经办人）", exact=True)).to_be_visible()

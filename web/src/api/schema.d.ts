@@ -400,6 +400,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/applications/{application_id}/assignees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Application Assignees
+         * @description Handlers the application may be assigned to, with their open cases, the least loaded first.
+         */
+        get: operations["list_application_assignees"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/applications/{application_id}/attachments/{attachment_id}": {
         parameters: {
             query?: never;
@@ -2698,6 +2718,24 @@ export interface components {
         AssignIn: {
             /** User Id */
             user_id: number;
+        };
+        /** AssigneeRead */
+        AssigneeRead: {
+            /** Display Name */
+            display_name: string;
+            /** Id */
+            id: number;
+            /**
+             * Is Assignee
+             * @description 已是本件的经办人
+             */
+            is_assignee: boolean;
+            /**
+             * Open Applications
+             * @description 本人名下在办（未办结）的申请件数
+             */
+            open_applications: number;
+            org_unit: components["schemas"]["UnitRef"] | null;
         };
         /** AttachmentRead */
         AttachmentRead: {
@@ -6220,6 +6258,55 @@ export interface operations {
             };
             /** @description 当前状态不允许此操作 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    list_application_assignees: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssigneeRead"][];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
