@@ -3,6 +3,7 @@
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,6 +35,11 @@ class Settings(BaseSettings):
 
     # Shared rate-limit counters; in-process counters when unset (one worker).
     redis_url: str | None = None
+    # Where audit records join the hash chain: "commit" in the writer's own transaction (the chain head is
+    # locked until that transaction ends: fine on SQLite, which serializes writers anyway); "background" via
+    # the audit_outbox, linked in batches within a second (PostgreSQL under concurrent writers); "auto"
+    # picks commit on SQLite and background on PostgreSQL.
+    audit_linking: Literal["auto", "commit", "background"] = "auto"
 
     max_upload_bytes: int = 20 * 1024 * 1024
     # Markings that block publication in addition to 绝密/机密/秘密/★/内部/涉密/国家秘密.

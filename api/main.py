@@ -10,11 +10,13 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from api import health
 from api.admin.router import public_router as org_units_router
 from api.admin.router import router as admin_router
 from api.applications.router import router as applications_router
+from api.audit import service as audit
 from api.audit.router import router as audit_router
 from api.auth.models import User
 from api.auth.router import jwks_router
@@ -123,7 +125,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.env == Environment.production:
             await check_production(settings)
         get_keyring()
+        if audit.linking_mode(make_url(settings.database_url).get_backend_name()) == "background":
+            audit.linker.start()
         yield
+        await audit.linker.stop()
         await dispose_engine()
 
     app = FastAPI(

@@ -66,8 +66,7 @@ async def submit_application(session: SessionDep, principal: CurrentUser, body: 
     if claim.replay is not None:
         return claim.replay  # type: ignore[return-value]
     try:
-        app = await service.submit(session, principal, body)
-        result = await service.detail(session, app)
+        app, result = await service.submit(session, principal, body)
         await idempotency.complete(session, claim, 201, result.model_dump(mode="json"), app.id)
     except BaseException:
         await idempotency.abandon(claim)

@@ -1,6 +1,7 @@
 """Applications: submission, the lifecycle, parallel approval, deadlines, queues and statistics."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,7 +45,7 @@ from api.auth.models import OrgUnit, Role, RoleGrant, User
 from api.auth.principal import Principal
 from api.calendar import service as calendar
 from api.calendar.models import ClockStatus, DeadlineClock
-from api.calendar.schemas import DeadlineStatus
+from api.calendar.schemas import ClockRead, DeadlineStatus
 from api.calendar.workdays import local_date
 from api.catalog import service as catalog
 from api.catalog.forms import file_ids, validate_form
@@ -139,11 +140,13 @@ async def _flush(session: AsyncSession) -> None:
 
 
 async def _event(session: AsyncSession, app: Application, action: Action, src: S | None, dst: S | None,
-                 actor: Actor, note: str | None = None, detail: dict[str, Any] | None = None) -> None:
-    app.updated_at = utcnow()  # every action bumps the row's version
-    session.add(ApplicationEvent(application_id=app.id, action=action.value, from_status=src, to_status=dst,
-                                 actor_id=actor.id, actor_name=actor.name, actor_role=actor.role, note=note,
-                                 detail=detail))
+                 actor: Actor, note: str | None = None, detail: dict[str, Any] | None = None) -> ApplicationEvent:
+    if src is not None:
+        app.updated_at = utcnow()  # every action on an existing case bumps the row's version
+    event = ApplicationEvent(application_id=app.id, action=action.value, from_status=src, to_status=dst,
+                             actor_id=actor.id, actor_name=actor.name, actor_role=actor.role, note=note,
+                             detail=detail)
+    session.add(event)
     await _flush(session)
     await audit.record(session, actor, f"application.{action.value}", "application", app.id,
                        {"tracking_no": app.tracking_no, "from": src, "to": dst, "note": note, **(detail or {})})
@@ -154,6 +157,7 @@ async def _event(session: AsyncSession, app: Application, action: Action, src: S
         await notify(session, app.applicant_id, f"{ACTION_LABELS[action]}：{STATUS_LABELS[dst]}", body,
                      link=f"/my/applications/{app.id}", object_type="application", object_id=app.id,
                      kind="application_status")
+    return event
 
 
 async def transition(session: AsyncSession, app: Application, to: S, action: Action, actor: Actor,
@@ -207,7 +211,8 @@ async def _claim_uploads(session: AsyncSession, p: Principal, wanted: dict[str, 
     return list(rows.values())
 
 
-async def submit(session: AsyncSession, p: Principal, body: ApplicationCreate) -> Application:
+async def submit(session: AsyncSession, p: Principal, body: ApplicationCreate) -> tuple[Application, ApplicationRead]:
+    """The new case and its detail, rendered from what this request wrote (nothing to read back)."""
     service, version = await catalog.get_current(session, body.service_code)
     form = catalog.form_of(version)
     clean, errors = validate_form(form, body.data)
@@ -222,11 +227,15 @@ async def submit(session: AsyncSession, p: Principal, body: ApplicationCreate) -
     await session.flush()
     for a in uploads:
         a.owner_type, a.owner_id = MATERIAL_OWNER, app.id
-    for unit_id in catalog.approval_units(service, version):
-        session.add(Approval(application_id=app.id, org_unit_id=unit_id))
-    await _event(session, app, Action.submit, None, S.submitted, person(p),
-                 detail={"service": service.code, "version": version.version})
-    return app
+    approvals = [Approval(application_id=app.id, org_unit_id=unit_id)
+                 for unit_id in catalog.approval_units(service, version)]
+    session.add_all(approvals)
+    event = await _event(session, app, Action.submit, None, S.submitted, person(p),
+                         detail={"service": service.code, "version": version.version})
+    units = await catalog.units_by_id(session, {app.owner_unit_id} | {a.org_unit_id for a in approvals})
+    parts = _Parts(service, version, {p.id: p.display_name}, units, None, sorted(uploads, key=lambda a: a.id),
+                   approvals, [event], None)
+    return app, _render(app, parts)
 
 
 # --- the handlers' actions --------------------------------------------------------------------------
@@ -499,36 +508,59 @@ def _summary(a: Application, service: Service, names: dict[int, str], units: dic
         submitted_at=a.submitted_at, decided_at=a.decided_at, deadline=brief)
 
 
+@dataclass
+class _Parts:
+    """Everything an ApplicationRead shows besides the application row itself."""
+    service: Service
+    version: ServiceVersion
+    names: dict[int, str]
+    units: dict[int, OrgUnit]
+    brief: ClockBrief | None
+    attachments: list[Attachment]
+    approvals: list[Approval]
+    events: list[ApplicationEvent]
+    clock: ClockRead | None
+
+
 async def detail(session: AsyncSession, app: Application) -> ApplicationRead:
-    [summary] = await summaries(session, [app])
+    services = {s.id: s for s in (await session.execute(select(Service).where(Service.id == app.service_id))).scalars()}
+    names = await _names(session, {app.applicant_id} | ({app.assignee_id} if app.assignee_id else set()))
+    briefs = await _briefs(session, [app.id])
     version = await session.get(ServiceVersion, app.service_version_id)
     assert version is not None
-    form = catalog.form_of(version)
-    field_of = {i: name for name, ids in file_ids(form, app.data).items() for i in ids}
-    atts = (await session.execute(select(Attachment).where(
+    atts = list((await session.execute(select(Attachment).where(
         Attachment.owner_id == app.id, Attachment.owner_type.in_((MATERIAL_OWNER, RESULT_OWNER)))
-        .order_by(Attachment.id))).scalars()
+        .order_by(Attachment.id))).scalars())
     approvals = list((await session.execute(
         select(Approval).where(Approval.application_id == app.id).order_by(Approval.id))).scalars())
-    units = await catalog.units_by_id(session, {a.org_unit_id for a in approvals})
-    events = (await session.execute(select(ApplicationEvent).where(ApplicationEvent.application_id == app.id)
-                                    .order_by(ApplicationEvent.id))).scalars()
+    units = await catalog.units_by_id(session, {app.owner_unit_id} | {a.org_unit_id for a in approvals})
+    events = list((await session.execute(select(ApplicationEvent).where(ApplicationEvent.application_id == app.id)
+                                         .order_by(ApplicationEvent.id))).scalars())
     clock = await calendar.get_clock(session, CASE_TYPE, app.id)
+    state = await calendar.clock_state(session, clock) if clock else None
+    return _render(app, _Parts(services[app.service_id], version, names, units, briefs.get(app.id), atts, approvals,
+                               events, state))
+
+
+def _render(app: Application, parts: _Parts) -> ApplicationRead:
+    summary = _summary(app, parts.service, parts.names, parts.units, parts.brief)
+    form = catalog.form_of(parts.version)
+    field_of = {i: name for name, ids in file_ids(form, app.data).items() for i in ids}
     return ApplicationRead(
-        **summary.model_dump(), service_version=version.version, form=form, data=app.data,
+        **summary.model_dump(), service_version=parts.version.version, form=form, data=app.data,
         attachments=[ApplicationAttachmentRead(
             id=a.id, kind="result" if a.owner_type == RESULT_OWNER else "material", field=field_of.get(a.id),
-            filename=a.filename, content_type=a.content_type, size=a.size, created_at=a.created_at) for a in atts],
-        approvals=[ApprovalRead(org_unit=UnitRef(id=a.org_unit_id, name=units[a.org_unit_id].name),
+            filename=a.filename, content_type=a.content_type, size=a.size, created_at=a.created_at)
+            for a in parts.attachments],
+        approvals=[ApprovalRead(org_unit=UnitRef(id=a.org_unit_id, name=parts.units[a.org_unit_id].name),
                                 decision=a.decision, note=a.note, decided_by_name=a.decided_by_name,
-                                decided_at=a.decided_at) for a in approvals],
+                                decided_at=a.decided_at) for a in parts.approvals],
         supplement_request=app.supplement_request, reason=app.reason, result_note=app.result_note,
-        on_time=app.on_time, used_working_days=app.used_working_days,
-        clock=await calendar.clock_state(session, clock) if clock else None,
+        on_time=app.on_time, used_working_days=app.used_working_days, clock=parts.clock,
         events=[ApplicationEventRead(
             id=e.id, action=e.action, action_label=ACTION_LABELS.get(Action(e.action), e.action),
-                          from_status=e.from_status, to_status=e.to_status, actor_name=e.actor_name, note=e.note,
-                          detail=e.detail, created_at=e.created_at) for e in events],
+            from_status=e.from_status, to_status=e.to_status, actor_name=e.actor_name, note=e.note,
+            detail=e.detail, created_at=e.created_at) for e in parts.events],
         version=app.version)
 
 

@@ -42,3 +42,22 @@ class AuditHead(Base):
     last_id: Mapped[int] = mapped_column(BigInteger, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
     count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class AuditOutbox(Base):
+    """Records committed with their transaction but not yet in the chain (PostgreSQL under load; see
+    api.audit.service.link_outbox). The linker moves them into audit_records, numbered and hashed, in order."""
+
+    __tablename__ = "audit_outbox"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    occurred_at: Mapped[datetime]
+    actor_id: Mapped[int | None]
+    actor_name: Mapped[str | None] = mapped_column(String(100))
+    actor_role: Mapped[str | None] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(64))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    request_id: Mapped[str | None] = mapped_column(String(64))

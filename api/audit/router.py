@@ -30,6 +30,7 @@ async def search_audit(
     limit: LimitParam = 50,
 ) -> Page[AuditRead]:
     """Search the audit log, newest first (auditors only)."""
+    await service.link_outbox(session)  # records committed a moment ago but not yet chained are shown too
     stmt = service.search_query(action, object_type, object_id, actor_id, since, until)
     rows, next_cursor = await keyset_page(session, stmt, [(AuditRecord.id, True)], lambda r: [r.id], cursor, limit)
     set_link_header(request, response, next_cursor)
@@ -39,6 +40,8 @@ async def search_audit(
 @router.get("/verify")
 async def verify_audit_chain(session: SessionDep, _: AuditorUser) -> ChainReportRead:
     """Recompute the hash chain and report the first changed, removed or inserted record."""
+    await service.link_outbox(session)
+    await session.flush()
     report = await service.verify_chain(session)
     return ChainReportRead(ok=report.ok, checked=report.checked, first_bad_id=report.first_bad_id,
                            problem=report.problem)

@@ -1,22 +1,26 @@
 """Append to and verify the hash-chained audit log. Runs inside the caller's transaction."""
 
+import asyncio
 import hashlib
 import json
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, event, select, update
+from sqlalchemy import Select, delete, event, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
-from api.audit.models import AuditHead, AuditRecord
+from api.audit.models import AuditHead, AuditOutbox, AuditRecord
+from api.config import get_settings
 from api.database import utcnow
-from api.logs import client_ip_var, request_id_var
+from api.logs import client_ip_var, get_logger, request_id_var
 
 GENESIS = "0" * 64
+log = get_logger("api.audit")
 
 
 @dataclass(frozen=True)
@@ -91,12 +95,38 @@ async def link_pending(session: AsyncSession) -> None:
     await session.run_sync(_link_pending)
 
 
+def linking_mode(dialect: str) -> str:
+    mode = get_settings().audit_linking
+    if mode == "auto":
+        return "commit" if dialect == "sqlite" else "background"
+    return mode
+
+
 def _link_pending(session: Session) -> None:
-    """Runs in the commit of the same transaction: lock the head row, number and hash the records,
-    move the head. Concurrent writers queue on the head row for these few statements only."""
+    """Runs in the commit of the same transaction. In "commit" mode: lock the head row, number and hash the
+    records, move the head; concurrent writers queue on the head row until each one's commit ends. In
+    "background" mode the records go to audit_outbox with the transaction, and link_outbox chains them."""
     pending = [rec for _, rec in session.info.pop(_PENDING, [])]
     if not pending:
         return
+    if linking_mode(session.get_bind().dialect.name) == "background":
+        session.add_all([AuditOutbox(**_fields(rec)) for rec in pending])
+        session.info[_STAGED] = True
+        return
+    _append(session, pending)
+
+
+_FIELDS = ("occurred_at", "actor_id", "actor_name", "actor_role", "action", "object_type", "object_id", "summary",
+           "ip", "request_id")
+_STAGED = "audit_staged"
+
+
+def _fields(rec: AuditRecord | AuditOutbox) -> dict[str, Any]:
+    return {name: getattr(rec, name) for name in _FIELDS}
+
+
+def _append(session: Session, records: list[AuditRecord]) -> None:
+    """Chain `records` after the head, in this order; the head row stays locked until the commit."""
     lock_head = (select(AuditHead).where(AuditHead.id == 1).with_for_update()
                  .execution_options(populate_existing=True))
     head = session.execute(lock_head).scalar_one_or_none()
@@ -107,16 +137,86 @@ def _link_pending(session: Session) -> None:
                         .on_conflict_do_nothing(index_elements=[AuditHead.id]))
         head = session.execute(lock_head).scalar_one()
     last_id, last_hash = head.last_id, head.last_hash
-    for rec in pending:
+    for rec in records:
         last_id += 1
         rec.id, rec.prev_hash = last_id, last_hash
         rec.hash = last_hash = _digest(rec.prev_hash, rec)
         session.add(rec)
     session.execute(
         update(AuditHead).where(AuditHead.id == 1)
-        .values(last_id=last_id, last_hash=last_hash, count=AuditHead.count + len(pending))
+        .values(last_id=last_id, last_hash=last_hash, count=AuditHead.count + len(records))
     )
     session.flush()
+
+
+async def link_outbox(session: AsyncSession, limit: int = 1000) -> int:
+    """Chain up to `limit` committed outbox records, oldest first; the caller commits. Linkers running at
+    once skip each other's rows and then queue on the head row, so each record is chained exactly once."""
+    return await session.run_sync(_link_outbox, limit)
+
+
+def _link_outbox(session: Session, limit: int) -> int:
+    rows = session.execute(select(AuditOutbox).order_by(AuditOutbox.id).limit(limit)
+                           .with_for_update(skip_locked=True)).scalars().all()
+    if not rows:
+        return 0
+    _append(session, [AuditRecord(**_fields(r), prev_hash="", hash="") for r in rows])
+    session.execute(delete(AuditOutbox).where(AuditOutbox.id.in_([r.id for r in rows])))
+    for r in rows:
+        session.expunge(r)
+    return len(rows)
+
+
+class Linker:
+    """Each worker's background task for "background" mode: links the outbox shortly after commits (woken by
+    them, and at least every second for other workers' records)."""
+
+    BATCH = 1000
+
+    def __init__(self) -> None:
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="audit-linker")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        from api.database import begin_write, get_sessionmaker
+
+        while True:
+            try:
+                async with get_sessionmaker()() as session:
+                    await begin_write(session)
+                    linked = await link_outbox(session, self.BATCH)
+                    await session.commit()
+            except Exception:  # a lost connection, a restart of the database: try again shortly
+                log.exception("audit_link_failed")
+                linked = 0
+                await asyncio.sleep(1)
+            if linked < self.BATCH:
+                self._wake.clear()
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), 1.0)
+                await asyncio.sleep(0.05)  # let the commits of the moment gather into one batch
+
+
+linker = Linker()
+
+
+def _after_commit(session: Session) -> None:
+    if session.info.pop(_STAGED, False):
+        linker.wake()
 
 
 def _forget_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
@@ -136,6 +236,7 @@ def _forget_rolled_back(session: Session, previous_transaction: SessionTransacti
 
 
 event.listen(Session, "before_commit", _link_pending)
+event.listen(Session, "after_commit", _after_commit)
 event.listen(Session, "after_soft_rollback", _forget_rolled_back)
 
 

@@ -54,6 +54,16 @@ class TestSubmit:
         assert r.status_code == 200
         assert r.content.startswith(b"\x89PNG")
 
+    async def test_response_is_the_detail_read_back(self, client, world):
+        """The 201 body is rendered from what the request wrote; it must equal a fresh GET of the case."""
+        files = [(await upload(client, world.citizen, name=f"材料{i}.png")).json()["id"] for i in range(2)]
+        r = await submit(client, world.citizen, data={**GOOD, "docs": files[::-1]})
+        assert r.status_code == 201, r.text
+        again = await client.get(f"/api/v1/applications/{r.json()['id']}", headers=auth(world.citizen))
+        assert again.status_code == 200
+        assert r.json() == again.json()
+        assert len(r.json()["approvals"]) == 2 and len(r.json()["attachments"]) == 2
+
     async def test_someone_elses_upload_is_422(self, client, world):
         att = (await upload(client, world.stranger)).json()
         r = await submit(client, world.citizen, {**GOOD, "docs": [att["id"]]})

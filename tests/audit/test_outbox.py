@@ -1,0 +1,90 @@
+"""audit_linking = "background": records commit with their transaction into audit_outbox and are chained
+afterwards, in batches, by whichever linker gets there first; the chain stays one unbroken sequence."""
+
+import asyncio
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from api.audit import service as audit
+from api.audit.models import AuditOutbox, AuditRecord
+from api.auth.models import Role
+from api.config import get_settings
+from api.database import begin_write
+from tests.factories import auth, create_org_unit, create_user
+
+
+@pytest.fixture
+def background(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(get_settings(), "audit_linking", "background")
+
+
+async def _register(client, i: int) -> int:
+    r = await client.post("/api/v1/auth/register", json={
+        "username": f"outbox{i}", "password": "Chain#Pass2026", "display_name": f"暂存{i}"})
+    return r.status_code
+
+
+async def _counts(engine: AsyncEngine) -> tuple[int, int]:
+    async with AsyncSession(engine) as s:
+        staged = (await s.execute(select(func.count()).select_from(AuditOutbox))).scalar_one()
+        chained = (await s.execute(select(func.count()).select_from(AuditRecord))).scalar_one()
+    return staged, chained
+
+
+async def _link(engine: AsyncEngine, limit: int) -> int:
+    async with AsyncSession(engine, expire_on_commit=False) as s:
+        await begin_write(s)
+        n = await audit.link_outbox(s, limit)
+        await s.commit()
+    return n
+
+
+async def test_commits_stage_and_linkers_chain_each_record_once(background, committing_client, engine):
+    assert await asyncio.gather(*(_register(committing_client, i) for i in range(10))) == [201] * 10
+    assert await _counts(engine) == (10, 0)  # nothing waited on the chain's head
+
+    # Linkers racing each other (small batches, so they interleave): every record chained exactly once.
+    async def drain() -> int:
+        total = 0
+        while n := await _link(engine, 3):
+            total += n
+        return total
+
+    linked = await asyncio.gather(drain(), drain()) if engine.dialect.name != "sqlite" else [await drain()]
+    assert sum(linked) == 10
+    assert await _counts(engine) == (0, 10)
+    async with AsyncSession(engine) as s:
+        report = await audit.verify_chain(s)
+        names = sorted((await s.execute(select(AuditRecord.summary))).scalars().all(), key=str)
+    assert report.ok and report.checked == 10, report
+    assert len({str(n) for n in names}) == 10
+
+
+async def test_the_background_linker_chains_soon_after_a_commit(background, committing_client, engine):
+    audit.linker.start()
+    try:
+        assert await _register(committing_client, 99) == 201
+        for _ in range(60):
+            if await _counts(engine) == (0, 1):
+                break
+            await asyncio.sleep(0.05)
+        assert await _counts(engine) == (0, 1)
+    finally:
+        await audit.linker.stop()
+
+
+async def test_the_audit_api_shows_records_not_yet_chained(background, committing_client, engine):
+    async with AsyncSession(engine, expire_on_commit=False) as s:
+        unit = await create_org_unit(s, "测试局")
+        auditor = await create_user(s, unit, roles=[Role.auditor])
+        await s.commit()
+    assert await _register(committing_client, 7) == 201
+    assert (await _counts(engine))[0] >= 1
+    r = await committing_client.get("/api/v1/audit", headers=auth(auditor))
+    assert r.status_code == 200
+    assert "user.register" in [i["action"] for i in r.json()["items"]]
+    verify = await committing_client.get("/api/v1/audit/verify", headers=auth(auditor))
+    assert verify.json()["ok"] is True
+    assert (await _counts(engine))[0] == 0
