@@ -1,7 +1,7 @@
 """Engine and the one session per request; the request's session commits in exactly one place."""
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar
 
@@ -152,6 +152,15 @@ def side_sessions() -> async_sessionmaker[AsyncSession]:
         _side_sessions = async_sessionmaker(make_engine(get_settings().database_url, pool_size=4, max_overflow=4),
                                             expire_on_commit=False)
     return _side_sessions
+
+
+@asynccontextmanager
+async def side_connection() -> AsyncIterator[AsyncConnection]:
+    """An autocommit connection from the side pool: each statement is its own transaction."""
+    engine = side_sessions().kw["bind"]
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield conn
 
 
 def can_use_side_session(session: AsyncSession) -> bool:

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import UploadFile
-from sqlalchemy import Select, and_, case, exists, func, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Select, and_, case, exists, func, or_, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -52,7 +52,7 @@ from api.catalog.forms import file_ids, validate_form
 from api.catalog.models import Service, ServiceVersion
 from api.catalog.schemas import UnitRef
 from api.config import get_settings
-from api.database import can_use_side_session, side_sessions, utcnow
+from api.database import can_use_side_session, side_connection, utcnow
 from api.errors import InvalidTransition, NotFound, ValidationFailed
 from api.files import service as files
 from api.files.models import Attachment
@@ -147,7 +147,6 @@ async def _event(session: AsyncSession, app: Application, action: Action, src: S
                              actor_id=actor.id, actor_name=actor.name, actor_role=actor.role, note=note,
                              detail=detail)
     session.add(event)
-    await _flush(session)
     await audit.record(session, actor, f"application.{action.value}", "application", app.id,
                        {"tracking_no": app.tracking_no, "from": src, "to": dst, "note": note, **(detail or {})})
     if dst is not None and dst != src:
@@ -157,6 +156,7 @@ async def _event(session: AsyncSession, app: Application, action: Action, src: S
         await notify(session, app.applicant_id, f"{ACTION_LABELS[action]}：{STATUS_LABELS[dst]}", body,
                      link=f"/my/applications/{app.id}", object_type="application", object_id=app.id,
                      kind="application_status")
+    await _flush(session)  # one round of INSERTs (event, notification, the new case's approvals) and the UPDATE
     return event
 
 
@@ -174,20 +174,42 @@ async def transition(session: AsyncSession, app: Application, to: S, action: Act
 
 
 async def next_tracking_no(session: AsyncSession) -> str:
-    """受理编号 SQ{year}-{seq:06d}: one atomic upsert per number, per Shanghai calendar year."""
+    """受理编号 SQ{year}-{seq:06d}, per Shanghai calendar year; a number is never handed out twice. A failed
+    submission leaves a gap."""
     year = local_date(utcnow()).year
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    upsert = insert(TrackingCounter).values(year=year, last=1).on_conflict_do_update(
-        index_elements=[TrackingCounter.year], set_={"last": TrackingCounter.last + 1}
-    ).returning(TrackingCounter.last)
-    if can_use_side_session(session):
-        # Taken in a transaction of its own: the counter row is locked for microseconds, not for the
-        # whole submission. A submission that then fails leaves a gap; a number is never handed out twice.
-        async with side_sessions()() as side, side.begin():
-            seq = (await side.execute(upsert)).scalar_one()
-    else:
+    if session.get_bind().dialect.name != "postgresql":
+        # SQLite serializes writers anyway: one upsert on the year's counter row, in the request's transaction.
+        upsert = sqlite_insert(TrackingCounter).values(year=year, last=1).on_conflict_do_update(
+            index_elements=[TrackingCounter.year], set_={"last": TrackingCounter.last + 1}
+        ).returning(TrackingCounter.last)
         seq = (await session.execute(upsert)).scalar_one()
+    elif can_use_side_session(session):
+        # A sequence per year: nextval never waits for another transaction (a counter row would be locked
+        # until each taker's commit, fsync included, which capped submissions under load).
+        async with side_connection() as conn:
+            seq = await _pg_nextval(conn, year, created=year in _PG_SEQUENCES, autocommit=True)
+        _PG_SEQUENCES.add(year)
+    else:  # a test's single rolled-back connection: whatever it creates goes with it
+        seq = await _pg_nextval(await session.connection(), year, created=False, autocommit=False)
     return f"SQ{year}-{seq:06d}"
+
+
+_PG_SEQUENCES: set[int] = set()  # years whose sequence this process has seen committed
+
+
+async def _pg_nextval(conn: AsyncConnection, year: int, created: bool, autocommit: bool) -> int:
+    name = f"application_tracking_{int(year)}"
+    if not created:
+        # Continue after the counter a database upgraded from 0004 kept for the year, if any.
+        last = (await conn.execute(select(TrackingCounter.last).where(TrackingCounter.year == year))).scalar()
+        try:
+            await conn.execute(text(f"CREATE SEQUENCE IF NOT EXISTS {name} START WITH {int(last or 0) + 1}"))
+        except DBAPIError:
+            # Two first takers of the year can race inside IF NOT EXISTS; the loser's statement fails but the
+            # sequence exists. Only an autocommit connection can go on after a failed statement.
+            if not autocommit:
+                raise
+    return int((await conn.execute(text(f"SELECT nextval('{name}')"))).scalar_one())
 
 
 async def upload(session: AsyncSession, p: Principal, file: UploadFile) -> Attachment:

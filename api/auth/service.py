@@ -6,10 +6,11 @@ import time
 import uuid
 from datetime import timedelta
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from api.audit import service as audit
 from api.audit.service import Actor
@@ -178,13 +179,31 @@ async def principal_from_token(session: AsyncSession, token: str) -> Principal:
         user_id = int(claims["sub"])
     except (InvalidToken, ValueError) as exc:
         raise Unauthorized("访问令牌无效或已过期") from exc
-    user = (await session.execute(
-        select(User).where(User.id == user_id)
-        .options(selectinload(User.grants).selectinload(RoleGrant.org_unit), selectinload(User.org_unit))
-    )).scalar_one_or_none()
-    if user is None or not user.is_active or claims.get("ver") != user.token_version:
+    # Every authenticated request runs this: one statement, plain rows, no ORM objects to build.
+    rows = (await session.execute(_PRINCIPAL_ROWS, {"user_id": user_id})).all()
+    if not rows or not rows[0].is_active or claims.get("ver") != rows[0].token_version:
         raise Unauthorized("访问令牌已失效，请重新登录")
-    return to_principal(user)
+    u = rows[0]
+    return Principal(
+        id=u.id, username=u.username, display_name=u.display_name, kind=UserKind(u.kind),
+        org_unit_id=u.org_unit_id, org_unit_path=u.unit_path,
+        grants=tuple(Grant(Role(r.role), r.grant_unit_id, r.grant_unit_path) for r in rows if r.role is not None),
+    )
+
+
+def _principal_rows() -> Any:
+    unit, grant_unit = aliased(OrgUnit), aliased(OrgUnit)
+    return (select(User.id, User.username, User.display_name, User.kind, User.org_unit_id, User.is_active,
+                   User.token_version, unit.path.label("unit_path"), RoleGrant.role,
+                   RoleGrant.org_unit_id.label("grant_unit_id"), grant_unit.path.label("grant_unit_path"))
+            .outerjoin(unit, unit.id == User.org_unit_id)
+            .outerjoin(RoleGrant, RoleGrant.user_id == User.id)
+            .outerjoin(grant_unit, grant_unit.id == RoleGrant.org_unit_id)
+            .where(User.id == bindparam("user_id"))
+            .order_by(RoleGrant.id))
+
+
+_PRINCIPAL_ROWS = _principal_rows()
 
 
 def to_principal(user: User) -> Principal:

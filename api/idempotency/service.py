@@ -13,11 +13,11 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi.responses import JSONResponse
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.database import begin_write, can_use_side_session, side_sessions, utcnow
+from api.database import begin_write, can_use_side_session, side_connection, side_sessions, utcnow
 from api.errors import Conflict, ValidationFailed
 from api.idempotency.models import IdempotencyKey, KeyState
 
@@ -82,8 +82,8 @@ async def begin(session: AsyncSession, user_id: int, key: str | None, scope: str
         raise ValidationFailed([{"field": "Idempotency-Key", "in": "header", "type": "string_too_long",
                                  "message": "幂等键长度应为 1–200 个字符"}])
     digest = request_hash(scope, body)
-    row = IdempotencyKey(user_id=user_id, key=key, scope=scope, request_hash=digest, state=KeyState.in_flight)
     if not can_use_side_session(session):
+        row = IdempotencyKey(user_id=user_id, key=key, scope=scope, request_hash=digest, state=KeyState.in_flight)
         try:
             async with session.begin_nested():
                 session.add(row)
@@ -93,14 +93,16 @@ async def begin(session: AsyncSession, user_id: int, key: str | None, scope: str
             existing = await _existing(session, user_id, key)
             assert existing is not None
             return await _judge(session, existing, digest, separate=False)
+    try:  # one autocommitted INSERT: the key is claimed for everyone the moment it returns
+        async with side_connection() as conn:
+            key_id = (await conn.execute(insert(IdempotencyKey).values(
+                user_id=user_id, key=key, scope=scope, request_hash=digest, state=KeyState.in_flight,
+            ).returning(IdempotencyKey.id))).scalar_one()
+        return Claim(key_id=key_id, separate=True)
+    except IntegrityError:
+        pass
     async with side_sessions()() as side:
         await begin_write(side)
-        try:
-            side.add(row)
-            await side.commit()
-            return Claim(key_id=row.id, separate=True)
-        except IntegrityError:
-            await side.rollback()
         existing = await _existing(side, user_id, key)
         if existing is None:  # the other request failed and released the key in between
             raise RequestInFlight()

@@ -12,10 +12,10 @@ from api.notifications.models import Notification
 
 async def notify(session: AsyncSession, user_id: int, title: str, body: str = "", link: str | None = None,
                  object_type: str | None = None, object_id: int | None = None, kind: str = "info") -> Notification:
+    """Added to the caller's transaction; written with its next flush (or its commit)."""
     row = Notification(user_id=user_id, kind=kind, title=title[:200], body=body[:2000], link=link,
                        object_type=object_type, object_id=object_id)
     session.add(row)
-    await session.flush()
     return row
 
 

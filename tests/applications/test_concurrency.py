@@ -2,10 +2,12 @@
 
 import asyncio
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.applications.models import Application
+from api.applications.models import Application, TrackingCounter
+from api.calendar.workdays import local_date
+from api.database import utcnow
 from tests.applications.conftest import GOOD, make_world
 from tests.factories import auth
 
@@ -62,3 +64,24 @@ class TestConcurrentHandlers:
         assert {a.status_code, b.status_code} == {200}
         r = await committing_client.get(f"/api/v1/applications/{app['id']}", headers=auth(w.citizen))
         assert r.json()["status"] == "completed"
+
+
+class TestTrackingNumbers:
+    async def test_concurrent_first_submissions_of_the_year_get_distinct_numbers(self, committing_client, engine):
+        """The first takers of a year race to create its sequence (PostgreSQL) or counter row (SQLite), and
+        numbering continues after a counter kept from before (a database upgraded from the counter table)."""
+        from api.applications import service
+
+        year = local_date(utcnow()).year
+        async with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                await conn.execute(text(f"DROP SEQUENCE IF EXISTS application_tracking_{year}"))
+            await conn.execute(insert(TrackingCounter).values(year=year, last=41))
+        service._PG_SEQUENCES.clear()
+        w = await _world(engine)
+        responses = await asyncio.gather(*[
+            committing_client.post("/api/v1/applications", json={"service_code": "TEST", "data": GOOD},
+                                   headers={**auth(w.citizen), "Idempotency-Key": f"first-{i}"}) for i in range(8)])
+        assert [r.status_code for r in responses] == [201] * 8
+        numbers = {r.json()["tracking_no"] for r in responses}
+        assert numbers == {f"SQ{year}-{n:06d}" for n in range(42, 50)}

@@ -33,7 +33,7 @@ def inline_statements(engine: AsyncEngine):
         return
     seen: list[str] = []
 
-    def count(conn, cursor, statement, *args):  # noqa: ANN001, ANN202 - SQLAlchemy event signature
+    def count(conn, cursor, statement, *args):
         seen.append(statement)
 
     state = {"listening": None}
@@ -95,5 +95,5 @@ async def test_inline_connection_cannot_write(committing_client, engine):
     assert (await committing_client.get("/api/v1/disclosures")).status_code == 200
     inline = database._reader._inline if database._reader else None
     assert inline is not None
-    with inline.connect() as conn, pytest.raises(OperationalError, match="readonly|read-only|query_only"):
+    with inline.connect() as conn, pytest.raises(OperationalError, match=r"readonly|read-only|query_only"):
         conn.exec_driver_sql("DELETE FROM disclosures")
