@@ -185,31 +185,42 @@ async def next_tracking_no(session: AsyncSession) -> str:
         seq = (await session.execute(upsert)).scalar_one()
     elif can_use_side_session(session):
         # A sequence per year: nextval never waits for another transaction (a counter row would be locked
-        # until each taker's commit, fsync included, which capped submissions under load).
-        async with side_connection() as conn:
-            seq = await _pg_nextval(conn, year, created=year in _PG_SEQUENCES, autocommit=True)
-        _PG_SEQUENCES.add(year)
+        # until each taker's commit, fsync included, which capped submissions under load). It is created
+        # once, in a transaction of its own, the first time this process needs the year's.
+        if year not in _PG_SEQUENCES:
+            async with side_connection() as conn:
+                await _pg_create_sequence(conn, year, autocommit=True)
+            _PG_SEQUENCES.add(year)
+        seq = await _pg_nextval(await session.connection(), year)
     else:  # a test's single rolled-back connection: whatever it creates goes with it
-        seq = await _pg_nextval(await session.connection(), year, created=False, autocommit=False)
+        conn = await session.connection()
+        await _pg_create_sequence(conn, year, autocommit=False)
+        seq = await _pg_nextval(conn, year)
     return f"SQ{year}-{seq:06d}"
 
 
 _PG_SEQUENCES: set[int] = set()  # years whose sequence this process has seen committed
 
 
-async def _pg_nextval(conn: AsyncConnection, year: int, created: bool, autocommit: bool) -> int:
-    name = f"application_tracking_{int(year)}"
-    if not created:
-        # Continue after the counter a database upgraded from 0004 kept for the year, if any.
-        last = (await conn.execute(select(TrackingCounter.last).where(TrackingCounter.year == year))).scalar()
-        try:
-            await conn.execute(text(f"CREATE SEQUENCE IF NOT EXISTS {name} START WITH {int(last or 0) + 1}"))
-        except DBAPIError:
-            # Two first takers of the year can race inside IF NOT EXISTS; the loser's statement fails but the
-            # sequence exists. Only an autocommit connection can go on after a failed statement.
-            if not autocommit:
-                raise
-    return int((await conn.execute(text(f"SELECT nextval('{name}')"))).scalar_one())
+def _sequence_name(year: int) -> str:
+    return f"application_tracking_{int(year)}"
+
+
+async def _pg_create_sequence(conn: AsyncConnection, year: int, autocommit: bool) -> None:
+    # Continue after the counter a database upgraded from 0004 kept for the year, if any.
+    last = (await conn.execute(select(TrackingCounter.last).where(TrackingCounter.year == year))).scalar()
+    create = f"CREATE SEQUENCE IF NOT EXISTS {_sequence_name(year)} START WITH {int(last or 0) + 1}"
+    try:
+        await conn.execute(text(create))
+    except DBAPIError:
+        # Two first takers of the year can race inside IF NOT EXISTS; the loser's statement fails but the
+        # sequence exists. Only an autocommit connection can go on after a failed statement.
+        if not autocommit:
+            raise
+
+
+async def _pg_nextval(conn: AsyncConnection, year: int) -> int:
+    return int((await conn.execute(text(f"SELECT nextval('{_sequence_name(year)}')"))).scalar_one())
 
 
 async def upload(session: AsyncSession, p: Principal, file: UploadFile) -> Attachment:
