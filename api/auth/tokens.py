@@ -8,6 +8,8 @@ import base64
 import hashlib
 import json
 import os
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -80,6 +82,10 @@ class KeyRing:
             raise ValueError("the active signing key must be a private key")
         self.active = active
         self.by_kid = {k.kid: k for k in [*previous, active]}
+        self._public = {k.kid: jwk.construct(k.public_jwk, algorithm=ALGORITHM) for k in self.by_kid.values()}
+        # A client sends the same access token with every request until it expires; its signature needs
+        # checking once (an ECDSA verify is most of this method's cost). Only tokens that passed are kept.
+        self._verified: OrderedDict[tuple[str, str, str], dict[str, Any]] = OrderedDict()
 
     @classmethod
     def from_files(cls, active: Path, previous: list[Path]) -> "KeyRing":
@@ -107,15 +113,31 @@ class KeyRing:
         return jwt.encode(claims, self.active.private_pem.decode(), algorithm=ALGORITHM,
                           headers={"kid": self.active.kid})
 
+    VERIFIED_CACHE = 4096
+
     def decode(self, token: str, *, issuer: str, audience: str) -> dict[str, Any]:
+        cache_key = (token, issuer, audience)
+        cached = self._verified.get(cache_key)
+        if cached is not None:
+            if cached["exp"] <= time.time():
+                self._verified.pop(cache_key, None)
+                raise InvalidToken("ExpiredSignatureError")
+            self._verified.move_to_end(cache_key)
+            return dict(cached)
+        claims = self._verify(token, issuer=issuer, audience=audience)
+        self._verified[cache_key] = dict(claims)
+        if len(self._verified) > self.VERIFIED_CACHE:
+            self._verified.popitem(last=False)
+        return claims
+
+    def _verify(self, token: str, *, issuer: str, audience: str) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
             if header.get("alg") != ALGORITHM:
                 raise InvalidToken("unexpected algorithm")
-            key = self.by_kid.get(header.get("kid") or "")
-            if key is None:
+            public = self._public.get(header.get("kid") or "")
+            if public is None:
                 raise InvalidToken("unknown key id")
-            public = jwk.construct(key.public_jwk, algorithm=ALGORITHM)
             claims: dict[str, Any] = jwt.decode(
                 token, public, algorithms=[ALGORITHM], issuer=issuer, audience=audience,
                 options={f"require_{c}": True for c in REQUIRED_CLAIMS},

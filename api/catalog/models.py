@@ -2,8 +2,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from api.auth.models import OrgUnit
 from api.database import Base, utcnow
 
 
@@ -17,6 +18,7 @@ class Service(Base):
     name: Mapped[str] = mapped_column(String(100))
     category: Mapped[str] = mapped_column(String(40), default="")
     owner_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    owner_unit: Mapped[OrgUnit] = relationship(lazy="raise", viewonly=True)  # loaded explicitly where needed
     current_version: Mapped[int] = mapped_column(default=1)
     is_active: Mapped[bool] = mapped_column(default=True)
     sort_order: Mapped[int] = mapped_column(default=0)

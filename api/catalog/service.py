@@ -2,8 +2,10 @@
 
 
 from fastapi import UploadFile
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm.util import identity_key
 
 from api.audit import service as audit
 from api.audit.service import Actor
@@ -27,18 +29,27 @@ TEMPLATE_OWNER = "service_template"
 
 def readable() -> Select[Service, ServiceVersion]:
     """Active services with their current version (the catalogue is public)."""
-    stmt = (select(Service, ServiceVersion)
-            .join(ServiceVersion, (ServiceVersion.service_id == Service.id)
-                  & (ServiceVersion.version == Service.current_version))
-            .where(Service.is_active.is_(True)))
-    return stmt
+    return _READABLE
+
+
+_READABLE = (select(Service, ServiceVersion)
+             .join(ServiceVersion, (ServiceVersion.service_id == Service.id)
+                   & (ServiceVersion.version == Service.current_version))
+             .where(Service.is_active.is_(True)))
+# Built once (every submission looks its service up): SQLAlchemy reuses the statement's cache key. The owner
+# unit comes along (held by the service), so units_by_id finds it in the identity map without another query.
+_CURRENT_BY_CODE = (_READABLE.join(Service.owner_unit).options(contains_eager(Service.owner_unit))
+                    .where(Service.code == bindparam("code")))
 
 
 async def units_by_id(session: AsyncSession, ids: set[int]) -> dict[int, OrgUnit]:
-    if not ids:
-        return {}
-    rows = await session.execute(select(OrgUnit).where(OrgUnit.id.in_(ids)))
-    return {u.id: u for u in rows.scalars()}
+    """The units, from the session's identity map where this request already loaded them."""
+    loaded = {i: u for i in ids if isinstance(u := session.identity_map.get(identity_key(OrgUnit, i)), OrgUnit)}
+    missing = ids - loaded.keys()
+    if missing:
+        rows = await session.execute(select(OrgUnit).where(OrgUnit.id.in_(missing)))
+        loaded.update({u.id: u for u in rows.scalars()})
+    return loaded
 
 
 def approval_units(service: Service, version: ServiceVersion) -> list[int]:
@@ -68,7 +79,7 @@ def form_of(version: ServiceVersion) -> list[FormField]:
 
 
 async def get_current(session: AsyncSession, code: str) -> tuple[Service, ServiceVersion]:
-    row = (await session.execute(readable().where(Service.code == code))).one_or_none()
+    row = (await session.execute(_CURRENT_BY_CODE, {"code": code})).one_or_none()
     if row is None:
         raise NotFound("办事事项不存在")
     return row[0], row[1]

@@ -265,6 +265,35 @@ class TestKeyRotation:
         assert second.decode(token, issuer=s.jwt_issuer, audience=s.jwt_audience)["sub"] == "1"
 
 
+class TestVerifiedCache:
+    """A token's signature is checked once per ring; its expiry on every use."""
+
+    def test_a_cached_token_still_expires(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+        ring = ring_of(tmp_path, generate_private_pem())
+        s = get_settings()
+        token = ring.encode(claims_for(1))
+        exp = ring.decode(token, issuer=s.jwt_issuer, audience=s.jwt_audience)["exp"]
+        assert ring.decode(token, issuer=s.jwt_issuer, audience=s.jwt_audience)["sub"] == "1"  # from the cache
+        monkeypatch.setattr(time, "time", lambda: exp + 1)
+        with pytest.raises(InvalidToken):
+            ring.decode(token, issuer=s.jwt_issuer, audience=s.jwt_audience)
+
+    def test_a_cached_token_is_checked_against_the_audience_asked_for(self, tmp_path: Path):
+        ring = ring_of(tmp_path, generate_private_pem())
+        s = get_settings()
+        token = ring.encode(claims_for(1))
+        ring.decode(token, issuer=s.jwt_issuer, audience=s.jwt_audience)
+        with pytest.raises(InvalidToken):
+            ring.decode(token, issuer=s.jwt_issuer, audience="another-api")
+
+    def test_a_callers_changes_do_not_reach_the_cache(self, tmp_path: Path):
+        ring = ring_of(tmp_path, generate_private_pem())
+        s = get_settings()
+        token = ring.encode(claims_for(1))
+        ring.decode(token, issuer=s.jwt_issuer, audience=s.jwt_audience)["sub"] = "2"
+        assert ring.decode(token, issuer=s.jwt_issuer, audience=s.jwt_audience)["sub"] == "1"
+
+
 class TestJoseIsolation:
     def test_only_tokens_module_imports_jose(self):
         importers = []
