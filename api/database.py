@@ -8,6 +8,7 @@ from typing import Annotated, Any, ClassVar
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Executable, MetaData, Row, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -85,9 +86,22 @@ def make_engine(url: str, **kw: Any) -> AsyncEngine:
     else:
         kw.setdefault("pool_size", 10)
         kw.setdefault("max_overflow", 20)
-        kw.setdefault("pool_pre_ping", True)
+        kw.setdefault("pool_recycle", 1800)
         engine = create_async_engine(url, **kw)
+        _drop_closed_connections(engine.sync_engine)
     return engine
+
+
+def _drop_closed_connections(engine: Engine) -> None:
+    """Instead of pool_pre_ping's round trip on every checkout (6% of a submission's CPU under load): a
+    connection whose socket the server closed (a restart, pg_terminate_backend, an idle timeout) is known
+    closed to asyncpg locally, and the pool replaces it before anyone uses it. pool_recycle bounds the rest."""
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+        driver = getattr(dbapi_conn, "driver_connection", None)
+        if driver is not None and hasattr(driver, "is_closed") and driver.is_closed():
+            raise DisconnectionError("connection closed by the server")
 
 
 _engine: AsyncEngine | None = None
