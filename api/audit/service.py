@@ -68,8 +68,9 @@ async def record(
     object_id: object = None,
     summary: dict[str, Any] | None = None,
 ) -> AuditRecord:
-    """Add one record to the caller's transaction. It is linked into the chain when the transaction
-    commits (see _link_pending), so the chain's lock is held for the last statements only."""
+    """Add one record to the caller's transaction. In "commit" mode it is linked into the chain when the
+    transaction commits (see _link_pending), so the chain's lock is held for the last statements only; in
+    "background" mode it goes to audit_outbox with the caller's other rows (see link_outbox)."""
     rec = AuditRecord(
         occurred_at=utcnow(),
         actor_id=actor.id,
@@ -84,6 +85,11 @@ async def record(
         prev_hash="",
         hash="",
     )
+    if linking_mode(session.get_bind().dialect.name) == "background":
+        # Flushed with the caller's own rows; a savepoint or transaction that rolls back takes it along.
+        session.add(AuditOutbox(**_fields(rec)))
+        session.info[_STAGED] = True
+        return rec
     # Remember the innermost transaction, so a savepoint that rolls back takes its records with it.
     sync = session.sync_session
     session.info.setdefault(_PENDING, []).append((sync.get_nested_transaction() or sync.get_transaction(), rec))
@@ -103,17 +109,11 @@ def linking_mode(dialect: str) -> str:
 
 
 def _link_pending(session: Session) -> None:
-    """Runs in the commit of the same transaction. In "commit" mode: lock the head row, number and hash the
-    records, move the head; concurrent writers queue on the head row until each one's commit ends. In
-    "background" mode the records go to audit_outbox with the transaction, and link_outbox chains them."""
+    """Runs in the commit of the same transaction ("commit" mode): lock the head row, number and hash the
+    records, move the head; concurrent writers queue on the head row until each one's commit ends."""
     pending = [rec for _, rec in session.info.pop(_PENDING, [])]
-    if not pending:
-        return
-    if linking_mode(session.get_bind().dialect.name) == "background":
-        session.add_all([AuditOutbox(**_fields(rec)) for rec in pending])
-        session.info[_STAGED] = True
-        return
-    _append(session, pending)
+    if pending:
+        _append(session, pending)
 
 
 _FIELDS = ("occurred_at", "actor_id", "actor_name", "actor_role", "action", "object_type", "object_id", "summary",

@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi.responses import JSONResponse
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -74,6 +74,14 @@ async def _judge(session: AsyncSession, row: IdempotencyKey, digest: str, separa
     return Claim(key_id=row.id, separate=separate)
 
 
+# Built once: both run on every keyed submission, and SQLAlchemy then reuses their cache keys.
+_CLAIM = insert(IdempotencyKey).returning(IdempotencyKey.id)
+_COMPLETE = (update(IdempotencyKey).where(IdempotencyKey.id == bindparam("key_id"))
+             .values(state=bindparam("state"), response_status=bindparam("response_status"),
+                     response_body=bindparam("response_body"), resource_id=bindparam("resource_id"),
+                     completed_at=bindparam("completed_at")))
+
+
 async def begin(session: AsyncSession, user_id: int, key: str | None, scope: str, body: Any) -> Claim:
     """Claim `key` for this request, or return the stored response to replay (Claim.replay)."""
     if not key:
@@ -95,9 +103,8 @@ async def begin(session: AsyncSession, user_id: int, key: str | None, scope: str
             return await _judge(session, existing, digest, separate=False)
     try:  # one autocommitted INSERT: the key is claimed for everyone the moment it returns
         async with side_connection() as conn:
-            key_id = (await conn.execute(insert(IdempotencyKey).values(
-                user_id=user_id, key=key, scope=scope, request_hash=digest, state=KeyState.in_flight,
-            ).returning(IdempotencyKey.id))).scalar_one()
+            key_id = (await conn.execute(_CLAIM, {"user_id": user_id, "key": key, "scope": scope,
+                                                  "request_hash": digest, "state": KeyState.in_flight})).scalar_one()
         return Claim(key_id=key_id, separate=True)
     except IntegrityError:
         pass
@@ -115,9 +122,8 @@ async def complete(session: AsyncSession, claim: Claim, status: int, body: Any, 
     """Store the response in the request's transaction: the work and the key commit together."""
     if claim.key_id is None:
         return
-    await session.execute(update(IdempotencyKey).where(IdempotencyKey.id == claim.key_id).values(
-        state=KeyState.done, response_status=status, response_body=body, resource_id=resource_id,
-        completed_at=utcnow()))
+    await session.execute(_COMPLETE, {"key_id": claim.key_id, "state": KeyState.done, "response_status": status,
+                                      "response_body": body, "resource_id": resource_id, "completed_at": utcnow()})
 
 
 async def abandon(claim: Claim) -> None:

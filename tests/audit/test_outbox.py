@@ -88,3 +88,14 @@ async def test_the_audit_api_shows_records_not_yet_chained(background, committin
     verify = await committing_client.get("/api/v1/audit/verify", headers=auth(auditor))
     assert verify.json()["ok"] is True
     assert (await _counts(engine))[0] == 0
+
+
+async def test_a_rolled_back_savepoint_takes_its_staged_records_along(background, session):
+    actor = audit.Actor(None, "测试", "system")
+    nested = await session.begin_nested()
+    await audit.record(session, actor, "test.discarded", "test", 1)
+    await nested.rollback()
+    await audit.record(session, actor, "test.kept", "test", 2)
+    await session.flush()
+    actions = (await session.execute(select(AuditOutbox.action))).scalars().all()
+    assert actions == ["test.kept"]
