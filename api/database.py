@@ -217,7 +217,7 @@ class Reader:
         self._inline = inline
 
     async def all(self, stmt: Executable, params: dict[str, Any] | None = None, *,
-                  quick: bool = False) -> Sequence[Row[Any]]:
+                  quick: bool = False) -> Sequence[Row[*tuple[Any, ...]]]:
         if quick and self._inline is not None:
             with self._inline.connect() as conn:
                 return conn.execute(stmt, params).all()
@@ -225,7 +225,7 @@ class Reader:
             return (await conn.execute(stmt, params)).all()
 
     async def first(self, stmt: Executable, params: dict[str, Any] | None = None, *,
-                    quick: bool = False) -> Row[Any] | None:
+                    quick: bool = False) -> Row[*tuple[Any, ...]] | None:
         rows = await self.all(stmt, params, quick=quick)
         return rows[0] if rows else None
 

@@ -8,17 +8,18 @@ submissions/s sustained with zero errors."""
 
 import argparse
 import asyncio
+import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
 import httpx
+
+from bench import wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = "postgresql+asyncpg://postgres@127.0.0.1:5432/bench_applications"
@@ -69,36 +70,6 @@ async def _reset(url: str) -> None:
     await engine.dispose()
 
 
-async def _load(base: str, seconds: float, concurrency: int, make_request) -> dict[str, float]:
-    latencies: list[float] = []
-    errors = 0
-    statuses: dict[int, int] = {}
-    deadline = time.perf_counter() + seconds
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-        async def worker() -> None:
-            nonlocal errors
-            while time.perf_counter() < deadline:
-                t0 = time.perf_counter()
-                try:
-                    r = await make_request(client)
-                    statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
-                    if r.status_code >= 400:
-                        errors += 1
-                except httpx.HTTPError:
-                    errors += 1
-                latencies.append(time.perf_counter() - t0)
-
-        start = time.perf_counter()
-        await asyncio.gather(*[worker() for _ in range(concurrency)])
-        elapsed = time.perf_counter() - start
-    latencies.sort()
-    n = len(latencies)
-    return {"requests": n, "rps": n / elapsed, "errors": errors,
-            "p50_ms": statistics.median(latencies) * 1000 if n else 0.0,
-            "p99_ms": latencies[min(n - 1, int(n * 0.99))] * 1000 if n else 0.0}
-
-
 async def run(args: argparse.Namespace) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench-applications-"))
     env = {**os.environ, "PORTAL_DATABASE_URL": args.database_url, "PORTAL_VAR_DIR": str(tmp),
@@ -127,18 +98,22 @@ async def run(args: argparse.Namespace) -> int:
             return 2
         login = {"username": "citizen", "password": args.password}
         token = httpx.post(f"{base}/api/v1/auth/token", data=login, timeout=10).json()["access_token"]  # noqa: ASYNC210
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        body = json.dumps({"service_code": "JCKBL", "data": FORM}, ensure_ascii=False)
+        check = httpx.post(f"{base}/api/v1/applications", content=body.encode(), timeout=10,  # noqa: ASYNC210
+                           headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
+        if check.status_code != 201:
+            print(f"a submission answered {check.status_code}: {check.text[:300]}")
+            return 2
 
-        async def hello(client: httpx.AsyncClient) -> httpx.Response:
-            return await client.get("/api/v1/health")
+        def submit(seconds: float) -> dict[str, float]:
+            return wrk.run(f"{base}/api/v1/applications", seconds, args.concurrency, headers, threads=2,
+                           script=wrk.UNIQUE_POST,
+                           variables={"path": "/api/v1/applications", "body": body, "run_id": uuid.uuid4().hex})
 
-        async def submit(client: httpx.AsyncClient) -> httpx.Response:
-            return await client.post("/api/v1/applications", json={"service_code": "JCKBL", "data": FORM},
-                                     headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
-
-        await _load(base, 2, args.concurrency, submit)  # warm-up: connection pools, caches
-        baseline = await _load(base, args.seconds, args.concurrency, hello)
-        result = await _load(base, args.seconds, args.concurrency, submit)
+        submit(2)  # warm-up: connection pools, caches
+        baseline = wrk.run(f"{base}/api/v1/health", args.seconds, args.concurrency, threads=2)
+        result = submit(args.seconds)
     finally:
         proc.terminate()
         proc.wait(timeout=15)

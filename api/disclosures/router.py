@@ -1,5 +1,5 @@
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response, UploadFile, status
 
@@ -57,7 +57,8 @@ feeds_router = APIRouter(prefix="/feeds", tags=["feeds"])
 
 ColumnFilter = Annotated[int | None, Query(ge=1, description="栏目（含下级栏目）")]
 PublisherFilter = Annotated[int | None, Query(ge=1, description="发布机构")]
-FILE_RESPONSE = {200: {"description": "附件内容", "content": {"application/octet-stream": {}}}}
+FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"description": "附件内容", "content": {"application/octet-stream": {}}}}
 
 
 # ---- public catalogue -------------------------------------------------------------------------

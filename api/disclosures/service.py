@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, case, func, insert, literal, or_, select, update
+from sqlalchemy import Select, and_, case, false, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -84,12 +84,12 @@ def readable_by(principal: Principal | None) -> Select[Any]:
     """Published items for everyone; staff also see every item of their units' columns and their own."""
     stmt = select(Disclosure)
     paths = principal.scope_paths(*STAFF_ROLES) if principal and principal.is_staff else []
-    if not paths:
+    if principal is None or not paths:
         return stmt.where(Disclosure.status == DisclosureStatus.published)
     return stmt.where(or_(
         Disclosure.status == DisclosureStatus.published,
         Disclosure.column_id.in_(_in_scope_columns(paths)),
-        Disclosure.created_by_id == principal.id,  # type: ignore[union-attr]
+        Disclosure.created_by_id == principal.id,
     ))
 
 
@@ -157,7 +157,7 @@ async def column_tree(session: AsyncSession, now: datetime | None = None) -> lis
             "owner_unit": {"id": col.owner_unit_id, "name": unit_name}, "item_count": count,
             "total_count": count, "latest_published_at": latest, "is_stale": stale, "children": [],
         }
-    roots = []
+    roots: list[dict[str, Any]] = []
     for node in nodes.values():
         parent = nodes.get(node["parent_id"]) if node["parent_id"] else None
         (parent["children"] if parent else roots).append(node)
@@ -569,7 +569,7 @@ async def _column_ids(reader: Reader, column_id: int, subtree: bool) -> list[int
     if not subtree:
         return [column_id]
     children: dict[int | None, list[int]] = {}
-    for cid, parent in rows:
+    for cid, parent in (tuple(r) for r in rows):
         children.setdefault(parent, []).append(cid)
     out, todo = [], [column_id]
     while todo:
@@ -589,7 +589,7 @@ def _published_key(r: Any) -> tuple[Any, Any]:
     return r.published_at, r.id
 
 
-def _public_list() -> Select[Any]:
+def _public_list() -> Select[*tuple[Any, ...]]:
     col_alias, unit_alias = aliased(Column), aliased(OrgUnit)
     return (select(*LIST_COLUMNS, col_alias.name.label("column_name"), col_alias.slug.label("column_slug"),
                    unit_alias.name.label("publisher_name"))
@@ -701,12 +701,12 @@ def queue_query(principal: Principal, queue: str, status: VersionStatus | None) 
     elif queue == "review":
         paths = principal.scope_paths(Role.reviewer)
         stmt = stmt.where(DisclosureVersion.status.in_(IN_REVIEW), DisclosureVersion.author_id != principal.id,
-                          DisclosureVersion.column_id.in_(_in_scope_columns(paths)) if paths else and_(False))
+                          DisclosureVersion.column_id.in_(_in_scope_columns(paths)) if paths else false())
     elif queue == "secrecy":
         paths = principal.scope_paths(Role.secrecy_officer)
         stmt = stmt.where(DisclosureVersion.status == VersionStatus.secrecy_review,
                           DisclosureVersion.author_id != principal.id,
-                          DisclosureVersion.column_id.in_(_in_scope_columns(paths)) if paths else and_(False))
+                          DisclosureVersion.column_id.in_(_in_scope_columns(paths)) if paths else false())
     if status is not None:
         stmt = stmt.where(DisclosureVersion.status == status)
     return stmt
