@@ -23,6 +23,11 @@ class SelfApproval(Forbidden):
     title = "不能审核自己撰写的信息"
 
 
+# The checked fields as the problem detail names them (the SPA's FindingsList uses the same labels).
+FIELD_LABELS = {"title": "标题", "summary": "摘要", "body": "正文", "body_html": "正文", "doc_no": "文号",
+                "attachments": "附件名称"}
+
+
 class ClassifiedContent(Conflict):
     """A classification marking was found: the item cannot be submitted or published."""
 
@@ -30,7 +35,8 @@ class ClassifiedContent(Conflict):
     title = "内容含有密级标志，不得公开"
 
     def __init__(self, findings: list[dict[str, Any]]) -> None:
-        where = "；".join(f"{f['field']} 第 {f['start'] + 1} 字处“{f['match']}”" for f in findings)
+        where = "；".join(f"{FIELD_LABELS.get(f['field'], f['field'])}第 {f['start'] + 1} 字处“{f['match']}”"
+                         for f in findings)
         super().__init__(f"发现密级标志：{where}", findings=findings)
 
 

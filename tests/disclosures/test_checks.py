@@ -42,6 +42,7 @@ class TestSubmitCheck:
         assert body["code"] == "classification_marking"
         assert [(f["field"], f["match"], f["start"]) for f in body["findings"]] == [
             ("body", "内部", 4), ("body", "★", 6)]
+        assert body["detail"] == "发现密级标志：正文第 5 字处“内部”；正文第 7 字处“★”"
 
     async def test_marking_added_after_review_blocks_publication(self, client, session, team):
         v = await draft(client, team)
