@@ -107,7 +107,8 @@ def test_handler_assigns_a_case_to_a_colleague(page: Page, live_server: str) -> 
     expect(page.get_by_role("option", name=re.compile("周办理"))).to_have_count(0)  # oneself: that is 领取
     page.get_by_role("option", name=re.compile(r"^冯经办（车辆管理中心经办人） · 车辆管理中心 · 在办 \d+ 件$")).click()
     dialog.get_by_test_id("assign-submit").click()
-    expect(page.locator(".el-message--success")).to_contain_text(f"已将 {tracking_no} 分派给 冯经办")
+    # Filtered by text: another success toast (the login's) may still be on screen.
+    expect(page.locator(".el-message--success", has_text=f"已将 {tracking_no} 分派给 冯经办")).to_be_visible()
     expect(dialog).to_be_hidden()
     expect(page.get_by_test_id("timeline")).to_contain_text("分派给 冯经办（车辆管理中心经办人）")
     expect(page.get_by_test_id("action-claim")).to_have_count(0)
