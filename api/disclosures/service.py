@@ -138,11 +138,28 @@ async def column_path(session: AsyncSession, column_id: int) -> tuple[Column, st
     return row[0], row[1]
 
 
+_COLUMN_COUNTS = (select(Disclosure.column_id, func.count(), func.max(Disclosure.published_at))
+                  .where(Disclosure.status == DisclosureStatus.published).group_by(Disclosure.column_id))
+# Published counts per column, and the change-log head they were counted at. Every publication, update and
+# retraction moves the head, so while it stands still the counts stand too (counting 1M items takes ~0.1 s).
+_counts_cache: tuple[tuple[int, datetime | None], dict[int, tuple[int, datetime | None]]] | None = None
+
+
+async def _column_counts(session: AsyncSession) -> dict[int, tuple[int, datetime | None]]:
+    global _counts_cache
+    head_row = (await session.execute(_FEED_HEAD)).first()
+    head = (int(head_row[0]), head_row[1]) if head_row else (0, None)
+    if head[0] and _counts_cache is not None and _counts_cache[0] == head:
+        return _counts_cache[1]
+    counts = {r[0]: (r[1], r[2]) for r in (await session.execute(_COLUMN_COUNTS)).all()}
+    if head[0]:  # an empty change log says nothing about rows loaded without one
+        _counts_cache = (head, counts)
+    return counts
+
+
 async def column_tree(session: AsyncSession, now: datetime | None = None) -> list[dict[str, Any]]:
     now = now or utcnow()
-    counts = dict((r[0], (r[1], r[2])) for r in (await session.execute(
-        select(Disclosure.column_id, func.count(), func.max(Disclosure.published_at))
-        .where(Disclosure.status == DisclosureStatus.published).group_by(Disclosure.column_id))).all())
+    counts = await _column_counts(session)
     rows = (await session.execute(
         select(Column, OrgUnit.name).join(OrgUnit, OrgUnit.id == Column.owner_unit_id)
         .order_by(Column.sort_order, Column.id))).all()

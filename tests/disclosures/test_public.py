@@ -70,3 +70,19 @@ class TestColumns:
         assert (node["item_count"], node["total_count"]) == (1, 2)
         assert node["children"][0]["item_count"] == 1
         assert node["is_stale"] is False
+
+    async def test_counts_follow_each_publication_and_retraction(self, client, team):
+        """The counts are kept while the change log stands still; every change moves it."""
+        async def count() -> int:
+            tree = (await client.get("/api/v1/columns")).json()
+            return next(n for n in tree if n["id"] == team.column.id)["item_count"]
+
+        first = await publish(client, team)
+        assert await count() == 1
+        assert await count() == 1
+        await publish(client, team, title="关于第二批公开事项的通知")
+        assert await count() == 2
+        r = await client.post(f"/api/v1/disclosures/{first['disclosure_id']}/retract", json={"reason": "内容有误"},
+                              headers=team.h(team.reviewer))
+        assert r.status_code == 200, r.text
+        assert await count() == 1
