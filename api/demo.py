@@ -3,6 +3,7 @@
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.applications import demo as applications_demo
 from api.audit import service as audit
 from api.audit.service import SYSTEM
 from api.auth.models import OrgKind, OrgUnit, Role, RoleGrant, User, UserKind
@@ -83,6 +84,7 @@ async def load(session: AsyncSession, password: str) -> None:
 DOMAIN_LOADERS: list = [
     disclosures_demo.load,
     catalog_demo.load,
+    applications_demo.load,
     complaints_demo.load,
     surveys_demo.load,
 ]

@@ -126,3 +126,23 @@ def test_handler_assigns_a_case_to_a_colleague(page: Page, live_server: str) -> 
     log_in(page, "handler3")
     page.goto(f"/workspace/applications/{app_id}")
     expect(page.get_by_text("冯经办（车辆管理中心经办人）", exact=True)).to_be_visible()
+
+
+def test_demo_cases_fill_the_workspace(live_server: str) -> None:
+    """A fresh `make run` shows cases in every state: queues, the 督办 list, statistics and 好差评."""
+    def get(user: str, path: str) -> dict:
+        token = httpx.post(f"{live_server}/api/v1/auth/token",
+                           data={"username": user, "password": DEMO_PASSWORD}).json()["access_token"]
+        r = httpx.get(f"{live_server}/api/v1{path}", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    assert len(get("handler2", "/applications/queue")["items"]) >= 3
+    overdue = get("leader", "/applications/overdue")["items"]
+    assert any(a["service_code"] == "RYCRZ" and a["deadline"]["status"] in ("overdue", "very_overdue")
+               for a in overdue)
+    by_status = get("leader", "/applications/statistics")["totals"]["by_status"]
+    for state in ("submitted", "accepted", "supplement_requested", "in_progress", "completed", "refused",
+                  "not_accepted", "withdrawn"):
+        assert by_status.get(state, 0) >= 1, (state, by_status)
+    assert get("handler2", "/rectifications")["items"], "the rating of 2 opened a rectification task"
