@@ -147,13 +147,13 @@ async def get_application_statistics(
 async def get_application_by_tracking_no(session: SessionDep, principal: CurrentUser,
                                          tracking_no: str) -> ApplicationRead:
     """Status page by 受理编号, for the applicant (and the staff who handle it)."""
-    return await service.detail(session, await service.get_by_tracking_no(session, principal, tracking_no))
+    return await service.detail(session, principal, await service.get_by_tracking_no(session, principal, tracking_no))
 
 
 @router.get("/{application_id}", responses=responses(NotFound))
 async def get_application(session: SessionDep, principal: CurrentUser, application_id: int) -> ApplicationRead:
     """One application with its form data, attachments, approvals, deadline and timeline."""
-    return await service.detail(session, await service.get(session, principal, application_id))
+    return await service.detail(session, principal, await service.get(session, principal, application_id))
 
 
 @router.get("/{application_id}/attachments/{attachment_id}", response_class=FileResponse,
@@ -169,28 +169,30 @@ async def accept_application(session: SessionDep, principal: CurrentUser, applic
                              body: NoteIn | None = None) -> ApplicationRead:
     """受理: accept the application; the promised time limit starts counting."""
     app = await service.accept(session, principal, application_id, body.note if body else None)
-    return await service.detail(session, app)
+    return await service.detail(session, principal, app)
 
 
 @router.post("/{application_id}/not-accept", responses=_ACTION_ERRORS)
 async def not_accept_application(session: SessionDep, principal: CurrentUser, application_id: int,
                                  body: ReasonIn) -> ApplicationRead:
     """不予受理, with the reason."""
-    return await service.detail(session, await service.not_accept(session, principal, application_id, body.reason))
+    app = await service.not_accept(session, principal, application_id, body.reason)
+    return await service.detail(session, principal, app)
 
 
 @router.post("/{application_id}/supplement-request", responses=_ACTION_ERRORS)
 async def request_application_supplement(session: SessionDep, principal: CurrentUser, application_id: int,
                                          body: SupplementRequestIn) -> ApplicationRead:
     """补正: tell the applicant what is missing; the deadline clock pauses."""
-    return await service.detail(session, await service.request_supplement(session, principal, application_id, body))
+    app = await service.request_supplement(session, principal, application_id, body)
+    return await service.detail(session, principal, app)
 
 
 @router.post("/{application_id}/supplement", responses=_ACTION_ERRORS)
 async def supply_application_supplement(session: SessionDep, principal: CurrentUser, application_id: int,
                                         body: SupplementIn) -> ApplicationRead:
     """The applicant supplies what was missing; the case returns to review."""
-    return await service.detail(session, await service.supplement(session, principal, application_id, body))
+    return await service.detail(session, principal, await service.supplement(session, principal, application_id, body))
 
 
 @router.post("/{application_id}/start", responses=_ACTION_ERRORS)
@@ -198,14 +200,14 @@ async def start_application(session: SessionDep, principal: CurrentUser, applica
                             body: NoteIn | None = None) -> ApplicationRead:
     """Begin handling an accepted application."""
     app = await service.start(session, principal, application_id, body.note if body else None)
-    return await service.detail(session, app)
+    return await service.detail(session, principal, app)
 
 
 @router.post("/{application_id}/decisions", responses=_ACTION_ERRORS)
 async def decide_application(session: SessionDep, principal: CurrentUser, application_id: int,
                              body: DecisionIn) -> ApplicationRead:
     """One department's approval or refusal (并联审批); all approvals complete the case."""
-    return await service.detail(session, await service.decide(session, principal, application_id, body))
+    return await service.detail(session, principal, await service.decide(session, principal, application_id, body))
 
 
 @router.post("/{application_id}/withdraw", responses=_ACTION_ERRORS)
@@ -213,20 +215,21 @@ async def withdraw_application(session: SessionDep, principal: CurrentUser, appl
                                body: NoteIn | None = None) -> ApplicationRead:
     """The applicant withdraws an application that is not yet decided."""
     app = await service.withdraw(session, principal, application_id, body.note if body else None)
-    return await service.detail(session, app)
+    return await service.detail(session, principal, app)
 
 
 @router.post("/{application_id}/claim", responses=responses(Forbidden, NotFound, Conflict))
 async def claim_application(session: SessionDep, principal: CurrentUser, application_id: int) -> ApplicationRead:
     """Take an application into my own queue."""
-    return await service.detail(session, await service.claim(session, principal, application_id))
+    return await service.detail(session, principal, await service.claim(session, principal, application_id))
 
 
 @router.post("/{application_id}/assign", responses=_ACTION_ERRORS)
 async def assign_application(session: SessionDep, principal: CurrentUser, application_id: int,
                              body: AssignIn) -> ApplicationRead:
     """Give an application to another handler of the department."""
-    return await service.detail(session, await service.assign(session, principal, application_id, body.user_id))
+    app = await service.assign(session, principal, application_id, body.user_id)
+    return await service.detail(session, principal, app)
 
 
 @router.get("/{application_id}/assignees", responses=responses(Forbidden, NotFound))

@@ -130,6 +130,9 @@ class ApplicationRead(ApplicationSummary):
     clock: ClockRead | None
     events: list[ApplicationEventRead]
     version: int
+    actions: list[Literal["claim", "assign", "accept", "not-accept", "supplement-request", "start", "decisions",
+                          "withdraw", "supplement"]] = Field(
+        default_factory=list, description="调用者此刻可执行的操作（即对应的操作接口名）；界面只显示这些按钮")
 
 
 class ApplicationStatsRow(BaseModel):

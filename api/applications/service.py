@@ -267,7 +267,7 @@ async def submit(session: AsyncSession, p: Principal, body: ApplicationCreate) -
                          detail={"service": service.code, "version": version.version})
     units = await catalog.units_by_id(session, {app.owner_unit_id} | {a.org_unit_id for a in approvals})
     parts = _Parts(service, version, {p.id: p.display_name}, units, None, sorted(uploads, key=lambda a: a.id),
-                   approvals, [event], None)
+                   approvals, [event], None, await actions(session, p, app))
     return app, _render(app, parts)
 
 
@@ -553,9 +553,40 @@ class _Parts:
     approvals: list[Approval]
     events: list[ApplicationEvent]
     clock: ClockRead | None
+    actions: list[str]
 
 
-async def detail(session: AsyncSession, app: Application) -> ApplicationRead:
+async def actions(session: AsyncSession, p: Principal, app: Application) -> list[str]:
+    """What `p` may do to the case now, named as the action endpoints are, by the same rules they check (the
+    SPA shows these buttons and no others; each endpoint still checks for itself)."""
+    status = S(app.status)
+    out: list[str] = []
+    if app.applicant_id == p.id:
+        if allowed(status, S.withdrawn):
+            out.append("withdraw")
+        if status == S.supplement_requested:
+            out.append("supplement")
+    if not p.has(Role.handler):
+        return out
+    if status in OPEN and p.covers(Role.handler, (await _unit(session, app.owner_unit_id)).path):
+        if app.assignee_id is None:
+            out.append("claim")
+        out.append("assign")
+        out += [name for name, dst in (("accept", S.accepted), ("not-accept", S.not_accepted),
+                                       ("supplement-request", S.supplement_requested))
+                if allowed(status, dst)]
+        if status == S.accepted:
+            out.append("start")
+    if status in DECIDABLE:
+        pending = (await session.execute(select(Approval.org_unit_id).where(
+            Approval.application_id == app.id, Approval.decision == Decision.pending))).scalars().all()
+        units = await catalog.units_by_id(session, set(pending))
+        if any(p.covers(Role.handler, units[u].path) for u in pending):
+            out.append("decisions")
+    return out
+
+
+async def detail(session: AsyncSession, p: Principal, app: Application) -> ApplicationRead:
     services = {s.id: s for s in (await session.execute(select(Service).where(Service.id == app.service_id))).scalars()}
     names = await _names(session, {app.applicant_id} | ({app.assignee_id} if app.assignee_id else set()))
     briefs = await _briefs(session, [app.id])
@@ -572,7 +603,7 @@ async def detail(session: AsyncSession, app: Application) -> ApplicationRead:
     clock = await calendar.get_clock(session, CASE_TYPE, app.id)
     state = await calendar.clock_state(session, clock) if clock else None
     return _render(app, _Parts(services[app.service_id], version, names, units, briefs.get(app.id), atts, approvals,
-                               events, state))
+                               events, state, await actions(session, p, app)))
 
 
 def _render(app: Application, parts: _Parts) -> ApplicationRead:
@@ -594,7 +625,7 @@ def _render(app: Application, parts: _Parts) -> ApplicationRead:
             id=e.id, action=e.action, action_label=ACTION_LABELS.get(Action(e.action), e.action),
             from_status=e.from_status, to_status=e.to_status, actor_name=e.actor_name, note=e.note,
             detail=e.detail, created_at=e.created_at) for e in parts.events],
-        version=app.version)
+        version=app.version, actions=parts.actions)
 
 
 # --- queues -----------------------------------------------------------------------------------------

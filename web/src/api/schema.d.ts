@@ -2573,6 +2573,11 @@ export interface components {
         };
         /** ApplicationRead */
         ApplicationRead: {
+            /**
+             * Actions
+             * @description 调用者此刻可执行的操作（即对应的操作接口名）；界面只显示这些按钮
+             */
+            actions?: ("claim" | "assign" | "accept" | "not-accept" | "supplement-request" | "start" | "decisions" | "withdraw" | "supplement")[];
             /** Applicant Name */
             applicant_name: string;
             /** Approvals */
