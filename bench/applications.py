@@ -35,8 +35,10 @@ def _free_port() -> int:
 
 
 def _cli(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "api.cli", *args], cwd=ROOT, env=env, check=True,  # noqa: S603
-                   capture_output=True)
+    done = subprocess.run([sys.executable, "-m", "api.cli", *args], cwd=ROOT, env=env,  # noqa: S603
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"python -m api.cli {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
 
 
 async def _ensure_database(url: str) -> None:

@@ -50,7 +50,7 @@ from api.calendar.workdays import local_date
 from api.catalog import service as catalog
 from api.catalog.forms import file_ids, validate_form
 from api.catalog.models import Service, ServiceVersion
-from api.catalog.schemas import UnitRef
+from api.catalog.schemas import FormField, UnitRef
 from api.config import get_settings
 from api.database import can_use_side_session, side_connection, utcnow
 from api.errors import InvalidTransition, NotFound, ValidationFailed
@@ -267,7 +267,7 @@ async def submit(session: AsyncSession, p: Principal, body: ApplicationCreate) -
                          detail={"service": service.code, "version": version.version})
     units = await catalog.units_by_id(session, {app.owner_unit_id} | {a.org_unit_id for a in approvals})
     parts = _Parts(service, version, {p.id: p.display_name}, units, None, sorted(uploads, key=lambda a: a.id),
-                   approvals, [event], None, await actions(session, p, app))
+                   approvals, [event], None, await actions(session, p, app), form)
     return app, _render(app, parts)
 
 
@@ -554,6 +554,7 @@ class _Parts:
     events: list[ApplicationEvent]
     clock: ClockRead | None
     actions: list[str]
+    form: list[FormField] | None = None  # the version's form, when the caller has it parsed already
 
 
 async def actions(session: AsyncSession, p: Principal, app: Application) -> list[str]:
@@ -608,7 +609,7 @@ async def detail(session: AsyncSession, p: Principal, app: Application) -> Appli
 
 def _render(app: Application, parts: _Parts) -> ApplicationRead:
     summary = _summary(app, parts.service, parts.names, parts.units, parts.brief)
-    form = catalog.form_of(parts.version)
+    form = parts.form if parts.form is not None else catalog.form_of(parts.version)
     field_of = {i: name for name, ids in file_ids(form, app.data).items() for i in ids}
     return ApplicationRead(
         **summary.model_dump(), service_version=parts.version.version, form=form, data=app.data,
