@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     # the audit_outbox, linked in batches within a second (PostgreSQL under concurrent writers); "auto"
     # picks commit on SQLite and background on PostgreSQL.
     audit_linking: Literal["auto", "commit", "background"] = "auto"
+    opentelemetry: bool = False  # FastAPI's built-in spans and metrics (exported by the providers you set up)
 
     max_upload_bytes: int = 20 * 1024 * 1024
     # Markings that block publication in addition to 绝密/机密/秘密/★/内部/涉密/国家秘密.

@@ -140,6 +140,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
+        # FastAPI's built-in OpenTelemetry hooks check for providers on every request and wrap each dependency;
+        # off unless asked for (PORTAL_OPENTELEMETRY=true, with providers configured as FastAPI documents).
+        telemetry=None if settings.opentelemetry else {
+            "tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     install_error_handlers(app)
     for router in ROUTERS:
