@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     # locked until that transaction ends: fine on SQLite, which serializes writers anyway); "background" via
     # the audit_outbox, linked in batches within a second (PostgreSQL under concurrent writers); "auto"
     # picks commit on SQLite and background on PostgreSQL.
+    # Per worker, PostgreSQL only (each worker also keeps up to 8 short-lived side connections).
+    db_pool_size: int = Field(default=5, ge=1, le=100)
+    db_max_overflow: int = Field(default=3, ge=0, le=100)
     audit_linking: Literal["auto", "commit", "background"] = "auto"
     opentelemetry: bool = False  # FastAPI's built-in spans and metrics (exported by the providers you set up)
 
