@@ -23,6 +23,7 @@ from api.applications.schemas import (
 from api.applications.states import ApplicationStatus
 from api.auth.dependencies import CurrentUser, StaffUser
 from api.auth.models import Role
+from api.auth.principal import Principal
 from api.calendar.models import DeadlineClock
 from api.catalog.models import Service
 from api.database import SessionDep
@@ -48,12 +49,13 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
                                               description="重试同一提交时使用相同的键，不会重复创建申请")]
 
 
-async def _page(request: Request, response: Response, session: SessionDep, stmt: Any, order: list[Any],
-                key: Any, cursor: str | None, limit: int, scalars: bool = True) -> Page[ApplicationSummary]:
+async def _page(request: Request, response: Response, session: SessionDep, principal: Principal, stmt: Any,
+                order: list[Any], key: Any, cursor: str | None, limit: int,
+                scalars: bool = True) -> Page[ApplicationSummary]:
     rows, next_cursor = await keyset_page(session, stmt, order, key, cursor, limit, scalars=scalars)
     set_link_header(request, response, next_cursor)
     apps = rows if scalars else [r[0] for r in rows]
-    return Page(items=await service.summaries(session, apps), next_cursor=next_cursor)
+    return Page(items=await service.summaries(session, apps, principal), next_cursor=next_cursor)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED,
@@ -98,7 +100,8 @@ async def list_applications(
     if service_code:
         stmt = stmt.where(Application.service_id.in_(
             select(Service.id).where(Service.code == service_code)))
-    return await _page(request, response, session, stmt, [(Application.id, True)], lambda a: [a.id], cursor, limit)
+    return await _page(request, response, session, principal, stmt, [(Application.id, True)], lambda a: [a.id],
+                       cursor, limit)
 
 
 @router.get("/queue", responses=responses(Forbidden))
@@ -113,7 +116,7 @@ async def list_handler_queue(
     if assigned_to_me:
         stmt = stmt.where(Application.assignee_id == principal.id)
     stmt, due = service.urgency_order(stmt)
-    return await _page(request, response, session, stmt, [(due, False), (Application.id, False)],
+    return await _page(request, response, session, principal, stmt, [(due, False), (Application.id, False)],
                        lambda r: [r[1], r[0].id], cursor, limit, scalars=False)
 
 
@@ -126,7 +129,8 @@ async def list_overdue_applications(
     if not principal.has(Role.leader, Role.handler):
         raise Forbidden("仅限领导或经办人")
     stmt = service.overdue(principal).add_columns(DeadlineClock.deadline_at)
-    return await _page(request, response, session, stmt, [(DeadlineClock.deadline_at, False), (Application.id, False)],
+    return await _page(request, response, session, principal, stmt,
+                       [(DeadlineClock.deadline_at, False), (Application.id, False)],
                        lambda r: [r[1], r[0].id], cursor, limit, scalars=False)
 
 

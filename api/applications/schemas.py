@@ -101,6 +101,10 @@ class ApplicationAttachmentRead(BaseModel):
     created_at: datetime
 
 
+ApplicationAction = Literal["claim", "assign", "accept", "not-accept", "supplement-request", "start", "decisions",
+                            "withdraw", "supplement"]
+
+
 class ApplicationSummary(BaseModel):
     id: int
     tracking_no: str
@@ -114,6 +118,9 @@ class ApplicationSummary(BaseModel):
     submitted_at: datetime
     decided_at: datetime | None
     deadline: ClockBrief | None
+    actions: list[ApplicationAction] = Field(
+        default_factory=list, description="调用者此刻可执行的操作（即对应的操作接口名），界面只显示这些按钮；"
+                                          "列表中只给出领取（claim）与分派（assign）")
 
 
 class ApplicationRead(ApplicationSummary):
@@ -130,9 +137,6 @@ class ApplicationRead(ApplicationSummary):
     clock: ClockRead | None
     events: list[ApplicationEventRead]
     version: int
-    actions: list[Literal["claim", "assign", "accept", "not-accept", "supplement-request", "start", "decisions",
-                          "withdraw", "supplement"]] = Field(
-        default_factory=list, description="调用者此刻可执行的操作（即对应的操作接口名）；界面只显示这些按钮")
 
 
 class ApplicationStatsRow(BaseModel):

@@ -519,7 +519,8 @@ async def _briefs(session: AsyncSession, app_ids: list[int], now: datetime | Non
     return out
 
 
-async def summaries(session: AsyncSession, apps: list[Application]) -> list[ApplicationSummary]:
+async def summaries(session: AsyncSession, apps: list[Application],
+                    p: Principal | None = None) -> list[ApplicationSummary]:
     if not apps:
         return []
     services = {s.id: s for s in (await session.execute(
@@ -527,18 +528,26 @@ async def summaries(session: AsyncSession, apps: list[Application]) -> list[Appl
     names = await _names(session, {a.applicant_id for a in apps} | {a.assignee_id for a in apps if a.assignee_id})
     units = await catalog.units_by_id(session, {a.owner_unit_id for a in apps})
     briefs = await _briefs(session, [a.id for a in apps])
-    return [_summary(a, services[a.service_id], names, units, briefs.get(a.id)) for a in apps]
+    return [_summary(a, services[a.service_id], names, units, briefs.get(a.id), _list_actions(p, a, units))
+            for a in apps]
+
+
+def _list_actions(p: Principal | None, app: Application, units: dict[int, OrgUnit]) -> list[str]:
+    """A list row's claim and assign, by the rules actions() applies (a co-approving department has neither)."""
+    if p is None or app.status not in OPEN or not p.covers(Role.handler, units[app.owner_unit_id].path):
+        return []
+    return (["claim"] if app.assignee_id is None else []) + ["assign"]
 
 
 def _summary(a: Application, service: Service, names: dict[int, str], units: dict[int, OrgUnit],
-             brief: ClockBrief | None) -> ApplicationSummary:
+             brief: ClockBrief | None, actions: list[str] | None = None) -> ApplicationSummary:
     unit = units[a.owner_unit_id]
     return ApplicationSummary(
         id=a.id, tracking_no=a.tracking_no, service_code=service.code, service_name=service.name, status=a.status,
         status_label=STATUS_LABELS[a.status], applicant_name=names.get(a.applicant_id, ""),
         owner_unit=UnitRef(id=unit.id, name=unit.name),
         assignee_name=names.get(a.assignee_id) if a.assignee_id else None,
-        submitted_at=a.submitted_at, decided_at=a.decided_at, deadline=brief)
+        submitted_at=a.submitted_at, decided_at=a.decided_at, deadline=brief, actions=actions or [])
 
 
 @dataclass
@@ -612,7 +621,7 @@ def _render(app: Application, parts: _Parts) -> ApplicationRead:
     form = parts.form if parts.form is not None else catalog.form_of(parts.version)
     field_of = {i: name for name, ids in file_ids(form, app.data).items() for i in ids}
     return ApplicationRead(
-        **summary.model_dump(), service_version=parts.version.version, form=form, data=app.data,
+        **summary.model_dump(exclude={"actions"}), service_version=parts.version.version, form=form, data=app.data,
         attachments=[ApplicationAttachmentRead(
             id=a.id, kind="result" if a.owner_type == RESULT_OWNER else "material", field=field_of.get(a.id),
             filename=a.filename, content_type=a.content_type, size=a.size, created_at=a.created_at)

@@ -41,3 +41,20 @@ async def test_the_applicant_is_offered_the_supplement(client, world):
     r = await act(client, world.handler, app["id"], "supplement-request", {"items": ["身份证复印件"]})
     assert r.status_code == 200, r.text
     assert await _actions(client, world.citizen, app["id"]) == ["withdraw", "supplement"]
+
+
+async def test_list_rows_offer_claim_and_assign_only_to_the_owner_department(client, world):
+    app = await submitted(client, world.citizen)
+    await act(client, world.handler, app["id"], "accept")
+
+    async def row(user) -> dict:
+        r = await client.get("/api/v1/applications/queue", headers=auth(user))
+        assert r.status_code == 200, r.text
+        return next(i for i in r.json()["items"] if i["id"] == app["id"])
+
+    assert (await row(world.handler))["actions"] == ["claim", "assign"]
+    assert (await row(world.other_handler))["actions"] == []  # in its queue for the decision, nothing more
+    await act(client, world.handler, app["id"], "claim")
+    assert (await row(world.handler_b))["actions"] == ["assign"]
+    mine = (await client.get("/api/v1/applications", headers=auth(world.citizen))).json()["items"]
+    assert next(i for i in mine if i["id"] == app["id"])["actions"] == []

@@ -2575,7 +2575,7 @@ export interface components {
         ApplicationRead: {
             /**
              * Actions
-             * @description 调用者此刻可执行的操作（即对应的操作接口名）；界面只显示这些按钮
+             * @description 调用者此刻可执行的操作（即对应的操作接口名），界面只显示这些按钮；列表中只给出领取（claim）与分派（assign）
              */
             actions?: ("claim" | "assign" | "accept" | "not-accept" | "supplement-request" | "start" | "decisions" | "withdraw" | "supplement")[];
             /** Applicant Name */
@@ -2683,6 +2683,11 @@ export interface components {
         ApplicationStatus: "submitted" | "accepted" | "not_accepted" | "supplement_requested" | "in_progress" | "completed" | "refused" | "withdrawn";
         /** ApplicationSummary */
         ApplicationSummary: {
+            /**
+             * Actions
+             * @description 调用者此刻可执行的操作（即对应的操作接口名），界面只显示这些按钮；列表中只给出领取（claim）与分派（assign）
+             */
+            actions?: ("claim" | "assign" | "accept" | "not-accept" | "supplement-request" | "start" | "decisions" | "withdraw" | "supplement")[];
             /** Applicant Name */
             applicant_name: string;
             /** Assignee Name */
