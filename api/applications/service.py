@@ -267,7 +267,7 @@ async def submit(session: AsyncSession, p: Principal, body: ApplicationCreate) -
                          detail={"service": service.code, "version": version.version})
     units = await catalog.units_by_id(session, {app.owner_unit_id} | {a.org_unit_id for a in approvals})
     parts = _Parts(service, version, {p.id: p.display_name}, units, None, sorted(uploads, key=lambda a: a.id),
-                   approvals, [event], None, await actions(session, p, app), form)
+                   approvals, [event], None, actions(p, app, approvals, units), form)
     return app, _render(app, parts)
 
 
@@ -528,12 +528,12 @@ async def summaries(session: AsyncSession, apps: list[Application],
     names = await _names(session, {a.applicant_id for a in apps} | {a.assignee_id for a in apps if a.assignee_id})
     units = await catalog.units_by_id(session, {a.owner_unit_id for a in apps})
     briefs = await _briefs(session, [a.id for a in apps])
-    return [_summary(a, services[a.service_id], names, units, briefs.get(a.id), _list_actions(p, a, units))
+    return [_summary(a, services[a.service_id], names, units, briefs.get(a.id), _owner_actions(p, a, units))
             for a in apps]
 
 
-def _list_actions(p: Principal | None, app: Application, units: dict[int, OrgUnit]) -> list[str]:
-    """A list row's claim and assign, by the rules actions() applies (a co-approving department has neither)."""
+def _owner_actions(p: Principal | None, app: Application, units: dict[int, OrgUnit]) -> list[str]:
+    """Claim and assign: the owner department's handlers on an open case (a co-approving department has neither)."""
     if p is None or app.status not in OPEN or not p.covers(Role.handler, units[app.owner_unit_id].path):
         return []
     return (["claim"] if app.assignee_id is None else []) + ["assign"]
@@ -566,9 +566,10 @@ class _Parts:
     form: list[FormField] | None = None  # the version's form, when the caller has it parsed already
 
 
-async def actions(session: AsyncSession, p: Principal, app: Application) -> list[str]:
+def actions(p: Principal, app: Application, approvals: list[Approval], units: dict[int, OrgUnit]) -> list[str]:
     """What `p` may do to the case now, named as the action endpoints are, by the same rules they check (the
-    SPA shows these buttons and no others; each endpoint still checks for itself)."""
+    SPA shows these buttons and no others; each endpoint still checks for itself). `units` holds the owner
+    unit and the approval units."""
     status = S(app.status)
     out: list[str] = []
     if app.applicant_id == p.id:
@@ -578,26 +579,23 @@ async def actions(session: AsyncSession, p: Principal, app: Application) -> list
             out.append("supplement")
     if not p.has(Role.handler):
         return out
-    if status in OPEN and p.covers(Role.handler, (await _unit(session, app.owner_unit_id)).path):
-        if app.assignee_id is None:
-            out.append("claim")
-        out.append("assign")
+    owner = _owner_actions(p, app, units)
+    if owner:
+        out += owner
         out += [name for name, dst in (("accept", S.accepted), ("not-accept", S.not_accepted),
                                        ("supplement-request", S.supplement_requested))
                 if allowed(status, dst)]
         if status == S.accepted:
             out.append("start")
-    if status in DECIDABLE:
-        pending = (await session.execute(select(Approval.org_unit_id).where(
-            Approval.application_id == app.id, Approval.decision == Decision.pending))).scalars().all()
-        units = await catalog.units_by_id(session, set(pending))
-        if any(p.covers(Role.handler, units[u].path) for u in pending):
-            out.append("decisions")
+    if status in DECIDABLE and any(a.decision == Decision.pending and p.covers(Role.handler, units[a.org_unit_id].path)
+                                   for a in approvals):
+        out.append("decisions")
     return out
 
 
 async def detail(session: AsyncSession, p: Principal, app: Application) -> ApplicationRead:
-    services = {s.id: s for s in (await session.execute(select(Service).where(Service.id == app.service_id))).scalars()}
+    service = await session.get(Service, app.service_id)
+    assert service is not None
     names = await _names(session, {app.applicant_id} | ({app.assignee_id} if app.assignee_id else set()))
     briefs = await _briefs(session, [app.id])
     version = await session.get(ServiceVersion, app.service_version_id)
@@ -612,8 +610,8 @@ async def detail(session: AsyncSession, p: Principal, app: Application) -> Appli
                                          .order_by(ApplicationEvent.id))).scalars())
     clock = await calendar.get_clock(session, CASE_TYPE, app.id)
     state = await calendar.clock_state(session, clock) if clock else None
-    return _render(app, _Parts(services[app.service_id], version, names, units, briefs.get(app.id), atts, approvals,
-                               events, state, await actions(session, p, app)))
+    return _render(app, _Parts(service, version, names, units, briefs.get(app.id), atts, approvals, events, state,
+                               actions(p, app, approvals, units)))
 
 
 def _render(app: Application, parts: _Parts) -> ApplicationRead:
