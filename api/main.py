@@ -42,24 +42,27 @@ from api.surveys.router import consultations_router, surveys_router
 API_PREFIX = "/api/v1"
 log = get_logger("api.main")
 
+# FastAPI tries the included routers in this order, each route's pattern in turn, so the busiest come first:
+# public disclosure reads and feeds, then services and applications. Every router owns distinct paths, so the
+# order changes nothing else.
 ROUTERS = [
     health.router,
-    auth_router,
-    admin_router,
-    org_units_router,
-    audit_router,
-    calendar_router,
     disclosures_router,
     disclosure_feeds_router,
-    captcha_router,
-    mailboxes_router,
-    complaints_router,
-    surveys_router,
-    consultations_router,
     catalog_router,
     applications_router,
     ratings_router,
     notifications_router,
+    auth_router,
+    complaints_router,
+    mailboxes_router,
+    surveys_router,
+    consultations_router,
+    captcha_router,
+    calendar_router,
+    org_units_router,
+    admin_router,
+    audit_router,
 ]
 
 

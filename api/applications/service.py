@@ -1,6 +1,7 @@
 """Applications: submission, the lifecycle, parallel approval, deadlines, queues and statistics."""
 
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -52,7 +53,7 @@ from api.catalog.forms import file_ids, validate_form
 from api.catalog.models import Service, ServiceVersion
 from api.catalog.schemas import FormField, UnitRef
 from api.config import get_settings
-from api.database import can_use_side_session, side_connection, utcnow
+from api.database import can_use_side_session, insert_pending, side_connection, utcnow
 from api.errors import InvalidTransition, NotFound, ValidationFailed
 from api.files import service as files
 from api.files.models import Attachment
@@ -140,7 +141,8 @@ async def _flush(session: AsyncSession) -> None:
 
 
 async def _event(session: AsyncSession, app: Application, action: Action, src: S | None, dst: S | None,
-                 actor: Actor, note: str | None = None, detail: dict[str, Any] | None = None) -> ApplicationEvent:
+                 actor: Actor, note: str | None = None, detail: dict[str, Any] | None = None,
+                 write: Callable[[AsyncSession], Awaitable[None]] = _flush) -> ApplicationEvent:
     if src is not None:
         app.updated_at = utcnow()  # every action on an existing case bumps the row's version
     event = ApplicationEvent(application_id=app.id, action=action.value, from_status=src, to_status=dst,
@@ -156,7 +158,7 @@ async def _event(session: AsyncSession, app: Application, action: Action, src: S
         await notify(session, app.applicant_id, f"{ACTION_LABELS[action]}：{STATUS_LABELS[dst]}", body,
                      link=f"/my/applications/{app.id}", object_type="application", object_id=app.id,
                      kind="application_status")
-    await _flush(session)  # one round of INSERTs (event, notification, the new case's approvals) and the UPDATE
+    await write(session)  # one round of INSERTs (event, notification, the new case's approvals) and the UPDATE
     return event
 
 
@@ -173,17 +175,18 @@ async def transition(session: AsyncSession, app: Application, to: S, action: Act
 # --- submission -------------------------------------------------------------------------------------
 
 
-async def next_tracking_no(session: AsyncSession) -> str:
-    """受理编号 SQ{year}-{seq:06d}, per Shanghai calendar year; a number is never handed out twice. A failed
-    submission leaves a gap."""
+async def _new_case_numbers(session: AsyncSession) -> tuple[int | None, str]:
+    """The new case's 受理编号 SQ{year}-{seq:06d}, per Shanghai calendar year, never handed out twice (a failed
+    submission leaves a gap); on PostgreSQL also its primary key, from the same statement, so that the case and
+    its history can be written together (see insert_pending)."""
     year = local_date(utcnow()).year
     if session.get_bind().dialect.name != "postgresql":
         # SQLite serializes writers anyway: one upsert on the year's counter row, in the request's transaction.
         upsert = sqlite_insert(TrackingCounter).values(year=year, last=1).on_conflict_do_update(
             index_elements=[TrackingCounter.year], set_={"last": TrackingCounter.last + 1}
         ).returning(TrackingCounter.last)
-        seq = (await session.execute(upsert)).scalar_one()
-    elif can_use_side_session(session):
+        return None, _tracking_no(year, (await session.execute(upsert)).scalar_one())
+    if can_use_side_session(session):
         # A sequence per year: nextval never waits for another transaction (a counter row would be locked
         # until each taker's commit, fsync included, which capped submissions under load). It is created
         # once, in a transaction of its own, the first time this process needs the year's.
@@ -191,11 +194,16 @@ async def next_tracking_no(session: AsyncSession) -> str:
             async with side_connection() as conn:
                 await _pg_create_sequence(conn, year, autocommit=True)
             _PG_SEQUENCES.add(year)
-        seq = await _pg_nextval(await session.connection(), year)
+        conn = await session.connection()
     else:  # a test's single rolled-back connection: whatever it creates goes with it
         conn = await session.connection()
         await _pg_create_sequence(conn, year, autocommit=False)
-        seq = await _pg_nextval(conn, year)
+    app_id, seq = (await conn.execute(text(
+        f"SELECT nextval(pg_get_serial_sequence('applications', 'id')), nextval('{_sequence_name(year)}')"))).one()
+    return app_id, _tracking_no(year, seq)
+
+
+def _tracking_no(year: int, seq: int) -> str:
     return f"SQ{year}-{seq:06d}"
 
 
@@ -217,10 +225,6 @@ async def _pg_create_sequence(conn: AsyncConnection, year: int, autocommit: bool
         # sequence exists. Only an autocommit connection can go on after a failed statement.
         if not autocommit:
             raise
-
-
-async def _pg_nextval(conn: AsyncConnection, year: int) -> int:
-    return int((await conn.execute(text(f"SELECT nextval('{_sequence_name(year)}')"))).scalar_one())
 
 
 async def upload(session: AsyncSession, p: Principal, file: UploadFile) -> Attachment:
@@ -252,19 +256,21 @@ async def submit(session: AsyncSession, p: Principal, body: ApplicationCreate) -
     uploads = await _claim_uploads(session, p, file_ids(form, clean), errors)
     if errors:
         raise ValidationFailed(errors)
+    app_id, tracking_no = await _new_case_numbers(session)
     app = Application(
-        tracking_no=await next_tracking_no(session), service_id=service.id, service_version_id=version.id,
+        id=app_id, tracking_no=tracking_no, service_id=service.id, service_version_id=version.id,
         applicant_id=p.id, owner_unit_id=service.owner_unit_id, status=S.submitted, data=clean,
         submitted_at=utcnow())
     session.add(app)
-    await session.flush()
+    if app.id is None:
+        await session.flush()  # SQLite: the key comes from the INSERT
     for a in uploads:
         a.owner_type, a.owner_id = MATERIAL_OWNER, app.id
     approvals = [Approval(application_id=app.id, org_unit_id=unit_id)
                  for unit_id in catalog.approval_units(service, version)]
     session.add_all(approvals)
     event = await _event(session, app, Action.submit, None, S.submitted, person(p),
-                         detail={"service": service.code, "version": version.version})
+                         detail={"service": service.code, "version": version.version}, write=insert_pending)
     units = await catalog.units_by_id(session, {app.owner_unit_id} | {a.org_unit_id for a in approvals})
     parts = _Parts(service, version, {p.id: p.display_name}, units, None, sorted(uploads, key=lambda a: a.id),
                    approvals, [event], None, actions(p, app, approvals, units), form)
