@@ -58,22 +58,19 @@ async def _page(request: Request, response: Response, session: SessionDep, princ
     return Page(items=await service.summaries(session, apps, principal), next_cursor=next_cursor)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED,
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ApplicationRead,
              responses=responses(NotFound, Conflict, ValidationFailed))
 async def submit_application(session: SessionDep, principal: CurrentUser, body: ApplicationCreate,
-                             idempotency_key: IdempotencyKey = None) -> ApplicationRead:
+                             idempotency_key: IdempotencyKey = None) -> Response:
     """Apply for a service; the form is checked against the service's current version."""
     claim = await idempotency.begin(session, principal.id, idempotency_key, "POST /applications",
                                     body.model_dump(mode="json"))
     if claim.replay is not None:
-        return claim.replay  # type: ignore[return-value]
-    try:
-        app, result = await service.submit(session, principal, body)
-        await idempotency.complete(session, claim, 201, result.model_dump(mode="json"), app.id)
-    except BaseException:
-        await idempotency.abandon(claim)
-        raise
-    return result
+        return claim.replay
+    app, result = await service.submit(session, principal, body)
+    content = result.model_dump_json()  # once, for the client and for a retry's replay
+    await idempotency.complete(session, claim, 201, content, app.id)
+    return Response(content, status_code=status.HTTP_201_CREATED, media_type="application/json")
 
 
 @router.post("/uploads", status_code=status.HTTP_201_CREATED,

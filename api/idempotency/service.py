@@ -1,10 +1,11 @@
 """Idempotency-Key for writes a client may retry: the same key and body give the stored response,
 the same key with another body is 422, a key whose first request is still running is 409.
 
-On PostgreSQL the key is claimed in its own short transaction so a concurrent retry sees the
-in-flight marker; the response is stored in the request's transaction, so the work and the
-key's completion commit together. On SQLite writers are serialized (BEGIN IMMEDIATE), and a
-session bound to an outer connection (tests, scripts) claims inside that transaction."""
+The key is claimed, and its response stored, in the request's own transaction: the work and the key
+commit together, and a request that fails leaves no trace of either. On PostgreSQL the claim also
+takes a transaction-level advisory lock on the key, without waiting: a concurrent retry that cannot
+take it answers 409 at once instead of queueing behind the first. On SQLite writers are serialized
+(BEGIN IMMEDIATE), so the second request only starts once the first has committed or rolled back."""
 
 import hashlib
 import json
@@ -13,15 +14,17 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi.responses import JSONResponse
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import JSON, BigInteger, Text, bindparam, cast, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.database import begin_write, can_use_side_session, side_connection, side_sessions, utcnow
+from api.database import utcnow
 from api.errors import Conflict, ValidationFailed
 from api.idempotency.models import IdempotencyKey, KeyState
 
-# An in-flight marker older than this belongs to a request that died; a retry may take it over.
+# A key committed as in flight was left by a request that died under an earlier version (which claimed keys in
+# a transaction of their own); once this old, a retry may take it over.
 STALE_AFTER = timedelta(minutes=2)
 
 
@@ -33,7 +36,6 @@ class RequestInFlight(Conflict):
 @dataclass
 class Claim:
     key_id: int | None = None
-    separate: bool = False
     replay: JSONResponse | None = None
 
 
@@ -59,7 +61,7 @@ async def _existing(session: AsyncSession, user_id: int, key: str) -> Idempotenc
     )).scalar_one_or_none()
 
 
-async def _judge(session: AsyncSession, row: IdempotencyKey, digest: str, separate: bool) -> Claim:
+async def _judge(session: AsyncSession, row: IdempotencyKey, digest: str) -> Claim:
     if row.request_hash != digest:
         raise _mismatch()
     if row.state == KeyState.done:
@@ -71,15 +73,35 @@ async def _judge(session: AsyncSession, row: IdempotencyKey, digest: str, separa
                                      IdempotencyKey.created_at == row.created_at).values(created_at=utcnow()))
     if getattr(taken, "rowcount", 0) != 1:
         raise RequestInFlight()
-    return Claim(key_id=row.id, separate=separate)
+    return Claim(key_id=row.id)
 
 
-# Built once: both run on every keyed submission, and SQLAlchemy then reuses their cache keys.
-_CLAIM = insert(IdempotencyKey).returning(IdempotencyKey.id)
-_COMPLETE = (update(IdempotencyKey).where(IdempotencyKey.id == bindparam("key_id"))
-             .values(state=bindparam("state"), response_status=bindparam("response_status"),
-                     response_body=bindparam("response_body"), resource_id=bindparam("resource_id"),
-                     completed_at=bindparam("completed_at")))
+def _lock_key(user_id: int, key: str) -> int:
+    """The key's advisory lock, a signed 64-bit number (two keys sharing one would only answer 409 early)."""
+    digest = hashlib.sha256(f"idempotency\n{user_id}\n{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+_KEY_COLUMNS = ("user_id", "key", "scope", "request_hash", "state", "created_at")
+# Built once: run on every keyed submission, so SQLAlchemy reuses their cache keys. The claim inserts the
+# key only if the lock is ours and no committed row has it (ON CONFLICT looks at the latest commits).
+_CLAIM_PG = (pg_insert(IdempotencyKey).from_select(
+    list(_KEY_COLUMNS),
+    select(*[bindparam(c, type_=IdempotencyKey.__table__.c[c].type) for c in _KEY_COLUMNS])
+    .where(func.pg_try_advisory_xact_lock(bindparam("lock_key", type_=BigInteger))))
+    .on_conflict_do_nothing(index_elements=["user_id", "key"]).returning(IdempotencyKey.id))
+
+
+def _complete(dialect: str) -> Any:
+    # The response arrives as JSON text, serialized once for the client and for the key.
+    body = bindparam("response_json", type_=Text)
+    return (update(IdempotencyKey).where(IdempotencyKey.id == bindparam("key_id"))
+            .values(state=bindparam("state"), response_status=bindparam("response_status"),
+                    response_body=cast(body, JSON) if dialect == "postgresql" else body,
+                    resource_id=bindparam("resource_id"), completed_at=bindparam("completed_at")))
+
+
+_COMPLETE = {"postgresql": _complete("postgresql"), "sqlite": _complete("sqlite")}
 
 
 async def begin(session: AsyncSession, user_id: int, key: str | None, scope: str, body: Any) -> Claim:
@@ -90,47 +112,36 @@ async def begin(session: AsyncSession, user_id: int, key: str | None, scope: str
         raise ValidationFailed([{"field": "Idempotency-Key", "in": "header", "type": "string_too_long",
                                  "message": "幂等键长度应为 1–200 个字符"}])
     digest = request_hash(scope, body)
-    if not can_use_side_session(session):
-        row = IdempotencyKey(user_id=user_id, key=key, scope=scope, request_hash=digest, state=KeyState.in_flight)
-        try:
-            async with session.begin_nested():
-                session.add(row)
-                await session.flush()
-            return Claim(key_id=row.id)
-        except IntegrityError:
-            existing = await _existing(session, user_id, key)
-            assert existing is not None
-            return await _judge(session, existing, digest, separate=False)
-    try:  # one autocommitted INSERT: the key is claimed for everyone the moment it returns
-        async with side_connection() as conn:
-            key_id = (await conn.execute(_CLAIM, {"user_id": user_id, "key": key, "scope": scope,
-                                                  "request_hash": digest, "state": KeyState.in_flight})).scalar_one()
-        return Claim(key_id=key_id, separate=True)
-    except IntegrityError:
-        pass
-    async with side_sessions()() as side:
-        await begin_write(side)
-        existing = await _existing(side, user_id, key)
-        if existing is None:  # the other request failed and released the key in between
+    if session.get_bind().dialect.name == "postgresql":
+        params = {"user_id": user_id, "key": key, "scope": scope, "request_hash": digest,
+                  "state": KeyState.in_flight, "created_at": utcnow(), "lock_key": _lock_key(user_id, key)}
+        key_id = (await (await session.connection()).execute(_CLAIM_PG, params)).scalar_one_or_none()
+        if key_id is not None:
+            return Claim(key_id=key_id)
+        # Not ours: another request holds the lock (in flight), or the key was used before.
+        existing = await _existing(session, user_id, key)
+        if existing is None:
             raise RequestInFlight()
-        claim = await _judge(side, existing, digest, separate=True)
-        await side.commit()
-        return claim
+        return await _judge(session, existing, digest)
+    row = IdempotencyKey(user_id=user_id, key=key, scope=scope, request_hash=digest, state=KeyState.in_flight)
+    try:
+        async with session.begin_nested():
+            session.add(row)
+            await session.flush()
+        return Claim(key_id=row.id)
+    except IntegrityError:
+        existing = await _existing(session, user_id, key)
+        assert existing is not None
+        return await _judge(session, existing, digest)
 
 
-async def complete(session: AsyncSession, claim: Claim, status: int, body: Any, resource_id: int | None) -> None:
-    """Store the response in the request's transaction: the work and the key commit together."""
+async def complete(session: AsyncSession, claim: Claim, status: int, body_json: str | bytes,
+                   resource_id: int | None) -> None:
+    """Store the response (JSON text) in the request's transaction: the work and the key commit together."""
     if claim.key_id is None:
         return
-    await session.execute(_COMPLETE, {"key_id": claim.key_id, "state": KeyState.done, "response_status": status,
-                                      "response_body": body, "resource_id": resource_id, "completed_at": utcnow()})
-
-
-async def abandon(claim: Claim) -> None:
-    """Release a separately claimed key after the request failed, so a retry can run."""
-    if claim.key_id is None or not claim.separate:
-        return
-    async with side_sessions()() as side:
-        await side.execute(delete(IdempotencyKey).where(IdempotencyKey.id == claim.key_id,
-                                                        IdempotencyKey.state == KeyState.in_flight))
-        await side.commit()
+    text_ = body_json.decode() if isinstance(body_json, bytes) else body_json
+    conn = await session.connection()  # a plain UPDATE: no ORM bookkeeping for a row the session does not hold
+    await conn.execute(_COMPLETE[conn.dialect.name],
+                          {"key_id": claim.key_id, "state": KeyState.done, "response_status": status,
+                           "response_json": text_, "resource_id": resource_id, "completed_at": utcnow()})

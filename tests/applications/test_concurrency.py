@@ -2,6 +2,7 @@
 
 import asyncio
 
+import pytest
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,6 +39,28 @@ class TestConcurrentRetries:
         assert await _applications(engine) == 1
         again = await committing_client.post("/api/v1/applications", json=body, headers=headers)
         assert again.status_code == 201 and again.json()["id"] in ids
+
+
+    async def test_a_retry_while_the_first_is_running_is_409_and_a_failed_first_leaves_no_key(
+            self, committing_client, engine):
+        """The first request holds the key (PostgreSQL: its transaction's advisory lock and uncommitted row;
+        SQLite: the write lock, so the retry waits instead); when it fails, the key is free again."""
+        from api.idempotency import service as idempotency
+
+        if engine.dialect.name != "postgresql":
+            pytest.skip("SQLite serializes writers: the retry waits for the first instead of answering 409")
+        w = await _world(engine)
+        headers = {**auth(w.citizen), "Idempotency-Key": "held"}
+        body = {"service_code": "TEST", "data": GOOD}
+        async with AsyncSession(engine) as first:
+            claim = await idempotency.begin(first, w.citizen.id, "held", "POST /applications", body)
+            assert claim.key_id is not None
+            r = await committing_client.post("/api/v1/applications", json=body, headers=headers)
+            assert r.status_code == 409 and r.json()["code"] == "idempotency_in_flight"
+            await first.rollback()  # the first request failed
+        r = await committing_client.post("/api/v1/applications", json=body, headers=headers)
+        assert r.status_code == 201
+        assert await _applications(engine) == 1
 
 
 class TestConcurrentHandlers:

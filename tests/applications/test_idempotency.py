@@ -27,7 +27,8 @@ class TestIdempotencyKey:
         assert r.json()["errors"][0]["type"] == "idempotency_key_reused"
         assert await _count(session, world.citizen) == 1
 
-    async def test_in_flight_is_409(self, client, session, world):
+    async def test_a_key_left_in_flight_is_409_until_stale(self, client, session, world):
+        """A key committed as in flight (left by a request that died under the earlier claim scheme)."""
         from api.idempotency.service import request_hash
 
         body = {"service_code": "TEST", "data": GOOD}
