@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar
 
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, InstanceState, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.types import TypeDecorator
 
 from api.config import get_settings
@@ -212,90 +213,125 @@ async def insert_pending(session: AsyncSession) -> None:
     """Write the session's new objects now, like session.flush(). On PostgreSQL they go in one statement, a
     data-modifying CTE per row, instead of an INSERT per table and a round trip each (a submission's case,
     event, approvals, notification and audit record: five statements and the unit of work's bookkeeping
-    became one). Rows may refer to each other by keys reserved beforehand (see reserve_ids); PostgreSQL
-    checks the foreign keys at the end of the statement. Anything the plain INSERTs could not express
-    (relationships set on a new object, SQL-side defaults, pending updates or deletes) takes session.flush()."""
+    became one). Rows may refer to each other by keys taken beforehand from their tables' sequences;
+    PostgreSQL checks the foreign keys at the end of the statement. Anything plain INSERTs could not express
+    (a relationship set on a new object, a SQL-side default, pending updates or deletes) takes session.flush()."""
     new = list(session.new)
     rows = _insert_rows(new) if new and session.get_bind().dialect.name == "postgresql" else None
     if rows is None or session.dirty or session.deleted:
         await session.flush()
         return
-    shape = tuple((table.name, tuple(values)) for _, table, values, _ in rows)
+    shape = tuple((plan, tuple(values)) for _, plan, values in rows)
     stmt = _INSERT_STATEMENTS.get(shape)
     if stmt is None:
         stmt = _INSERT_STATEMENTS[shape] = _multi_insert(rows)
-    params = {f"r{i}_{name}": value for i, (_, _, values, _) in enumerate(rows) for name, value in values.items()}
+    params = {f"r{i}_{name}": value for i, (_, _, values) in enumerate(rows) for name, value in values.items()}
     conn = await session.connection()  # not session.execute: its autoflush would INSERT them first
     keys = (await conn.execute(stmt, params)).one()
-    for (state, _, values, pk), key in zip(rows, keys, strict=True):
+    for (state, plan, values), key in zip(rows, keys, strict=True):
         obj = state.obj()
         session.expunge(obj)
-        for name, value in values.items():
-            set_committed_value(obj, state.mapper.get_property_by_column(state.mapper.local_table.c[name]).key,
-                                value)
-        for prop in state.mapper.column_attrs:  # columns left to their SQL default (NULL): known, not expired
-            if prop.key not in state.dict:
-                set_committed_value(obj, prop.key, None)
-        set_committed_value(obj, state.mapper.get_property_by_column(state.mapper.local_table.c[pk]).key, key)
-        make_transient_to_detached(obj)
+        loaded = state.dict  # every column known, as if just loaded: defaults, NULLs and the key
+        for c in plan.columns:
+            if c.key not in loaded:
+                loaded[c.key] = values.get(c.name)
+        loaded[plan.pk_key] = key
+        make_transient_to_detached(obj)  # resets the history: a later change is an UPDATE
         session.add(obj)
 
 
+@dataclass(frozen=True)
+class _Column:
+    key: str  # the attribute
+    name: str  # the column
+    default: Callable[[], Any] | None  # the Python-side default the unit of work would apply
+    writes_none: bool  # None is a value to write (JSON null), not a column left to NULL
+
+
+@dataclass(frozen=True, eq=False)  # one per mapper: compared and hashed by identity
+class _TablePlan:
+    table: Table
+    pk_key: str
+    pk_name: str
+    columns: tuple[_Column, ...]
+    relationships: tuple[str, ...]
+
+
+_PLANS: dict[Any, _TablePlan | None] = {}
 # Built once per shape (tables and columns, in order): SQLAlchemy then reuses the statement's cache key and
 # compiled form, where a statement built per request cost more to key than the unit of work it replaced.
-_INSERT_STATEMENTS: dict[tuple[tuple[str, tuple[str, ...]], ...], Executable] = {}
+_INSERT_STATEMENTS: dict[tuple[tuple[_TablePlan, tuple[str, ...]], ...], Executable] = {}
+_Row = tuple[InstanceState[Any], _TablePlan, dict[str, Any]]
 
 
-def _multi_insert(rows: list[tuple[InstanceState[Any], Table, dict[str, Any], str]]) -> Executable:
+def _multi_insert(rows: list[_Row]) -> Executable:
     if len(_INSERT_STATEMENTS) > 256:
         _INSERT_STATEMENTS.clear()
-    ctes = [insert(table).values({name: bindparam(f"r{i}_{name}", type_=table.c[name].type) for name in values})
-            .returning(table.c[pk]).cte(f"new_{i}")
-            for i, (_, table, values, pk) in enumerate(rows)]
+    ctes = [insert(plan.table).values({name: bindparam(f"r{i}_{name}", type_=plan.table.c[name].type)
+                                       for name in values})
+            .returning(plan.table.c[plan.pk_name]).cte(f"new_{i}")
+            for i, (_, plan, values) in enumerate(rows)]
     return select(*[select(cte.c[0]).scalar_subquery() for cte in ctes])
 
 
-def _insert_rows(objs: list[Any]) -> list[tuple[InstanceState[Any], Table, dict[str, Any], str]] | None:
-    """Each object's table and column values, as the unit of work would INSERT them (Python defaults applied,
-    None left out unless the type stores it, e.g. JSON null), or None when one needs the unit of work."""
-    from sqlalchemy import inspect
+def _table_plan(mapper: Any) -> _TablePlan | None:
+    """How the unit of work INSERTs this mapper's rows, or None if plain INSERTs cannot say it."""
+    table = mapper.local_table
+    if mapper.inherits is not None or not isinstance(table, Table) or len(table.primary_key.columns) != 1:
+        return None
+    pk = table.primary_key.columns[0]
+    if not pk.autoincrement:
+        return None
+    columns, pk_key = [], None
+    for prop in mapper.column_attrs:
+        col = prop.columns[0]
+        if col.table is not table or col.server_default is not None:
+            return None
+        default: Callable[[], Any] | None = None
+        if col is mapper.version_id_col and mapper.version_id_generator is not False:
+            generate = mapper.version_id_generator
+            default = lambda generate=generate: generate(None)  # noqa: E731
+        elif col.default is not None:
+            if col.default.is_scalar:
+                default = lambda value=col.default.arg: value  # noqa: E731
+            elif col.default.is_callable:
+                default = lambda fn=col.default.arg: fn(None)  # noqa: E731
+            else:
+                return None  # a SQL expression or a sequence
+        if col is pk:
+            pk_key = prop.key
+        else:
+            columns.append(_Column(prop.key, col.name, default, bool(col.type.should_evaluate_none)))
+    if pk_key is None:
+        return None
+    return _TablePlan(table, pk_key, pk.name, (_Column(pk_key, pk.name, None, False), *columns),
+                      tuple(rel.key for rel in mapper.relationships))
 
+
+def _insert_rows(objs: list[Any]) -> list[_Row] | None:
+    """Each object's column values, as the unit of work would INSERT them (Python defaults applied, None left
+    out unless the type writes it, e.g. JSON null), or None when one of them needs the unit of work."""
     rows = []
     for obj in objs:
-        state: InstanceState[Any] = inspect(obj)
+        state: InstanceState[Any] = instance_state(obj)
         mapper = state.mapper
-        table = mapper.local_table
-        if mapper.inherits is not None or not isinstance(table, Table) or len(table.primary_key.columns) != 1:
+        if mapper not in _PLANS:
+            _PLANS[mapper] = _table_plan(mapper)
+        plan = _PLANS[mapper]
+        given = state.dict
+        if plan is None or any(rel in given for rel in plan.relationships):
             return None
-        if any(rel.key in state.dict for rel in mapper.relationships):
-            return None
-        pk = table.primary_key.columns[0]
         values: dict[str, Any] = {}
-        for prop in mapper.column_attrs:
-            col = prop.columns[0]
-            if not isinstance(col.table, Table) or col.table is not table or col.server_default is not None:
-                return None
-            if prop.key in state.dict:
-                value = state.dict[prop.key]
-            elif col is mapper.version_id_col and mapper.version_id_generator is not False:
-                value = mapper.version_id_generator(None)  # type: ignore[misc]
-            elif col.default is not None:
-                if col.default.is_scalar:
-                    value = col.default.arg  # type: ignore[attr-defined]
-                elif col.default.is_callable:
-                    value = col.default.arg(None)  # type: ignore[attr-defined]
-                else:
-                    return None
+        for c in plan.columns:
+            if c.key in given:
+                value = given[c.key]
+            elif c.default is not None:
+                value = c.default()
             else:
                 continue
-            if value is None and (col is pk or not col.type.should_evaluate_none):
-                continue
-            values[col.name] = value
-        if pk.name in values:
-            pass  # a reserved key
-        elif not pk.autoincrement:
-            return None
-        rows.append((state, table, values, pk.name))
+            if value is not None or c.writes_none:
+                values[c.name] = value
+        rows.append((state, plan, values))
     return rows
 
 
