@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, InstanceState, make_transient_to_detached
+from sqlalchemy.orm import DeclarativeBase, InstanceState
 from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.types import TypeDecorator
 
@@ -229,15 +229,15 @@ async def insert_pending(session: AsyncSession) -> None:
     conn = await session.connection()  # not session.execute: its autoflush would INSERT them first
     keys = (await conn.execute(stmt, params)).one()
     for (state, plan, values), key in zip(rows, keys, strict=True):
-        obj = state.obj()
-        session.expunge(obj)
         loaded = state.dict  # every column known, as if just loaded: defaults, NULLs and the key
         for c in plan.columns:
             if c.key not in loaded:
                 loaded[c.key] = values.get(c.name)
         loaded[plan.pk_key] = key
-        make_transient_to_detached(obj)  # resets the history: a later change is an UPDATE
-        session.add(obj)
+    # What the end of a flush does: the objects become persistent (identity map, history reset; a later change
+    # is an UPDATE) and the transaction remembers them as new, so a rollback makes them transient again.
+    # SQLAlchemy's own step, private but unchanged since 1.x; the database tests check the result.
+    session.sync_session._register_persistent({state for state, _, _ in rows})
 
 
 @dataclass(frozen=True)

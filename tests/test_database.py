@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, select, text
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -134,3 +135,15 @@ async def test_a_failed_insert_writes_nothing(session: AsyncSession):
         await insert_pending(session)
     await session.rollback()
     assert await _rows(session, "SELECT count(*) FROM notifications WHERE user_id = :u", u=user_id) == [(0,)]
+
+
+async def test_new_rows_rolled_back_become_transient_again(session: AsyncSession):
+    """As after a flush: persistent in the session until the transaction rolls back, then transient."""
+    user_id = (await create_user(session, username="insert-pending-rollback")).id
+    await session.commit()
+    note = Notification(user_id=user_id, title="回滚", body="")
+    session.add(note)
+    await insert_pending(session)
+    assert sa_inspect(note).persistent and note in session and note.read_at is None
+    await session.rollback()
+    assert sa_inspect(note).transient and note not in session

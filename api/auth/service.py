@@ -179,8 +179,8 @@ async def principal_from_token(session: AsyncSession, token: str) -> Principal:
         user_id = int(claims["sub"])
     except (InvalidToken, ValueError) as exc:
         raise Unauthorized("访问令牌无效或已过期") from exc
-    # Every authenticated request runs this: one statement, plain rows, no ORM objects to build.
-    rows = (await session.execute(_PRINCIPAL_ROWS, {"user_id": user_id})).all()
+    # Every authenticated request runs this: one statement on the connection, plain rows, no ORM objects.
+    rows = (await (await session.connection()).execute(_PRINCIPAL_ROWS, {"user_id": user_id})).all()
     if not rows or not rows[0].is_active or claims.get("ver") != rows[0].token_version:
         raise Unauthorized("访问令牌已失效，请重新登录")
     u = rows[0]
