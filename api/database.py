@@ -209,25 +209,35 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 # --- writing a request's new rows in one round trip ---------------------------------------------------
 
 
-async def insert_pending(session: AsyncSession) -> None:
+Also = Sequence[tuple[Executable, dict[str, Any]]]
+
+
+async def insert_pending(session: AsyncSession, also: Also = ()) -> None:
     """Write the session's new objects now, like session.flush(). On PostgreSQL they go in one statement, a
     data-modifying CTE per row, instead of an INSERT per table and a round trip each (a submission's case,
     event, approvals, notification and audit record: five statements and the unit of work's bookkeeping
     became one). Rows may refer to each other by keys taken beforehand from their tables' sequences;
     PostgreSQL checks the foreign keys at the end of the statement. Anything plain INSERTs could not express
-    (a relationship set on a new object, a SQL-side default, pending updates or deletes) takes session.flush()."""
+    (a relationship set on a new object, a SQL-side default, pending updates or deletes) takes session.flush().
+
+    `also`: further prebuilt DML statements and their parameters (bind names distinct from each other's and
+    from r<i>_<column>), written in the same statement on PostgreSQL, after the flush elsewhere."""
     new = list(session.new)
     rows = _insert_rows(new) if new and session.get_bind().dialect.name == "postgresql" else None
+    conn = await session.connection()  # not session.execute: its autoflush would INSERT the objects first
     if rows is None or session.dirty or session.deleted:
         await session.flush()
+        for stmt, params in also:
+            await conn.execute(stmt, params)
         return
-    shape = tuple((plan, tuple(values)) for _, plan, values in rows)
-    stmt = _INSERT_STATEMENTS.get(shape)
-    if stmt is None:
-        stmt = _INSERT_STATEMENTS[shape] = _multi_insert(rows)
+    shape = (tuple((plan, tuple(values)) for _, plan, values in rows), tuple(stmt for stmt, _ in also))
+    multi = _INSERT_STATEMENTS.get(shape)
+    if multi is None:
+        multi = _INSERT_STATEMENTS[shape] = _multi_insert(rows, [stmt for stmt, _ in also])
     params = {f"r{i}_{name}": value for i, (_, _, values) in enumerate(rows) for name, value in values.items()}
-    conn = await session.connection()  # not session.execute: its autoflush would INSERT them first
-    keys = (await conn.execute(stmt, params)).one()
+    for _, extra in also:
+        params.update(extra)
+    keys = (await conn.execute(multi, params)).one()
     for (state, plan, values), key in zip(rows, keys, strict=True):
         loaded = state.dict  # every column known, as if just loaded: defaults, NULLs and the key
         for c in plan.columns:
@@ -260,18 +270,39 @@ class _TablePlan:
 _PLANS: dict[Any, _TablePlan | None] = {}
 # Built once per shape (tables and columns, in order): SQLAlchemy then reuses the statement's cache key and
 # compiled form, where a statement built per request cost more to key than the unit of work it replaced.
-_INSERT_STATEMENTS: dict[tuple[tuple[_TablePlan, tuple[str, ...]], ...], Executable] = {}
+_INSERT_STATEMENTS: dict[tuple[tuple[tuple[_TablePlan, tuple[str, ...]], ...], tuple[Executable, ...]],
+                         Executable] = {}
 _Row = tuple[InstanceState[Any], _TablePlan, dict[str, Any]]
 
 
-def _multi_insert(rows: list[_Row]) -> Executable:
+def _multi_insert(rows: list[_Row], also: list[Executable]) -> Executable:
     if len(_INSERT_STATEMENTS) > 256:
         _INSERT_STATEMENTS.clear()
     ctes = [insert(plan.table).values({name: bindparam(f"r{i}_{name}", type_=plan.table.c[name].type)
                                        for name in values})
             .returning(plan.table.c[plan.pk_name]).cte(f"new_{i}")
             for i, (_, plan, values) in enumerate(rows)]
-    return select(*[select(cte.c[0]).scalar_subquery() for cte in ctes])
+    extra = [stmt.cte(f"also_{i}") for i, stmt in enumerate(also)]  # type: ignore[attr-defined]
+    return select(*[select(cte.c[0]).scalar_subquery() for cte in ctes]).add_cte(*extra)
+
+
+def fill_defaults(*objs: Any) -> None:
+    """Apply the Python-side column defaults to new objects now, as their INSERT would, for code that reads them
+    before anything is written (a response rendered before the write that stores it)."""
+    for obj in objs:
+        state: InstanceState[Any] = instance_state(obj)
+        plan = _plan_of(state.mapper)
+        if plan is None:
+            continue
+        for c in plan.columns:
+            if c.key not in state.dict and c.default is not None:
+                setattr(obj, c.key, c.default())
+
+
+def _plan_of(mapper: Any) -> "_TablePlan | None":
+    if mapper not in _PLANS:
+        _PLANS[mapper] = _table_plan(mapper)
+    return _PLANS[mapper]
 
 
 def _table_plan(mapper: Any) -> _TablePlan | None:
@@ -314,10 +345,7 @@ def _insert_rows(objs: list[Any]) -> list[_Row] | None:
     rows = []
     for obj in objs:
         state: InstanceState[Any] = instance_state(obj)
-        mapper = state.mapper
-        if mapper not in _PLANS:
-            _PLANS[mapper] = _table_plan(mapper)
-        plan = _PLANS[mapper]
+        plan = _plan_of(state.mapper)
         given = state.dict
         if plan is None or any(rel in given for rel in plan.relationships):
             return None

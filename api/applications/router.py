@@ -67,9 +67,7 @@ async def submit_application(session: SessionDep, principal: CurrentUser, body: 
                                     body.model_dump(mode="json"))
     if claim.replay is not None:
         return claim.replay
-    app, result = await service.submit(session, principal, body)
-    content = result.model_dump_json()  # once, for the client and for a retry's replay
-    await idempotency.complete(session, claim, 201, content, app.id)
+    _, content = await service.submit(session, principal, body, claim)  # stores the response with the key
     return Response(content, status_code=status.HTTP_201_CREATED, media_type="application/json")
 
 

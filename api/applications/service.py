@@ -53,10 +53,11 @@ from api.catalog.forms import file_ids, validate_form
 from api.catalog.models import Service, ServiceVersion
 from api.catalog.schemas import FormField, UnitRef
 from api.config import get_settings
-from api.database import can_use_side_session, insert_pending, side_connection, utcnow
+from api.database import can_use_side_session, fill_defaults, insert_pending, side_connection, utcnow
 from api.errors import InvalidTransition, NotFound, ValidationFailed
 from api.files import service as files
 from api.files.models import Attachment
+from api.idempotency import service as idempotency
 from api.notifications.service import notify
 
 CASE_TYPE = "application"
@@ -142,12 +143,14 @@ async def _flush(session: AsyncSession) -> None:
 
 async def _event(session: AsyncSession, app: Application, action: Action, src: S | None, dst: S | None,
                  actor: Actor, note: str | None = None, detail: dict[str, Any] | None = None,
-                 write: Callable[[AsyncSession], Awaitable[None]] = _flush) -> ApplicationEvent:
+                 write: Callable[[AsyncSession], Awaitable[None]] | None = _flush,
+                 event_id: int | None = None) -> ApplicationEvent:
+    """The history entry, its audit record and the applicant's notification; written now unless write=None."""
     if src is not None:
         app.updated_at = utcnow()  # every action on an existing case bumps the row's version
-    event = ApplicationEvent(application_id=app.id, action=action.value, from_status=src, to_status=dst,
-                             actor_id=actor.id, actor_name=actor.name, actor_role=actor.role, note=note,
-                             detail=detail)
+    event = ApplicationEvent(id=event_id, application_id=app.id, action=action.value, from_status=src,
+                             to_status=dst, actor_id=actor.id, actor_name=actor.name, actor_role=actor.role,
+                             note=note, detail=detail)
     session.add(event)
     await audit.record(session, actor, f"application.{action.value}", "application", app.id,
                        {"tracking_no": app.tracking_no, "from": src, "to": dst, "note": note, **(detail or {})})
@@ -158,7 +161,8 @@ async def _event(session: AsyncSession, app: Application, action: Action, src: S
         await notify(session, app.applicant_id, f"{ACTION_LABELS[action]}：{STATUS_LABELS[dst]}", body,
                      link=f"/my/applications/{app.id}", object_type="application", object_id=app.id,
                      kind="application_status")
-    await write(session)  # one round of INSERTs (event, notification, the new case's approvals) and the UPDATE
+    if write is not None:
+        await write(session)  # one round of INSERTs (event, notification, the new case's approvals) and the UPDATE
     return event
 
 
@@ -175,17 +179,17 @@ async def transition(session: AsyncSession, app: Application, to: S, action: Act
 # --- submission -------------------------------------------------------------------------------------
 
 
-async def _new_case_numbers(session: AsyncSession) -> tuple[int | None, str]:
+async def _new_case_numbers(session: AsyncSession) -> tuple[str, int | None, int | None]:
     """The new case's 受理编号 SQ{year}-{seq:06d}, per Shanghai calendar year, never handed out twice (a failed
-    submission leaves a gap); on PostgreSQL also its primary key, from the same statement, so that the case and
-    its history can be written together (see insert_pending)."""
+    submission leaves a gap); on PostgreSQL also the keys of the case and of its first event, from the same
+    statement, so that the case, its history and the stored response are written together (insert_pending)."""
     year = local_date(utcnow()).year
     if session.get_bind().dialect.name != "postgresql":
         # SQLite serializes writers anyway: one upsert on the year's counter row, in the request's transaction.
         upsert = sqlite_insert(TrackingCounter).values(year=year, last=1).on_conflict_do_update(
             index_elements=[TrackingCounter.year], set_={"last": TrackingCounter.last + 1}
         ).returning(TrackingCounter.last)
-        return None, _tracking_no(year, (await session.execute(upsert)).scalar_one())
+        return _tracking_no(year, (await session.execute(upsert)).scalar_one()), None, None
     if can_use_side_session(session):
         # A sequence per year: nextval never waits for another transaction (a counter row would be locked
         # until each taker's commit, fsync included, which capped submissions under load). It is created
@@ -198,9 +202,10 @@ async def _new_case_numbers(session: AsyncSession) -> tuple[int | None, str]:
     else:  # a test's single rolled-back connection: whatever it creates goes with it
         conn = await session.connection()
         await _pg_create_sequence(conn, year, autocommit=False)
-    app_id, seq = (await conn.execute(text(
-        f"SELECT nextval(pg_get_serial_sequence('applications', 'id')), nextval('{_sequence_name(year)}')"))).one()
-    return app_id, _tracking_no(year, seq)
+    seq, app_id, event_id = (await conn.execute(text(
+        f"SELECT nextval('{_sequence_name(year)}'), nextval(pg_get_serial_sequence('applications', 'id')), "
+        "nextval(pg_get_serial_sequence('application_events', 'id'))"))).one()
+    return _tracking_no(year, seq), app_id, event_id
 
 
 def _tracking_no(year: int, seq: int) -> str:
@@ -248,15 +253,19 @@ async def _claim_uploads(session: AsyncSession, p: Principal, wanted: dict[str, 
     return list(rows.values())
 
 
-async def submit(session: AsyncSession, p: Principal, body: ApplicationCreate) -> tuple[Application, ApplicationRead]:
-    """The new case and its detail, rendered from what this request wrote (nothing to read back)."""
+async def submit(session: AsyncSession, p: Principal, body: ApplicationCreate,
+                 claim: idempotency.Claim | None = None) -> tuple[Application, str]:
+    """The new case and its detail as JSON, rendered from what this request writes (nothing to read back) and
+    stored with it for a retry under the same Idempotency-Key: on PostgreSQL all of it in one statement."""
     service, version = await catalog.get_current(session, body.service_code)
     form = catalog.form_of(version)
     clean, errors = validate_form(form, body.data)
     uploads = await _claim_uploads(session, p, file_ids(form, clean), errors)
     if errors:
         raise ValidationFailed(errors)
-    app_id, tracking_no = await _new_case_numbers(session)
+    unit_ids = catalog.approval_units(service, version)
+    units = await catalog.units_by_id(session, {service.owner_unit_id, *unit_ids})  # before anything is pending
+    tracking_no, app_id, event_id = await _new_case_numbers(session)
     app = Application(
         id=app_id, tracking_no=tracking_no, service_id=service.id, service_version_id=version.id,
         applicant_id=p.id, owner_unit_id=service.owner_unit_id, status=S.submitted, data=clean,
@@ -266,15 +275,20 @@ async def submit(session: AsyncSession, p: Principal, body: ApplicationCreate) -
         await session.flush()  # SQLite: the key comes from the INSERT
     for a in uploads:
         a.owner_type, a.owner_id = MATERIAL_OWNER, app.id
-    approvals = [Approval(application_id=app.id, org_unit_id=unit_id)
-                 for unit_id in catalog.approval_units(service, version)]
+    approvals = [Approval(application_id=app.id, org_unit_id=unit_id) for unit_id in unit_ids]
     session.add_all(approvals)
     event = await _event(session, app, Action.submit, None, S.submitted, person(p),
-                         detail={"service": service.code, "version": version.version}, write=insert_pending)
-    units = await catalog.units_by_id(session, {app.owner_unit_id} | {a.org_unit_id for a in approvals})
+                         detail={"service": service.code, "version": version.version}, write=None,
+                         event_id=event_id)
+    if event.id is None:
+        await session.flush()  # SQLite: the event's key comes from its INSERT
+    fill_defaults(app, event, *approvals)  # the response shows them before the INSERT
     parts = _Parts(service, version, {p.id: p.display_name}, units, None, sorted(uploads, key=lambda a: a.id),
                    approvals, [event], None, actions(p, app, approvals, units), form)
-    return app, _render(app, parts)
+    content = _render(app, parts).model_dump_json()  # once: the client's body and a retry's replay
+    await insert_pending(session, also=idempotency.completion(session, claim or idempotency.Claim(), 201,
+                                                              content, app.id))
+    return app, content
 
 
 # --- the handlers' actions --------------------------------------------------------------------------

@@ -135,13 +135,12 @@ async def begin(session: AsyncSession, user_id: int, key: str | None, scope: str
         return await _judge(session, existing, digest)
 
 
-async def complete(session: AsyncSession, claim: Claim, status: int, body_json: str | bytes,
-                   resource_id: int | None) -> None:
-    """Store the response (JSON text) in the request's transaction: the work and the key commit together."""
+def completion(session: AsyncSession, claim: Claim, status: int, body_json: str,
+               resource_id: int | None) -> list[tuple[Any, dict[str, Any]]]:
+    """The statement that stores the response (JSON text) with the request's own writes, so the work and the key
+    commit together: for insert_pending(also=...), which puts it in the same round trip on PostgreSQL."""
     if claim.key_id is None:
-        return
-    text_ = body_json.decode() if isinstance(body_json, bytes) else body_json
-    conn = await session.connection()  # a plain UPDATE: no ORM bookkeeping for a row the session does not hold
-    await conn.execute(_COMPLETE[conn.dialect.name],
-                          {"key_id": claim.key_id, "state": KeyState.done, "response_status": status,
-                           "response_json": text_, "resource_id": resource_id, "completed_at": utcnow()})
+        return []
+    return [(_COMPLETE[session.get_bind().dialect.name],
+             {"key_id": claim.key_id, "state": KeyState.done, "response_status": status,
+              "response_json": body_json, "resource_id": resource_id, "completed_at": utcnow()})]
