@@ -19,3 +19,8 @@ class NotApplicant(Forbidden):
 class AlreadyClaimed(Conflict):
     code = "already_claimed"
     title = "该申请已被其他经办人领取"
+
+
+class ServiceChanging(Conflict):
+    code = "service_changing"
+    title = "该办事事项正在更新，请稍后重新提交"

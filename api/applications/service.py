@@ -1,5 +1,6 @@
 """Applications: submission, the lifecycle, parallel approval, deadlines, queues and statistics."""
 
+import functools
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -7,14 +8,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import UploadFile
-from sqlalchemy import Select, and_, case, exists, func, or_, select, text
+from sqlalchemy import Integer, Select, and_, bindparam, case, exists, func, literal_column, or_, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.elements import ColumnElement
 
-from api.applications.exceptions import AlreadyClaimed, ConcurrentUpdate, NotApplicant, NotHandler
+from api.applications.exceptions import AlreadyClaimed, ConcurrentUpdate, NotApplicant, NotHandler, ServiceChanging
 from api.applications.models import Application, ApplicationEvent, Approval, TrackingCounter
 from api.applications.schemas import (
     ApplicationAttachmentRead,
@@ -53,7 +54,7 @@ from api.catalog.forms import file_ids, validate_form
 from api.catalog.models import Service, ServiceVersion
 from api.catalog.schemas import FormField, UnitRef
 from api.config import get_settings
-from api.database import can_use_side_session, fill_defaults, insert_pending, side_connection, utcnow
+from api.database import UTCDateTime, can_use_side_session, fill_defaults, insert_pending, side_connection, utcnow
 from api.errors import InvalidTransition, NotFound, ValidationFailed
 from api.files import service as files
 from api.files.models import Attachment
@@ -179,17 +180,28 @@ async def transition(session: AsyncSession, app: Application, to: S, action: Act
 # --- submission -------------------------------------------------------------------------------------
 
 
-async def _new_case_numbers(session: AsyncSession) -> tuple[str, int | None, int | None]:
+@dataclass(frozen=True)
+class _Numbers:
+    tracking_no: str
+    app_id: int | None  # PostgreSQL: reserved keys; SQLite: assigned by the INSERTs
+    event_id: int | None
+
+
+async def _new_case_numbers(session: AsyncSession, offered: catalog.Offered) -> _Numbers | None:
     """The new case's 受理编号 SQ{year}-{seq:06d}, per Shanghai calendar year, never handed out twice (a failed
-    submission leaves a gap); on PostgreSQL also the keys of the case and of its first event, from the same
-    statement, so that the case, its history and the stored response are written together (insert_pending)."""
+    submission leaves a gap); on PostgreSQL also the keys of the case and of its first event, all from one
+    statement, so that the case, its history and the stored response are written together (insert_pending).
+    None, and no number taken, when the service has changed since `offered` was loaded (see catalog.offered)."""
     year = local_date(utcnow()).year
+    params = {"service_id": offered.service.id, "stamp": offered.stamp}
     if session.get_bind().dialect.name != "postgresql":
+        if (await session.execute(select(catalog.STAMP), params)).scalar_one() != offered.stamp:
+            return None
         # SQLite serializes writers anyway: one upsert on the year's counter row, in the request's transaction.
         upsert = sqlite_insert(TrackingCounter).values(year=year, last=1).on_conflict_do_update(
             index_elements=[TrackingCounter.year], set_={"last": TrackingCounter.last + 1}
         ).returning(TrackingCounter.last)
-        return _tracking_no(year, (await session.execute(upsert)).scalar_one()), None, None
+        return _Numbers(_tracking_no(year, (await session.execute(upsert)).scalar_one()), None, None)
     if can_use_side_session(session):
         # A sequence per year: nextval never waits for another transaction (a counter row would be locked
         # until each taker's commit, fsync included, which capped submissions under load). It is created
@@ -202,10 +214,21 @@ async def _new_case_numbers(session: AsyncSession) -> tuple[str, int | None, int
     else:  # a test's single rolled-back connection: whatever it creates goes with it
         conn = await session.connection()
         await _pg_create_sequence(conn, year, autocommit=False)
-    seq, app_id, event_id = (await conn.execute(text(
-        f"SELECT nextval('{_sequence_name(year)}'), nextval(pg_get_serial_sequence('applications', 'id')), "
-        "nextval(pg_get_serial_sequence('application_events', 'id'))"))).one()
-    return _tracking_no(year, seq), app_id, event_id
+    seq, app_id, event_id = (await conn.execute(_pg_numbers(year), params)).one()
+    return None if seq is None else _Numbers(_tracking_no(year, seq), app_id, event_id)
+
+
+@functools.cache
+def _pg_numbers(year: int) -> Select[int, int, int]:
+    """Three nextvals, taken only while the service's stamp is the expected one (CASE evaluates lazily)."""
+    current = select(catalog.STAMP.label("stamp")).subquery("service")
+    unchanged = current.c.stamp == bindparam("stamp", type_=UTCDateTime())
+
+    def nextval(sequence: str) -> ColumnElement[int]:
+        return case((unchanged, literal_column(f"nextval({sequence})", Integer)))
+
+    return select(nextval(f"'{_sequence_name(year)}'"), nextval("pg_get_serial_sequence('applications', 'id')"),
+                  nextval("pg_get_serial_sequence('application_events', 'id')")).select_from(current)
 
 
 def _tracking_no(year: int, seq: int) -> str:
@@ -257,17 +280,25 @@ async def submit(session: AsyncSession, p: Principal, body: ApplicationCreate,
                  claim: idempotency.Claim | None = None) -> tuple[Application, str]:
     """The new case and its detail as JSON, rendered from what this request writes (nothing to read back) and
     stored with it for a retry under the same Idempotency-Key: on PostgreSQL all of it in one statement."""
-    service, version = await catalog.get_current(session, body.service_code)
-    form = catalog.form_of(version)
-    clean, errors = validate_form(form, body.data)
-    uploads = await _claim_uploads(session, p, file_ids(form, clean), errors)
-    if errors:
-        raise ValidationFailed(errors)
-    unit_ids = catalog.approval_units(service, version)
-    units = await catalog.units_by_id(session, {service.owner_unit_id, *unit_ids})  # before anything is pending
-    tracking_no, app_id, event_id = await _new_case_numbers(session)
+    fresh = False
+    for _ in range(3):
+        offered = await catalog.offered(session, body.service_code, fresh)
+        service, version, form, units = offered.service, offered.version, offered.form, offered.units
+        clean, errors = validate_form(form, body.data)
+        uploads = await _claim_uploads(session, p, file_ids(form, clean), errors)
+        if errors and offered.cached:
+            fresh = True  # judge the data by the form as it is now, not as this process last saw it
+            continue
+        if errors:
+            raise ValidationFailed(errors)
+        numbers = await _new_case_numbers(session, offered)
+        if numbers is not None:
+            break
+        fresh = True  # changed or withdrawn since this process cached it: look again
+    else:
+        raise ServiceChanging()
     app = Application(
-        id=app_id, tracking_no=tracking_no, service_id=service.id, service_version_id=version.id,
+        id=numbers.app_id, tracking_no=numbers.tracking_no, service_id=service.id, service_version_id=version.id,
         applicant_id=p.id, owner_unit_id=service.owner_unit_id, status=S.submitted, data=clean,
         submitted_at=utcnow())
     session.add(app)
@@ -275,11 +306,12 @@ async def submit(session: AsyncSession, p: Principal, body: ApplicationCreate,
         await session.flush()  # SQLite: the key comes from the INSERT
     for a in uploads:
         a.owner_type, a.owner_id = MATERIAL_OWNER, app.id
-    approvals = [Approval(application_id=app.id, org_unit_id=unit_id) for unit_id in unit_ids]
+    approvals = [Approval(application_id=app.id, org_unit_id=unit_id)
+                 for unit_id in catalog.approval_units(service, version)]
     session.add_all(approvals)
     event = await _event(session, app, Action.submit, None, S.submitted, person(p),
                          detail={"service": service.code, "version": version.version}, write=None,
-                         event_id=event_id)
+                         event_id=numbers.event_id)
     if event.id is None:
         await session.flush()  # SQLite: the event's key comes from its INSERT
     fill_defaults(app, event, *approvals)  # the response shows them before the INSERT

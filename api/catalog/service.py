@@ -1,5 +1,9 @@
 """The service catalogue: services, their versioned guides and forms, and guide templates."""
 
+import dataclasses
+import time
+from dataclasses import dataclass
+from datetime import datetime
 
 from fastapi import UploadFile
 from sqlalchemy import Select, bindparam, or_, select
@@ -83,6 +87,48 @@ async def get_current(session: AsyncSession, code: str) -> tuple[Service, Servic
     if row is None:
         raise NotFound("办事事项不存在")
     return row[0], row[1]
+
+
+@dataclass(frozen=True, eq=False)
+class Offered:
+    """A service as applications are made under it: its current version, the parsed form, the owner and
+    approving units, and the service row's updated_at (stamp), which moves with every change to the service."""
+
+    service: Service
+    version: ServiceVersion
+    form: list[FormField]
+    units: dict[int, OrgUnit]
+    stamp: datetime
+    expires: float
+    cached: bool = False  # from an earlier request: to confirm before telling the applicant the form is wrong
+
+
+OFFERED_TTL = 60.0  # also bounds how long a renamed unit keeps its old name in a submission's response
+_OFFERED: dict[str, Offered] = {}
+
+
+async def offered(session: AsyncSession, code: str, fresh: bool = False) -> Offered:
+    """The service's current version for a submission, from this process's cache when loaded in the last
+    minute. The caller confirms that the stamp is still the service's (STAMP, a scalar subquery on the bind
+    parameter service_id) in a statement it runs anyway, and starts over with fresh=True when it is not: no
+    application is made under a superseded version, for an owner the service no longer has, or after withdrawal.
+    Loading replaces the cached entry."""
+    hit = _OFFERED.get(code)
+    if hit is not None and hit.expires > time.monotonic() and not fresh:
+        return hit if hit.cached else dataclasses.replace(hit, cached=True)
+    service, version = await get_current(session, code)
+    units = await units_by_id(session, {service.owner_unit_id, *approval_units(service, version)})
+    for obj in (service, version, *units.values()):  # kept apart from the request's session and its rollback
+        session.expunge(obj)
+    found = Offered(service, version, form_of(version), units, service.updated_at, time.monotonic() + OFFERED_TTL)
+    if len(_OFFERED) > 1000:
+        _OFFERED.clear()
+    _OFFERED[code] = found
+    return found
+
+
+STAMP = (select(Service.updated_at).where(Service.id == bindparam("service_id"), Service.is_active.is_(True))
+         .scalar_subquery())  # NULL when the service was withdrawn
 
 
 async def get_version(session: AsyncSession, code: str, version: int) -> tuple[Service, ServiceVersion]:

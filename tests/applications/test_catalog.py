@@ -1,3 +1,6 @@
+from sqlalchemy import update
+
+from api.catalog.models import Service
 from tests.applications.conftest import FORM, GOOD, create_service
 from tests.applications.helpers import submitted
 from tests.factories import auth
@@ -42,6 +45,25 @@ class TestPublishVersion:
                               headers=auth(world.citizen))
         assert r.status_code == 422
         assert "data.only" in {e["field"] for e in r.json()["errors"]}
+
+    async def test_a_submission_right_after_a_new_version_is_judged_by_it(self, client, session, world):
+        """Each worker keeps the services it was asked for (catalog.offered) and checks, in the statement that
+        numbers the case, that the service has not changed since: data made for the new form is accepted under
+        the new version, and a withdrawn service answers 404 at once."""
+        await submitted(client, world.citizen)  # the worker now holds version 1
+        new = {"name": "测试事项（新版）", "promised_days": 3, "statutory_days": 10, "guide": {},
+               "form": [{"name": "only", "label": "唯一字段", "type": "string", "required": True}]}
+        assert (await client.put("/api/v1/services/TEST", json=new, headers=auth(world.admin))).status_code == 200
+        r = await client.post("/api/v1/applications", json={"service_code": "TEST", "data": {"only": "新表单"}},
+                              headers=auth(world.citizen))
+        assert r.status_code == 201, r.text
+        assert r.json()["service_version"] == 2 and r.json()["data"] == {"only": "新表单"}
+        withdraw = update(Service).where(Service.code == "TEST")  # even by hand, leaving updated_at alone
+        await session.execute(withdraw.values(is_active=False, updated_at=Service.updated_at))
+        await session.commit()
+        r = await client.post("/api/v1/applications", json={"service_code": "TEST", "data": {"only": "再来"}},
+                              headers=auth(world.citizen))
+        assert r.status_code == 404
 
     async def test_non_admin_is_forbidden(self, client, world):
         r = await client.put("/api/v1/services/TEST", json={}, headers=auth(world.handler))
