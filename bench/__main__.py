@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 import httpx
 
-from bench import wrk
+from bench import pg, wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {
@@ -46,18 +46,6 @@ def _migrate(url: str) -> None:
     from api.cli import alembic_config
 
     command.upgrade(alembic_config(url), "head")
-
-
-async def _reset_pg(url: str) -> None:
-    from sqlalchemy import text
-
-    from api.database import make_engine
-
-    engine = make_engine(url)
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
 
 
 def _deep_cursor(db: str | None, pg: str | None, depth: int) -> str:
@@ -175,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="portal-bench-"))
     if args.pg:
         url = args.pg
-        asyncio.run(_reset_pg(url))
+        asyncio.run(pg.reset(url))
     else:
         url = f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
     print(f"Generating {n:,} items into {'PostgreSQL' if args.pg else 'SQLite'} ({tmp}) …", flush=True)

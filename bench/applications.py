@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from bench import wrk
+from bench import pg, wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = "postgresql+asyncpg://postgres@127.0.0.1:5432/bench_applications"
@@ -41,43 +41,12 @@ def _cli(env: dict[str, str], *args: str) -> None:
         raise SystemExit(f"python -m api.cli {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
 
 
-async def _ensure_database(url: str) -> None:
-    """Create the scratch database on first use (connecting to the server's `postgres` database)."""
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-
-    from api.database import make_engine
-
-    target = make_url(url)
-    admin = make_engine(target.set(database="postgres").render_as_string(hide_password=False),
-                        isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        exists = (await conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                                     {"n": target.database})).first()
-        if not exists:
-            await conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-    await admin.dispose()
-
-
-async def _reset(url: str) -> None:
-    from sqlalchemy import text
-
-    from api.database import make_engine
-
-    await _ensure_database(url)
-    engine = make_engine(url)
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
-
-
 async def run(args: argparse.Namespace) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench-applications-"))
     env = {**os.environ, "PORTAL_DATABASE_URL": args.database_url, "PORTAL_VAR_DIR": str(tmp),
            "PORTAL_ENV": "development", "PORTAL_LOG_LEVEL": "WARNING"}
     env.pop("PORTAL_REDIS_URL", None)
-    await _reset(args.database_url)
+    await pg.reset(args.database_url)
     _cli(env, "migrate")
     _cli(env, "demo")
     port = _free_port()
