@@ -8,6 +8,7 @@ from typing import Annotated, Any, ClassVar
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Executable, MetaData, Row, Table, bindparam, create_engine, event, insert, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
@@ -221,7 +222,9 @@ async def insert_pending(session: AsyncSession, also: Also = ()) -> None:
     (a relationship set on a new object, a SQL-side default, pending updates or deletes) takes session.flush().
 
     `also`: further prebuilt DML statements and their parameters (bind names distinct from each other's and
-    from r<i>_<column>), written in the same statement on PostgreSQL, after the flush elsewhere."""
+    from r<i>_<column>), written in the same statement on PostgreSQL, after the flush elsewhere. They must
+    name every column they set: Python-side defaults (onupdate=utcnow) are not computed inside a CTE, so a
+    statement that relies on one is refused with ValueError."""
     new = list(session.new)
     rows = _insert_rows(new) if new and session.get_bind().dialect.name == "postgresql" else None
     conn = await session.connection()  # not session.execute: its autoflush would INSERT the objects first
@@ -282,6 +285,11 @@ def _multi_insert(rows: list[_Row], also: list[Executable]) -> Executable:
                                        for name in values})
             .returning(plan.table.c[plan.pk_name]).cte(f"new_{i}")
             for i, (_, plan, values) in enumerate(rows)]
+    for stmt in also:
+        compiled: Any = stmt.compile(dialect=postgresql.dialect())  # type: ignore[attr-defined]
+        implicit = [c.name for c in (*compiled.insert_prefetch, *compiled.update_prefetch)]
+        if implicit:
+            raise ValueError(f"insert_pending(also=...): set {', '.join(implicit)} explicitly")
     extra = [stmt.cte(f"also_{i}") for i, stmt in enumerate(also)]  # type: ignore[attr-defined]
     return select(*[select(cte.c[0]).scalar_subquery() for cte in ctes]).add_cte(*extra)
 

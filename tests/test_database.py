@@ -4,15 +4,15 @@ import asyncio
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import bindparam, event, select, text, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.applications.models import Application, ApplicationEvent, Approval
-from api.auth.models import Role, RoleGrant
+from api.auth.models import Role, RoleGrant, User
 from api.catalog.models import ServiceVersion
-from api.database import insert_pending, make_engine
+from api.database import insert_pending, make_engine, utcnow
 from api.notifications.models import Notification
 from tests.applications.conftest import create_service
 from tests.conftest import DATABASE_URL
@@ -63,7 +63,8 @@ def _count_statements(session: AsyncSession) -> list[str]:
     @event.listens_for(session.bind.sync_engine if hasattr(session.bind, "sync_engine") else session.bind,
                        "before_cursor_execute")
     def _seen(_conn: Any, _cur: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
+        if not statement.startswith(("SAVEPOINT", "RELEASE SAVEPOINT")):  # the test session's own nesting
+            seen.append(statement)
 
     return seen
 
@@ -147,3 +148,28 @@ async def test_new_rows_rolled_back_become_transient_again(session: AsyncSession
     assert sa_inspect(note).persistent and note in session and note.read_at is None
     await session.rollback()
     assert sa_inspect(note).transient and note not in session
+
+
+async def test_further_statements_go_with_the_new_rows(session: AsyncSession):
+    """insert_pending(also=...): an UPDATE written in the same statement as the INSERTs on PostgreSQL."""
+    user_id = (await create_user(session, username="insert-pending-also")).id
+    await session.commit()
+    rename = update(User).where(User.id == bindparam("also_user")).values(
+        display_name=bindparam("also_name"), updated_at=bindparam("also_at"))
+    session.add(Notification(user_id=user_id, title="同一语句", body=""))
+    seen = _count_statements(session)
+    await insert_pending(session, also=[(rename, {"also_user": user_id, "also_name": "改名后", "also_at": utcnow()})])
+    if session.get_bind().dialect.name == "postgresql":
+        assert len(seen) == 1 and seen[0].startswith("WITH")
+    assert await _rows(session, "SELECT display_name FROM users WHERE id = :u", u=user_id) == [("改名后",)]
+    assert await _rows(session, "SELECT count(*) FROM notifications WHERE user_id = :u", u=user_id) == [(1,)]
+
+
+@pytest.mark.skipif(not DATABASE_URL.startswith("postgresql"), reason="the one-statement write is PostgreSQL's")
+async def test_a_further_statement_that_leaves_a_python_default_unset_is_refused(session: AsyncSession):
+    """Inside a CTE nobody computes onupdate=utcnow: better refused than a NULL (or a NOT NULL error)."""
+    user_id = (await create_user(session, username="insert-pending-onupdate")).id
+    rename = update(User).where(User.id == bindparam("also_user")).values(display_name=bindparam("also_name"))
+    session.add(Notification(user_id=user_id, title="不会写入", body=""))
+    with pytest.raises(ValueError, match="updated_at"):
+        await insert_pending(session, also=[(rename, {"also_user": user_id, "also_name": "改名"})])
