@@ -29,6 +29,7 @@ from api.complaints.router import mailboxes_router
 from api.complaints.router import router as complaints_router
 from api.config import Environment, Settings, get_settings
 from api.database import dispose_engine, get_sessionmaker
+from api.disclosures import service as disclosures_service
 from api.disclosures.router import feeds_router as disclosure_feeds_router
 from api.disclosures.router import router as disclosures_router
 from api.errors import ProblemModel, install_error_handlers
@@ -128,9 +129,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.env == Environment.production:
             await check_production(settings)
         get_keyring()
-        if audit.linking_mode(make_url(settings.database_url).get_backend_name()) == "background":
+        backend = make_url(settings.database_url).get_backend_name()
+        if audit.linking_mode(backend) == "background":
             audit.linker.start()
+        if backend == "postgresql":
+            disclosures_service.feed_heads.start(settings.database_url)
         yield
+        await disclosures_service.feed_heads.stop()
         await audit.linker.stop()
         await dispose_engine()
 

@@ -1,8 +1,10 @@
 """Disclosure rules and queries: visibility, the review and secrecy workflow, 索引号, the public
 catalogue, search and the change log. Flushes, never commits."""
 
+import asyncio
 import string
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -55,6 +57,7 @@ from api.disclosures.states import (
 from api.errors import InvalidTransition, NotFound, ValidationFailed
 from api.files import service as files
 from api.files.models import Attachment
+from api.logs import get_logger
 from api.pagination import (
     decode_cursor,
     encode_cursor,
@@ -555,6 +558,8 @@ async def record_change(session: AsyncSession, d: Disclosure, kind: ChangeKind, 
     session.add(DisclosureChange(seq=seq, kind=kind, disclosure_id=d.id, column_id=d.column_id,
                                  publisher_id=d.publisher_id, version_no=d.version_no, at=at))
     await session.flush()
+    if session.get_bind().dialect.name == "postgresql":  # each worker's FeedHeads drops its copies at commit
+        await session.execute(select(func.pg_notify(FEED_CHANNEL, str(seq))))
 
 
 # ---- reading ----------------------------------------------------------------------------------
@@ -775,6 +780,9 @@ async def history(session: AsyncSession, disclosure_id: int) -> list[tuple[Discl
     return [(r[0], r[1]) for r in rows.all()]
 
 
+log = get_logger("api.disclosures")
+
+
 # ---- change log and feeds ---------------------------------------------------------------------
 
 # Built once: a conditional poll's whole cost is this lookup, and building the statement cost as much as running it.
@@ -783,7 +791,13 @@ _FEED_HEAD = select(DisclosureFeedHead.last_seq, DisclosureFeedHead.last_at).whe
 
 async def feed_validator(reader: Reader, column_id: int | None, publisher_id: int | None
                          ) -> tuple[int, datetime | None]:
-    """The last change seq and time relevant to a feed (one indexed lookup, inline on SQLite)."""
+    """The last change seq and time relevant to a feed (one indexed lookup, inline on SQLite; on PostgreSQL
+    from this worker's copy while its LISTEN connection is up, see FeedHeads)."""
+    key = (column_id, publisher_id)
+    known = feed_heads.get(key)
+    if known is not None:
+        return known
+    generation = feed_heads.generation
     if column_id is None and publisher_id is None:
         row = await reader.first(_FEED_HEAD, quick=True)
     else:
@@ -793,7 +807,87 @@ async def feed_validator(reader: Reader, column_id: int | None, publisher_id: in
         if publisher_id is not None:
             stmt = stmt.where(DisclosureChange.publisher_id == publisher_id)
         row = await reader.first(stmt.order_by(DisclosureChange.seq.desc()).limit(1), quick=True)
-    return (int(row[0]), row[1]) if row else (0, None)
+    head = (int(row[0]), row[1]) if row else (0, None)
+    feed_heads.put(key, head, generation)
+    return head
+
+
+FEED_CHANNEL = "disclosure_feed"
+
+
+class FeedHeads:
+    """Each worker's copy of the feed heads on PostgreSQL. Every change to the log notifies FEED_CHANNEL in
+    its transaction (delivered at commit), and a dedicated LISTEN connection drops the copies, so a third-party
+    portal's conditional poll answers 304 without a database round trip. Only while that connection is up:
+    otherwise (and on SQLite) every poll reads the head. A lookup that started before a notification is not
+    kept (generation), so a copy is never older than the last notification this worker received."""
+
+    def __init__(self) -> None:
+        self._heads: dict[tuple[int | None, int | None], tuple[int, datetime | None]] = {}
+        self.generation = 0
+        self.live = False
+        self._task: asyncio.Task[None] | None = None
+
+    def get(self, key: tuple[int | None, int | None]) -> tuple[int, datetime | None] | None:
+        return self._heads.get(key) if self.live else None
+
+    def put(self, key: tuple[int | None, int | None], head: tuple[int, datetime | None], generation: int) -> None:
+        if self.live and generation == self.generation:
+            if len(self._heads) > 10_000:
+                self._heads.clear()
+            self._heads[key] = head
+
+    def changed(self, *_: Any) -> None:
+        self.generation += 1
+        self._heads.clear()
+
+    def start(self, database_url: str) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._listen(database_url), name="feed-heads")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        self._down()
+
+    def _down(self) -> None:
+        self.live = False
+        self.changed()
+
+    async def _listen(self, database_url: str) -> None:
+        import asyncpg
+        from sqlalchemy.engine import make_url
+
+        dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+        while True:
+            conn = None
+            try:
+                conn = await asyncpg.connect(dsn)
+                lost = asyncio.Event()
+                conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
+                await conn.add_listener(FEED_CHANNEL, self.changed)
+                self.changed()  # whatever happened while nobody listened
+                self.live = True
+                while not lost.is_set():
+                    with suppress(TimeoutError):
+                        await asyncio.wait_for(lost.wait(), 30)
+                    if not lost.is_set():  # a silent network failure would otherwise keep old copies
+                        await conn.fetchval("SELECT 1", timeout=5)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database restarting, a network hiccup: read the heads meanwhile, retry
+                log.warning("feed_heads_listen_failed", exc_info=True)
+            finally:
+                self._down()
+                if conn is not None and not conn.is_closed():
+                    conn.terminate()
+            await asyncio.sleep(1)
+
+
+feed_heads = FeedHeads()
 
 
 FEED_COLUMNS = (Disclosure.id, Disclosure.status, Disclosure.title, Disclosure.summary, Disclosure.body_html,

@@ -1,13 +1,18 @@
 """The public catalogue read outside the ORM session (api.database.Reader), with real commits: on SQLite its
 quick statements run inline through a read-only connection of their own, which must still see every commit."""
 
+import asyncio
+
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 import api.database as database
 from api.auth.models import Role
+from api.disclosures import service as disclosures
+from api.disclosures.models import DisclosureFeedHead
+from tests.conftest import DATABASE_URL
 from tests.disclosures.conftest import Team, create_column, publish
 from tests.factories import create_org_unit, create_user
 
@@ -97,3 +102,48 @@ async def test_inline_connection_cannot_write(committing_client, engine):
     assert inline is not None
     with inline.connect() as conn, pytest.raises(OperationalError, match=r"readonly|read-only|query_only"):
         conn.exec_driver_sql("DELETE FROM disclosures")
+
+
+async def _until(condition, seconds: float = 5.0) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not reached in time")
+
+
+@pytest.mark.skipif(not DATABASE_URL.startswith("postgresql"), reason="LISTEN/NOTIFY is PostgreSQL's")
+async def test_a_worker_answers_polls_from_its_copy_until_a_change_is_notified(committing_client, engine):
+    """FeedHeads: a 304 poll is served from the worker's copy of the head; a published change is notified at its
+    commit and the next poll sees it; while the LISTEN connection is down, polls read the head again."""
+    team = await _committed_team(engine)
+    await publish(committing_client, team, title="关于调整机关食堂供应时间的通知")
+    heads = disclosures.feed_heads
+    heads.start(DATABASE_URL)
+    try:
+        await _until(lambda: heads.live)
+        feed = "/api/v1/feeds/disclosures.atom"
+        etag = (await committing_client.get(feed)).headers["etag"]
+        # A change nobody announces is not seen: the poll was answered from the copy.
+        async with engine.begin() as conn:
+            await conn.execute(update(DisclosureFeedHead).values(last_seq=DisclosureFeedHead.last_seq + 100))
+        assert (await committing_client.get(feed, headers={"If-None-Match": etag})).status_code == 304
+
+        generation = heads.generation
+        await publish(committing_client, team, title="关于开展节能宣传周活动的通知")
+        await _until(lambda: heads.generation > generation)
+        fresh = await committing_client.get(feed, headers={"If-None-Match": etag})
+        assert fresh.status_code == 200 and "节能宣传周" in fresh.text
+        etag = fresh.headers["etag"]
+
+        async with engine.connect() as conn:  # the listener's connection dies
+            await conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                    "WHERE query LIKE 'LISTEN%' AND datname = current_database()"))
+            await conn.commit()
+        await _until(lambda: not heads.live)
+        async with engine.begin() as conn:
+            await conn.execute(update(DisclosureFeedHead).values(last_seq=DisclosureFeedHead.last_seq + 1))
+        assert (await committing_client.get(feed, headers={"If-None-Match": etag})).status_code == 200
+        await _until(lambda: heads.live)  # and it listens again
+    finally:
+        await heads.stop()
