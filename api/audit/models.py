@@ -7,7 +7,21 @@ from sqlalchemy.orm import Mapped, mapped_column
 from api.database import Base
 
 
-class AuditRecord(Base):
+class _Recorded:
+    """What an audit record says, in the chain and in the outbox alike."""
+
+    actor_id: Mapped[int | None]
+    actor_name: Mapped[str | None] = mapped_column(String(100))
+    actor_role: Mapped[str | None] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(64))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditRecord(_Recorded, Base):
     """Append-only; each row's hash covers its content and the previous row's hash."""
 
     __tablename__ = "audit_records"
@@ -19,15 +33,6 @@ class AuditRecord(Base):
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(index=True)
-    actor_id: Mapped[int | None]
-    actor_name: Mapped[str | None] = mapped_column(String(100))
-    actor_role: Mapped[str | None] = mapped_column(String(100))
-    action: Mapped[str] = mapped_column(String(64))
-    object_type: Mapped[str] = mapped_column(String(64))
-    object_id: Mapped[str | None] = mapped_column(String(64))
-    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    ip: Mapped[str | None] = mapped_column(String(64))
-    request_id: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
@@ -44,7 +49,7 @@ class AuditHead(Base):
     count: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-class AuditOutbox(Base):
+class AuditOutbox(_Recorded, Base):
     """Records committed with their transaction but not yet in the chain (PostgreSQL under load; see
     api.audit.service.link_outbox). The linker moves them into audit_records, numbered and hashed, in order."""
 
@@ -52,12 +57,3 @@ class AuditOutbox(Base):
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     occurred_at: Mapped[datetime]
-    actor_id: Mapped[int | None]
-    actor_name: Mapped[str | None] = mapped_column(String(100))
-    actor_role: Mapped[str | None] = mapped_column(String(100))
-    action: Mapped[str] = mapped_column(String(64))
-    object_type: Mapped[str] = mapped_column(String(64))
-    object_id: Mapped[str | None] = mapped_column(String(64))
-    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    ip: Mapped[str | None] = mapped_column(String(64))
-    request_id: Mapped[str | None] = mapped_column(String(64))

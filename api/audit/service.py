@@ -18,6 +18,7 @@ from api.audit.models import AuditHead, AuditOutbox, AuditRecord
 from api.config import get_settings
 from api.database import utcnow
 from api.logs import client_ip_var, get_logger, request_id_var
+from api.tasks import BackgroundTask
 
 GENESIS = "0" * 64
 log = get_logger("api.audit")
@@ -176,21 +177,16 @@ class Linker:
 
     def __init__(self) -> None:
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._task = BackgroundTask("audit-linker")
 
     def wake(self) -> None:
         self._wake.set()
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="audit-linker")
+        self._task.start(self._run)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._task.stop()
 
     async def _run(self) -> None:
         from api.database import begin_write, get_sessionmaker

@@ -68,6 +68,7 @@ from api.pagination import (
 )
 from api.search.service import SearchTable, apply_match
 from api.search.tokenizer import index_text, query_terms
+from api.tasks import BackgroundTask
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SEARCH = SearchTable("disclosures")
@@ -826,7 +827,7 @@ class FeedHeads:
         self._heads: dict[tuple[int | None, int | None], tuple[int, datetime | None]] = {}
         self.generation = 0
         self.live = False
-        self._task: asyncio.Task[None] | None = None
+        self._task = BackgroundTask("feed-heads")
 
     def get(self, key: tuple[int | None, int | None]) -> tuple[int, datetime | None] | None:
         return self._heads.get(key) if self.live else None
@@ -842,15 +843,10 @@ class FeedHeads:
         self._heads.clear()
 
     def start(self, database_url: str) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._listen(database_url), name="feed-heads")
+        self._task.start(lambda: self._listen(database_url))
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._task.stop()
         self._down()
 
     def _down(self) -> None:
