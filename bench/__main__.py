@@ -1,8 +1,9 @@
 """python -m bench [--items N | --million] [--pg URL] [--seconds S] [--concurrency C]
 
-Builds a throwaway database with a generated catalogue, starts one uvicorn worker on a free
-loopback port, measures each endpoint with wrk (bench/wrk.py) for a fixed time, prints a table and writes
-var/bench.json. Loopback only; nothing leaves the machine."""
+Builds a throwaway database with a generated catalogue, starts the portal (one uvicorn worker) and the
+baselines of bench/baseline.py (a bare FastAPI hello and a raw ASGI hello, one worker each, in processes of
+their own) on free loopback ports, measures each endpoint with wrk (bench/wrk.py) in rounds alternating with
+the bare FastAPI hello, prints a table and writes var/bench.json. Loopback only; nothing leaves the machine."""
 
 import argparse
 import asyncio
@@ -10,34 +11,24 @@ import json
 import os
 import platform
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from bench import pg, wrk
+from bench import pg, servers, wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {
-    "first_page": ("≥ 35% of hello (req/s)", lambda r: r["first_page"]["ratio"] >= 0.35),
+    "first_page": ("≥ 35% of the bare FastAPI hello (req/s)", lambda r: r["first_page"]["ratio"] >= 0.35),
     "deep_page": ("≥ 90% of first page (req/s, each against the hello run beside it)",
                   lambda r: r["deep_page"]["ratio"] >= 0.9 * r["first_page"]["ratio"]),
-    "feed_304": ("≥ 60% of hello (req/s)", lambda r: r["feed_304"]["ratio"] >= 0.60),
+    "feed_304": ("≥ 60% of the bare FastAPI hello (req/s)", lambda r: r["feed_304"]["ratio"] >= 0.60),
     "search_2char": ("p95 ≤ 30 ms, one client (target stated at 1M items)",
                      lambda r: r["search_1client"]["p95_ms"] <= 30),
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _migrate(url: str) -> None:
@@ -75,14 +66,14 @@ def _deep_cursor(db: str | None, pg: str | None, depth: int) -> str:
     return encode_cursor([datetime.fromisoformat(at), rid])
 
 
-def _warm(base: str, path: str, headers: dict[str, str], expect: int) -> None:
+def _warm(url: str, headers: dict[str, str], expect: int) -> None:
     """Warm-up (connections, caches, first-query plans) and a check that the endpoint answers as expected:
     wrk counts only 4xx/5xx as errors, so a 200 where a 304 was meant would otherwise pass unseen."""
-    with httpx.Client(base_url=base, timeout=30, trust_env=False) as client:
+    with httpx.Client(timeout=30, trust_env=False) as client:
         for _ in range(20):
-            r = client.get(path, headers=headers)
+            r = client.get(url, headers=headers)
             if r.status_code != expect:
-                raise SystemExit(f"{path} answered {r.status_code}, expected {expect}: {r.text[:300]}")
+                raise SystemExit(f"{url} answered {r.status_code}, expected {expect}: {r.text[:300]}")
 
 
 def _combine(path: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -99,48 +90,55 @@ def _combine(path: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 ROUND_SECONDS = 1.0
+Scenario = tuple[str, str, dict[str, str], int]  # name, absolute URL, headers, expected status
 
 
-def _run_load(base: str, scenarios: list[tuple[str, str, dict[str, str], int]], seconds: float,
-              concurrency: int) -> dict[str, Any]:
-    """Each endpoint is measured in 1 s rounds alternating with 1 s rounds of hello, and its ratio is taken
-    against the hello rounds interleaved with it: on a shared, noisy machine the load changes from one
-    second to the next, and a ratio to a hello measured a minute earlier says more about the neighbours."""
-    etag = httpx.get(f"{base}/api/v1/feeds/disclosures.atom", trust_env=False, timeout=30).headers["etag"]
-    hello_name, hello_path, hello_headers, hello_expect = scenarios[0]
-    _warm(base, hello_path, hello_headers, hello_expect)
+def interleaved(hello: str, scenarios: list[Scenario], seconds: float, concurrency: int,
+                quiet: bool = False) -> dict[str, Any]:
+    """Each endpoint is measured in 1 s rounds alternating with 1 s rounds of the bare FastAPI hello (a process
+    of its own), and its ratio is taken against the hello rounds interleaved with it: on a shared, noisy
+    machine the load changes from one second to the next, and a ratio to a hello measured a minute earlier
+    says more about the neighbours."""
+    _warm(hello, {}, 200)
     rounds = max(1, round(seconds / ROUND_SECONDS))
     results: dict[str, Any] = {}
     all_hello: list[dict[str, Any]] = []
-    for name, path, headers, expect in scenarios[1:]:
-        if name == "feed_304":
-            headers = {"If-None-Match": etag}
-        _warm(base, path, headers, expect)
+    for name, url, headers, expect in scenarios:
+        _warm(url, headers, expect)
         mine: list[dict[str, Any]] = []
         paired: list[dict[str, Any]] = []
         for i in range(rounds):
-            order = [(path, headers, mine), (hello_path, hello_headers, paired)]
-            for p, h, into in order if i % 2 == 0 else reversed(order):
-                into.append(wrk.run(base + p, seconds / rounds, concurrency, h))
+            order = [(url, headers, mine), (hello, {}, paired)]
+            for u, h, into in order if i % 2 == 0 else reversed(order):
+                into.append(wrk.run(u, seconds / rounds, concurrency, h))
         all_hello += paired
-        results[name] = _combine(path, mine)
-        hello_rps = _combine(hello_path, paired)["rps"]
+        results[name] = _combine(url, mine)
+        hello_rps = _combine(hello, paired)["rps"]
         results[name]["hello_rps_paired"] = hello_rps
         results[name]["ratio"] = round(results[name]["rps"] / hello_rps, 3)
-        print(f"  {name:<14} {results[name]['rps']:>8} req/s  p50 {results[name]['p50_ms']:>7} ms  "
-              f"p95 {results[name]['p95_ms']:>7} ms  (hello alongside {hello_rps:.1f} req/s)", flush=True)
+        if not quiet:
+            print(f"  {name:<14} {results[name]['rps']:>8} req/s  p50 {results[name]['p50_ms']:>7} ms  "
+                  f"p95 {results[name]['p95_ms']:>7} ms  (bare hello alongside {hello_rps:.1f} req/s)", flush=True)
+    base = _combine(hello, all_hello)
+    base["ratio"] = 1.0
+    return {"hello": base, **results}
+
+
+def _run_load(base: str, hello: str, raw: str, scenarios: list[Scenario], seconds: float,
+              concurrency: int) -> dict[str, Any]:
+    etag = httpx.get(f"{base}/api/v1/feeds/disclosures.atom", trust_env=False, timeout=30).headers["etag"]
+    scenarios = [(n, u, {"If-None-Match": etag} if n == "feed_304" else h, e) for n, u, h, e in scenarios]
+    results = interleaved(hello, [("raw_asgi", raw, {}, 200), *scenarios], seconds, concurrency)
     # Latency with the server otherwise idle: under 8 closed-loop clients on one worker a request waits for
     # the other 7, so p95 there measures throughput (hello's own p95 is several times its p50).
-    for name, path, headers, _expect in scenarios[1:]:
+    for name, url, headers, _expect in scenarios:
         if name == "search_2char":
-            one = wrk.run(base + path, seconds, 1, headers)
-            results["search_1client"] = {**_combine(path, [one]), "ratio": None}
+            one = wrk.run(url, seconds, 1, headers)
+            results["search_1client"] = {**_combine(url, [one]), "ratio": None}
             print(f"  search_1client {results['search_1client']['rps']:>8} req/s  p50 "
                   f"{results['search_1client']['p50_ms']:>7} ms  p95 {results['search_1client']['p95_ms']:>7} ms",
                   flush=True)
-    hello = _combine(hello_path, all_hello)
-    hello["ratio"] = 1.0
-    return {hello_name: hello, **results}
+    return results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -175,46 +173,26 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  loaded in {loaded['seconds']} s", flush=True)
     cursor = _deep_cursor(None if args.pg else str(tmp / "bench.db"), args.pg, depth)
 
-    port = _free_port()
-    env = {**os.environ, "PORTAL_DATABASE_URL": url, "PORTAL_VAR_DIR": str(tmp), "PORTAL_ENV": "development",
-           "PORTAL_LOG_LEVEL": "WARNING", "PORTAL_WEB_DIST": str(tmp / "no-dist")}
-    env.pop("PORTAL_REDIS_URL", None)
-    log = (tmp / "server.log").open("wb")
-    server = subprocess.Popen(  # noqa: S603 - our interpreter, fixed arguments
-        [sys.executable, "-m", "uvicorn", "bench.app:app", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", "1", "--no-access-log", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    env: dict[str, str | None] = {"PORTAL_DATABASE_URL": url, "PORTAL_VAR_DIR": str(tmp), "PORTAL_ENV": "development",
+           "PORTAL_LOG_LEVEL": "WARNING", "PORTAL_WEB_DIST": str(tmp / "no-dist"), "PORTAL_REDIS_URL": None}
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/api/v1/bench/hello", timeout=2, trust_env=False).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"server did not start:\n{(tmp / 'server.log').read_text()}")
-            time.sleep(0.2)
-        col = loaded["column_ids"]["tzgg"]
-        scenarios = [
-            ("hello", "/api/v1/bench/hello", {}, 200),
-            ("first_page", "/api/v1/disclosures?limit=20", {}, 200),
-            ("deep_page", f"/api/v1/disclosures?limit=20&cursor={cursor}", {}, 200),
-            ("column_page", f"/api/v1/disclosures?limit=20&column_id={col}", {}, 200),
-            ("search_2char", f"/api/v1/disclosures?limit=20&q={quote(args.query)}", {}, 200),
-            ("feed_304", "/api/v1/feeds/disclosures.atom", {}, 304),
-        ]
-        print(f"Measuring {args.seconds:g} s per endpoint, {args.concurrency} concurrent, one uvicorn worker:",
-              flush=True)
-        results = _run_load(base, scenarios, args.seconds, args.concurrency)
+        with servers.uvicorn("api.main:app", env=env, ready="/api/v1/health", log=tmp / "server.log") as base, \
+                servers.baselines() as (hello, raw):
+            col = loaded["column_ids"]["tzgg"]
+            item = httpx.get(f"{base}/api/v1/disclosures?limit=1", trust_env=False, timeout=30).json()["items"][0]
+            scenarios: list[Scenario] = [
+                ("first_page", f"{base}/api/v1/disclosures?limit=20", {}, 200),
+                ("deep_page", f"{base}/api/v1/disclosures?limit=20&cursor={cursor}", {}, 200),
+                ("column_page", f"{base}/api/v1/disclosures?limit=20&column_id={col}", {}, 200),
+                ("item_page", f"{base}/api/v1/disclosures/{item['id']}", {}, 200),
+                ("column_tree", f"{base}/api/v1/columns", {}, 200),
+                ("search_2char", f"{base}/api/v1/disclosures?limit=20&q={quote(args.query)}", {}, 200),
+                ("feed_304", f"{base}/api/v1/feeds/disclosures.atom", {}, 304),
+            ]
+            print(f"Measuring {args.seconds:g} s per endpoint, {args.concurrency} concurrent, one uvicorn worker, "
+                  "against a bare FastAPI hello in its own process:", flush=True)
+            results = _run_load(base, hello, raw, scenarios, args.seconds, args.concurrency)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)  # 360 MB at 100k items, 3.6 GB at 1M
 
@@ -226,10 +204,10 @@ def main(argv: list[str] | None = None) -> int:
         "results": results, "targets": checks,
     }
     print()
-    print(f"{'endpoint':<14} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'÷ hello':>8}")
+    print(f"{'endpoint':<14} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'÷ bare hello':>13}")
     for name, r in results.items():
         ratio = r["ratio"] or "—"
-        print(f"{name:<14} {r['rps']:>9} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['p99_ms']:>8} {ratio!s:>8}")
+        print(f"{name:<14} {r['rps']:>9} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['p99_ms']:>8} {ratio!s:>13}")
     print()
     for name, c in checks.items():
         print(f"  {'✓' if c['met'] else '✗'} {name}: {c['target']}")
