@@ -75,7 +75,7 @@ async def get_user(session: SessionDep, principal: UserReader, user_id: int) -> 
 
 
 @router.patch("/users/{user_id}", responses=_ERRORS)
-async def update_user(session: SessionDep, principal: AdminUser, user_id: int, body: UserUpdate) -> UserRead:
+async def update_user(session: SessionDep, principal: UserReader, user_id: int, body: UserUpdate) -> UserRead:
     """Change a user's name, unit or contact details."""
     user = await service.update_user(session, principal, user_id, body)
     session.expunge(user)
@@ -83,20 +83,20 @@ async def update_user(session: SessionDep, principal: AdminUser, user_id: int, b
 
 
 @router.post("/users/{user_id}/reset-password", status_code=status.HTTP_204_NO_CONTENT, responses=_ERRORS)
-async def reset_password(session: SessionDep, principal: AdminUser, user_id: int, body: PasswordResetIn) -> None:
+async def reset_password(session: SessionDep, principal: UserReader, user_id: int, body: PasswordResetIn) -> None:
     """Set a new password that the user must change at next login; ends their sessions."""
     await service.reset_password(session, principal, user_id, body.new_password)
 
 
 @router.post("/users/{user_id}/deactivate", responses=_ERRORS)
-async def deactivate_user(session: SessionDep, principal: AdminUser, user_id: int) -> UserRead:
+async def deactivate_user(session: SessionDep, principal: UserReader, user_id: int) -> UserRead:
     """Stop an account from signing in; ends its sessions."""
     user = await service.set_active(session, principal, user_id, False)
     return user_read(user)
 
 
 @router.post("/users/{user_id}/activate", responses=_ERRORS)
-async def activate_user(session: SessionDep, principal: AdminUser, user_id: int) -> UserRead:
+async def activate_user(session: SessionDep, principal: UserReader, user_id: int) -> UserRead:
     """Let a deactivated account sign in again."""
     user = await service.set_active(session, principal, user_id, True)
     return user_read(user)

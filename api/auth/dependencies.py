@@ -7,6 +7,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from api.auth import service
+from api.auth.exceptions import PasswordChangeRequired
 from api.auth.models import Role
 from api.auth.principal import Principal
 from api.database import SessionDep
@@ -15,12 +16,21 @@ from api.errors import Forbidden, Unauthorized
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-async def optional_principal(
+async def token_principal(
     session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Principal | None:
+    """The bearer, whatever its token allows. Only the password-change routes depend on it directly."""
     if not token:
         return None
     return await service.principal_from_token(session, token)
+
+
+async def optional_principal(principal: Annotated[Principal | None, Depends(token_principal)]) -> Principal | None:
+    """Every route that reads the caller comes through here: a token issued while the account must change its
+    password is refused (403 password_change_required) except by `PasswordChangingUser` routes."""
+    if principal is not None and principal.password_change_required:
+        raise PasswordChangeRequired("账号须先修改密码，修改前只能查看本人信息、修改密码或退出登录")
+    return principal
 
 
 async def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
@@ -29,8 +39,19 @@ async def current_principal(principal: Annotated[Principal | None, Depends(optio
     return principal
 
 
+async def password_changing_principal(
+    principal: Annotated[Principal | None, Depends(token_principal)],
+) -> Principal:
+    if principal is None:
+        raise Unauthorized("请先登录")
+    return principal
+
+
 OptionalUser = Annotated[Principal | None, Depends(optional_principal)]
 CurrentUser = Annotated[Principal, Depends(current_principal)]
+# /auth/me, /auth/password and /auth/logout: also a caller who must change their password first.
+PasswordChangingUser = Annotated[Principal, Depends(password_changing_principal)]
+BearerToken = Annotated[str | None, Depends(oauth2_scheme)]
 
 
 def require_role(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:

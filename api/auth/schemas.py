@@ -11,12 +11,23 @@ class TokenPair(BaseModel):
     access_token: str
     token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
     expires_in: int
-    refresh_token: str
+    refresh_token: str | None = Field(
+        description="null when the request asked for cookie delivery (header X-Token-Delivery: cookie): the "
+                    "refresh token is then only in the HttpOnly cookie")
     refresh_expires_in: int
 
 
 class RefreshIn(BaseModel):
-    refresh_token: str = Field(min_length=10, max_length=200)
+    refresh_token: str | None = Field(
+        default=None, min_length=10, max_length=200,
+        description="omit when the refresh token travels in the cookie (with header X-Token-Delivery: cookie)")
+
+
+class RegistrationReceived(BaseModel):
+    """The same answer whether the username was free or taken."""
+
+    status: str = "received"
+    detail: str = "注册申请已受理。如用户名可用，账号已创建，请使用该用户名和密码登录；否则请换一个用户名重新注册。"
 
 
 class GrantRead(BaseModel):

@@ -384,7 +384,7 @@ async def receive(session: AsyncSession, principal: Principal | None, data: Comp
         raise _bad("mailbox_id", "信箱不存在或已停用")
     code = _new_query_code()
     name = data.writer_name or (principal.display_name if principal else None)
-    c = Complaint(tracking_no=f"TMP{secrets.token_hex(8)}", query_code_hash=hash_password(code),
+    c = Complaint(tracking_no=f"TMP{secrets.token_hex(8)}", query_code_hash=await hash_password(code),
                   mailbox_id=mailbox.id, kind=data.kind or mailbox.default_kind, subject=data.subject,
                   body=data.body, writer_id=principal.id if principal else None, writer_name=name,
                   writer_phone=data.writer_phone, writer_email=data.writer_email,
@@ -419,7 +419,7 @@ async def lookup(session: AsyncSession, tracking_no: str, query_code: str, ip: s
     if for_update:
         stmt = stmt.with_for_update(of=Complaint)
     c = (await session.execute(stmt)).scalar_one_or_none()
-    ok = verify_password(c.query_code_hash if c else None, query_code.strip().upper())
+    ok = await verify_password(c.query_code_hash if c else None, query_code.strip().upper())
     if c is None or not ok:
         raise LookupFailed()
     return c

@@ -42,7 +42,7 @@ async def _link(engine: AsyncEngine, limit: int) -> int:
 
 
 async def test_commits_stage_and_linkers_chain_each_record_once(background, committing_client, engine):
-    assert await asyncio.gather(*(_register(committing_client, i) for i in range(10))) == [201] * 10
+    assert await asyncio.gather(*(_register(committing_client, i) for i in range(10))) == [202] * 10
     assert await _counts(engine) == (10, 0)  # nothing waited on the chain's head
 
     # Linkers racing each other (small batches, so they interleave): every record chained exactly once.
@@ -65,7 +65,7 @@ async def test_commits_stage_and_linkers_chain_each_record_once(background, comm
 async def test_the_background_linker_chains_soon_after_a_commit(background, committing_client, engine):
     audit.linker.start()
     try:
-        assert await _register(committing_client, 99) == 201
+        assert await _register(committing_client, 99) == 202
         for _ in range(60):
             if await _counts(engine) == (0, 1):
                 break
@@ -80,7 +80,7 @@ async def test_the_audit_api_shows_records_not_yet_chained(background, committin
         unit = await create_org_unit(s, "测试局")
         auditor = await create_user(s, unit, roles=[Role.auditor])
         await s.commit()
-    assert await _register(committing_client, 7) == 201
+    assert await _register(committing_client, 7) == 202
     assert (await _counts(engine))[0] >= 1
     r = await committing_client.get("/api/v1/audit", headers=auth(auditor))
     assert r.status_code == 200
