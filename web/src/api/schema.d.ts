@@ -655,7 +655,7 @@ export interface paths {
         put?: never;
         /**
          * Logout
-         * @description End the session that the refresh token belongs to.
+         * @description End the session that the refresh token belongs to, and the access token sent with the request.
          */
         post: operations["logout"];
         delete?: never;
@@ -715,7 +715,8 @@ export interface paths {
         put?: never;
         /**
          * Refresh
-         * @description Rotate a refresh token; replaying a used one revokes its whole family.
+         * @description Rotate a refresh token (from the body, or the cookie with `X-Token-Delivery: cookie`); replaying a used one
+         *     revokes its whole family.
          */
         post: operations["refresh"];
         delete?: never;
@@ -735,7 +736,8 @@ export interface paths {
         put?: never;
         /**
          * Register
-         * @description Create a public (citizen) account.
+         * @description Create a public (citizen) account. The answer is the same whether the username was free or taken (it does
+         *     not reveal which accounts exist): sign in with it to find out.
          */
         post: operations["register"];
         delete?: never;
@@ -4421,8 +4423,11 @@ export interface components {
         RectificationStatus: "open" | "followed_up" | "closed" | "cancelled";
         /** RefreshIn */
         RefreshIn: {
-            /** Refresh Token */
-            refresh_token: string;
+            /**
+             * Refresh Token
+             * @description omit when the refresh token travels in the cookie (with header X-Token-Delivery: cookie)
+             */
+            refresh_token?: string | null;
         };
         /** RegisterIn */
         RegisterIn: {
@@ -4436,6 +4441,22 @@ export interface components {
             phone?: string | null;
             /** Username */
             username: string;
+        };
+        /**
+         * RegistrationReceived
+         * @description The same answer whether the username was free or taken.
+         */
+        RegistrationReceived: {
+            /**
+             * Detail
+             * @default 注册申请已受理。如用户名可用，账号已创建，请使用该用户名和密码登录；否则请换一个用户名重新注册。
+             */
+            detail: string;
+            /**
+             * Status
+             * @default received
+             */
+            status: string;
         };
         /** RejectIn */
         RejectIn: {
@@ -4811,8 +4832,11 @@ export interface components {
             expires_in: number;
             /** Refresh Expires In */
             refresh_expires_in: number;
-            /** Refresh Token */
-            refresh_token: string;
+            /**
+             * Refresh Token
+             * @description null when the request asked for cookie delivery (header X-Token-Delivery: cookie): the refresh token is then only in the HttpOnly cookie
+             */
+            refresh_token: string | null;
             /**
              * Token Type
              * @default bearer
@@ -6987,13 +7011,16 @@ export interface operations {
     logout: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: deliver the refresh token in an HttpOnly cookie instead of the body (browsers) */
+                "X-Token-Delivery"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["RefreshIn"];
+                "application/json": components["schemas"]["RefreshIn"] | null;
             };
         };
         responses: {
@@ -7003,6 +7030,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
             };
             /** @description 提交的数据未通过校验 */
             422: {
@@ -7047,7 +7083,10 @@ export interface operations {
     change_password: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: deliver the refresh token in an HttpOnly cookie instead of the body (browsers) */
+                "X-Token-Delivery"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7080,13 +7119,16 @@ export interface operations {
     refresh: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: deliver the refresh token in an HttpOnly cookie instead of the body (browsers) */
+                "X-Token-Delivery"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["RefreshIn"];
+                "application/json": components["schemas"]["RefreshIn"] | null;
             };
         };
         responses: {
@@ -7101,6 +7143,15 @@ export interface operations {
             };
             /** @description 未登录或登录已过期 */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7133,16 +7184,16 @@ export interface operations {
         };
         responses: {
             /** @description Successful Response */
-            201: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserRead"];
+                    "application/json": components["schemas"]["RegistrationReceived"];
                 };
             };
-            /** @description 与当前状态冲突 */
-            409: {
+            /** @description 提交的数据未通过校验 */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7150,8 +7201,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description 提交的数据未通过校验 */
-            422: {
+            /** @description 请求过于频繁，请稍后再试 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7164,7 +7215,10 @@ export interface operations {
     login: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: deliver the refresh token in an HttpOnly cookie instead of the body (browsers) */
+                "X-Token-Delivery"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
