@@ -3,6 +3,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response, UploadFile, status
 
+from api import conditional
 from api.auth.dependencies import AdminUser, OptionalUser, StaffUser
 from api.auth.models import Role
 from api.database import ReaderDep, SessionDep
@@ -123,7 +124,7 @@ async def list_disclosure_changes(
     """Created, updated and retracted events after `since`, in commit order, for mirrors."""
     seq, at = await changelog.feed_validator(reader, column_id, publisher_id)
     headers = feeds.validators(f"changes-{since}", seq, at)
-    cached = feeds.not_modified(request, headers, at)
+    cached = conditional.not_modified(request, headers, at)
     if cached:
         return cached
     rows, more = await changelog.changes(reader, int(since), limit, column_id, publisher_id)
@@ -310,7 +311,7 @@ async def disclosures_atom_feed(request: Request, reader: ReaderDep, column_id: 
     """Latest published items as Atom, with at:deleted-entry tombstones for retracted ones."""
     seq, at = await changelog.feed_validator(reader, column_id, publisher_id)
     headers = feeds.validators("atom", seq, at)
-    cached = feeds.not_modified(request, headers, at)
+    cached = conditional.not_modified(request, headers, at)
     if cached:
         return cached
     rows = await changelog.feed_entries(reader, column_id, publisher_id)
@@ -326,7 +327,7 @@ async def disclosures_json_feed(request: Request, reader: ReaderDep, column_id: 
     """Latest published items as JSON Feed 1.1."""
     seq, at = await changelog.feed_validator(reader, column_id, publisher_id)
     headers = feeds.validators("json", seq, at)
-    cached = feeds.not_modified(request, headers, at)
+    cached = conditional.not_modified(request, headers, at)
     if cached:
         return cached
     rows = await changelog.feed_entries(reader, column_id, publisher_id)
