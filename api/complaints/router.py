@@ -36,12 +36,12 @@ from api.complaints.schemas import (
     MailboxCreate,
     MailboxRead,
     MailboxUpdate,
+    NotAcceptIn,
     OpinionIn,
     PublicationDraft,
     PublicationRead,
     PublicSummary,
     RatingIn,
-    RejectIn,
     ReviewIn,
     StatisticsRead,
 )
@@ -280,12 +280,12 @@ async def accept_complaint(
     return await _read(session, principal, complaint.id)
 
 
-@router.post("/{complaint_id}/reject", responses=_ACTION_ERRORS)
-async def reject_complaint(
-    session: SessionDep, principal: StaffUser, complaint: ComplaintForAction, body: RejectIn
+@router.post("/{complaint_id}/not-accept", responses=_ACTION_ERRORS)
+async def not_accept_complaint(
+    session: SessionDep, principal: StaffUser, complaint: ComplaintForAction, body: NotAcceptIn
 ) -> ComplaintRead:
     """不予受理 as invalid (spam, abuse, not the agency's business), with a reason the writer sees."""
-    await service.reject(session, principal, complaint, body.reason, body.note)
+    await service.not_accept(session, principal, complaint, body.reason, body.note)
     return await _read(session, principal, complaint.id)
 
 

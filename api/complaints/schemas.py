@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from api.calendar.schemas import ClockRead
-from api.complaints.states import ComplaintKind, ComplaintStatus, RejectReason, Satisfaction
+from api.complaints.states import ComplaintKind, ComplaintStatus, NotAcceptReason, Satisfaction
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -136,8 +136,8 @@ class ComplaintPublicView(BaseModel):
     status_label: str
     submitted_at: datetime
     reply_due_date: date | None
-    reject_reason: RejectReason | None
-    reject_note: str | None
+    not_accept_reason: NotAcceptReason | None
+    not_accept_note: str | None
     extension_note: str | None
     handling_units: list[str]
     replies: list[ReplyRead]
@@ -203,8 +203,8 @@ class ComplaintRead(ComplaintSummary):
     writer_email: str | None
     writer_address: str | None
     consent_publish: bool
-    reject_reason: RejectReason | None
-    reject_note: str | None
+    not_accept_reason: NotAcceptReason | None
+    not_accept_note: str | None
     extension_note: str | None
     reply_body: str | None
     replied_at: datetime | None
@@ -223,8 +223,8 @@ class AcceptIn(BaseModel):
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
 
 
-class RejectIn(BaseModel):
-    reason: RejectReason
+class NotAcceptIn(BaseModel):
+    reason: NotAcceptReason
     note: Annotated[Text, StringConstraints(max_length=500)] = Field(description="告知来信人的理由")
 
 
@@ -328,4 +328,4 @@ class PublicSummary(BaseModel):
 
 class DueJobsReport(BaseModel):
     reminded: int
-    auto_closed: int
+    auto_completed: int

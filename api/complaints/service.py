@@ -60,7 +60,7 @@ from api.complaints.states import (
     ComplaintAction,
     ComplaintKind,
     ComplaintStatus,
-    RejectReason,
+    NotAcceptReason,
     Satisfaction,
     can_transition,
 )
@@ -225,7 +225,7 @@ def _active_forwards(c: Complaint) -> list[ComplaintForward]:
 def _may(principal: Principal, c: Complaint, action: A) -> bool:
     owner = c.mailbox.owner_unit.path
     handling = handling_unit(c).path
-    if action in (A.accept, A.reject, A.forward):
+    if action in (A.accept, A.not_accept, A.forward):
         return principal.covers(Role.handler, owner) or principal.covers(Role.leader, owner)
     if action == A.draft:
         return principal.covers(Role.handler, handling) or principal.covers(Role.leader, handling)
@@ -242,7 +242,7 @@ def _may(principal: Principal, c: Complaint, action: A) -> bool:
 
 _ACTION_STATES: dict[A, frozenset[S]] = {
     A.accept: frozenset({S.submitted}),
-    A.reject: frozenset({S.submitted}),
+    A.not_accept: frozenset({S.submitted}),
     A.forward: frozenset({S.accepted, S.forwarded}),
     A.opinion: frozenset({S.forwarded, S.pending_review}),
     A.draft: frozenset({S.accepted, S.forwarded}),
@@ -451,11 +451,12 @@ async def accept(session: AsyncSession, principal: Principal, c: Complaint, note
     await transition(session, c, S.accepted, principal.actor(), A.accept, note or "来信已受理")
 
 
-async def reject(session: AsyncSession, principal: Principal, c: Complaint, reason: RejectReason, note: str) -> None:
-    _require(principal, c, A.reject)
-    c.reject_reason, c.reject_note = reason, note
+async def not_accept(session: AsyncSession, principal: Principal, c: Complaint, reason: NotAcceptReason,
+                     note: str) -> None:
+    _require(principal, c, A.not_accept)
+    c.not_accept_reason, c.not_accept_note = reason, note
     actor = principal.actor()
-    await transition(session, c, S.rejected, actor, A.reject, note, summary={"reason": reason})
+    await transition(session, c, S.not_accepted, actor, A.not_accept, note, summary={"reason": reason})
     clock = await calendar.get_clock(session, case_type(c), c.id)
     if clock and clock.status != ClockStatus.stopped:
         await calendar.stop_clock(session, clock, actor)
@@ -528,7 +529,7 @@ async def review(session: AsyncSession, principal: Principal, c: Complaint, deci
         await calendar.stop_clock(session, clock, actor, at=now)
     c.reply_body, c.reply_unit_id = draft.body, handling_unit(c).id
     c.replied_at = c.replied_at or now
-    c.auto_close_date = (await calendar.add_working_days(session, local_date(now),
+    c.auto_complete_date = (await calendar.add_working_days(session, local_date(now),
                                                          AUTO_CLOSE_WORKING_DAYS)).deadline_date
     await transition(session, c, S.replied, actor, A.approve, "已答复，请查看答复内容并评价", at=now)
 
@@ -550,25 +551,25 @@ async def extend(session: AsyncSession, principal: Principal, c: Complaint, days
 
 async def rate(session: AsyncSession, c: Complaint, satisfaction: Satisfaction, comment: str | None,
                actor: Actor, now: datetime | None = None) -> None:
-    """满意 / 基本满意 close the case; 不满意 reopens it once for a second handling, then closes it."""
+    """满意 / 基本满意 complete the case (办结); 不满意 reopens it once for a second handling, then completes it."""
     now = now or utcnow()
     if c.status != S.replied:
-        if c.status == S.closed and c.satisfaction is not None:
+        if c.status == S.completed and c.satisfaction is not None:
             raise AlreadyRated()
         raise InvalidTransition("尚未答复，暂不能评价")
     c.rated_at = now
     if satisfaction == Satisfaction.dissatisfied and c.reopen_count == 0:
         c.first_satisfaction, c.satisfaction_comment = satisfaction, comment
         c.reopen_count = 1
-        c.auto_close_date = None
+        c.auto_complete_date = None
         back = S.forwarded if _active_forwards(c) else S.accepted
         await transition(session, c, back, actor, A.reopen, "来信人对答复不满意，已重新交办" +
                          (f"：{comment}" if comment else ""), at=now, summary={"satisfaction": satisfaction})
         mailbox = c.mailbox
         await calendar.start_clock(session, REOPENED_CASE_TYPE, c.id, mailbox.reply_days, actor, at=now)
         return
-    c.satisfaction, c.satisfaction_comment, c.closed_at = satisfaction, comment, now
-    await transition(session, c, S.closed, actor, A.rate, f"来信人评价：{_SAT_LABEL[satisfaction]}", at=now,
+    c.satisfaction, c.satisfaction_comment, c.completed_at = satisfaction, comment, now
+    await transition(session, c, S.completed, actor, A.rate, f"来信人评价：{_SAT_LABEL[satisfaction]}", at=now,
                      summary={"satisfaction": satisfaction})
 
 
@@ -588,7 +589,7 @@ async def _staff_for(session: AsyncSession, unit: OrgUnit, roles: tuple[Role, ..
 
 
 async def run_due_jobs(session: AsyncSession, now: datetime | None = None) -> DueJobsReport:
-    """Remind staff of cases that became due soon or overdue, and close answers left unrated for
+    """Remind staff of cases that became due soon or overdue, and complete (办结) answers left unrated for
     20 working days as satisfied. Safe to run any number of times."""
     now = now or utcnow()
     reminded = 0
@@ -622,17 +623,17 @@ async def run_due_jobs(session: AsyncSession, now: datetime | None = None) -> Du
                                       sent_at=now, recipients=len(users)))
         await add_event(session, c, A.remind, SYSTEM, f"{title}（已提醒 {len(users)} 人）", at=now)
         reminded += 1
-    closed = 0
+    completed = 0
     due = (await session.execute(select(Complaint.id).where(
-        Complaint.status == S.replied, Complaint.auto_close_date < local_date(now)).order_by(Complaint.id)
+        Complaint.status == S.replied, Complaint.auto_complete_date < local_date(now)).order_by(Complaint.id)
     )).scalars().all()
     for complaint_id in due:
         c = await _load(session, complaint_id)
-        c.satisfaction, c.closed_at = c.satisfaction or Satisfaction.satisfied, now
-        await transition(session, c, S.closed, SYSTEM, A.auto_close,
+        c.satisfaction, c.completed_at = c.satisfaction or Satisfaction.satisfied, now
+        await transition(session, c, S.completed, SYSTEM, A.auto_complete,
                          f"答复后 {AUTO_CLOSE_WORKING_DAYS} 个工作日内未评价，按满意办结", at=now)
-        closed += 1
-    return DueJobsReport(reminded=reminded, auto_closed=closed)
+        completed += 1
+    return DueJobsReport(reminded=reminded, auto_completed=completed)
 
 
 async def add_working_days_between(session: AsyncSession, start: date, end: date) -> int:

@@ -101,7 +101,7 @@ class TestStatistics:
         accepted = await complaint_id(client, w, await submit_anonymous(client, w))
         await act(client, w.triager, accepted, "accept")
         spam = await complaint_id(client, w, await submit_anonymous(client, w))
-        await act(client, w.triager, spam, "reject", {"reason": "spam", "note": "广告"})
+        await act(client, w.triager, spam, "not-accept", {"reason": "spam", "note": "广告"})
         r = await client.get(f"{URL}/statistics", headers=auth(w.leader))
         assert r.status_code == 200
         total = r.json()["total"]
