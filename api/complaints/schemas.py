@@ -301,8 +301,10 @@ class ComplaintStatsRow(BaseModel):
     name: str
     received: int
     accepted: int
+    not_accepted: int
+    due: int = Field(description="应答复：已答复、已过答复期限或不予受理的来信")
     replied: int
-    reply_rate: float | None = Field(description="办复率 = 已答复 ÷ 已受理")
+    reply_rate: float | None = Field(description="办复率（%）= 已答复 ÷ 应答复；无应答复来信时为空")
     on_time_rate: float | None
     avg_reply_working_days: float | None
     rated: int
@@ -312,6 +314,7 @@ class ComplaintStatsRow(BaseModel):
 class StatisticsRead(BaseModel):
     start: date
     end: date
+    definition: str = Field(description="办复率的口径，与数字一并显示")
     total: ComplaintStatsRow
     by_mailbox: list[ComplaintStatsRow]
     by_department: list[ComplaintStatsRow]
@@ -320,8 +323,10 @@ class StatisticsRead(BaseModel):
 class PublicSummary(BaseModel):
     month: str
     received: int
+    due: int = Field(description="应答复：已答复、已过答复期限或不予受理的来信")
     replied: int
-    reply_rate: float | None
+    reply_rate: float | None = Field(description="办复率（%）= 已答复 ÷ 应答复；无应答复来信时为空")
+    definition: str = Field(description="办复率的口径，与数字一并显示")
     satisfaction_rate: float | None
     published: int
 

@@ -3258,10 +3258,17 @@ export interface components {
             accepted: number;
             /** Avg Reply Working Days */
             avg_reply_working_days: number | null;
+            /**
+             * Due
+             * @description 应答复：已答复、已过答复期限或不予受理的来信
+             */
+            due: number;
             /** Id */
             id: number | null;
             /** Name */
             name: string;
+            /** Not Accepted */
+            not_accepted: number;
             /** On Time Rate */
             on_time_rate: number | null;
             /** Rated */
@@ -3272,7 +3279,7 @@ export interface components {
             replied: number;
             /**
              * Reply Rate
-             * @description 办复率 = 已答复 ÷ 已受理
+             * @description 办复率（%）= 已答复 ÷ 应答复；无应答复来信时为空
              */
             reply_rate: number | null;
             /**
@@ -4207,6 +4214,16 @@ export interface components {
         };
         /** PublicSummary */
         PublicSummary: {
+            /**
+             * Definition
+             * @description 办复率的口径，与数字一并显示
+             */
+            definition: string;
+            /**
+             * Due
+             * @description 应答复：已答复、已过答复期限或不予受理的来信
+             */
+            due: number;
             /** Month */
             month: string;
             /** Published */
@@ -4215,7 +4232,10 @@ export interface components {
             received: number;
             /** Replied */
             replied: number;
-            /** Reply Rate */
+            /**
+             * Reply Rate
+             * @description 办复率（%）= 已答复 ÷ 应答复；无应答复来信时为空
+             */
             reply_rate: number | null;
             /** Satisfaction Rate */
             satisfaction_rate: number | null;
@@ -4682,6 +4702,11 @@ export interface components {
             by_department: components["schemas"]["ComplaintStatsRow"][];
             /** By Mailbox */
             by_mailbox: components["schemas"]["ComplaintStatsRow"][];
+            /**
+             * Definition
+             * @description 办复率的口径，与数字一并显示
+             */
+            definition: string;
             /**
              * End
              * Format: date
