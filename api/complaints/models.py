@@ -1,7 +1,6 @@
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.auth.models import OrgUnit
@@ -179,19 +178,3 @@ class ComplaintPublication(Base):
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     withdrawn_at: Mapped[datetime | None]
 
-
-class ComplaintIdempotency(Base):
-    """A submission's response kept for 24 hours under its Idempotency-Key, so a retry gets the same answer."""
-
-    __tablename__ = "complaint_idempotency_keys"
-    __table_args__ = (UniqueConstraint("scope", "key"), Index("ix_complaint_idempotency_keys_expires_at",
-                                                              "expires_at"))
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    scope: Mapped[str] = mapped_column(String(80))
-    key: Mapped[str] = mapped_column(String(100))
-    fingerprint: Mapped[str] = mapped_column(String(64))
-    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"))
-    response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[datetime]

@@ -8,7 +8,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, case, exists, false, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -22,7 +21,6 @@ from api.calendar.models import ClockStatus, DeadlineClock
 from api.calendar.schemas import ClockRead, DeadlineStatus
 from api.calendar.workdays import SHANGHAI, local_date
 from api.captcha import service as captcha
-from api.complaints import integrations
 from api.complaints.exceptions import (
     AlreadyRated,
     ComplaintNotFound,
@@ -68,6 +66,8 @@ from api.database import utcnow
 from api.errors import Forbidden, InvalidTransition, NotFound, RateLimited, ValidationFailed
 from api.files import service as files
 from api.files.models import Attachment
+from api.idempotency import service as idempotency
+from api.notifications import service as notifications
 from api.ratelimit import get_counter
 
 S = ComplaintStatus
@@ -334,8 +334,7 @@ async def store_upload(session: AsyncSession, upload: Any, principal: Principal 
                        ) -> AttachmentUploaded:
     if principal is None:
         await _limit(f"complaints:upload:{ip}", ANON_UPLOADS_PER_HOUR, 3600)
-    stored = await integrations.store_attachment(session, upload, principal.id if principal else None,
-                                                 ATTACHMENT_OWNER)
+    stored = await files.store_upload(session, upload, ATTACHMENT_OWNER, None, principal.id if principal else None)
     token = secrets.token_urlsafe(24)
     row = ComplaintAttachment(attachment_id=stored.id, filename=stored.filename,
                               content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
@@ -349,29 +348,30 @@ async def store_upload(session: AsyncSession, upload: Any, principal: Principal 
                               content_type=row.content_type, size=row.size)
 
 
+SUBMIT_SCOPE = "POST /complaints"
+
+
+async def claim_submission(session: AsyncSession, principal: Principal | None, data: ComplaintCreate, ip: str,
+                           key: str | None) -> idempotency.Claim:
+    """The Idempotency-Key claim of a submission: the writer's, or an anonymous writer's per hashed IP. The
+    receipt holds the plain 查询码, so it is stored sealed (see api/idempotency)."""
+    return await idempotency.begin(session, principal.id if principal else None, key, SUBMIT_SCOPE,
+                                   data.fingerprint_payload(), client_hash=None if principal else _ip_hash(ip),
+                                   sealed=True)
+
+
 async def submit(session: AsyncSession, principal: Principal | None, data: ComplaintCreate, ip: str,
-                 idempotency_key: str | None = None, now: datetime | None = None) -> ComplaintReceipt:
-    """Receive a letter: captcha and per-IP limit for anonymous writers, a tracking number and a query code."""
+                 claim: idempotency.Claim, now: datetime | None = None) -> str:
+    """Receive a letter: captcha and per-IP limit for anonymous writers, a tracking number and a query code.
+    Returns the receipt as JSON, stored with the claim for a retry."""
     now = now or utcnow()
-    scope = f"user:{principal.id}" if principal else f"ip:{_ip_hash(ip)}"
-    payload = data.fingerprint_payload()
-    if idempotency_key:
-        replay = await integrations.idempotent_replay(session, scope, idempotency_key, payload)
-        if replay is not None:
-            return ComplaintReceipt.model_validate(replay)
     if principal is None:
         await _limit(f"complaints:submit:{ip}", ANON_SUBMISSIONS_PER_HOUR, 3600)
         await captcha.verify(session, data.captcha_id, data.captcha_answer)
     c, code, due = await receive(session, principal, data, ip, now)
     receipt = ComplaintReceipt(tracking_no=c.tracking_no, query_code=code, status=c.status,
-                               mailbox_name=c.mailbox.name, submitted_at=now, reply_due_date=due)
-    if idempotency_key:
-        try:
-            async with session.begin_nested():
-                await integrations.idempotent_store(session, scope, idempotency_key, payload, c.id,
-                                                    receipt.model_dump(mode="json"))
-        except IntegrityError:
-            raise InvalidTransition("同一 Idempotency-Key 的提交正在处理，请稍后重试") from None
+                               mailbox_name=c.mailbox.name, submitted_at=now, reply_due_date=due).model_dump_json()
+    await idempotency.complete(session, claim, 201, receipt, c.id)
     return receipt
 
 
@@ -618,7 +618,7 @@ async def run_due_jobs(session: AsyncSession, now: datetime | None = None) -> Du
         title = (f"来信即将到期：{c.tracking_no}" if kind == "due_soon" else f"来信已超期：{c.tracking_no}")
         body = f"《{c.subject}》答复期限 {state.deadline_date:%Y-%m-%d}，剩余 {state.left_working_days} 个工作日。"
         for user_id in users:
-            await integrations.notify(session, user_id, title, body, f"/staff/complaints/{c.id}", "complaint", c.id)
+            await notifications.notify(session, user_id, title, body, f"/staff/complaints/{c.id}", "complaint", c.id)
         session.add(ComplaintReminder(complaint_id=c.id, kind=kind, deadline_date=state.deadline_date,
                                       sent_at=now, recipients=len(users)))
         await add_event(session, c, A.remind, SYSTEM, f"{title}（已提醒 {len(users)} 人）", at=now)

@@ -7571,6 +7571,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description 重试同一提交时使用相同的键，不会重复提交 */
                 "Idempotency-Key"?: string | null;
             };
             path?: never;
@@ -7591,7 +7592,7 @@ export interface operations {
                     "application/json": components["schemas"]["ComplaintReceipt"];
                 };
             };
-            /** @description 该 Idempotency-Key 已用于内容不同的提交 */
+            /** @description 相同幂等键的请求正在处理中，请稍后重试 */
             409: {
                 headers: {
                     [name: string]: unknown;
