@@ -1,7 +1,7 @@
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, Path, Query, Request, Response, UploadFile, status
 
 from api.auth.dependencies import AdminUser, CurrentUser, OptionalUser, StaffUser, client_ip
 from api.auth.models import Role
@@ -13,7 +13,6 @@ from api.complaints.dependencies import ComplaintForAction, LeaderUser
 from api.complaints.exceptions import (
     AlreadyRated,
     ComplaintNotFound,
-    IdempotencyKeyReused,
     LookupFailed,
     MailboxNotFound,
     PublicationNotAllowed,
@@ -36,12 +35,12 @@ from api.complaints.schemas import (
     MailboxCreate,
     MailboxRead,
     MailboxUpdate,
+    NotAcceptIn,
     OpinionIn,
     PublicationDraft,
     PublicationRead,
     PublicSummary,
     RatingIn,
-    RejectIn,
     ReviewIn,
     StatisticsRead,
 )
@@ -59,6 +58,7 @@ from api.errors import (
     responses,
 )
 from api.files import service as files
+from api.idempotency import service as idempotency
 from api.pagination import CursorParam, LimitParam, Page, keyset_page, set_link_header
 
 mailboxes_router = APIRouter(prefix="/mailboxes", tags=["complaints"])
@@ -96,14 +96,19 @@ async def upload_complaint_attachment(
     return await service.store_upload(session, file, principal, client_ip(request))
 
 
-@router.post("", status_code=status.HTTP_201_CREATED,
-             responses=responses(ValidationFailed, CaptchaInvalid, RateLimited, IdempotencyKeyReused))
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ComplaintReceipt,
+             responses=responses(ValidationFailed, CaptchaInvalid, RateLimited, idempotency.RequestInFlight))
 async def submit_complaint(
     request: Request, session: SessionDep, principal: OptionalUser, body: ComplaintCreate,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", min_length=8, max_length=100)] = None,
-) -> ComplaintReceipt:
+    idempotency_key: idempotency.KeyHeader = None,
+) -> Response:
     """Write to a mailbox; anonymous writers solve the captcha. Returns the tracking number and query code."""
-    return await service.submit(session, principal, body, client_ip(request), idempotency_key)
+    ip = client_ip(request)
+    claim = await service.claim_submission(session, principal, body, ip, idempotency_key)
+    if claim.replay is not None:
+        return claim.replay
+    receipt = await service.submit(session, principal, body, ip, claim)
+    return Response(receipt, status_code=status.HTTP_201_CREATED, media_type="application/json")
 
 
 async def _public_view(session: SessionDep, c: Complaint) -> ComplaintPublicView:
@@ -280,12 +285,12 @@ async def accept_complaint(
     return await _read(session, principal, complaint.id)
 
 
-@router.post("/{complaint_id}/reject", responses=_ACTION_ERRORS)
-async def reject_complaint(
-    session: SessionDep, principal: StaffUser, complaint: ComplaintForAction, body: RejectIn
+@router.post("/{complaint_id}/not-accept", responses=_ACTION_ERRORS)
+async def not_accept_complaint(
+    session: SessionDep, principal: StaffUser, complaint: ComplaintForAction, body: NotAcceptIn
 ) -> ComplaintRead:
     """不予受理 as invalid (spam, abuse, not the agency's business), with a reason the writer sees."""
-    await service.reject(session, principal, complaint, body.reason, body.note)
+    await service.not_accept(session, principal, complaint, body.reason, body.note)
     return await _read(session, principal, complaint.id)
 
 

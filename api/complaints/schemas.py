@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from api.calendar.schemas import ClockRead
-from api.complaints.states import ComplaintKind, ComplaintStatus, RejectReason, Satisfaction
+from api.complaints.states import ComplaintKind, ComplaintStatus, NotAcceptReason, Satisfaction
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -136,8 +136,8 @@ class ComplaintPublicView(BaseModel):
     status_label: str
     submitted_at: datetime
     reply_due_date: date | None
-    reject_reason: RejectReason | None
-    reject_note: str | None
+    not_accept_reason: NotAcceptReason | None
+    not_accept_note: str | None
     extension_note: str | None
     handling_units: list[str]
     replies: list[ReplyRead]
@@ -203,8 +203,8 @@ class ComplaintRead(ComplaintSummary):
     writer_email: str | None
     writer_address: str | None
     consent_publish: bool
-    reject_reason: RejectReason | None
-    reject_note: str | None
+    not_accept_reason: NotAcceptReason | None
+    not_accept_note: str | None
     extension_note: str | None
     reply_body: str | None
     replied_at: datetime | None
@@ -223,8 +223,8 @@ class AcceptIn(BaseModel):
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
 
 
-class RejectIn(BaseModel):
-    reason: RejectReason
+class NotAcceptIn(BaseModel):
+    reason: NotAcceptReason
     note: Annotated[Text, StringConstraints(max_length=500)] = Field(description="告知来信人的理由")
 
 
@@ -301,8 +301,10 @@ class ComplaintStatsRow(BaseModel):
     name: str
     received: int
     accepted: int
+    not_accepted: int
+    due: int = Field(description="应答复：已答复、已过答复期限或不予受理的来信")
     replied: int
-    reply_rate: float | None = Field(description="办复率 = 已答复 ÷ 已受理")
+    reply_rate: float | None = Field(description="办复率（%）= 已答复 ÷ 应答复；无应答复来信时为空")
     on_time_rate: float | None
     avg_reply_working_days: float | None
     rated: int
@@ -312,6 +314,7 @@ class ComplaintStatsRow(BaseModel):
 class StatisticsRead(BaseModel):
     start: date
     end: date
+    definition: str = Field(description="办复率的口径，与数字一并显示")
     total: ComplaintStatsRow
     by_mailbox: list[ComplaintStatsRow]
     by_department: list[ComplaintStatsRow]
@@ -320,12 +323,14 @@ class StatisticsRead(BaseModel):
 class PublicSummary(BaseModel):
     month: str
     received: int
+    due: int = Field(description="应答复：已答复、已过答复期限或不予受理的来信")
     replied: int
-    reply_rate: float | None
+    reply_rate: float | None = Field(description="办复率（%）= 已答复 ÷ 应答复；无应答复来信时为空")
+    definition: str = Field(description="办复率的口径，与数字一并显示")
     satisfaction_rate: float | None
     published: int
 
 
 class DueJobsReport(BaseModel):
     reminded: int
-    auto_closed: int
+    auto_completed: int

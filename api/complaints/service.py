@@ -8,7 +8,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, case, exists, false, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -22,7 +21,6 @@ from api.calendar.models import ClockStatus, DeadlineClock
 from api.calendar.schemas import ClockRead, DeadlineStatus
 from api.calendar.workdays import SHANGHAI, local_date
 from api.captcha import service as captcha
-from api.complaints import integrations
 from api.complaints.exceptions import (
     AlreadyRated,
     ComplaintNotFound,
@@ -60,7 +58,7 @@ from api.complaints.states import (
     ComplaintAction,
     ComplaintKind,
     ComplaintStatus,
-    RejectReason,
+    NotAcceptReason,
     Satisfaction,
     can_transition,
 )
@@ -68,6 +66,8 @@ from api.database import utcnow
 from api.errors import Forbidden, InvalidTransition, NotFound, RateLimited, ValidationFailed
 from api.files import service as files
 from api.files.models import Attachment
+from api.idempotency import service as idempotency
+from api.notifications import service as notifications
 from api.ratelimit import get_counter
 
 S = ComplaintStatus
@@ -225,7 +225,7 @@ def _active_forwards(c: Complaint) -> list[ComplaintForward]:
 def _may(principal: Principal, c: Complaint, action: A) -> bool:
     owner = c.mailbox.owner_unit.path
     handling = handling_unit(c).path
-    if action in (A.accept, A.reject, A.forward):
+    if action in (A.accept, A.not_accept, A.forward):
         return principal.covers(Role.handler, owner) or principal.covers(Role.leader, owner)
     if action == A.draft:
         return principal.covers(Role.handler, handling) or principal.covers(Role.leader, handling)
@@ -242,7 +242,7 @@ def _may(principal: Principal, c: Complaint, action: A) -> bool:
 
 _ACTION_STATES: dict[A, frozenset[S]] = {
     A.accept: frozenset({S.submitted}),
-    A.reject: frozenset({S.submitted}),
+    A.not_accept: frozenset({S.submitted}),
     A.forward: frozenset({S.accepted, S.forwarded}),
     A.opinion: frozenset({S.forwarded, S.pending_review}),
     A.draft: frozenset({S.accepted, S.forwarded}),
@@ -334,8 +334,7 @@ async def store_upload(session: AsyncSession, upload: Any, principal: Principal 
                        ) -> AttachmentUploaded:
     if principal is None:
         await _limit(f"complaints:upload:{ip}", ANON_UPLOADS_PER_HOUR, 3600)
-    stored = await integrations.store_attachment(session, upload, principal.id if principal else None,
-                                                 ATTACHMENT_OWNER)
+    stored = await files.store_upload(session, upload, ATTACHMENT_OWNER, None, principal.id if principal else None)
     token = secrets.token_urlsafe(24)
     row = ComplaintAttachment(attachment_id=stored.id, filename=stored.filename,
                               content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
@@ -349,29 +348,30 @@ async def store_upload(session: AsyncSession, upload: Any, principal: Principal 
                               content_type=row.content_type, size=row.size)
 
 
+SUBMIT_SCOPE = "POST /complaints"
+
+
+async def claim_submission(session: AsyncSession, principal: Principal | None, data: ComplaintCreate, ip: str,
+                           key: str | None) -> idempotency.Claim:
+    """The Idempotency-Key claim of a submission: the writer's, or an anonymous writer's per hashed IP. The
+    receipt holds the plain 查询码, so it is stored sealed (see api/idempotency)."""
+    return await idempotency.begin(session, principal.id if principal else None, key, SUBMIT_SCOPE,
+                                   data.fingerprint_payload(), client_hash=None if principal else _ip_hash(ip),
+                                   sealed=True)
+
+
 async def submit(session: AsyncSession, principal: Principal | None, data: ComplaintCreate, ip: str,
-                 idempotency_key: str | None = None, now: datetime | None = None) -> ComplaintReceipt:
-    """Receive a letter: captcha and per-IP limit for anonymous writers, a tracking number and a query code."""
+                 claim: idempotency.Claim, now: datetime | None = None) -> str:
+    """Receive a letter: captcha and per-IP limit for anonymous writers, a tracking number and a query code.
+    Returns the receipt as JSON, stored with the claim for a retry."""
     now = now or utcnow()
-    scope = f"user:{principal.id}" if principal else f"ip:{_ip_hash(ip)}"
-    payload = data.fingerprint_payload()
-    if idempotency_key:
-        replay = await integrations.idempotent_replay(session, scope, idempotency_key, payload)
-        if replay is not None:
-            return ComplaintReceipt.model_validate(replay)
     if principal is None:
         await _limit(f"complaints:submit:{ip}", ANON_SUBMISSIONS_PER_HOUR, 3600)
         await captcha.verify(session, data.captcha_id, data.captcha_answer)
     c, code, due = await receive(session, principal, data, ip, now)
     receipt = ComplaintReceipt(tracking_no=c.tracking_no, query_code=code, status=c.status,
-                               mailbox_name=c.mailbox.name, submitted_at=now, reply_due_date=due)
-    if idempotency_key:
-        try:
-            async with session.begin_nested():
-                await integrations.idempotent_store(session, scope, idempotency_key, payload, c.id,
-                                                    receipt.model_dump(mode="json"))
-        except IntegrityError:
-            raise InvalidTransition("同一 Idempotency-Key 的提交正在处理，请稍后重试") from None
+                               mailbox_name=c.mailbox.name, submitted_at=now, reply_due_date=due).model_dump_json()
+    await idempotency.complete(session, claim, 201, receipt, c.id)
     return receipt
 
 
@@ -451,11 +451,12 @@ async def accept(session: AsyncSession, principal: Principal, c: Complaint, note
     await transition(session, c, S.accepted, principal.actor(), A.accept, note or "来信已受理")
 
 
-async def reject(session: AsyncSession, principal: Principal, c: Complaint, reason: RejectReason, note: str) -> None:
-    _require(principal, c, A.reject)
-    c.reject_reason, c.reject_note = reason, note
+async def not_accept(session: AsyncSession, principal: Principal, c: Complaint, reason: NotAcceptReason,
+                     note: str) -> None:
+    _require(principal, c, A.not_accept)
+    c.not_accept_reason, c.not_accept_note = reason, note
     actor = principal.actor()
-    await transition(session, c, S.rejected, actor, A.reject, note, summary={"reason": reason})
+    await transition(session, c, S.not_accepted, actor, A.not_accept, note, summary={"reason": reason})
     clock = await calendar.get_clock(session, case_type(c), c.id)
     if clock and clock.status != ClockStatus.stopped:
         await calendar.stop_clock(session, clock, actor)
@@ -528,7 +529,7 @@ async def review(session: AsyncSession, principal: Principal, c: Complaint, deci
         await calendar.stop_clock(session, clock, actor, at=now)
     c.reply_body, c.reply_unit_id = draft.body, handling_unit(c).id
     c.replied_at = c.replied_at or now
-    c.auto_close_date = (await calendar.add_working_days(session, local_date(now),
+    c.auto_complete_date = (await calendar.add_working_days(session, local_date(now),
                                                          AUTO_CLOSE_WORKING_DAYS)).deadline_date
     await transition(session, c, S.replied, actor, A.approve, "已答复，请查看答复内容并评价", at=now)
 
@@ -550,25 +551,25 @@ async def extend(session: AsyncSession, principal: Principal, c: Complaint, days
 
 async def rate(session: AsyncSession, c: Complaint, satisfaction: Satisfaction, comment: str | None,
                actor: Actor, now: datetime | None = None) -> None:
-    """满意 / 基本满意 close the case; 不满意 reopens it once for a second handling, then closes it."""
+    """满意 / 基本满意 complete the case (办结); 不满意 reopens it once for a second handling, then completes it."""
     now = now or utcnow()
     if c.status != S.replied:
-        if c.status == S.closed and c.satisfaction is not None:
+        if c.status == S.completed and c.satisfaction is not None:
             raise AlreadyRated()
         raise InvalidTransition("尚未答复，暂不能评价")
     c.rated_at = now
     if satisfaction == Satisfaction.dissatisfied and c.reopen_count == 0:
         c.first_satisfaction, c.satisfaction_comment = satisfaction, comment
         c.reopen_count = 1
-        c.auto_close_date = None
+        c.auto_complete_date = None
         back = S.forwarded if _active_forwards(c) else S.accepted
         await transition(session, c, back, actor, A.reopen, "来信人对答复不满意，已重新交办" +
                          (f"：{comment}" if comment else ""), at=now, summary={"satisfaction": satisfaction})
         mailbox = c.mailbox
         await calendar.start_clock(session, REOPENED_CASE_TYPE, c.id, mailbox.reply_days, actor, at=now)
         return
-    c.satisfaction, c.satisfaction_comment, c.closed_at = satisfaction, comment, now
-    await transition(session, c, S.closed, actor, A.rate, f"来信人评价：{_SAT_LABEL[satisfaction]}", at=now,
+    c.satisfaction, c.satisfaction_comment, c.completed_at = satisfaction, comment, now
+    await transition(session, c, S.completed, actor, A.rate, f"来信人评价：{_SAT_LABEL[satisfaction]}", at=now,
                      summary={"satisfaction": satisfaction})
 
 
@@ -588,7 +589,7 @@ async def _staff_for(session: AsyncSession, unit: OrgUnit, roles: tuple[Role, ..
 
 
 async def run_due_jobs(session: AsyncSession, now: datetime | None = None) -> DueJobsReport:
-    """Remind staff of cases that became due soon or overdue, and close answers left unrated for
+    """Remind staff of cases that became due soon or overdue, and complete (办结) answers left unrated for
     20 working days as satisfied. Safe to run any number of times."""
     now = now or utcnow()
     reminded = 0
@@ -617,22 +618,22 @@ async def run_due_jobs(session: AsyncSession, now: datetime | None = None) -> Du
         title = (f"来信即将到期：{c.tracking_no}" if kind == "due_soon" else f"来信已超期：{c.tracking_no}")
         body = f"《{c.subject}》答复期限 {state.deadline_date:%Y-%m-%d}，剩余 {state.left_working_days} 个工作日。"
         for user_id in users:
-            await integrations.notify(session, user_id, title, body, f"/staff/complaints/{c.id}", "complaint", c.id)
+            await notifications.notify(session, user_id, title, body, f"/staff/complaints/{c.id}", "complaint", c.id)
         session.add(ComplaintReminder(complaint_id=c.id, kind=kind, deadline_date=state.deadline_date,
                                       sent_at=now, recipients=len(users)))
         await add_event(session, c, A.remind, SYSTEM, f"{title}（已提醒 {len(users)} 人）", at=now)
         reminded += 1
-    closed = 0
+    completed = 0
     due = (await session.execute(select(Complaint.id).where(
-        Complaint.status == S.replied, Complaint.auto_close_date < local_date(now)).order_by(Complaint.id)
+        Complaint.status == S.replied, Complaint.auto_complete_date < local_date(now)).order_by(Complaint.id)
     )).scalars().all()
     for complaint_id in due:
         c = await _load(session, complaint_id)
-        c.satisfaction, c.closed_at = c.satisfaction or Satisfaction.satisfied, now
-        await transition(session, c, S.closed, SYSTEM, A.auto_close,
+        c.satisfaction, c.completed_at = c.satisfaction or Satisfaction.satisfied, now
+        await transition(session, c, S.completed, SYSTEM, A.auto_complete,
                          f"答复后 {AUTO_CLOSE_WORKING_DAYS} 个工作日内未评价，按满意办结", at=now)
-        closed += 1
-    return DueJobsReport(reminded=reminded, auto_closed=closed)
+        completed += 1
+    return DueJobsReport(reminded=reminded, auto_completed=completed)
 
 
 async def add_working_days_between(session: AsyncSession, start: date, end: date) -> int:
@@ -738,14 +739,23 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return (datetime.combine(start, time.min, SHANGHAI), datetime.combine(end + timedelta(days=1), time.min, SHANGHAI))
 
 
-def _agg() -> list[Any]:
+REPLY_RATE_DEFINITION = ("办复率 = 已答复 ÷ 应答复。应答复：统计期内收到的每一封来信中，已答复、已过答复期限"
+                         "或不予受理的件数；尚在答复期限内且未答复的来信不计入。")
+
+
+def _agg(now: datetime) -> list[Any]:
+    """Counts over Complaint outer-joined to its first reply clock (_FIRST_CLOCK)."""
     def count_if(cond: Any) -> Any:
         return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
     good = [Satisfaction.satisfied.value, Satisfaction.basically_satisfied.value]
+    due = or_(Complaint.replied_at.is_not(None), Complaint.status == S.not_accepted,
+              DeadlineClock.deadline_at < now)
     return [
         func.count(Complaint.id).label("received"),
         count_if(Complaint.accepted_at.is_not(None)).label("accepted"),
+        count_if(Complaint.status == S.not_accepted).label("not_accepted"),
+        count_if(due).label("due"),
         count_if(Complaint.replied_at.is_not(None)).label("replied"),
         count_if(Complaint.replied_on_time.is_(True)).label("on_time"),
         func.avg(Complaint.reply_working_days).label("avg_days"),
@@ -754,47 +764,59 @@ def _agg() -> list[Any]:
     ]
 
 
+# The letter's own reply clock (a reopened case's second clock does not make the letter due again).
+_FIRST_CLOCK = and_(DeadlineClock.case_type == CASE_TYPE, DeadlineClock.case_id == Complaint.id)
+
+
 def _ratio(a: int, b: int) -> float | None:
     return round(a / b * 100, 1) if b else None
 
 
 def _row(id_: int | None, name: str, r: Any) -> ComplaintStatsRow:
     return ComplaintStatsRow(
-        id=id_, name=name, received=int(r.received), accepted=int(r.accepted), replied=int(r.replied),
-                    reply_rate=_ratio(int(r.replied), int(r.accepted)),
-                    on_time_rate=_ratio(int(r.on_time), int(r.replied)),
-                    avg_reply_working_days=None if r.avg_days is None else round(float(r.avg_days), 1),
-                    rated=int(r.rated), satisfaction_rate=_ratio(int(r.satisfied), int(r.rated)))
+        id=id_, name=name, received=int(r.received), accepted=int(r.accepted), not_accepted=int(r.not_accepted),
+        due=int(r.due), replied=int(r.replied), reply_rate=_ratio(int(r.replied), int(r.due)),
+        on_time_rate=_ratio(int(r.on_time), int(r.replied)),
+        avg_reply_working_days=None if r.avg_days is None else round(float(r.avg_days), 1),
+        rated=int(r.rated), satisfaction_rate=_ratio(int(r.satisfied), int(r.rated)))
 
 
-async def statistics(session: AsyncSession, start: date, end: date) -> StatisticsRead:
+async def statistics(session: AsyncSession, start: date, end: date, now: datetime | None = None) -> StatisticsRead:
+    now = now or utcnow()
     lo, hi = _bounds(start, end)
     period = and_(Complaint.submitted_at >= lo, Complaint.submitted_at < hi)
-    total = (await session.execute(select(*_agg()).where(period))).one()
+    total = (await session.execute(select(*_agg(now)).select_from(Complaint)
+                                   .outerjoin(DeadlineClock, _FIRST_CLOCK).where(period))).one()
     by_mailbox = (await session.execute(
-        select(Mailbox.id, Mailbox.name, *_agg()).join(Complaint, and_(Complaint.mailbox_id == Mailbox.id, period),
-                                                       isouter=True)
+        select(Mailbox.id, Mailbox.name, *_agg(now))
+        .outerjoin(Complaint, and_(Complaint.mailbox_id == Mailbox.id, period))
+        .outerjoin(DeadlineClock, _FIRST_CLOCK)
         .group_by(Mailbox.id, Mailbox.name, Mailbox.sort_order).order_by(Mailbox.sort_order, Mailbox.id))).all()
     dept = func.coalesce(Complaint.lead_unit_id, Mailbox.owner_unit_id)
     by_dept = (await session.execute(
-        select(OrgUnit.id, OrgUnit.name, *_agg()).select_from(Complaint)
-        .join(Mailbox, Mailbox.id == Complaint.mailbox_id).join(OrgUnit, OrgUnit.id == dept).where(period)
+        select(OrgUnit.id, OrgUnit.name, *_agg(now)).select_from(Complaint)
+        .join(Mailbox, Mailbox.id == Complaint.mailbox_id).join(OrgUnit, OrgUnit.id == dept)
+        .outerjoin(DeadlineClock, _FIRST_CLOCK).where(period)
         .group_by(OrgUnit.id, OrgUnit.name, OrgUnit.sort_order).order_by(OrgUnit.sort_order, OrgUnit.id))).all()
-    return StatisticsRead(start=start, end=end, total=_row(None, "合计", total),
+    return StatisticsRead(start=start, end=end, definition=REPLY_RATE_DEFINITION, total=_row(None, "合计", total),
                           by_mailbox=[_row(r.id, r.name, r) for r in by_mailbox],
                           by_department=[_row(r.id, r.name, r) for r in by_dept])
 
 
-async def public_summary(session: AsyncSession, today: date | None = None) -> PublicSummary:
-    today = today or local_date(utcnow())
+async def public_summary(session: AsyncSession, now: datetime | None = None) -> PublicSummary:
+    """This month's letters; 办复率 over those that were due (REPLY_RATE_DEFINITION)."""
+    now = now or utcnow()
+    today = local_date(now)
     start = today.replace(day=1)
     lo, hi = _bounds(start, today)
-    r = (await session.execute(select(*_agg()).where(Complaint.submitted_at >= lo, Complaint.submitted_at < hi))).one()
+    r = (await session.execute(select(*_agg(now)).select_from(Complaint).outerjoin(DeadlineClock, _FIRST_CLOCK)
+                               .where(Complaint.submitted_at >= lo, Complaint.submitted_at < hi))).one()
     published = (await session.execute(select(func.count(ComplaintPublication.id)).where(
         ComplaintPublication.withdrawn_at.is_(None), ComplaintPublication.published_at >= lo))).scalar_one()
     row = _row(None, "", r)
-    return PublicSummary(month=f"{start:%Y-%m}", received=row.received, replied=row.replied,
-                         reply_rate=row.reply_rate, satisfaction_rate=row.satisfaction_rate, published=published)
+    return PublicSummary(month=f"{start:%Y-%m}", received=row.received, due=row.due, replied=row.replied,
+                         reply_rate=row.reply_rate, definition=REPLY_RATE_DEFINITION,
+                         satisfaction_rate=row.satisfaction_rate, published=published)
 
 
 @dataclass(frozen=True)

@@ -50,28 +50,28 @@ class TestRunDueJobs:
     async def test_answered_letters_are_not_reminded(self, session):
         w = await world(session)
         c = await received(session, w, at(2026, 3, 2))
-        c.status = "rejected"
+        c.status = "not_accepted"
         await session.flush()
         assert (await service.run_due_jobs(session, at(2026, 3, 11))).reminded == 0
 
-    async def test_auto_close_after_20_working_days_as_satisfied(self, client, session):
+    async def test_auto_complete_after_20_working_days_as_satisfied(self, client, session):
         w = await world(session)
         cid, _receipt = await replied(client, w)
         c = await session.get(Complaint, cid)
         await session.refresh(c)
-        last_day = c.auto_close_date
+        last_day = c.auto_complete_date
         replied_day = local_date(c.replied_at)
         assert (await service.add_working_days_between(session, replied_day, last_day)) == 20
         on_last_day = datetime(last_day.year, last_day.month, last_day.day, 12, tzinfo=UTC)
-        assert (await service.run_due_jobs(session, on_last_day)).auto_closed == 0
+        assert (await service.run_due_jobs(session, on_last_day)).auto_completed == 0
         report = await service.run_due_jobs(session, on_last_day + timedelta(days=1))
-        assert report.auto_closed == 1
+        assert report.auto_completed == 1
         await session.refresh(c)
-        assert (c.status, c.satisfaction) == ("closed", "satisfied")
-        assert (await service.run_due_jobs(session, on_last_day + timedelta(days=2))).auto_closed == 0
+        assert (c.status, c.satisfaction) == ("completed", "satisfied")
+        assert (await service.run_due_jobs(session, on_last_day + timedelta(days=2))).auto_completed == 0
         actions = (await session.execute(select(ComplaintEvent.action).where(
             ComplaintEvent.complaint_id == cid))).scalars().all()
-        assert actions[-1] == "auto_close"
+        assert actions[-1] == "auto_complete"
 
 
 class TestOverdueList:
