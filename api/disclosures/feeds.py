@@ -1,14 +1,12 @@
-"""Atom (RFC 4287, with RFC 6721 tombstones) and JSON Feed 1.1 renderings, and the conditional-request
-check (ETag / If-None-Match, Last-Modified / If-Modified-Since) shared by the feeds and the change log."""
+"""Atom (RFC 4287, with RFC 6721 tombstones) and JSON Feed 1.1 renderings, and the validators of the feeds
+and the change log (the 200-or-304 decision is api.conditional's)."""
 
 import json
 from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from fastapi import Request, Response
-
+from api import conditional
 from api.disclosures.states import DisclosureStatus
 
 TAG = "tag:zhengwu-portal.example,2026:disclosure/"
@@ -26,29 +24,7 @@ def _iso(dt: datetime | None) -> str:
 
 
 def validators(kind: str, seq: int, at: datetime | None) -> dict[str, str]:
-    headers = {"ETag": f'"{kind}-{FORMAT_VERSION}-{seq}"', "Cache-Control": "public, max-age=0, must-revalidate"}
-    if at is not None:
-        headers["Last-Modified"] = format_datetime(at.astimezone(UTC), usegmt=True)
-    return headers
-
-
-def not_modified(request: Request, headers: dict[str, str], at: datetime | None) -> Response | None:
-    """A 304 when the client's copy is current (If-None-Match wins over If-Modified-Since, RFC 9110)."""
-    inm = request.headers.get("if-none-match")
-    if inm is not None:
-        tags = {t.strip().removeprefix("W/") for t in inm.split(",")}
-        if "*" in tags or headers["ETag"] in tags:
-            return Response(status_code=304, headers=headers)
-        return None
-    ims = request.headers.get("if-modified-since")
-    if ims and at is not None:
-        try:
-            since = parsedate_to_datetime(ims)
-        except (TypeError, ValueError):
-            return None
-        if since.tzinfo is not None and at.replace(microsecond=0) <= since:
-            return Response(status_code=304, headers=headers)
-    return None
+    return conditional.validators(f'"{kind}-{FORMAT_VERSION}-{seq}"', at)
 
 
 def atom(rows: list[Any], base: str, self_url: str, updated: datetime | None) -> str:

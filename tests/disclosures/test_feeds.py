@@ -1,8 +1,13 @@
 import json
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import feedparser
 import jsonschema
+from sqlalchemy import update
 
+from api import conditional
+from api.disclosures.models import DisclosureChange, DisclosureFeedHead
 from tests.disclosures.conftest import publish
 
 ATOM = "/api/v1/feeds/disclosures.atom"
@@ -59,10 +64,8 @@ class TestAtomFeed:
 
     async def test_unchanged_feed_answers_304(self, client, team):
         await publish(client, team)
-        first = await client.get(ATOM)
-        etag, modified = first.headers["etag"], first.headers["last-modified"]
+        etag = (await client.get(ATOM)).headers["etag"]
         assert (await client.get(ATOM, headers={"If-None-Match": etag})).status_code == 304
-        assert (await client.get(ATOM, headers={"If-Modified-Since": modified})).status_code == 304
         await publish(client, team, title="新的一条")
         again = await client.get(ATOM, headers={"If-None-Match": etag})
         assert again.status_code == 200
@@ -125,3 +128,38 @@ class TestChanges:
         r = await client.get(CHANGES, params={"since": "0"})
         assert (await client.get(CHANGES, params={"since": "0"},
                                  headers={"If-None-Match": r.headers["etag"]})).status_code == 304
+
+
+async def _stamp_last_change(session, at: datetime) -> None:
+    """Move the change log's clock: HTTP dates have one-second resolution, so the tests place changes in
+    chosen seconds instead of waiting for the clock."""
+    await session.execute(update(DisclosureFeedHead).values(last_at=at))
+    await session.execute(update(DisclosureChange).values(at=at))
+    await session.flush()
+
+
+class TestIfModifiedSince:
+    async def test_settled_feed_answers_304_to_its_last_modified(self, client, session, team):
+        await publish(client, team)
+        await _stamp_last_change(session, datetime.now(UTC) - timedelta(minutes=5))
+        modified = (await client.get(ATOM)).headers["last-modified"]
+        assert (await client.get(ATOM, headers={"If-Modified-Since": modified})).status_code == 304
+
+    async def test_change_in_the_same_second_as_the_clients_date_answers_200(self, client, session, team):
+        # A copy made at S+0.4 is dated S (Last-Modified or Date); a change at S+0.7 carries the same second.
+        second = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+        await publish(client, team, title="第一条")
+        await publish(client, team, title="同一秒内的第二条")
+        await _stamp_last_change(session, second + timedelta(milliseconds=700))
+        r = await client.get(CHANGES, params={"since": "0"},
+                             headers={"If-Modified-Since": format_datetime(second, usegmt=True)})
+        assert r.status_code == 200
+        assert len(r.json()["items"]) == 2
+
+
+class TestLastModified:
+    def test_is_not_sent_before_the_change_has_certainly_committed(self):
+        at = datetime(2026, 12, 1, 2, 0, 0, 200_000, tzinfo=UTC)
+        assert "Last-Modified" not in conditional.validators('"x"', at, now=at + timedelta(milliseconds=900))
+        later = conditional.validators('"x"', at, now=at + timedelta(seconds=5))
+        assert later["Last-Modified"] == "Tue, 01 Dec 2026 02:00:02 GMT"
