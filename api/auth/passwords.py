@@ -6,6 +6,8 @@ releases the GIL), never on the event loop, so one client's logins do not stall 
 
 import asyncio
 import re
+from collections import deque
+from collections.abc import Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -82,3 +84,45 @@ def strength(password: str, username: str | None = None, extra_inputs: tuple[str
     if username:
         inputs.append(username.lower())
     return int(zxcvbn(password[:MAX_LENGTH], user_inputs=inputs)["score"])
+
+
+class PrehashedSecrets:
+    """Random one-time codes (a complaint's 查询码) with their argon2 hashes, made ahead in a worker thread.
+
+    A request takes a ready pair, so the slow hash happens before its write transaction begins (on SQLite a
+    writer holds the database lock from its first statement: hashing inside it queued every other writer and a
+    soak ended in "database is locked"). Taking one starts refilling in the background; only a burst larger than
+    the stock hashes inline, still off the event loop. Only takes trigger work: a flood of rejected requests
+    (bad captcha, rate-limited) costs nothing."""
+
+    def __init__(self, make: Callable[[], str], stock: int = 4) -> None:
+        self._make = make
+        self._stock = stock
+        self._ready: deque[tuple[str, str]] = deque()
+        self._refill: asyncio.Task[None] | None = None
+
+    async def take(self) -> tuple[str, str]:
+        """A fresh (code, hash) pair; never the same code twice."""
+        pair = self._ready.popleft() if self._ready else None
+        self._start_refill()
+        if pair is not None:
+            return pair
+        code = self._make()
+        return code, await hash_password(code)
+
+    async def filled(self) -> None:
+        """Wait until the stock is full (start-up warm-up, tests)."""
+        self._start_refill()
+        if self._refill is not None:
+            await asyncio.shield(self._refill)
+
+    def _start_refill(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._refill is not None and not self._refill.done() and self._refill.get_loop() is loop:
+            return
+        self._refill = loop.create_task(self._fill())
+
+    async def _fill(self) -> None:
+        while len(self._ready) < self._stock:
+            code = self._make()
+            self._ready.append((code, await hash_password(code)))

@@ -1,7 +1,7 @@
 """revoked access tokens: the logout denylist by jti
 
 Revision ID: 7a3c0e1d9b42
-Revises: 0006
+Revises: 0010
 Create Date: 2026-12-03 09:15:00+00:00
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import api.database
 
 revision: str = '7a3c0e1d9b42'
-down_revision: str | None = '0006'
+down_revision: str | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -6,7 +6,7 @@ import asyncio
 import pytest
 
 from api.auth.models import Role
-from api.auth.passwords import hash_password, policy_problems, verify_password
+from api.auth.passwords import PrehashedSecrets, hash_password, policy_problems, verify_password
 from api.config import get_settings
 from tests.factories import PASSWORD, auth, create_org_unit, create_user
 
@@ -78,3 +78,27 @@ class TestStrength:
                               json={"new_password": "Qwerty@123"})
         assert r.status_code == 422
         assert r.json()["errors"][0]["field"] == "new_password"
+
+
+class TestPrehashedSecrets:
+    async def test_a_complaints_query_code_comes_hashed_before_the_request_needs_it(self):
+        from api.complaints.submission import QUERY_CODES
+
+        await QUERY_CODES.filled()
+        # A ready pair is handed over without a hash in the request (no turn of the loop spent waiting).
+        assert await loop_turns_while(QUERY_CODES.take()) <= 1
+
+    async def test_pairs_verify_and_are_never_reused(self):
+        codes = iter(f"CODE{i:04d}" for i in range(100))
+        pool = PrehashedSecrets(lambda: next(codes), stock=2)
+        await pool.filled()
+        taken = [await pool.take() for _ in range(4)]
+        assert len({code for code, _ in taken}) == 4
+        for code, stored in taken:
+            assert await verify_password(stored, code)
+
+    async def test_an_empty_stock_still_answers(self):
+        pool = PrehashedSecrets(lambda: "ABCDEFGH", stock=1)
+        code, stored = await pool.take()
+        assert code == "ABCDEFGH"
+        assert await verify_password(stored, code)
