@@ -32,9 +32,10 @@ from api.database import dispose_engine, get_sessionmaker
 from api.disclosures import service as disclosures_service
 from api.disclosures.router import feeds_router as disclosure_feeds_router
 from api.disclosures.router import router as disclosures_router
+from api.docs import docs_router
 from api.errors import ProblemModel, install_error_handlers
 from api.logs import configure_logging, get_logger
-from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from api.middleware import BodyLimitMiddleware, HeadMiddleware, RequestContextMiddleware, RequestGuardMiddleware
 from api.notifications.router import router as notifications_router
 from api.ratings.router import router as ratings_router
 from api.spa import SPA
@@ -146,7 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # our own page (api/docs.py): FastAPI's loads Swagger UI from a CDN with an inline script
         redoc_url=None,
         # FastAPI's built-in OpenTelemetry hooks check for providers on every request and wrap each dependency;
         # off unless asked for (PORTAL_OPENTELEMETRY=true, with providers configured as FastAPI documents).
@@ -157,12 +158,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(jwks_router)
+    app.include_router(docs_router(f"{API_PREFIX}/docs", f"{API_PREFIX}/openapi.json"))
+    app.add_middleware(HeadMiddleware)
+    app.add_middleware(RequestGuardMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_json=settings.max_json_body_bytes,
                        max_upload=settings.max_upload_bytes)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
                            allow_headers=["*"], expose_headers=["Link", "X-Request-ID", "ETag"])
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, production=settings.env == Environment.production)
     # The SPA is the router's fallback, not a Mount("/"): a catch-all Mount matched every path fully,
     # so a wrong method on an API route answered 404 instead of 405.
     app.router.default = SPA(Path(settings.web_dist))

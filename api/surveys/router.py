@@ -1,7 +1,6 @@
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response, UploadFile, status
+from fastapi import APIRouter, Request, Response, UploadFile, status
 from sqlalchemy.orm import selectinload
 
 from api.auth.dependencies import OptionalUser, StaffUser, client_ip
@@ -34,12 +33,13 @@ from api.surveys.schemas import (
     SurveyResults,
 )
 from api.surveys.states import SurveyStatus
+from api.validation import Id
 
 surveys_router = APIRouter(prefix="/surveys", tags=["surveys"])
 consultations_router = APIRouter(prefix="/consultations", tags=["consultations"])
 
-SurveyId = Annotated[int, Path(ge=1)]
-ConsultationId = Annotated[int, Path(ge=1)]
+SurveyId = Id
+ConsultationId = Id
 
 
 def _survey_read(s: Survey, now: datetime) -> SurveyRead:
@@ -172,7 +172,7 @@ async def add_consultation_attachment(
                                      200: {"description": "附件内容", "content": {"application/octet-stream": {}}}})
 async def download_consultation_attachment(
     session: SessionDep, principal: OptionalUser, consultation_id: ConsultationId,
-    attachment_id: Annotated[int, Path(ge=1)],
+    attachment_id: Id,
 ) -> Response:
     """Download an attachment of a consultation the caller may see."""
     c = await service.get_consultation(session, principal, consultation_id)

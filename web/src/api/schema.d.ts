@@ -2726,7 +2726,10 @@ export interface components {
         };
         /** AssignIn */
         AssignIn: {
-            /** User Id */
+            /**
+             * User Id
+             * @description 正整数编号（1 至 2147483647）
+             */
             user_id: number;
         };
         /** AssigneeRead */
@@ -2767,7 +2770,10 @@ export interface components {
         };
         /** AttachmentRef */
         AttachmentRef: {
-            /** Id */
+            /**
+             * Id
+             * @description 正整数编号（1 至 2147483647）
+             */
             id: number;
             /** Upload Token */
             upload_token: string;
@@ -3086,7 +3092,10 @@ export interface components {
             consent_publish: boolean;
             /** @description 默认取信箱的类别 */
             kind?: components["schemas"]["ComplaintKind"] | null;
-            /** Mailbox Id */
+            /**
+             * Mailbox Id
+             * @description 正整数编号（1 至 2147483647）
+             */
             mailbox_id: number;
             /** Subject */
             subject: string;
@@ -3460,7 +3469,10 @@ export interface components {
             body_html: string;
             /** Change Note */
             change_note?: string | null;
-            /** Column Id */
+            /**
+             * Column Id
+             * @description 正整数编号（1 至 2147483647）
+             */
             column_id: number;
             /**
              * Doc No
@@ -3818,10 +3830,16 @@ export interface components {
         Freshness: "dynamic" | "notice" | "personnel" | "static";
         /** GrantCreate */
         GrantCreate: {
-            /** Org Unit Id */
+            /**
+             * Org Unit Id
+             * @description 正整数编号（1 至 2147483647）
+             */
             org_unit_id: number;
             role: components["schemas"]["Role"];
-            /** User Id */
+            /**
+             * User Id
+             * @description 正整数编号（1 至 2147483647）
+             */
             user_id: number;
         };
         /** GrantRead */
@@ -3899,7 +3917,10 @@ export interface components {
             description: string;
             /** Name */
             name: string;
-            /** Owner Unit Id */
+            /**
+             * Owner Unit Id
+             * @description 正整数编号（1 至 2147483647）
+             */
             owner_unit_id: number;
             /**
              * Reply Days
@@ -4529,7 +4550,10 @@ export interface components {
             guide: components["schemas"]["ServiceGuide"];
             /** Name */
             name: string;
-            /** Owner Unit Id */
+            /**
+             * Owner Unit Id
+             * @description 正整数编号（1 至 2147483647）
+             */
             owner_unit_id: number;
             /**
              * Promised Days
@@ -5184,6 +5208,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 unit_id: number;
             };
             cookie?: never;
@@ -5364,6 +5389,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 grant_id: number;
             };
             cookie?: never;
@@ -5518,6 +5544,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 user_id: number;
             };
             cookie?: never;
@@ -5576,6 +5603,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 user_id: number;
             };
             cookie?: never;
@@ -5638,6 +5666,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 user_id: number;
             };
             cookie?: never;
@@ -5696,6 +5725,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 user_id: number;
             };
             cookie?: never;
@@ -5754,6 +5784,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 user_id: number;
             };
             cookie?: never;
@@ -6127,6 +6158,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 application_id: number;
             };
             cookie?: never;
@@ -6167,6 +6199,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 application_id: number;
             };
             cookie?: never;
@@ -6229,6 +6262,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 application_id: number;
             };
             cookie?: never;
@@ -6291,6 +6325,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 application_id: number;
             };
             cookie?: never;
@@ -6340,7 +6375,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 application_id: number;
+                /** @description 正整数编号（1 至 2147483647） */
                 attachment_id: number;
             };
             cookie?: never;
@@ -6379,6 +6416,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 application_id: number;
             };
             cookie?: never;
@@ -6437,6 +6475,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 application_id: number;
             };
             cookie?: never;
@@ -6499,6 +6538,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 application_id: number;
             };
             cookie?: never;
@@ -6561,6 +6601,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 application_id: number;
             };
             cookie?: never;
@@ -6601,6 +6642,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 application_id: number;
             };
             cookie?: never;
@@ -6663,6 +6705,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 application_id: number;
             };
             cookie?: never;
@@ -6725,6 +6768,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 application_id: number;
             };
             cookie?: never;
@@ -6787,6 +6831,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 application_id: number;
             };
             cookie?: never;
@@ -6849,6 +6894,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 application_id: number;
             };
             cookie?: never;
@@ -7455,6 +7501,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 column_id: number;
             };
             cookie?: never;
@@ -7711,6 +7758,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 attachment_id: number;
             };
             cookie?: never;
@@ -7890,6 +7938,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 publication_id: number;
             };
             cookie?: never;
@@ -7993,6 +8042,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 complaint_id: number;
             };
             cookie?: never;
@@ -8033,6 +8083,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 complaint_id: number;
             };
             cookie?: never;
@@ -8095,7 +8146,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 complaint_id: number;
+                /** @description 正整数编号（1 至 2147483647） */
                 attachment_id: number;
             };
             cookie?: never;
@@ -8136,6 +8189,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 complaint_id: number;
             };
             cookie?: never;
@@ -8198,6 +8252,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 complaint_id: number;
             };
             cookie?: never;
@@ -8260,6 +8315,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 complaint_id: number;
             };
             cookie?: never;
@@ -8322,6 +8378,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 complaint_id: number;
             };
             cookie?: never;
@@ -8384,6 +8441,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 complaint_id: number;
             };
             cookie?: never;
@@ -8446,6 +8504,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 complaint_id: number;
             };
             cookie?: never;
@@ -8502,6 +8561,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 complaint_id: number;
             };
             cookie?: never;
@@ -8560,6 +8620,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 complaint_id: number;
             };
             cookie?: never;
@@ -8613,6 +8674,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 complaint_id: number;
             };
             cookie?: never;
@@ -8675,6 +8737,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 complaint_id: number;
             };
             cookie?: never;
@@ -8817,6 +8880,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 consultation_id: number;
             };
             cookie?: never;
@@ -8857,6 +8921,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 consultation_id: number;
             };
             cookie?: never;
@@ -8919,7 +8984,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 consultation_id: number;
+                /** @description 正整数编号（1 至 2147483647） */
                 attachment_id: number;
             };
             cookie?: never;
@@ -8960,6 +9027,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 consultation_id: number;
             };
             cookie?: never;
@@ -9018,6 +9086,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 consultation_id: number;
             };
             cookie?: never;
@@ -9076,6 +9145,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 consultation_id: number;
             };
             cookie?: never;
@@ -9138,6 +9208,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 consultation_id: number;
             };
             cookie?: never;
@@ -9200,6 +9271,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 consultation_id: number;
             };
             cookie?: never;
@@ -9262,6 +9334,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 org_unit_id: number;
             };
             cookie?: never;
@@ -9292,15 +9365,6 @@ export interface operations {
             };
             /** @description 资源不存在 */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemModel"];
-                };
-            };
-            /** @description 索引号规则无效 */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9361,6 +9425,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 version_id: number;
             };
             cookie?: never;
@@ -9401,6 +9466,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 version_id: number;
             };
             cookie?: never;
@@ -9463,6 +9529,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 version_id: number;
             };
             cookie?: never;
@@ -9525,6 +9592,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 version_id: number;
             };
             cookie?: never;
@@ -9605,7 +9673,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 attachment_id: number;
+                /** @description 正整数编号（1 至 2147483647） */
                 version_id: number;
             };
             cookie?: never;
@@ -9646,7 +9716,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 attachment_id: number;
+                /** @description 正整数编号（1 至 2147483647） */
                 version_id: number;
             };
             cookie?: never;
@@ -9703,6 +9775,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 version_id: number;
             };
             cookie?: never;
@@ -9765,6 +9838,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 version_id: number;
             };
             cookie?: never;
@@ -9827,6 +9901,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 version_id: number;
             };
             cookie?: never;
@@ -10058,6 +10133,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 disclosure_id: number;
             };
             cookie?: never;
@@ -10098,7 +10174,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 disclosure_id: number;
+                /** @description 正整数编号（1 至 2147483647） */
                 attachment_id: number;
             };
             cookie?: never;
@@ -10139,6 +10217,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 disclosure_id: number;
             };
             cookie?: never;
@@ -10179,6 +10258,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 disclosure_id: number;
             };
             cookie?: never;
@@ -10241,6 +10321,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 disclosure_id: number;
             };
             cookie?: never;
@@ -10463,6 +10544,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 mailbox_id: number;
             };
             cookie?: never;
@@ -10589,6 +10671,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 notification_id: number;
             };
             cookie?: never;
@@ -10683,6 +10766,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 rating_id: number;
             };
             cookie?: never;
@@ -10745,6 +10829,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 rating_id: number;
             };
             cookie?: never;
@@ -10871,6 +10956,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 rectification_id: number;
             };
             cookie?: never;
@@ -10911,6 +10997,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 rectification_id: number;
             };
             cookie?: never;
@@ -10973,6 +11060,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 rectification_id: number;
             };
             cookie?: never;
@@ -11289,6 +11377,7 @@ export interface operations {
             header?: never;
             path: {
                 code: string;
+                /** @description 正整数编号（1 至 2147483647） */
                 attachment_id: number;
             };
             cookie?: never;
@@ -11430,6 +11519,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 survey_id: number;
             };
             cookie?: never;
@@ -11470,6 +11560,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 survey_id: number;
             };
             cookie?: never;
@@ -11532,6 +11623,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 survey_id: number;
             };
             cookie?: never;
@@ -11590,6 +11682,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 survey_id: number;
             };
             cookie?: never;
@@ -11648,6 +11741,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 survey_id: number;
             };
             cookie?: never;
@@ -11706,6 +11800,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 survey_id: number;
             };
             cookie?: never;
@@ -11775,6 +11870,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 survey_id: number;
             };
             cookie?: never;
