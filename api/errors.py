@@ -201,6 +201,16 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem_for_status(500, instance=request.url.path)
 
 
+def raises(*errors: type[AppError]) -> Any:
+    """Marks a dependency with the errors it answers; every route that depends on it documents them (api/main.py)."""
+
+    def mark(fn: Any) -> Any:
+        fn.problem_responses = (*getattr(fn, "problem_responses", ()), *errors)
+        return fn
+
+    return mark
+
+
 def responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
     """The `responses=` a route declares so the contract shows its problem+json errors."""
     out: dict[int | str, dict[str, Any]] = {}

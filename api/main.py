@@ -5,7 +5,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
@@ -33,7 +34,15 @@ from api.disclosures import service as disclosures_service
 from api.disclosures.router import feeds_router as disclosure_feeds_router
 from api.disclosures.router import router as disclosures_router
 from api.docs import docs_router
-from api.errors import ProblemModel, install_error_handlers
+from api.errors import (
+    AppError,
+    NotFound,
+    PayloadTooLarge,
+    ProblemModel,
+    UnsupportedMediaType,
+    ValidationFailed,
+    install_error_handlers,
+)
 from api.logs import configure_logging, get_logger
 from api.middleware import BodyLimitMiddleware, HeadMiddleware, RequestContextMiddleware, RequestGuardMiddleware
 from api.notifications.router import router as notifications_router
@@ -88,8 +97,49 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
-def _problem_422_contract(app: FastAPI) -> None:
-    """Document 422 as the problem+json body the API really sends, not FastAPI's default shape."""
+PROBLEM_REF = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemModel"}}}
+_BODY_METHODS = ("post", "put", "patch")
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def _dependency_errors(dependant: Dependant) -> set[type[AppError]]:
+    """The errors declared with @raises on every dependency a route uses, however deep."""
+    found: set[type[AppError]] = set()
+    todo = list(dependant.dependencies)
+    while todo:
+        dep = todo.pop()
+        found.update(getattr(dep.call, "problem_responses", ()))
+        todo.extend(dep.dependencies)
+    return found
+
+
+def _route_errors(routers: list[tuple[str, APIRouter]]) -> dict[tuple[str, str], set[type[AppError]]]:
+    return {(prefix + route.path, method.lower()): _dependency_errors(route.dependant)
+            for prefix, router in routers for route in router.routes if isinstance(route, APIRoute)
+            for method in route.methods or ()}
+
+
+def _errors_that_occur(path: str, method: str, op: dict[str, Any],
+                       declared: set[type[AppError]]) -> dict[int, str]:
+    """The problem+json statuses any operation can answer, from what it is rather than from a list per route:
+    401 and 403 from its dependencies (@raises), 404 when the path names something, 413/415 for a body (the body
+    limits in api/middleware.py), 400 for a form that cannot be parsed, 422 from the input checks that run on every
+    request (api/validation.py)."""
+    out = {err.status: err.title for err in declared}
+    if "{" in path:
+        out.setdefault(404, NotFound.title)
+    if method in _BODY_METHODS:
+        out.setdefault(413, PayloadTooLarge.title)
+        out.setdefault(415, UnsupportedMediaType.title)
+    if any(t in op.get("requestBody", {}).get("content", {}) for t in _FORM_TYPES):
+        out.setdefault(400, "请求体无法解析")
+    out.setdefault(422, ValidationFailed.title)
+    return out
+
+
+def _problem_contract(app: FastAPI, routers: list[tuple[str, APIRouter]]) -> None:
+    """The contract documents every error as the problem+json body the API really sends (FastAPI's default 422
+    shape replaced), and every status an operation can answer (_errors_that_occur)."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
@@ -104,17 +154,20 @@ def _problem_422_contract(app: FastAPI) -> None:
         schemas["ProblemModel"] = problem
         schemas.pop("HTTPValidationError", None)
         schemas.pop("ValidationError", None)
-        for path in spec.get("paths", {}).values():
-            for op in path.values():
-                resp = op.get("responses", {}).get("422")
+        declared = _route_errors(routers)
+        for path, item in spec.get("paths", {}).items():
+            for method, op in item.items():
+                responses = op.setdefault("responses", {})
+                occurring = _errors_that_occur(path, method, op, declared.get((path, method), set()))
+                for status_code, title in sorted(occurring.items()):
+                    responses.setdefault(str(status_code), {"description": title})
+                resp = responses.get("422")
                 if resp is not None:
-                    resp["description"] = "提交的数据未通过校验"
-                    resp["content"] = {"application/problem+json": {
-                        "schema": {"$ref": "#/components/schemas/ProblemModel"}}}
-                for status_code, other in op.get("responses", {}).items():
-                    content = other.get("content", {})
-                    if status_code >= "400" and "application/json" in content:
-                        content["application/problem+json"] = content.pop("application/json")
+                    resp["description"] = ValidationFailed.title
+                    resp["content"] = PROBLEM_REF
+                for status_code, other in responses.items():
+                    if status_code >= "400":
+                        other["content"] = PROBLEM_REF
         app.openapi_schema = spec
         return spec
 
@@ -170,7 +223,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The SPA is the router's fallback, not a Mount("/"): a catch-all Mount matched every path fully,
     # so a wrong method on an API route answered 404 instead of 405.
     app.router.default = SPA(Path(settings.web_dist))
-    _problem_422_contract(app)
+    _problem_contract(app, [(API_PREFIX, r) for r in ROUTERS] + [("", jwks_router)])
     return app
 
 

@@ -38,7 +38,7 @@ from api.errors import (
     responses,
 )
 from api.files import service as files
-from api.files.schemas import AttachmentRead
+from api.files.schemas import DOWNLOAD_RESPONSES, AttachmentRead
 from api.idempotency import service as idempotency
 from api.pagination import CursorParam, LimitParam, Page, keyset_page, set_link_header
 from api.validation import Id
@@ -157,7 +157,7 @@ async def get_application(session: SessionDep, principal: CurrentUser, applicati
 
 
 @router.get("/{application_id}/attachments/{attachment_id}", response_class=FileResponse,
-            responses=responses(NotFound))
+            responses={**responses(NotFound), **DOWNLOAD_RESPONSES})
 async def download_application_attachment(session: SessionDep, principal: CurrentUser, application_id: Id,
                                           attachment_id: Id) -> FileResponse:
     """Download a material or result document of an application the caller may see."""

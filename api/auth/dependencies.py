@@ -10,11 +10,12 @@ from api.auth import service
 from api.auth.models import Role
 from api.auth.principal import Principal
 from api.database import SessionDep
-from api.errors import Forbidden, Unauthorized
+from api.errors import Forbidden, Unauthorized, raises
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
+@raises(Unauthorized)  # a token that is sent must be valid
 async def optional_principal(
     session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Principal | None:
@@ -23,6 +24,7 @@ async def optional_principal(
     return await service.principal_from_token(session, token)
 
 
+@raises(Unauthorized)
 async def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
     if principal is None:
         raise Unauthorized("请先登录")
@@ -34,6 +36,7 @@ CurrentUser = Annotated[Principal, Depends(current_principal)]
 
 
 def require_role(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    @raises(Forbidden)
     async def dependency(principal: CurrentUser) -> Principal:
         if not principal.has(*roles):
             raise Forbidden("需要以下角色之一：" + "、".join(ROLE_LABELS[r] for r in roles))
@@ -42,6 +45,7 @@ def require_role(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
     return dependency
 
 
+@raises(Forbidden)
 async def staff_principal(principal: CurrentUser) -> Principal:
     if not principal.is_staff:
         raise Forbidden("仅限工作人员")

@@ -11,7 +11,7 @@ from api.catalog.schemas import ServiceCreate, ServiceRead, ServiceSummary, Serv
 from api.database import SessionDep
 from api.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, responses
 from api.files import service as files
-from api.files.schemas import AttachmentRead
+from api.files.schemas import DOWNLOAD_RESPONSES, AttachmentRead
 from api.pagination import CursorParam, LimitParam, Page, keyset_page, set_link_header
 from api.validation import Id
 
@@ -72,7 +72,8 @@ async def upload_service_template(session: SessionDep, admin: AdminUser, code: C
     return AttachmentRead.model_validate(await service.upload_template(session, code, file, admin.actor(Role.admin)))
 
 
-@router.get("/{code}/templates/{attachment_id}", response_class=FileResponse, responses=responses(NotFound))
+@router.get("/{code}/templates/{attachment_id}", response_class=FileResponse,
+            responses={**responses(NotFound), **DOWNLOAD_RESPONSES})
 async def download_service_template(session: SessionDep, code: Code, attachment_id: Id) -> FileResponse:
     """Download a material's template."""
     return files.download_response(await service.get_template(session, code, attachment_id))

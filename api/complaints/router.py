@@ -1,5 +1,5 @@
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response, UploadFile, status
 
@@ -59,6 +59,7 @@ from api.errors import (
     responses,
 )
 from api.files import service as files
+from api.files.schemas import DOWNLOAD_RESPONSES
 from api.pagination import CursorParam, LimitParam, Page, keyset_page, set_link_header
 from api.validation import Id
 
@@ -121,12 +122,10 @@ async def lookup_complaint(request: Request, session: SessionDep, body: LookupIn
     return await _public_view(session, c)
 
 
-FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {"description": "附件内容", "content": {"application/octet-stream": {}}}}
 
 
 @router.post("/lookup/attachments/{attachment_id}", response_class=Response,
-             responses={**responses(LookupFailed, RateLimited, NotFound), **FILE_RESPONSE})
+             responses={**responses(LookupFailed, RateLimited, NotFound), **DOWNLOAD_RESPONSES})
 async def download_complaint_attachment_by_code(
     request: Request, session: SessionDep, body: LookupIn, attachment_id: Id
 ) -> Response:
@@ -262,7 +261,7 @@ async def get_complaint(
 
 
 @router.get("/{complaint_id}/attachments/{attachment_id}", response_class=Response,
-            responses={**responses(ComplaintNotFound, NotFound), **FILE_RESPONSE})
+            responses={**responses(ComplaintNotFound, NotFound), **DOWNLOAD_RESPONSES})
 async def download_complaint_attachment(
     session: SessionDep, principal: CurrentUser, complaint_id: Id,
     attachment_id: Id,

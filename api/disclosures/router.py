@@ -1,5 +1,5 @@
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request, Response, UploadFile, status
 
@@ -49,7 +49,7 @@ from api.errors import (
     responses,
 )
 from api.files import service as files
-from api.files.schemas import AttachmentRead
+from api.files.schemas import DOWNLOAD_RESPONSES, AttachmentRead
 from api.pagination import CursorParam, LimitParam, Page, link_header, set_link_header
 from api.validation import Id
 
@@ -58,8 +58,6 @@ feeds_router = APIRouter(prefix="/feeds", tags=["feeds"])
 
 ColumnFilter = Annotated[Id | None, Query(description="栏目（含下级栏目）")]
 PublisherFilter = Annotated[Id | None, Query(description="发布机构")]
-FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {"description": "附件内容", "content": {"application/octet-stream": {}}}}
 
 
 # ---- public catalogue -------------------------------------------------------------------------
@@ -156,7 +154,7 @@ async def get_disclosure(session: SessionDep, principal: OptionalUser, d: Readab
 
 
 @router.get("/disclosures/{disclosure_id}/attachments/{attachment_id}", response_class=Response,
-            responses={**responses(DisclosureNotFound, NotFound), **FILE_RESPONSE})
+            responses={**responses(DisclosureNotFound, NotFound), **DOWNLOAD_RESPONSES})
 async def download_disclosure_attachment(
     session: SessionDep, principal: OptionalUser, disclosure_id: Id,
     attachment_id: Id,
@@ -253,7 +251,7 @@ async def delete_disclosure_attachment(session: SessionDep, principal: StaffUser
 
 
 @router.get("/disclosure-versions/{version_id}/attachments/{attachment_id}", response_class=Response,
-            responses={**responses(NotFound), **FILE_RESPONSE})
+            responses={**responses(NotFound), **DOWNLOAD_RESPONSES})
 async def download_version_attachment(session: SessionDep, principal: StaffUser, v: ReadableVersion,
                                       attachment_id: Id) -> Response:
     """Download an attachment of a version under review."""

@@ -8,6 +8,7 @@ from api.captcha.service import CaptchaInvalid
 from api.database import SessionDep, utcnow
 from api.errors import Forbidden, InvalidTransition, NotFound, RateLimited, ValidationFailed, responses
 from api.files import service as files
+from api.files.schemas import DOWNLOAD_RESPONSES
 from api.surveys import service
 from api.surveys.exceptions import (
     AlreadyResponded,
@@ -168,8 +169,7 @@ async def add_consultation_attachment(
 
 
 @consultations_router.get("/{consultation_id}/attachments/{attachment_id}", response_class=Response,
-                          responses={**responses(ConsultationNotFound, NotFound),
-                                     200: {"description": "附件内容", "content": {"application/octet-stream": {}}}})
+                          responses={**responses(ConsultationNotFound, NotFound), **DOWNLOAD_RESPONSES})
 async def download_consultation_attachment(
     session: SessionDep, principal: OptionalUser, consultation_id: ConsultationId,
     attachment_id: Id,
