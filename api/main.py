@@ -36,6 +36,7 @@ from api.disclosures.router import router as disclosures_router
 from api.docs import docs_router
 from api.errors import (
     AppError,
+    Conflict,
     NotFound,
     PayloadTooLarge,
     ProblemModel,
@@ -99,7 +100,6 @@ def _operation_id(route: APIRoute) -> str:
 
 PROBLEM_REF = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemModel"}}}
 _BODY_METHODS = ("post", "put", "patch")
-_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
 def _dependency_errors(dependant: Dependant) -> set[type[AppError]]:
@@ -123,15 +123,18 @@ def _errors_that_occur(path: str, method: str, op: dict[str, Any],
                        declared: set[type[AppError]]) -> dict[int, str]:
     """The problem+json statuses any operation can answer, from what it is rather than from a list per route:
     401 and 403 from its dependencies (@raises), 404 when the path names something, 413/415 for a body (the body
-    limits in api/middleware.py), 400 for a form that cannot be parsed, 422 from the input checks that run on every
-    request (api/validation.py)."""
+    limits in api/middleware.py), 409 for any write (two requests racing onto a unique constraint, see
+    api/errors.py), 400 for a body that cannot be decoded, 422 from the input checks that run on every request
+    (api/validation.py)."""
     out = {err.status: err.title for err in declared}
     if "{" in path:
         out.setdefault(404, NotFound.title)
     if method in _BODY_METHODS:
         out.setdefault(413, PayloadTooLarge.title)
         out.setdefault(415, UnsupportedMediaType.title)
-    if any(t in op.get("requestBody", {}).get("content", {}) for t in _FORM_TYPES):
+    if method in (*_BODY_METHODS, "delete"):
+        out.setdefault(409, Conflict.title)
+    if "requestBody" in op:  # bytes that are not text in the declared encoding, or a form that does not parse
         out.setdefault(400, "请求体无法解析")
     out.setdefault(422, ValidationFailed.title)
     return out

@@ -46,10 +46,13 @@ def test_every_write_documents_the_body_limits():
     assert [(p, m) for p, m, op in writes if not {"413", "415"} <= set(op["responses"])] == []
 
 
-def test_form_bodies_document_400():
-    ops = {(p, m): op for p, m, op in OPERATIONS}
-    assert "400" in ops[("/api/v1/auth/token", "post")]["responses"]
-    assert "400" in ops[("/api/v1/applications/uploads", "post")]["responses"]
+def test_every_operation_with_a_body_documents_400():
+    assert [(p, m) for p, m, op in OPERATIONS if "requestBody" in op and "400" not in op["responses"]] == []
+
+
+def test_every_write_documents_409():
+    writes = [(p, m, op) for p, m, op in OPERATIONS if m in ("post", "put", "patch", "delete")]
+    assert [(p, m) for p, m, op in writes if "409" not in op["responses"]] == []
 
 
 def test_every_operation_documents_422():

@@ -172,7 +172,7 @@ def _count_view(background: BackgroundTasks, disclosure_id: int) -> None:
 # ---- staff workspace --------------------------------------------------------------------------
 
 @router.post("/disclosures", status_code=status.HTTP_201_CREATED,
-             responses=responses(NotInScope, ValidationFailed))
+             responses=responses(ColumnNotFound, NotInScope, ValidationFailed))
 async def create_disclosure(session: SessionDep, principal: StaffUser, body: DisclosureCreate) -> VersionRead:
     """Start a new item as a draft (an editor of the column's unit)."""
     v = await service.create_disclosure(session, principal, body)
