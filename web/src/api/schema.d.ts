@@ -1216,6 +1216,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/complaints/{complaint_id}/not-accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Not Accept Complaint
+         * @description 不予受理 as invalid (spam, abuse, not the agency's business), with a reason the writer sees.
+         */
+        post: operations["not_accept_complaint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/complaints/{complaint_id}/opinions": {
         parameters: {
             query?: never;
@@ -1294,26 +1314,6 @@ export interface paths {
          * @description The signed-in writer rates the reply to their own letter.
          */
         post: operations["rate_complaint"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/complaints/{complaint_id}/reject": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Reject Complaint
-         * @description 不予受理 as invalid (spam, abuse, not the agency's business), with a reason the writer sees.
-         */
-        post: operations["reject_complaint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1749,7 +1749,8 @@ export interface paths {
         };
         /**
          * List Disclosure Changes
-         * @description Created, updated and retracted events after `since`, in commit order, for mirrors.
+         * @description Created, updated and retracted events after `since`, in commit order, for mirrors; filtered, also
+         *     `removed` when an item leaves the filter (moved to another column, publisher or topic).
          */
         get: operations["list_disclosure_changes"];
         put?: never;
@@ -1869,7 +1870,8 @@ export interface paths {
         };
         /**
          * Disclosures Atom Feed
-         * @description Latest published items as Atom, with at:deleted-entry tombstones for retracted ones.
+         * @description Latest published items as Atom, with at:deleted-entry tombstones for retracted ones and for items that
+         *     left the filter.
          */
         get: operations["disclosures_atom_feed"];
         put?: never;
@@ -1889,7 +1891,8 @@ export interface paths {
         };
         /**
          * Disclosures Json Feed
-         * @description Latest published items as JSON Feed 1.1.
+         * @description Latest published items as JSON Feed 1.1; retracted items and items that left the filter are listed
+         *     under the `_zhengwu.deleted_items` extension.
          */
         get: operations["disclosures_json_feed"];
         put?: never;
@@ -2923,7 +2926,7 @@ export interface components {
          * ChangeKind
          * @enum {string}
          */
-        ChangeKind: "created" | "updated" | "retracted";
+        ChangeKind: "created" | "updated" | "retracted" | "removed";
         /** ChangeRead */
         ChangeRead: {
             /**
@@ -3157,9 +3160,9 @@ export interface components {
             kind: components["schemas"]["ComplaintKind"];
             /** Mailbox Name */
             mailbox_name: string;
-            /** Reject Note */
-            reject_note: string | null;
-            reject_reason: components["schemas"]["RejectReason"] | null;
+            /** Not Accept Note */
+            not_accept_note: string | null;
+            not_accept_reason: components["schemas"]["NotAcceptReason"] | null;
             /** Replies */
             replies: components["schemas"]["ReplyRead"][];
             /** Reply Due Date */
@@ -3208,11 +3211,11 @@ export interface components {
             mailbox_id: number;
             /** Mailbox Name */
             mailbox_name: string;
+            /** Not Accept Note */
+            not_accept_note: string | null;
+            not_accept_reason: components["schemas"]["NotAcceptReason"] | null;
             /** Published */
             published: boolean;
-            /** Reject Note */
-            reject_note: string | null;
-            reject_reason: components["schemas"]["RejectReason"] | null;
             /** Reopen Count */
             reopen_count: number;
             /** Replied At */
@@ -3267,10 +3270,17 @@ export interface components {
             accepted: number;
             /** Avg Reply Working Days */
             avg_reply_working_days: number | null;
+            /**
+             * Due
+             * @description 应答复：已答复、已过答复期限或不予受理的来信
+             */
+            due: number;
             /** Id */
             id: number | null;
             /** Name */
             name: string;
+            /** Not Accepted */
+            not_accepted: number;
             /** On Time Rate */
             on_time_rate: number | null;
             /** Rated */
@@ -3281,7 +3291,7 @@ export interface components {
             replied: number;
             /**
              * Reply Rate
-             * @description 办复率 = 已答复 ÷ 已受理
+             * @description 办复率（%）= 已答复 ÷ 应答复；无应答复来信时为空
              */
             reply_rate: number | null;
             /**
@@ -3294,7 +3304,7 @@ export interface components {
          * ComplaintStatus
          * @enum {string}
          */
-        ComplaintStatus: "submitted" | "accepted" | "rejected" | "forwarded" | "pending_review" | "replied" | "closed";
+        ComplaintStatus: "submitted" | "accepted" | "not_accepted" | "forwarded" | "pending_review" | "replied" | "completed";
         /** ComplaintSummary */
         ComplaintSummary: {
             /** Anonymous */
@@ -3983,6 +3993,20 @@ export interface components {
              */
             template_attachment_id?: number | null;
         };
+        /** NotAcceptIn */
+        NotAcceptIn: {
+            /**
+             * Note
+             * @description 告知来信人的理由
+             */
+            note: string;
+            reason: components["schemas"]["NotAcceptReason"];
+        };
+        /**
+         * NotAcceptReason
+         * @enum {string}
+         */
+        NotAcceptReason: "spam" | "abuse" | "not_our_business" | "duplicate" | "other";
         /** NoteIn */
         NoteIn: {
             /** Note */
@@ -4214,6 +4238,16 @@ export interface components {
         };
         /** PublicSummary */
         PublicSummary: {
+            /**
+             * Definition
+             * @description 办复率的口径，与数字一并显示
+             */
+            definition: string;
+            /**
+             * Due
+             * @description 应答复：已答复、已过答复期限或不予受理的来信
+             */
+            due: number;
             /** Month */
             month: string;
             /** Published */
@@ -4222,7 +4256,10 @@ export interface components {
             received: number;
             /** Replied */
             replied: number;
-            /** Reply Rate */
+            /**
+             * Reply Rate
+             * @description 办复率（%）= 已答复 ÷ 应答复；无应答复来信时为空
+             */
             reply_rate: number | null;
             /** Satisfaction Rate */
             satisfaction_rate: number | null;
@@ -4458,20 +4495,6 @@ export interface components {
             /** Username */
             username: string;
         };
-        /** RejectIn */
-        RejectIn: {
-            /**
-             * Note
-             * @description 告知来信人的理由
-             */
-            note: string;
-            reason: components["schemas"]["RejectReason"];
-        };
-        /**
-         * RejectReason
-         * @enum {string}
-         */
-        RejectReason: "spam" | "abuse" | "not_our_business" | "duplicate" | "other";
         /** ReplyRead */
         ReplyRead: {
             /** Body */
@@ -4706,6 +4729,11 @@ export interface components {
             by_department: components["schemas"]["ComplaintStatsRow"][];
             /** By Mailbox */
             by_mailbox: components["schemas"]["ComplaintStatsRow"][];
+            /**
+             * Definition
+             * @description 办复率的口径，与数字一并显示
+             */
+            definition: string;
             /**
              * End
              * Format: date
@@ -8853,6 +8881,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description 重试同一提交时使用相同的键，不会重复提交 */
                 "Idempotency-Key"?: string | null;
             };
             path?: never;
@@ -8891,7 +8920,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description 该 Idempotency-Key 已用于内容不同的提交 */
+            /** @description 相同幂等键的请求正在处理中，请稍后重试 */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -10007,6 +10036,105 @@ export interface operations {
             };
         };
     };
+    not_accept_complaint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                complaint_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotAcceptIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplaintRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该来信 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
     add_complaint_opinion: {
         parameters: {
             query?: never;
@@ -10392,105 +10520,6 @@ export interface operations {
                 };
             };
             /** @description 已评价过该答复 */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemModel"];
-                };
-            };
-            /** @description 上传内容超过大小限制 */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemModel"];
-                };
-            };
-            /** @description 不支持的内容类型 */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemModel"];
-                };
-            };
-            /** @description 提交的数据未通过校验 */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemModel"];
-                };
-            };
-        };
-    };
-    reject_complaint: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description 正整数编号（1 至 2147483647） */
-                complaint_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RejectIn"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ComplaintRead"];
-                };
-            };
-            /** @description 请求体无法解析 */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemModel"];
-                };
-            };
-            /** @description 未登录或登录已过期 */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemModel"];
-                };
-            };
-            /** @description 没有权限执行此操作 */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemModel"];
-                };
-            };
-            /** @description 未找到该来信 */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemModel"];
-                };
-            };
-            /** @description 当前状态不允许此操作 */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -12568,6 +12597,8 @@ export interface operations {
                 column_id?: number | null;
                 /** @description 发布机构 */
                 publisher_id?: number | null;
+                /** @description 主题分类 */
+                topic?: string | null;
             };
             header?: never;
             path?: never;
@@ -12951,10 +12982,12 @@ export interface operations {
     disclosures_atom_feed: {
         parameters: {
             query?: {
-                /** @description 栏目（含下级栏目） */
+                /** @description 栏目（不含下级栏目） */
                 column_id?: number | null;
                 /** @description 发布机构 */
                 publisher_id?: number | null;
+                /** @description 主题分类 */
+                topic?: string | null;
             };
             header?: never;
             path?: never;
@@ -12992,10 +13025,12 @@ export interface operations {
     disclosures_json_feed: {
         parameters: {
             query?: {
-                /** @description 栏目（含下级栏目） */
+                /** @description 栏目（不含下级栏目） */
                 column_id?: number | null;
                 /** @description 发布机构 */
                 publisher_id?: number | null;
+                /** @description 主题分类 */
+                topic?: string | null;
             };
             header?: never;
             path?: never;
