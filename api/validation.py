@@ -1,6 +1,7 @@
 """One validation layer for what every endpoint receives: ids, NUL characters and JSON nesting.
 
-- `Id` is the type of every id a client sends (path, query, body). Ids are `int4` columns on PostgreSQL and
+- `Id` is the type of every id a client sends (path, query, body), and of other positive keys such as a version
+  number; `Int4` of any other integer that lands in an int4 column. Ids are `int4` columns on PostgreSQL and
   64-bit integers on SQLite; one range for both, the smaller one (1 … 2**31 - 1), so an out-of-range id is a
   422 on either database instead of a driver overflow (500) on one of them.
 - A NUL character (U+0000) is refused in any text: PostgreSQL cannot store it in text columns and a file path
@@ -21,6 +22,8 @@ INT4_MAX = 2**31 - 1
 MAX_JSON_DEPTH = 32
 
 Id = Annotated[int, Field(ge=1, le=INT4_MAX, description="正整数编号（1 至 2147483647）")]
+# Any other integer a client sends that is stored in an int4 column (sort orders).
+Int4 = Annotated[int, Field(ge=-(2**31), le=INT4_MAX)]
 
 
 class InvalidCharacter(AppError):

@@ -58,12 +58,42 @@ class TestIds:
         r = await client.get(f"/api/v1/admin/users/{BEYOND_INT8}", headers=auth(admin))
         assert_problem(r, 422, "validation_failed")
 
+    async def test_version_number_out_of_range_is_422(self, client):
+        r = await client.get(f"/api/v1/services/JCKBL/versions/{BEYOND_INT4}")
+        assert_problem(r, 422, "validation_failed")
+
+    async def test_sort_order_out_of_range_is_422(self, client, admin):
+        r = await client.post("/api/v1/admin/org-units", headers=auth(admin),
+                              json={"code": "X1", "name": "处室", "kind": "department", "sort_order": BEYOND_INT4})
+        body = assert_problem(r, 422, "validation_failed")
+        assert "sort_order" in {e["field"] for e in body["errors"]}
+
     async def test_contract_states_the_range(self):
         spec = create_app().openapi()
         param = next(p for p in spec["paths"]["/api/v1/disclosures/{disclosure_id}"]["get"]["parameters"]
                      if p["name"] == "disclosure_id")
         assert param["schema"]["minimum"] == 1
         assert param["schema"]["maximum"] == INT4_MAX
+
+
+class TestDatabaseRefusesAValue:
+    @pytest.fixture
+    async def overflow_client(self):
+        from sqlalchemy.exc import DataError
+
+        app = create_app()
+
+        async def overflow() -> None:
+            raise DataError("SELECT ...", {}, Exception("value out of int32 range"))
+
+        app.add_api_route("/api/v1/test-overflow", overflow)
+        async with await fresh_client(app, raise_app_exceptions=False) as c:
+            yield c
+
+    async def test_a_value_the_column_cannot_hold_is_422_not_500(self, overflow_client):
+        r = await overflow_client.get("/api/v1/test-overflow")
+        assert_problem(r, 422, "invalid_value")
+        assert "int32" not in r.text
 
 
 class TestNul:

@@ -3,7 +3,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth.models import OrgKind, Role, UserKind
-from api.validation import Id
+from api.validation import Id, Int4
 
 Username = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
 
@@ -91,12 +91,12 @@ class OrgUnitCreate(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     kind: OrgKind
     parent_id: Id | None = None
-    sort_order: int = 0
+    sort_order: Int4 = 0
 
 
 class OrgUnitUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=100)
-    sort_order: int | None = None
+    sort_order: Int4 | None = None
     parent_id: Id | None = None
 
 

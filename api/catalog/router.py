@@ -59,7 +59,7 @@ async def publish_service_version(session: SessionDep, admin: AdminUser, code: C
 
 
 @router.get("/{code}/versions/{version}", responses=responses(NotFound))
-async def get_service_version(session: SessionDep, code: Code, version: int) -> ServiceRead:
+async def get_service_version(session: SessionDep, code: Code, version: Id) -> ServiceRead:
     """The guide and form as they were in one version."""
     return await service.read(session, *await service.get_version(session, code, version))
 

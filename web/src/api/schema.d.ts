@@ -14574,6 +14574,7 @@ export interface operations {
             header?: never;
             path: {
                 code: string;
+                /** @description 正整数编号（1 至 2147483647） */
                 version: number;
             };
             cookie?: never;
