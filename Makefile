@@ -8,7 +8,7 @@ PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: run test install web browser wrk migrate demo serve lint typecheck openapi openapi-check migration \
-        bench verify-audit clean
+        bench fuzz verify-audit clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -85,6 +85,13 @@ verify-audit: install
 bench: install wrk
 	$(BIN)/python -m bench $(BENCH_ARGS)
 	$(BIN)/python -m bench.applications $(BENCH_APPLICATIONS_ARGS)
+
+# schemathesis against the running app on SQLite and PostgreSQL, anonymous and with staff tokens; fails on any 5xx,
+# undocumented status, schema violation or content-type mismatch. FUZZ_SECONDS: total budget (CI runs a short pass).
+FUZZ_SECONDS ?= 600
+FUZZ_MAX_EXAMPLES ?= 100
+fuzz: install
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES) $(BIN)/python -m fuzz $(FUZZ_ARGS)
 
 clean:
 	rm -rf var/portal.db* web/dist

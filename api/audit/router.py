@@ -10,6 +10,7 @@ from api.auth.dependencies import AuditorUser
 from api.database import SessionDep
 from api.errors import Forbidden, responses
 from api.pagination import CursorParam, LimitParam, Page, keyset_page, set_link_header
+from api.validation import Id
 
 router = APIRouter(prefix="/audit", tags=["audit"], responses=responses(Forbidden))
 
@@ -23,7 +24,7 @@ async def search_audit(
     action: Annotated[str | None, Query(max_length=64)] = None,
     object_type: Annotated[str | None, Query(max_length=64)] = None,
     object_id: Annotated[str | None, Query(max_length=64)] = None,
-    actor_id: int | None = None,
+    actor_id: Id | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     cursor: CursorParam = None,

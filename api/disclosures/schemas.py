@@ -5,6 +5,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from api.disclosures.states import ChangeKind, DisclosureStatus, Freshness, Validity, VersionStatus
 from api.files.schemas import AttachmentRead
+from api.validation import Id
 
 
 class ColumnRef(BaseModel):
@@ -74,13 +75,13 @@ class DisclosureFields(BaseModel):
 
 
 class DisclosureCreate(DisclosureFields):
-    column_id: int
-    publisher_id: int | None = Field(default=None, description="发布机构；缺省为本人所在单位")
+    column_id: Id
+    publisher_id: Id | None = Field(default=None, description="发布机构；缺省为本人所在单位")
 
 
 class VersionUpdate(BaseModel):
-    column_id: int | None = None
-    publisher_id: int | None = None
+    column_id: Id | None = None
+    publisher_id: Id | None = None
     title: str | None = Field(default=None, min_length=1, max_length=300)
     summary: str | None = Field(default=None, max_length=1000)
     body_html: str | None = Field(default=None, max_length=500_000)

@@ -206,7 +206,7 @@ class TestIndexNo:
         team.h(admin)
         r = await client.put(f"/api/v1/disclosure-index-schemes/{team.unit.id}", headers=auth(admin),
                              json={"org_code": "BG", "pattern": "{org_code}/{year}"})
-        assert r.status_code == 409
+        assert r.status_code == 422
         assert r.json()["code"] == "index_scheme_invalid"
 
     async def test_lookup_by_index_no(self, client, team):

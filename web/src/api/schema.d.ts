@@ -2731,7 +2731,10 @@ export interface components {
         };
         /** AssignIn */
         AssignIn: {
-            /** User Id */
+            /**
+             * User Id
+             * @description 正整数编号（1 至 2147483647）
+             */
             user_id: number;
         };
         /** AssigneeRead */
@@ -2772,7 +2775,10 @@ export interface components {
         };
         /** AttachmentRef */
         AttachmentRef: {
-            /** Id */
+            /**
+             * Id
+             * @description 正整数编号（1 至 2147483647）
+             */
             id: number;
             /** Upload Token */
             upload_token: string;
@@ -3091,7 +3097,10 @@ export interface components {
             consent_publish: boolean;
             /** @description 默认取信箱的类别 */
             kind?: components["schemas"]["ComplaintKind"] | null;
-            /** Mailbox Id */
+            /**
+             * Mailbox Id
+             * @description 正整数编号（1 至 2147483647）
+             */
             mailbox_id: number;
             /** Subject */
             subject: string;
@@ -3472,7 +3481,10 @@ export interface components {
             body_html: string;
             /** Change Note */
             change_note?: string | null;
-            /** Column Id */
+            /**
+             * Column Id
+             * @description 正整数编号（1 至 2147483647）
+             */
             column_id: number;
             /**
              * Doc No
@@ -3830,10 +3842,16 @@ export interface components {
         Freshness: "dynamic" | "notice" | "personnel" | "static";
         /** GrantCreate */
         GrantCreate: {
-            /** Org Unit Id */
+            /**
+             * Org Unit Id
+             * @description 正整数编号（1 至 2147483647）
+             */
             org_unit_id: number;
             role: components["schemas"]["Role"];
-            /** User Id */
+            /**
+             * User Id
+             * @description 正整数编号（1 至 2147483647）
+             */
             user_id: number;
         };
         /** GrantRead */
@@ -3911,7 +3929,10 @@ export interface components {
             description: string;
             /** Name */
             name: string;
-            /** Owner Unit Id */
+            /**
+             * Owner Unit Id
+             * @description 正整数编号（1 至 2147483647）
+             */
             owner_unit_id: number;
             /**
              * Reply Days
@@ -4573,7 +4594,10 @@ export interface components {
             guide: components["schemas"]["ServiceGuide"];
             /** Name */
             name: string;
-            /** Owner Unit Id */
+            /**
+             * Owner Unit Id
+             * @description 正整数编号（1 至 2147483647）
+             */
             owner_unit_id: number;
             /**
              * Promised Days
@@ -5169,6 +5193,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
         };
     };
     create_org_unit: {
@@ -5193,6 +5226,24 @@ export interface operations {
                     "application/json": components["schemas"]["OrgUnitRead"];
                 };
             };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 没有权限执行此操作 */
             403: {
                 headers: {
@@ -5213,6 +5264,24 @@ export interface operations {
             };
             /** @description 与当前状态冲突 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5236,6 +5305,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 unit_id: number;
             };
             cookie?: never;
@@ -5253,6 +5323,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrgUnitRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -5275,6 +5363,24 @@ export interface operations {
             };
             /** @description 与当前状态冲突 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5311,6 +5417,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GrantRead"][];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -5373,6 +5488,24 @@ export interface operations {
                     "application/json": components["schemas"]["GrantRead"];
                 };
             };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 没有权限执行此操作 */
             403: {
                 headers: {
@@ -5400,6 +5533,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
@@ -5416,6 +5567,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 grant_id: number;
             };
             cookie?: never;
@@ -5428,6 +5580,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
             };
             /** @description 没有权限执行此操作 */
             403: {
@@ -5494,6 +5655,24 @@ export interface operations {
                     "application/json": components["schemas"]["Page_UserRead_"];
                 };
             };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
@@ -5527,6 +5706,24 @@ export interface operations {
                     "application/json": components["schemas"]["UserRead"];
                 };
             };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 没有权限执行此操作 */
             403: {
                 headers: {
@@ -5554,6 +5751,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
@@ -5570,6 +5785,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 user_id: number;
             };
             cookie?: never;
@@ -5583,6 +5799,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserRead"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -5628,6 +5853,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 user_id: number;
             };
             cookie?: never;
@@ -5645,6 +5871,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -5667,6 +5911,24 @@ export interface operations {
             };
             /** @description 与当前状态冲突 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5690,6 +5952,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 user_id: number;
             };
             cookie?: never;
@@ -5703,6 +5966,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserRead"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -5725,6 +5997,24 @@ export interface operations {
             };
             /** @description 与当前状态冲突 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5748,6 +6038,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 user_id: number;
             };
             cookie?: never;
@@ -5761,6 +6052,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserRead"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -5783,6 +6083,24 @@ export interface operations {
             };
             /** @description 与当前状态冲突 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5806,6 +6124,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 user_id: number;
             };
             cookie?: never;
@@ -5822,6 +6141,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
             };
             /** @description 没有权限执行此操作 */
             403: {
@@ -5843,6 +6180,24 @@ export interface operations {
             };
             /** @description 与当前状态冲突 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5888,6 +6243,24 @@ export interface operations {
                     "application/json": components["schemas"]["Page_ApplicationSummary_"];
                 };
             };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
@@ -5924,6 +6297,33 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationRead"];
                 };
             };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 资源不存在 */
             404: {
                 headers: {
@@ -5935,6 +6335,24 @@ export interface operations {
             };
             /** @description 与当前状态冲突 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5971,6 +6389,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 资源不存在 */
@@ -6014,6 +6450,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_ApplicationSummary_"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -6060,6 +6505,15 @@ export interface operations {
                     "application/json": components["schemas"]["Page_ApplicationSummary_"];
                 };
             };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 没有权限执行此操作 */
             403: {
                 headers: {
@@ -6101,6 +6555,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApplicationStatistics"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -6145,6 +6608,42 @@ export interface operations {
                     "application/json": components["schemas"]["AttachmentRead"];
                 };
             };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 上传内容超过大小限制 */
             413: {
                 headers: {
@@ -6179,6 +6678,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 application_id: number;
             };
             cookie?: never;
@@ -6192,6 +6692,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 资源不存在 */
@@ -6219,6 +6737,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 application_id: number;
             };
             cookie?: never;
@@ -6236,6 +6755,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -6258,6 +6795,24 @@ export interface operations {
             };
             /** @description 当前状态不允许此操作 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6281,6 +6836,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 application_id: number;
             };
             cookie?: never;
@@ -6298,6 +6854,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -6327,6 +6901,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
@@ -6343,6 +6935,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 application_id: number;
             };
             cookie?: never;
@@ -6356,6 +6949,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AssigneeRead"][];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -6392,19 +6994,48 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 application_id: number;
+                /** @description 正整数编号（1 至 2147483647） */
                 attachment_id: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description 附件内容（类型由文件内容判定） */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/msword": string;
+                    "application/ofd": string;
+                    "application/pdf": string;
+                    "application/vnd.ms-excel": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                    "image/jpeg": string;
+                    "image/png": string;
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
             };
             /** @description 资源不存在 */
             404: {
@@ -6431,6 +7062,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 application_id: number;
             };
             cookie?: never;
@@ -6444,6 +7076,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -6473,6 +7114,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
@@ -6489,6 +7148,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 application_id: number;
             };
             cookie?: never;
@@ -6506,6 +7166,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -6528,6 +7206,24 @@ export interface operations {
             };
             /** @description 当前状态不允许此操作 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6551,6 +7247,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 application_id: number;
             };
             cookie?: never;
@@ -6568,6 +7265,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -6597,6 +7312,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
@@ -6613,6 +7346,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 application_id: number;
             };
             cookie?: never;
@@ -6626,6 +7360,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RatingRead"] | null;
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 资源不存在 */
@@ -6653,6 +7405,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 application_id: number;
             };
             cookie?: never;
@@ -6670,6 +7423,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RatingRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -6699,6 +7470,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
@@ -6715,6 +7504,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 application_id: number;
             };
             cookie?: never;
@@ -6732,6 +7522,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -6754,6 +7562,24 @@ export interface operations {
             };
             /** @description 当前状态不允许此操作 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6777,6 +7603,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 application_id: number;
             };
             cookie?: never;
@@ -6794,6 +7621,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -6816,6 +7661,24 @@ export interface operations {
             };
             /** @description 当前状态不允许此操作 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6839,6 +7702,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 application_id: number;
             };
             cookie?: never;
@@ -6856,6 +7720,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -6878,6 +7760,24 @@ export interface operations {
             };
             /** @description 当前状态不允许此操作 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6901,6 +7801,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 application_id: number;
             };
             cookie?: never;
@@ -6918,6 +7819,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApplicationRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -6940,6 +7859,24 @@ export interface operations {
             };
             /** @description 当前状态不允许此操作 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6987,6 +7924,15 @@ export interface operations {
                     "application/json": components["schemas"]["Page_AuditRead_"];
                 };
             };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 没有权限执行此操作 */
             403: {
                 headers: {
@@ -7025,8 +7971,26 @@ export interface operations {
                     "application/json": components["schemas"]["ChainReportRead"];
                 };
             };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 没有权限执行此操作 */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7059,8 +8023,44 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 没有权限执行此操作 */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7106,6 +8106,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
         };
     };
     change_password: {
@@ -7131,6 +8140,51 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TokenPair"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -7169,6 +8223,15 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 未登录或登录已过期 */
             401: {
                 headers: {
@@ -7180,6 +8243,33 @@ export interface operations {
             };
             /** @description 没有权限执行此操作 */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7218,6 +8308,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RegistrationReceived"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -7265,8 +8391,44 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 未登录或登录已过期 */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7318,8 +8480,62 @@ export interface operations {
                     "application/json": components["schemas"]["CalendarDayRead"];
                 };
             };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 没有权限执行此操作 */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7356,8 +8572,35 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 没有权限执行此操作 */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7430,6 +8673,15 @@ export interface operations {
                     "application/json": components["schemas"]["CalendarYearRead"];
                 };
             };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
@@ -7463,8 +8715,62 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 没有权限执行此操作 */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7501,6 +8807,15 @@ export interface operations {
                     "application/json": components["schemas"]["CaptchaRead"];
                 };
             };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 请求过于频繁，请稍后再试 */
             429: {
                 headers: {
@@ -7530,6 +8845,15 @@ export interface operations {
                     "application/json": components["schemas"]["ColumnNode"][];
                 };
             };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
         };
     };
     update_column: {
@@ -7537,6 +8861,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 column_id: number;
             };
             cookie?: never;
@@ -7556,6 +8881,24 @@ export interface operations {
                     "application/json": components["schemas"]["ColumnNode"];
                 };
             };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 没有权限执行此操作 */
             403: {
                 headers: {
@@ -7567,6 +8910,33 @@ export interface operations {
             };
             /** @description 栏目不存在 */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7613,6 +8983,24 @@ export interface operations {
                     "application/json": components["schemas"]["Page_ComplaintSummary_"];
                 };
             };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
@@ -7649,8 +9037,53 @@ export interface operations {
                     "application/json": components["schemas"]["ComplaintReceipt"];
                 };
             };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 相同幂等键的请求正在处理中，请稍后重试 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7698,6 +9131,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AttachmentUploaded"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 上传内容超过大小限制 */
@@ -7760,8 +9229,44 @@ export interface operations {
                     "application/json": components["schemas"]["ComplaintPublicView"];
                 };
             };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 受理编号或查询码不正确 */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7794,6 +9299,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 attachment_id: number;
             };
             cookie?: never;
@@ -7804,17 +9310,60 @@ export interface operations {
             };
         };
         responses: {
-            /** @description 附件内容 */
+            /** @description 附件内容（类型由文件内容判定） */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": unknown;
+                    "application/msword": string;
+                    "application/ofd": string;
+                    "application/pdf": string;
+                    "application/vnd.ms-excel": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                    "image/jpeg": string;
+                    "image/png": string;
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 资源不存在 */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7864,6 +9413,15 @@ export interface operations {
                     "application/json": components["schemas"]["ComplaintPublicView"];
                 };
             };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 受理编号或查询码不正确 */
             404: {
                 headers: {
@@ -7875,6 +9433,24 @@ export interface operations {
             };
             /** @description 已评价过该答复 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7920,8 +9496,26 @@ export interface operations {
                     "application/json": components["schemas"]["ComplaintSummary"][];
                 };
             };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 没有权限执行此操作 */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7973,6 +9567,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 publication_id: number;
             };
             cookie?: never;
@@ -8031,6 +9626,15 @@ export interface operations {
                     "application/json": components["schemas"]["StatisticsRead"];
                 };
             };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 没有权限执行此操作 */
             403: {
                 headers: {
@@ -8069,6 +9673,15 @@ export interface operations {
                     "application/json": components["schemas"]["PublicSummary"];
                 };
             };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
         };
     };
     get_complaint: {
@@ -8076,6 +9689,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 complaint_id: number;
             };
             cookie?: never;
@@ -8089,6 +9703,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ComplaintRead"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 未找到该来信 */
@@ -8116,6 +9748,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 complaint_id: number;
             };
             cookie?: never;
@@ -8133,6 +9766,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ComplaintRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -8162,6 +9813,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
@@ -8178,20 +9847,47 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 complaint_id: number;
+                /** @description 正整数编号（1 至 2147483647） */
                 attachment_id: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description 附件内容 */
+            /** @description 附件内容（类型由文件内容判定） */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": unknown;
+                    "application/msword": string;
+                    "application/ofd": string;
+                    "application/pdf": string;
+                    "application/vnd.ms-excel": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                    "image/jpeg": string;
+                    "image/png": string;
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 资源不存在 */
@@ -8219,6 +9915,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 complaint_id: number;
             };
             cookie?: never;
@@ -8236,6 +9933,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ComplaintRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -8258,6 +9973,24 @@ export interface operations {
             };
             /** @description 当前状态不允许此操作 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8281,6 +10014,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 complaint_id: number;
             };
             cookie?: never;
@@ -8298,6 +10032,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ComplaintRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -8320,6 +10072,24 @@ export interface operations {
             };
             /** @description 当前状态不允许此操作 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8343,6 +10113,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 complaint_id: number;
             };
             cookie?: never;
@@ -8360,6 +10131,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ComplaintRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -8382,6 +10171,24 @@ export interface operations {
             };
             /** @description 当前状态不允许此操作 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8405,6 +10212,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 complaint_id: number;
             };
             cookie?: never;
@@ -8422,6 +10230,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ComplaintRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -8444,6 +10270,24 @@ export interface operations {
             };
             /** @description 当前状态不允许此操作 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8467,6 +10311,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 complaint_id: number;
             };
             cookie?: never;
@@ -8484,6 +10329,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ComplaintRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -8513,6 +10376,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
@@ -8529,6 +10410,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 complaint_id: number;
             };
             cookie?: never;
@@ -8546,6 +10428,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PublicationRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -8575,6 +10475,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
@@ -8591,6 +10509,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 complaint_id: number;
             };
             cookie?: never;
@@ -8603,6 +10522,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
             };
             /** @description 没有权限执行此操作 */
             403: {
@@ -8647,6 +10575,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 complaint_id: number;
             };
             cookie?: never;
@@ -8660,6 +10589,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PublicationDraft"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -8705,6 +10643,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 complaint_id: number;
             };
             cookie?: never;
@@ -8724,6 +10663,33 @@ export interface operations {
                     "application/json": components["schemas"]["ComplaintPublicView"];
                 };
             };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 未找到该来信 */
             404: {
                 headers: {
@@ -8735,6 +10701,24 @@ export interface operations {
             };
             /** @description 已评价过该答复 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8758,6 +10742,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 complaint_id: number;
             };
             cookie?: never;
@@ -8775,6 +10760,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ComplaintRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -8797,6 +10800,24 @@ export interface operations {
             };
             /** @description 当前状态不允许此操作 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8833,6 +10854,33 @@ export interface operations {
                     "application/json": components["schemas"]["ConsultationRead"][];
                 };
             };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
         };
     };
     create_consultation: {
@@ -8855,6 +10903,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConsultationRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -8884,6 +10950,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
@@ -8900,6 +10984,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 consultation_id: number;
             };
             cookie?: never;
@@ -8913,6 +10998,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConsultationRead"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 征集意见不存在 */
@@ -8940,6 +11043,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 consultation_id: number;
             };
             cookie?: never;
@@ -8957,6 +11061,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConsultationAttachmentRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -8986,6 +11108,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
@@ -9002,20 +11142,47 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 consultation_id: number;
+                /** @description 正整数编号（1 至 2147483647） */
                 attachment_id: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description 附件内容 */
+            /** @description 附件内容（类型由文件内容判定） */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": unknown;
+                    "application/msword": string;
+                    "application/ofd": string;
+                    "application/pdf": string;
+                    "application/vnd.ms-excel": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                    "image/jpeg": string;
+                    "image/png": string;
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 资源不存在 */
@@ -9043,6 +11210,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 consultation_id: number;
             };
             cookie?: never;
@@ -9056,6 +11224,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConsultationRead"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -9085,6 +11262,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
@@ -9101,6 +11296,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 consultation_id: number;
             };
             cookie?: never;
@@ -9114,6 +11310,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CommentRead"][];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -9159,6 +11364,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 consultation_id: number;
             };
             cookie?: never;
@@ -9178,6 +11384,33 @@ export interface operations {
                     "application/json": components["schemas"]["CommentRead"];
                 };
             };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 征集意见不存在 */
             404: {
                 headers: {
@@ -9189,6 +11422,24 @@ export interface operations {
             };
             /** @description 当前不在参与时间内 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9221,6 +11472,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 consultation_id: number;
             };
             cookie?: never;
@@ -9238,6 +11490,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConsultationRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -9267,6 +11537,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
@@ -9283,6 +11571,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 consultation_id: number;
             };
             cookie?: never;
@@ -9300,6 +11589,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConsultationRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -9329,6 +11636,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
@@ -9345,6 +11670,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 org_unit_id: number;
             };
             cookie?: never;
@@ -9362,6 +11688,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IndexSchemeRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -9382,8 +11726,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description 索引号规则无效 */
+            /** @description 与当前状态冲突 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9428,6 +11790,24 @@ export interface operations {
                     "application/json": components["schemas"]["Page_VersionSummary_"];
                 };
             };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
@@ -9444,6 +11824,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 version_id: number;
             };
             cookie?: never;
@@ -9457,6 +11838,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VersionRead"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 资源不存在 */
@@ -9484,6 +11883,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 version_id: number;
             };
             cookie?: never;
@@ -9501,6 +11901,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VersionRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 该栏目不属于您所在单位 */
@@ -9530,6 +11948,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
@@ -9546,6 +11982,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 version_id: number;
             };
             cookie?: never;
@@ -9563,6 +12000,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VersionRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 不能审核自己撰写的信息 */
@@ -9592,6 +12047,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
@@ -9608,6 +12081,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 version_id: number;
             };
             cookie?: never;
@@ -9625,6 +12099,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AttachmentRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 该栏目不属于您所在单位 */
@@ -9688,20 +12180,47 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 attachment_id: number;
+                /** @description 正整数编号（1 至 2147483647） */
                 version_id: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description 附件内容 */
+            /** @description 附件内容（类型由文件内容判定） */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": unknown;
+                    "application/msword": string;
+                    "application/ofd": string;
+                    "application/pdf": string;
+                    "application/vnd.ms-excel": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                    "image/jpeg": string;
+                    "image/png": string;
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 资源不存在 */
@@ -9729,7 +12248,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 attachment_id: number;
+                /** @description 正整数编号（1 至 2147483647） */
                 version_id: number;
             };
             cookie?: never;
@@ -9742,6 +12263,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
             };
             /** @description 该栏目不属于您所在单位 */
             403: {
@@ -9786,6 +12316,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 version_id: number;
             };
             cookie?: never;
@@ -9803,6 +12334,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VersionRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 不能审核自己撰写的信息 */
@@ -9832,6 +12381,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
@@ -9848,6 +12415,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 version_id: number;
             };
             cookie?: never;
@@ -9865,6 +12433,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VersionRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 不能审核自己撰写的信息 */
@@ -9894,6 +12480,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
@@ -9910,6 +12514,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 version_id: number;
             };
             cookie?: never;
@@ -9927,6 +12532,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VersionRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 该栏目不属于您所在单位 */
@@ -9949,6 +12572,24 @@ export interface operations {
             };
             /** @description 内容含有密级标志，不得公开 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10039,8 +12680,62 @@ export interface operations {
                     "application/json": components["schemas"]["VersionRead"];
                 };
             };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 该栏目不属于您所在单位 */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 栏目不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10078,6 +12773,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DisclosureRead"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 公开信息不存在 */
@@ -10143,6 +12856,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 disclosure_id: number;
             };
             cookie?: never;
@@ -10156,6 +12870,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DisclosureRead"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 公开信息不存在 */
@@ -10183,20 +12915,47 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 disclosure_id: number;
+                /** @description 正整数编号（1 至 2147483647） */
                 attachment_id: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description 附件内容 */
+            /** @description 附件内容（类型由文件内容判定） */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": unknown;
+                    "application/msword": string;
+                    "application/ofd": string;
+                    "application/pdf": string;
+                    "application/vnd.ms-excel": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                    "image/jpeg": string;
+                    "image/png": string;
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 资源不存在 */
@@ -10224,6 +12983,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 disclosure_id: number;
             };
             cookie?: never;
@@ -10237,6 +12997,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DisclosureEventRead"][];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 公开信息不存在 */
@@ -10264,6 +13042,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 disclosure_id: number;
             };
             cookie?: never;
@@ -10281,6 +13060,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DisclosureRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 该栏目不属于您所在单位 */
@@ -10310,6 +13107,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
@@ -10326,6 +13141,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 disclosure_id: number;
             };
             cookie?: never;
@@ -10339,6 +13155,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VersionRead"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 该栏目不属于您所在单位 */
@@ -10361,6 +13186,24 @@ export interface operations {
             };
             /** @description 该信息已有未完成的新版本 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10483,6 +13326,15 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
         };
     };
     list_mailboxes: {
@@ -10501,6 +13353,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MailboxRead"][];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
         };
@@ -10527,8 +13388,53 @@ export interface operations {
                     "application/json": components["schemas"]["MailboxRead"];
                 };
             };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 没有权限执行此操作 */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10552,6 +13458,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 mailbox_id: number;
             };
             cookie?: never;
@@ -10571,6 +13478,24 @@ export interface operations {
                     "application/json": components["schemas"]["MailboxRead"];
                 };
             };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 没有权限执行此操作 */
             403: {
                 headers: {
@@ -10582,6 +13507,33 @@ export interface operations {
             };
             /** @description 信箱不存在 */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10624,6 +13576,24 @@ export interface operations {
                     "application/json": components["schemas"]["Page_NotificationRead_"];
                 };
             };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
@@ -10651,6 +13621,60 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
         };
     };
     count_unread_notifications: {
@@ -10671,6 +13695,33 @@ export interface operations {
                     "application/json": components["schemas"]["UnreadCount"];
                 };
             };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
         };
     };
     read_notification: {
@@ -10678,6 +13729,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 notification_id: number;
             };
             cookie?: never;
@@ -10693,8 +13745,53 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationRead"];
                 };
             };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 资源不存在 */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10731,6 +13828,15 @@ export interface operations {
                     "application/json": components["schemas"]["OrgUnitRead"][];
                 };
             };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
         };
     };
     list_rating_appeals: {
@@ -10756,6 +13862,24 @@ export interface operations {
                     "application/json": components["schemas"]["Page_RatingRead_"];
                 };
             };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
@@ -10772,6 +13896,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 rating_id: number;
             };
             cookie?: never;
@@ -10789,6 +13914,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RatingRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -10811,6 +13954,24 @@ export interface operations {
             };
             /** @description 当前状态不允许此操作 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10834,6 +13995,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 rating_id: number;
             };
             cookie?: never;
@@ -10851,6 +14013,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RatingRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -10873,6 +14053,24 @@ export interface operations {
             };
             /** @description 当前状态不允许此操作 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10907,6 +14105,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Ready"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 服务暂不可用 */
@@ -10944,6 +14151,24 @@ export interface operations {
                     "application/json": components["schemas"]["Page_RectificationRead_"];
                 };
             };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
@@ -10960,6 +14185,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 rectification_id: number;
             };
             cookie?: never;
@@ -10973,6 +14199,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RectificationRead"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 资源不存在 */
@@ -11000,6 +14244,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 rectification_id: number;
             };
             cookie?: never;
@@ -11017,6 +14262,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RectificationRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -11039,6 +14302,24 @@ export interface operations {
             };
             /** @description 当前状态不允许此操作 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11062,6 +14343,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 rectification_id: number;
             };
             cookie?: never;
@@ -11079,6 +14361,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RectificationRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -11101,6 +14401,24 @@ export interface operations {
             };
             /** @description 当前状态不允许此操作 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11179,6 +14497,24 @@ export interface operations {
                     "application/json": components["schemas"]["ServiceRead"];
                 };
             };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 没有权限执行此操作 */
             403: {
                 headers: {
@@ -11190,6 +14526,24 @@ export interface operations {
             };
             /** @description 与当前状态冲突 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11272,6 +14626,24 @@ export interface operations {
                     "application/json": components["schemas"]["ServiceRead"];
                 };
             };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 没有权限执行此操作 */
             403: {
                 headers: {
@@ -11283,6 +14655,33 @@ export interface operations {
             };
             /** @description 资源不存在 */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11325,6 +14724,24 @@ export interface operations {
                     "application/json": components["schemas"]["AttachmentRead"];
                 };
             };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 没有权限执行此操作 */
             403: {
                 headers: {
@@ -11336,6 +14753,15 @@ export interface operations {
             };
             /** @description 资源不存在 */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11378,18 +14804,28 @@ export interface operations {
             header?: never;
             path: {
                 code: string;
+                /** @description 正整数编号（1 至 2147483647） */
                 attachment_id: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description 附件内容（类型由文件内容判定） */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/msword": string;
+                    "application/ofd": string;
+                    "application/pdf": string;
+                    "application/vnd.ms-excel": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                    "image/jpeg": string;
+                    "image/png": string;
+                };
             };
             /** @description 资源不存在 */
             404: {
@@ -11417,6 +14853,7 @@ export interface operations {
             header?: never;
             path: {
                 code: string;
+                /** @description 正整数编号（1 至 2147483647） */
                 version: number;
             };
             cookie?: never;
@@ -11470,6 +14907,33 @@ export interface operations {
                     "application/json": components["schemas"]["SurveyRead"][];
                 };
             };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
         };
     };
     create_survey: {
@@ -11494,8 +14958,53 @@ export interface operations {
                     "application/json": components["schemas"]["SurveyRead"];
                 };
             };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 没有权限执行此操作 */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11519,6 +15028,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 survey_id: number;
             };
             cookie?: never;
@@ -11532,6 +15042,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SurveyRead"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 调查不存在 */
@@ -11559,6 +15087,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 survey_id: number;
             };
             cookie?: never;
@@ -11576,6 +15105,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SurveyRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -11598,6 +15145,24 @@ export interface operations {
             };
             /** @description 当前状态不允许此操作 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11621,6 +15186,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 survey_id: number;
             };
             cookie?: never;
@@ -11634,6 +15200,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SurveyRead"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -11656,6 +15231,24 @@ export interface operations {
             };
             /** @description 当前状态不允许此操作 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11679,6 +15272,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 survey_id: number;
             };
             cookie?: never;
@@ -11692,6 +15286,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SurveyRead"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -11714,6 +15317,24 @@ export interface operations {
             };
             /** @description 当前状态不允许此操作 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11737,6 +15358,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 survey_id: number;
             };
             cookie?: never;
@@ -11750,6 +15372,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SurveyRead"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 没有权限执行此操作 */
@@ -11779,6 +15410,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
                 headers: {
@@ -11795,6 +15444,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 survey_id: number;
             };
             cookie?: never;
@@ -11811,6 +15461,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
             };
             /** @description 没有权限执行此操作 */
             403: {
@@ -11832,6 +15500,24 @@ export interface operations {
             };
             /** @description 您已参加过本次调查 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11864,6 +15550,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 survey_id: number;
             };
             cookie?: never;
@@ -11877,6 +15564,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SurveyResults"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 调查不存在 */
