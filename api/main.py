@@ -37,6 +37,7 @@ from api.logs import configure_logging, get_logger
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from api.notifications.router import router as notifications_router
 from api.ratings.router import router as ratings_router
+from api.search.router import router as search_router
 from api.spa import SPA
 from api.surveys.router import consultations_router, surveys_router
 
@@ -61,6 +62,7 @@ ROUTERS = [
     consultations_router,
     captcha_router,
     calendar_router,
+    search_router,
     org_units_router,
     admin_router,
     audit_router,
