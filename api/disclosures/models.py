@@ -126,6 +126,10 @@ class DisclosureVersion(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
+    # Optimistic lock: an UPDATE that finds another version loses with 409 (api/cases).
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative hook
 
     disclosure: Mapped[Disclosure] = relationship(lazy="raise")
     column: Mapped[Column] = relationship(lazy="raise")

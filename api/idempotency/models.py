@@ -2,7 +2,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.database import Base, utcnow
@@ -14,13 +14,16 @@ class KeyState(StrEnum):
 
 
 class IdempotencyKey(Base):
-    """One client-chosen key per user and write; concurrent retries race on the unique constraint."""
+    """One client-chosen key per caller and write; concurrent retries race on the unique constraint. The caller
+    is a user, or an anonymous client told apart by a hash (of its IP address, say) that the domain chooses."""
 
     __tablename__ = "idempotency_keys"
-    __table_args__ = (UniqueConstraint("user_id", "key"),)
+    __table_args__ = (UniqueConstraint("user_id", "key"), UniqueConstraint("client_hash", "key"),
+                      CheckConstraint("(user_id IS NULL) <> (client_hash IS NULL)", name="one_caller"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    client_hash: Mapped[str | None] = mapped_column(String(64))
     key: Mapped[str] = mapped_column(String(200))
     scope: Mapped[str] = mapped_column(String(100))
     request_hash: Mapped[str] = mapped_column(String(64))

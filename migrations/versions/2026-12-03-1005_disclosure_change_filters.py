@@ -1,16 +1,16 @@
 """disclosure change log: topic and the previous filtered values (departures from filtered feeds)
 
-Revision ID: 0007
-Revises: 0006
-Create Date: 2026-12-03 09:00:00+00:00
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-03 10:05:00+00:00
 """
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0007'
-down_revision: str | None = '0006'
+revision: str = '0010'
+down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
