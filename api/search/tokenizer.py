@@ -70,14 +70,14 @@ def query_groups(q: str, synonyms: Mapping[str, Sequence[str]] | None = None) ->
     be written as (公车 → 公务用车). At most MAX_QUERY_TOKENS tokens in all, like query_tokens."""
     groups: list[list[Alternative]] = []
     budget = MAX_QUERY_TOKENS
-    for run in dict.fromkeys(_RUN.findall(q or "")):
+    for run in dict.fromkeys(r.lower() for r in _RUN.findall(q or "")):
         texts = [run] + [run.replace(term, other) for term, others in (synonyms or {}).items()
                          if term and term in run for other in others]
         group: list[Alternative] = []
         for text in dict.fromkeys(texts):
             tokens = tuple(dict.fromkeys(t for sub in _RUN.findall(text) for t in _run_tokens(sub, singles=False)))
             if tokens and len(tokens) <= budget and len(group) < MAX_ALTERNATIVES:
-                group.append(Alternative(text.lower() if not _IS_CJK.search(text) else text, tokens))
+                group.append(Alternative(text.lower(), tokens))
                 budget -= len(tokens)
         if group:
             groups.append(group)
