@@ -48,6 +48,7 @@ from api.logs import configure_logging, get_logger
 from api.middleware import BodyLimitMiddleware, HeadMiddleware, RequestContextMiddleware, RequestGuardMiddleware
 from api.notifications.router import router as notifications_router
 from api.ratings.router import router as ratings_router
+from api.search.router import router as search_router
 from api.spa import SPA
 from api.surveys.router import consultations_router, surveys_router
 
@@ -72,6 +73,7 @@ ROUTERS = [
     consultations_router,
     captcha_router,
     calendar_router,
+    search_router,
     org_units_router,
     admin_router,
     audit_router,

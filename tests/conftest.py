@@ -140,8 +140,9 @@ async def committing_client(engine: AsyncEngine) -> AsyncIterator[httpx.AsyncCli
                     await conn.execute(table.delete())
 
 
-# Rows the migrations write (the State Council holiday calendar); emptying them would break later tests.
-MIGRATION_SEEDED = frozenset({"calendar_days", "calendar_years"})
+# Rows the migrations write (the State Council holiday calendar, the search synonyms); emptying them would break
+# later tests.
+MIGRATION_SEEDED = frozenset({"calendar_days", "calendar_years", "search_synonyms"})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

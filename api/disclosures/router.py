@@ -28,8 +28,8 @@ from api.disclosures.schemas import (
     DisclosureCommentIn,
     DisclosureCreate,
     DisclosureEventRead,
+    DisclosurePage,
     DisclosureRead,
-    DisclosureSummary,
     IndexSchemeIn,
     IndexSchemeRead,
     PublishIn,
@@ -95,7 +95,7 @@ async def set_index_scheme(session: SessionDep, admin: AdminUser, org_unit_id: I
     return IndexSchemeRead(org_unit_id=s.org_unit_id, org_code=s.org_code, pattern=s.pattern)
 
 
-@router.get("/disclosures", response_model=Page[DisclosureSummary], responses=responses(ValidationFailed))
+@router.get("/disclosures", response_model=DisclosurePage, responses=responses(ValidationFailed))
 async def list_disclosures(
     request: Request, reader: ReaderDep, limit: LimitParam = 20, cursor: CursorParam = None,
     column_id: ColumnFilter = None, publisher_id: PublisherFilter = None,
@@ -106,12 +106,17 @@ async def list_disclosures(
     date_to: Annotated[date | None, Query(description="发布日期止")] = None,
     q: Annotated[str | None, Query(max_length=100, description="全文检索（标题、正文、文号、索引号）")] = None,
 ) -> Response:
-    """Published items, newest first, or ranked with highlighted snippets when q is given."""
+    """Published items, newest first; with q, every match in pages (an exact 文号 or 索引号 first, then by
+    relevance, then older matches newest first), with highlighted snippets and the total."""
     f = search.ListFilters(column_id=column_id, publisher_id=publisher_id, topic=topic, genre=genre,
-                            validity=validity, date_from=date_from, date_to=date_to, q=q)
+                           validity=validity, date_from=date_from, date_to=date_to, q=q)
+    if q and q.strip():
+        found = await search.search_public(reader, f, cursor, limit)
+        body = views.summary_page_json(found.rows, found.next_cursor, found.highlight, found.total,
+                                       found.total_exact)
+        return Response(body, media_type="application/json", headers=link_header(request, found.next_cursor))
     rows, next_cursor = await search.list_public(reader, f, cursor, limit)
-    searching = q if q and q.strip() else None
-    body = views.summary_page_json(rows, next_cursor, searching)
+    body = views.summary_page_json(rows, next_cursor)
     return Response(body, media_type="application/json", headers=link_header(request, next_cursor))
 
 

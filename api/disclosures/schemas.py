@@ -126,6 +126,14 @@ class DisclosureSummary(BaseModel):
     snippet_html: str | None = Field(default=None, description="检索时：正文摘录，命中处以 <mark> 标出（已转义）")
 
 
+class DisclosurePage(BaseModel):
+    items: list[DisclosureSummary]
+    next_cursor: str | None = None
+    total: int | None = Field(default=None, description="检索时：命中的已发布信息条数（见 total_exact）")
+    total_exact: bool | None = Field(
+        default=None, description="检索时：true 为精确条数；false 表示命中超过 1000 条，total 为下限（至少这么多条）")
+
+
 class DisclosureRead(DisclosureSummary):
     body_html: str
     effective_date: date | None
