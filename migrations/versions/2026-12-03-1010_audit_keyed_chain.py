@@ -4,9 +4,9 @@ checkpoints of the chain head
 Existing records are re-linked under the active audit key after their plain SHA-256 chain is checked: a chain that
 is already broken is not sealed over (the upgrade stops and says where it breaks).
 
-Revision ID: 0009
-Revises: 0008
-Create Date: 2026-12-03 09:40:00+00:00
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-12-03 10:10:00+00:00
 """
 import hashlib
 import json
@@ -19,8 +19,8 @@ from alembic import op
 
 import api.database
 
-revision: str = '0009'
-down_revision: str | None = '0008'
+revision: str = '0011'
+down_revision: str | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
