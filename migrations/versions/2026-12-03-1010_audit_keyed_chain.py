@@ -57,20 +57,22 @@ def _relink(keyed: bool) -> None:
         from api.audit.service import link_hash
 
         key = get_audit_keys().active
-    prev = GENESIS
+    prev = old_prev = GENESIS
     for expected_id, row in enumerate(rows, start=1):
         rec = SimpleNamespace(**row._asdict())
-        if keyed and (rec.id != expected_id or rec.prev_hash != prev or _plain_digest(prev, rec) != rec.hash):
-            raise RuntimeError(
-                f"audit_records is already broken at record {rec.id}: it will not be sealed under the audit key. "
-                "Run `python -m api.cli verify-audit` on the previous release and investigate before upgrading.")
         if keyed:
+            if rec.id != expected_id or rec.prev_hash != old_prev or _plain_digest(old_prev, rec) != rec.hash:
+                raise RuntimeError(
+                    f"audit_records is already broken at record {rec.id}: it will not be sealed under the audit "
+                    "key. Run `python -m api.cli verify-audit` on the previous release and investigate before "
+                    "upgrading.")
+            old_prev = rec.hash
             rec.key_id = key.kid
             new_hash = link_hash(key, prev, rec)  # type: ignore[arg-type]
         else:
             new_hash = _plain_digest(prev, rec)
-        conn.execute(sa.update(records).where(records.c.id == rec.id)
-                     .values(prev_hash=prev, hash=new_hash, key_id=rec.key_id if keyed else None))
+        values = {"prev_hash": prev, "hash": new_hash, **({"key_id": rec.key_id} if keyed else {})}
+        conn.execute(sa.update(records).where(records.c.id == rec.id).values(**values))
         prev = new_hash
     conn.execute(sa.update(head).where(head.c.id == 1).values(last_hash=prev))
 
