@@ -180,7 +180,7 @@ AfterLink = Callable[[AsyncSession], Awaitable[object]]
 class Linker:
     """Each worker's background task: links the outbox shortly after commits (woken by them, then waiting a
     quarter second so a busy moment's records make one batch; at least every 1.25 s for other workers' records).
-    `after_link` runs in the linker's transaction after each pass (the app signs checkpoints there)."""
+    `after_link` runs after each pass, in a transaction of its own (the app signs checkpoints there)."""
 
     BATCH = 1000
 
@@ -203,9 +203,11 @@ class Linker:
                 async with get_sessionmaker()() as session:
                     await begin_write(session)
                     linked = await link_outbox(session, self.BATCH)
-                    if after_link is not None:
-                        await after_link(session)
                     await session.commit()
+                    if after_link is not None:  # in a transaction of its own: it sees only a committed head
+                        await begin_write(session)
+                        await after_link(session)
+                        await session.commit()
             except Exception:  # a lost connection, a restart of the database: try again shortly
                 log.exception("audit_link_failed")
                 linked = 0
