@@ -78,7 +78,7 @@ migration: install
 	$(BIN)/alembic revision --autogenerate -m "$(m)"
 
 verify-audit: install
-	$(BIN)/python -m api.cli verify-audit
+	$(BIN)/python -m api.cli verify-audit $(if $(CHECKPOINT),--checkpoint $(CHECKPOINT))
 
 # Disclosure reads on SQLite (one worker), then application submissions on PostgreSQL (two workers);
 # each beside a hello-endpoint baseline measured in the same run.

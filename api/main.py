@@ -17,7 +17,9 @@ from api import health
 from api.admin.router import public_router as org_units_router
 from api.admin.router import router as admin_router
 from api.applications.router import router as applications_router
+from api.audit import checkpoints as audit_checkpoints
 from api.audit import service as audit
+from api.audit.keys import get_audit_keys
 from api.audit.router import router as audit_router
 from api.auth.models import User
 from api.auth.router import jwks_router
@@ -188,9 +190,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.env == Environment.production:
             await check_production(settings)
         get_keyring()
+        get_audit_keys()
         backend = make_url(settings.database_url).get_backend_name()
-        if audit.linking_mode(backend) == "background":
-            audit.linker.start()
+        audit.linker.start(after_link=audit_checkpoints.checkpoint_if_due)
         if backend == "postgresql":
             disclosures_service.feed_heads.start(settings.database_url)
         yield

@@ -14,9 +14,6 @@ os.environ["PORTAL_DATABASE_URL"] = DATABASE_URL
 os.environ["PORTAL_VAR_DIR"] = str(_TMP)
 os.environ.setdefault("PORTAL_ENV", "development")
 os.environ.pop("PORTAL_REDIS_URL", None)
-# Tests read the audit chain right after the request that wrote it; tests/audit/test_outbox.py covers
-# "background", PostgreSQL's default, explicitly.
-os.environ["PORTAL_AUDIT_LINKING"] = "commit"
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402

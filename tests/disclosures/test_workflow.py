@@ -1,6 +1,5 @@
-from sqlalchemy import select
 
-from api.audit.models import AuditRecord
+from api.audit import service as audit
 from api.auth.models import Role
 from tests.disclosures.conftest import create_column, draft, publish
 from tests.factories import auth, create_org_unit, create_user
@@ -127,9 +126,9 @@ class TestReview:
         actions = [(e["action"], e["actor"]["id"]) for e in r.json()]
         assert actions == [("create", team.editor.id), ("submit", team.editor.id),
                            ("approve", team.reviewer.id), ("publish", team.secrecy.id)]
-        audited = (await session.execute(select(AuditRecord.action).where(
-            AuditRecord.object_type == "disclosure", AuditRecord.object_id == str(v["disclosure_id"])))).scalars()
-        assert list(audited) == ["disclosure.create", "disclosure.submit", "disclosure.approve",
+        audited = [r.action for r in await audit.entries(session, object_type="disclosure",
+                                                          object_id=v["disclosure_id"])]
+        assert audited == ["disclosure.create", "disclosure.submit", "disclosure.approve",
                                  "disclosure.publish"]
 
 

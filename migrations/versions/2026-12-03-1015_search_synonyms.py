@@ -1,8 +1,8 @@
 """search synonyms (admin-managed, seeded) and an index for exact 文号 lookups
 
-Revision ID: 0011
-Revises: 0010
-Create Date: 2026-12-03 10:10:00+00:00
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-12-03 10:15:00+00:00
 """
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -12,8 +12,8 @@ from alembic import op
 
 import api.database
 
-revision: str = '0011'
-down_revision: str | None = '0010'
+revision: str = '0012'
+down_revision: str | None = '0011'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
