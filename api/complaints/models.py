@@ -67,6 +67,10 @@ class Complaint(Base):
     rated_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Optimistic lock: an UPDATE that finds another version loses with 409 (api/cases).
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative hook
 
     mailbox: Mapped[Mailbox] = relationship(lazy="raise")
     lead_unit: Mapped[OrgUnit | None] = relationship(lazy="raise", foreign_keys=[lead_unit_id])

@@ -9,8 +9,6 @@ from api.complaints.states import ComplaintKind, ComplaintStatus, NotAcceptReaso
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
-# --- mailboxes -------------------------------------------------------------------------------------
-
 class MailboxRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
@@ -41,8 +39,6 @@ class MailboxUpdate(BaseModel):
     reply_days: int | None = Field(default=None, ge=1, le=60)
     is_active: bool | None = None
 
-
-# --- submission and lookup -------------------------------------------------------------------------
 
 class AttachmentRef(BaseModel):
     id: int
@@ -146,8 +142,6 @@ class ComplaintPublicView(BaseModel):
     events: list[PublicEventRead]
     attachments: list[ComplaintAttachmentRead] = Field(default_factory=list)
 
-
-# --- staff -----------------------------------------------------------------------------------------
 
 class ForwardRead(BaseModel):
     id: int
@@ -272,8 +266,6 @@ class ExtendIn(BaseModel):
         description="向来信人说明延期理由")
 
 
-# --- publication -----------------------------------------------------------------------------------
-
 class PublicationDraft(BaseModel):
     subject: Annotated[Text, StringConstraints(max_length=200)]
     body: Annotated[Text, StringConstraints(max_length=10000)]
@@ -293,8 +285,6 @@ class PublicationRead(BaseModel):
     replied_date: date
     published_at: datetime
 
-
-# --- statistics ------------------------------------------------------------------------------------
 
 class ComplaintStatsRow(BaseModel):
     id: int | None
