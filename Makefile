@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test install web browser wrk migrate demo serve lint typecheck openapi openapi-check migration \
+.PHONY: run test install web browser wrk migrate demo serve lint lint-imports typecheck openapi openapi-check migration \
         bench verify-audit clean
 
 $(BIN)/python:
@@ -62,6 +62,10 @@ test: install web browser
 
 lint: install
 	$(BIN)/ruff check api tests migrations
+
+# The kernel/domain boundaries written as import-linter contracts in pyproject.toml.
+lint-imports: install
+	$(BIN)/lint-imports --no-cache
 
 typecheck: install
 	$(BIN)/mypy api

@@ -33,19 +33,20 @@ from sqlalchemy.orm.util import identity_key
 from api.audit import service as audit
 from api.audit.service import Actor
 from api.auth.models import OrgUnit
-from api.catalog.models import Service, ServiceVersion
-from api.catalog.schemas import (
-    FormField,
-    ServiceCreate,
-    ServiceGuide,
-    ServiceRead,
-    ServiceSummary,
-    ServiceVersionIn,
-    UnitRef,
-)
+from api.catalog.forms import file_ids as file_ids
+from api.catalog.forms import validate_form as validate_form
+from api.catalog.models import Service as Service
+from api.catalog.models import ServiceVersion as ServiceVersion
+from api.catalog.schemas import FormField as FormField
+from api.catalog.schemas import ServiceCreate, ServiceGuide, ServiceRead, ServiceSummary, ServiceVersionIn
+from api.catalog.schemas import UnitRef as UnitRef
 from api.errors import Conflict, NotFound, ValidationFailed
 from api.files import service as files
 from api.files.models import Attachment
+
+# Other domains import this module only (pyproject.toml, contract "domains-through-service"); the names
+# re-exported above ("X as X": the rows, the form schema and its checks, the unit reference) are what they
+# may use besides the functions below.
 
 TEMPLATE_OWNER = "service_template"
 
