@@ -7,8 +7,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test install web browser wrk migrate demo serve lint typecheck openapi openapi-check migration \
-        bench fuzz verify-audit clean
+.PHONY: run test install web browser wrk migrate demo serve lint lint-imports typecheck openapi openapi-check \
+        migration bench fuzz verify-audit clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -62,6 +62,10 @@ test: install web browser
 
 lint: install
 	$(BIN)/ruff check api tests migrations
+
+# The kernel/domain boundaries written as import-linter contracts in pyproject.toml.
+lint-imports: install
+	$(BIN)/lint-imports --no-cache
 
 typecheck: install
 	$(BIN)/mypy api

@@ -1,7 +1,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.validation import Id
 
@@ -23,13 +23,16 @@ CHOICE_TYPES = {FieldType.single_choice, FieldType.multiple_choice}
 
 
 class FormField(BaseModel):
+    # Frozen: the catalogue cache shares parsed forms between requests (see api/catalog/service.py).
+    model_config = ConfigDict(frozen=True)
+
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$", description="字段标识")
     label: str = Field(min_length=1, max_length=60)
     type: FieldType
     required: bool = False
     order: int = 0
     help: str | None = Field(default=None, max_length=300)
-    options: list[str] | None = Field(default=None, max_length=50)
+    options: tuple[str, ...] | None = Field(default=None, max_length=50)
     max_length: int | None = Field(default=None, ge=1, le=5000)
     min: float | None = None
     max: float | None = None
