@@ -2480,6 +2480,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/vocabulary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Vocabulary
+         * @description Every workflow's states and actions and every labelled enum, with their Chinese labels.
+         */
+        get: operations["get_vocabulary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4828,6 +4848,16 @@ export interface components {
          * @enum {string}
          */
         SurveyStatus: "draft" | "published" | "cancelled";
+        /** Term */
+        Term: {
+            /**
+             * Label
+             * @description 中文名称
+             */
+            label: string;
+            /** Value */
+            value: string | number;
+        };
         /** TokenPair */
         TokenPair: {
             /** Access Token */
@@ -5071,6 +5101,32 @@ export interface components {
             validity?: components["schemas"]["Validity"] | null;
             /** Written Date */
             written_date?: string | null;
+        };
+        /** Vocabulary */
+        Vocabulary: {
+            /**
+             * Enums
+             * @description 其他取值表及其中文名称
+             */
+            enums: {
+                [key: string]: components["schemas"]["Term"][];
+            };
+            /**
+             * Workflows
+             * @description 每类事项的状态与操作及其中文名称
+             */
+            workflows: {
+                [key: string]: components["schemas"]["WorkflowVocabulary"];
+            };
+        };
+        /** WorkflowVocabulary */
+        WorkflowVocabulary: {
+            /** Actions */
+            actions: components["schemas"]["Term"][];
+            /** Label */
+            label: string;
+            /** States */
+            states: components["schemas"]["Term"][];
         };
         /** WorkingDaysRead */
         WorkingDaysRead: {
@@ -7571,7 +7627,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description 重试同一提交时使用相同的键，不会重复提交 */
+                /** @description 重试同一提交时使用相同的键，不会重复提交来信 */
                 "Idempotency-Key"?: string | null;
             };
             path?: never;
@@ -11833,6 +11889,33 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
+            };
+        };
+    };
+    get_vocabulary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Vocabulary"];
+                };
+            };
+            /** @description 未变化 */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
