@@ -282,7 +282,7 @@ class TestLookupComplaint:
         assert r.status_code == 200
         body = r.json()
         assert body["status"] == "submitted"
-        assert body["status_label"] == "已提交，待受理"
+        assert body["status_label"] == "已提交"
         assert [e["action"] for e in body["events"]] == ["submit"]
 
     async def test_wrong_code_answers_like_an_unknown_tracking_number(self, client, session):
