@@ -11,7 +11,8 @@ from api.disclosures.states import DisclosureStatus
 
 TAG = "tag:zhengwu-portal.example,2026:disclosure/"
 FEED_TITLE = "政务公开"
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"  # part of every ETag: a change of rendering must not answer 304 to an old copy
+LEFT_FILTER = "已移出本订阅的范围（栏目、发布机构或主题分类已变更）"
 
 
 def entry_id(disclosure_id: int) -> str:
@@ -27,8 +28,9 @@ def validators(kind: str, seq: int, at: datetime | None) -> dict[str, str]:
     return conditional.validators(f'"{kind}-{FORMAT_VERSION}-{seq}"', at)
 
 
-def atom(rows: list[Any], base: str, self_url: str, updated: datetime | None) -> str:
-    """`rows` as service.feed_entries returns them (FEED_COLUMNS, column_name, publisher_name)."""
+def atom(rows: list[Any], departed: list[Any], base: str, self_url: str, updated: datetime | None) -> str:
+    """`rows` as changelog.feed_entries returns them (FEED_COLUMNS, column_name, publisher_name), `departed`
+    as changelog.departures does (items that left the filter: tombstones too)."""
     out = [
         '<?xml version="1.0" encoding="utf-8"?>',
         '<feed xmlns="http://www.w3.org/2005/Atom" xmlns:at="http://purl.org/atompub/tombstones/1.0" '
@@ -60,14 +62,22 @@ def atom(rows: list[Any], base: str, self_url: str, updated: datetime | None) ->
             + f"<content type=\"html\">{escape(d.body_html)}</content>"
             "</entry>"
         )
+    for gone in departed:
+        out.append(f'<at:deleted-entry ref={quoteattr(entry_id(gone.disclosure_id))} when="{_iso(gone.at)}">'
+                   f"<at:comment>{escape(LEFT_FILTER)}</at:comment></at:deleted-entry>")
     out.append("</feed>")
     return "\n".join(out)
 
 
-def json_feed(rows: list[Any], base: str, self_url: str) -> str:
+def json_feed(rows: list[Any], departed: list[Any], base: str, self_url: str) -> str:
+    """JSON Feed has no tombstones: retracted items and items that left the filter are listed in the
+    `_zhengwu.deleted_items` extension (readers ignore `_` members; mirrors drop those ids)."""
     items = []
+    deleted = [{"id": entry_id(g.disclosure_id), "date_deleted": _iso(g.at), "reason": "left_filter"}
+               for g in departed]
     for d in rows:
         if d.status != DisclosureStatus.published:
+            deleted.append({"id": entry_id(d.id), "date_deleted": _iso(d.retracted_at), "reason": "retracted"})
             continue
         item: dict[str, Any] = {
             "id": entry_id(d.id),
@@ -92,5 +102,6 @@ def json_feed(rows: list[Any], base: str, self_url: str) -> str:
         "language": "zh-CN",
         "authors": [{"name": "政务门户"}],
         "items": items,
+        "_zhengwu": {"deleted_items": deleted},
     }
     return json.dumps(feed, ensure_ascii=False, separators=(",", ":"))

@@ -156,17 +156,29 @@ class DisclosureEvent(Base):
 
 class DisclosureChange(Base):
     """The public change log mirrors replay. `seq` is handed out under the head row's lock, so
-    sequence order is commit order and a reader polling with `since` never skips an event."""
+    sequence order is commit order and a reader polling with `since` never skips an event.
+
+    The filtered fields (column, publisher, topic) are kept as they are after the change, and `prev_*` holds a
+    field's value from the item's previous event when this change moved it (else null; a topic that was empty
+    is ""), so a filtered view finds the items that left it (departures) on an index of departures only."""
 
     __tablename__ = "disclosure_changes"
     __table_args__ = (Index("ix_disclosure_changes_column_id_seq", "column_id", "seq"),
-                      Index("ix_disclosure_changes_publisher_id_seq", "publisher_id", "seq"))
+                      Index("ix_disclosure_changes_publisher_id_seq", "publisher_id", "seq"),
+                      Index("ix_disclosure_changes_topic_seq", "topic", "seq"),
+                      Index("ix_disclosure_changes_prev_column_id_seq", "prev_column_id", "seq"),
+                      Index("ix_disclosure_changes_prev_publisher_id_seq", "prev_publisher_id", "seq"),
+                      Index("ix_disclosure_changes_prev_topic_seq", "prev_topic", "seq"))
 
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     kind: Mapped[ChangeKind] = mapped_column(String(20))
     disclosure_id: Mapped[int] = mapped_column(ForeignKey("disclosures.id", ondelete="CASCADE"), index=True)
     column_id: Mapped[int] = mapped_column(ForeignKey("columns.id"))
     publisher_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+    topic: Mapped[str | None] = mapped_column(String(50))
+    prev_column_id: Mapped[int | None]
+    prev_publisher_id: Mapped[int | None]
+    prev_topic: Mapped[str | None] = mapped_column(String(50))
     version_no: Mapped[int]
     at: Mapped[datetime]
 
