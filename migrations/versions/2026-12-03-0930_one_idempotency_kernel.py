@@ -1,4 +1,4 @@
-"""one idempotency kernel: complaints' own key table goes (their keys live in idempotency_keys)
+"""one idempotency kernel: complaints' own key table goes; anonymous callers' keys live in idempotency_keys
 
 Revision ID: 0008
 Revises: 0007
@@ -21,9 +21,21 @@ def upgrade() -> None:
     with op.batch_alter_table('complaint_idempotency_keys', schema=None) as batch_op:
         batch_op.drop_index('ix_complaint_idempotency_keys_expires_at')
     op.drop_table('complaint_idempotency_keys')
+    # Nothing refers to idempotency_keys, so SQLite's batch copy of it cascades nowhere.
+    with op.batch_alter_table('idempotency_keys', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('client_hash', sa.String(length=64), nullable=True))
+        batch_op.alter_column('user_id', existing_type=sa.Integer(), nullable=True)
+        batch_op.create_unique_constraint(batch_op.f('uq_idempotency_keys_client_hash_key'), ['client_hash', 'key'])
+        batch_op.create_check_constraint('one_caller', '(user_id IS NULL) <> (client_hash IS NULL)')
 
 
 def downgrade() -> None:
+    op.execute(sa.text("DELETE FROM idempotency_keys WHERE user_id IS NULL"))
+    with op.batch_alter_table('idempotency_keys', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_idempotency_keys_one_caller'), type_='check')
+        batch_op.drop_constraint(batch_op.f('uq_idempotency_keys_client_hash_key'), type_='unique')
+        batch_op.alter_column('user_id', existing_type=sa.Integer(), nullable=False)
+        batch_op.drop_column('client_hash')
     op.create_table('complaint_idempotency_keys',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('scope', sa.String(length=80), nullable=False),

@@ -1,8 +1,8 @@
 """complaints, surveys, consultations and disclosure versions are cases: a version column for optimistic
 locking, and surveys and consultations an updated_at
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-03 10:00:00+00:00
 """
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from alembic import op
 
 import api.database
 
-revision: str = '0010'
-down_revision: str | None = '0009'
+revision: str = '0009'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
