@@ -27,6 +27,7 @@ from api.auth.router import router as auth_router
 from api.auth.service import get_keyring
 from api.calendar.router import router as calendar_router
 from api.captcha.router import router as captcha_router
+from api.cases.router import router as vocabulary_router
 from api.catalog.router import router as catalog_router
 from api.complaints.router import mailboxes_router
 from api.complaints.router import router as complaints_router
@@ -68,6 +69,7 @@ ROUTERS = [
     applications_router,
     ratings_router,
     notifications_router,
+    vocabulary_router,
     auth_router,
     complaints_router,
     mailboxes_router,

@@ -1,7 +1,7 @@
 from datetime import date, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, Header, Query, Request, Response, UploadFile, status
 
 from api.auth.dependencies import AdminUser, CurrentUser, OptionalUser, StaffUser, client_ip
 from api.auth.models import Role
@@ -66,6 +66,8 @@ from api.validation import Id
 mailboxes_router = APIRouter(prefix="/mailboxes", tags=["complaints"])
 router = APIRouter(prefix="/complaints", tags=["complaints"])
 
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=idempotency.MAX_KEY_LENGTH,
+                                              description="重试同一提交时使用相同的键，不会重复提交来信")]
 _ACTION_ERRORS = responses(ComplaintNotFound, Forbidden, InvalidTransition, ValidationFailed)
 
 
@@ -100,7 +102,7 @@ async def upload_complaint_attachment(
              responses=responses(ValidationFailed, CaptchaInvalid, RateLimited, idempotency.RequestInFlight))
 async def submit_complaint(
     request: Request, session: SessionDep, principal: OptionalUser, body: ComplaintCreate,
-    idempotency_key: idempotency.KeyHeader = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Write to a mailbox; anonymous writers solve the captcha. Returns the tracking number and query code."""
     ip = client_ip(request)

@@ -33,7 +33,6 @@ from api.surveys.schemas import (
     SurveyRead,
     SurveyResults,
 )
-from api.surveys.states import SurveyStatus
 from api.validation import Id
 
 surveys_router = APIRouter(prefix="/surveys", tags=["surveys"])
@@ -95,7 +94,7 @@ async def close_survey(session: SessionDep, principal: StaffUser, survey_id: Sur
 async def publish_survey(session: SessionDep, principal: StaffUser, survey_id: SurveyId) -> SurveyRead:
     """Publish a drafted survey; it accepts responses between its open and close times."""
     survey = await service.get_survey(session, principal, survey_id)
-    await service.transition_survey(session, principal, survey, SurveyStatus.published)
+    await service.publish_survey(session, principal, survey)
     return _survey_read(survey, utcnow())
 
 
@@ -103,7 +102,7 @@ async def publish_survey(session: SessionDep, principal: StaffUser, survey_id: S
 async def cancel_survey(session: SessionDep, principal: StaffUser, survey_id: SurveyId) -> SurveyRead:
     """Withdraw a survey."""
     survey = await service.get_survey(session, principal, survey_id)
-    await service.transition_survey(session, principal, survey, SurveyStatus.cancelled)
+    await service.cancel_survey(session, principal, survey)
     return _survey_read(survey, utcnow())
 
 

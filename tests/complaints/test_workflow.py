@@ -64,7 +64,7 @@ class TestAcceptNotAccept:
         r = await act(client, w.triager, cid, "accept")
         assert r.status_code == 200
         assert r.json()["status"] == "accepted"
-        assert (await lookup(client, receipt))["status_label"] == "已受理，办理中"
+        assert (await lookup(client, receipt))["status_label"] == "已受理"
 
     async def test_not_accepted_with_a_reason_the_writer_sees(self, client, session):
         w = await world(session)
@@ -92,6 +92,7 @@ class TestAcceptNotAccept:
         r = await act(client, w.triager, cid, "not-accept", {"reason": "spam", "note": "垃圾信息"})
         assert r.status_code == 409
         assert r.json()["code"] == "invalid_transition"
+        assert r.json()["detail"] == "来信当前状态为“已受理”，不能“不予受理”"
 
     async def test_not_accepted_letter_cannot_be_accepted(self, client, session):
         w = await world(session)

@@ -624,6 +624,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit/checkpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Audit Checkpoints
+         * @description Signed checkpoints of the chain head, newest first. Each `token` is a compact JWS (ES256, `kid` in its
+         *     header) verifiable with GET /.well-known/jwks.json; keep copies outside the portal to detect truncation.
+         */
+        get: operations["list_audit_checkpoints"];
+        put?: never;
+        /**
+         * Sign Audit Checkpoint
+         * @description Link what is waiting and sign the chain head now (or return the checkpoint that already covers it).
+         */
+        post: operations["sign_audit_checkpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit/verify": {
         parameters: {
             query?: never;
@@ -633,7 +658,8 @@ export interface paths {
         };
         /**
          * Verify Audit Chain
-         * @description Recompute the hash chain and report the first changed, removed or inserted record.
+         * @description Check every link of the chain with its MAC key and hold it against every signed checkpoint; report the
+         *     first record changed, removed or inserted, or the checkpoint the log no longer matches.
          */
         get: operations["verify_audit_chain"];
         put?: never;
@@ -1707,7 +1733,8 @@ export interface paths {
         };
         /**
          * List Disclosures
-         * @description Published items, newest first, or ranked with highlighted snippets when q is given.
+         * @description Published items, newest first; with q, every match in pages (an exact 文号 or 索引号 first, then by
+         *     relevance, then older matches newest first), with highlighted snippets and the total.
          */
         get: operations["list_disclosures"];
         put?: never;
@@ -2229,6 +2256,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/search/synonyms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Search Synonyms
+         * @description The synonym list full-text search applies (a query with the term also finds the synonym).
+         */
+        get: operations["list_search_synonyms"];
+        put?: never;
+        /**
+         * Add Search Synonym
+         * @description Let queries holding `term` also find `synonym` (one direction; add the reverse separately).
+         */
+        post: operations["add_search_synonym"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/search/synonyms/{synonym_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Search Synonym
+         * @description Remove a synonym from the list.
+         */
+        delete: operations["delete_search_synonym"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/services": {
         parameters: {
             query?: never;
@@ -2477,6 +2548,26 @@ export interface paths {
          * @description Results once the survey has closed; before that only the editors see how many responded.
          */
         get: operations["get_survey_results"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vocabulary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Vocabulary
+         * @description Every workflow's states and actions and every labelled enum, with their Chinese labels.
+         */
+        get: operations["get_vocabulary"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2817,6 +2908,8 @@ export interface components {
             id: number;
             /** Ip */
             ip: string | null;
+            /** Key Id */
+            key_id: string;
             /** Object Id */
             object_id: string | null;
             /** Object Type */
@@ -2917,6 +3010,10 @@ export interface components {
         ChainReportRead: {
             /** Checked */
             checked: number;
+            /** Checkpoints Unverifiable */
+            checkpoints_unverifiable: number;
+            /** Checkpoints Verified */
+            checkpoints_verified: number;
             /** First Bad Id */
             first_bad_id: number | null;
             /** Ok */
@@ -2959,6 +3056,27 @@ export interface components {
              * @description 下次轮询时作为 since 传入
              */
             next_cursor: string;
+        };
+        /**
+         * CheckpointRead
+         * @description A signed statement of the chain head; `token` is a compact JWS (ES256) verifiable with the public JWKS.
+         */
+        CheckpointRead: {
+            /** Count */
+            count: number;
+            /** Id */
+            id: number;
+            /** Last Hash */
+            last_hash: string;
+            /** Last Id */
+            last_id: number;
+            /**
+             * Signed At
+             * Format: date-time
+             */
+            signed_at: string;
+            /** Token */
+            token: string;
         };
         /** ClockBrief */
         ClockBrief: {
@@ -3564,6 +3682,23 @@ export interface components {
             /** Version No */
             version_no: number | null;
         };
+        /** DisclosurePage */
+        DisclosurePage: {
+            /** Items */
+            items: components["schemas"]["DisclosureSummary"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+            /**
+             * Total
+             * @description 检索时：命中的已发布信息条数（见 total_exact）
+             */
+            total?: number | null;
+            /**
+             * Total Exact
+             * @description 检索时：true 为精确条数；false 表示命中超过 1000 条，total 为下限（至少这么多条）
+             */
+            total_exact?: boolean | null;
+        };
         /** DisclosureRead */
         DisclosureRead: {
             /** Attachments */
@@ -4116,17 +4251,17 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[CheckpointRead] */
+        Page_CheckpointRead_: {
+            /** Items */
+            items: components["schemas"]["CheckpointRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[ComplaintSummary] */
         Page_ComplaintSummary_: {
             /** Items */
             items: components["schemas"]["ComplaintSummary"][];
-            /** Next Cursor */
-            next_cursor?: string | null;
-        };
-        /** Page[DisclosureSummary] */
-        Page_DisclosureSummary_: {
-            /** Items */
-            items: components["schemas"]["DisclosureSummary"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -4876,6 +5011,49 @@ export interface components {
          * @enum {string}
          */
         SurveyStatus: "draft" | "published" | "cancelled";
+        /** SynonymIn */
+        SynonymIn: {
+            /**
+             * Synonym
+             * @description 同时查找的写法，如“公务用车”
+             */
+            synonym: string;
+            /**
+             * Term
+             * @description 检索词，如“公车”
+             */
+            term: string;
+        };
+        /** SynonymRead */
+        SynonymRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /**
+             * Synonym
+             * @description 同时查找的写法，如“公务用车”
+             */
+            synonym: string;
+            /**
+             * Term
+             * @description 检索词，如“公车”
+             */
+            term: string;
+        };
+        /** Term */
+        Term: {
+            /**
+             * Label
+             * @description 中文名称
+             */
+            label: string;
+            /** Value */
+            value: string | number;
+        };
         /** TokenPair */
         TokenPair: {
             /** Access Token */
@@ -5122,6 +5300,32 @@ export interface components {
             validity?: components["schemas"]["Validity"] | null;
             /** Written Date */
             written_date?: string | null;
+        };
+        /** Vocabulary */
+        Vocabulary: {
+            /**
+             * Enums
+             * @description 其他取值表及其中文名称
+             */
+            enums: {
+                [key: string]: components["schemas"]["Term"][];
+            };
+            /**
+             * Workflows
+             * @description 每类事项的状态与操作及其中文名称
+             */
+            workflows: {
+                [key: string]: components["schemas"]["WorkflowVocabulary"];
+            };
+        };
+        /** WorkflowVocabulary */
+        WorkflowVocabulary: {
+            /** Actions */
+            actions: components["schemas"]["Term"][];
+            /** Label */
+            label: string;
+            /** States */
+            states: components["schemas"]["Term"][];
         };
         /** WorkingDaysRead */
         WorkingDaysRead: {
@@ -7953,6 +8157,132 @@ export interface operations {
             };
         };
     };
+    list_audit_checkpoints: {
+        parameters: {
+            query?: {
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+                /** @description 每页条数（最多 100） */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_CheckpointRead_"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    sign_audit_checkpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckpointRead"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
     verify_audit_chain: {
         parameters: {
             query?: never;
@@ -9016,7 +9346,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description 重试同一提交时使用相同的键，不会重复提交 */
+                /** @description 重试同一提交时使用相同的键，不会重复提交来信 */
                 "Idempotency-Key"?: string | null;
             };
             path?: never;
@@ -12644,7 +12974,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_DisclosureSummary_"];
+                    "application/json": components["schemas"]["DisclosurePage"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -14437,6 +14767,205 @@ export interface operations {
             };
         };
     };
+    list_search_synonyms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SynonymRead"][];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    add_search_synonym: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SynonymIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SynonymRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 该同义词已存在 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    delete_search_synonym: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                synonym_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 同义词不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
     list_services: {
         parameters: {
             query?: {
@@ -15592,6 +16121,42 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_vocabulary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Vocabulary"];
+                };
+            };
+            /** @description 未变化 */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description 提交的数据未通过校验 */
             422: {
