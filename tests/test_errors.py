@@ -63,7 +63,10 @@ class TestStatusCodes:
         assert_problem(await client.post("/api/v1/health", json={}), 405, "method_not_allowed")
 
     async def test_409(self, client, admin):
-        r = await client.post(f"/api/v1/admin/users/{admin.id}/deactivate", headers=auth(admin))
+        unit = {"code": "DUP409", "name": "重复代码", "kind": "department", "parent_id": admin.org_unit_id}
+        first = await client.post("/api/v1/admin/org-units", json=unit, headers=auth(admin))
+        assert first.status_code == 201, first.text
+        r = await client.post("/api/v1/admin/org-units", json=unit, headers=auth(admin))
         assert_problem(r, 409, "conflict")
 
     async def test_415_text_plain_body(self, client):
