@@ -1,12 +1,13 @@
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, BackgroundTasks, Query, Request, Response, UploadFile, status
 
+from api import conditional
 from api.auth.dependencies import AdminUser, OptionalUser, StaffUser
 from api.auth.models import Role
 from api.database import ReaderDep, SessionDep
-from api.disclosures import feeds, service, views
+from api.disclosures import changelog, feeds, search, service, views
 from api.disclosures.counter import view_counter
 from api.disclosures.dependencies import ReadableDisclosure, ReadableVersion, StaffDisclosure, VersionForUpdate
 from api.disclosures.exceptions import (
@@ -27,8 +28,8 @@ from api.disclosures.schemas import (
     DisclosureCommentIn,
     DisclosureCreate,
     DisclosureEventRead,
+    DisclosurePage,
     DisclosureRead,
-    DisclosureSummary,
     IndexSchemeIn,
     IndexSchemeRead,
     PublishIn,
@@ -49,16 +50,17 @@ from api.errors import (
     responses,
 )
 from api.files import service as files
-from api.files.schemas import AttachmentRead
+from api.files.schemas import DOWNLOAD_RESPONSES, AttachmentRead
 from api.pagination import CursorParam, LimitParam, Page, link_header, set_link_header
+from api.validation import Id
 
 router = APIRouter(tags=["disclosures"])
 feeds_router = APIRouter(prefix="/feeds", tags=["feeds"])
 
-ColumnFilter = Annotated[int | None, Query(ge=1, description="栏目（含下级栏目）")]
-PublisherFilter = Annotated[int | None, Query(ge=1, description="发布机构")]
-FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {"description": "附件内容", "content": {"application/octet-stream": {}}}}
+ColumnFilter = Annotated[Id | None, Query(description="栏目（含下级栏目）")]
+FeedColumnFilter = Annotated[Id | None, Query(description="栏目（不含下级栏目）")]
+PublisherFilter = Annotated[Id | None, Query(description="发布机构")]
+TopicFilter = Annotated[str | None, Query(min_length=1, max_length=50, description="主题分类")]
 
 
 # ---- public catalogue -------------------------------------------------------------------------
@@ -70,7 +72,7 @@ async def list_columns(session: SessionDep) -> list[ColumnNode]:
 
 
 @router.patch("/columns/{column_id}", tags=["columns"], responses=responses(ColumnNotFound, Forbidden))
-async def update_column(session: SessionDep, admin: AdminUser, column_id: Annotated[int, Path(ge=1)],
+async def update_column(session: SessionDep, admin: AdminUser, column_id: Id,
                         body: ColumnUpdate) -> ColumnNode:
     """Change a column's name, freshness class, homepage flag or number of review levels."""
     await service.update_column(session, column_id, body.model_dump(exclude_unset=True), admin.actor(Role.admin))
@@ -86,14 +88,14 @@ async def update_column(session: SessionDep, admin: AdminUser, column_id: Annota
 
 @router.put("/disclosure-index-schemes/{org_unit_id}", tags=["columns"],
             responses=responses(Forbidden, NotFound, IndexSchemeInvalid))
-async def set_index_scheme(session: SessionDep, admin: AdminUser, org_unit_id: Annotated[int, Path(ge=1)],
+async def set_index_scheme(session: SessionDep, admin: AdminUser, org_unit_id: Id,
                            body: IndexSchemeIn) -> IndexSchemeRead:
     """Set an organisation's 索引号 pattern (fields {org_code}, {year}, {seq}); numbers already given stay."""
     s = await service.set_index_scheme(session, org_unit_id, body, admin.actor(Role.admin))
     return IndexSchemeRead(org_unit_id=s.org_unit_id, org_code=s.org_code, pattern=s.pattern)
 
 
-@router.get("/disclosures", response_model=Page[DisclosureSummary], responses=responses(ValidationFailed))
+@router.get("/disclosures", response_model=DisclosurePage, responses=responses(ValidationFailed))
 async def list_disclosures(
     request: Request, reader: ReaderDep, limit: LimitParam = 20, cursor: CursorParam = None,
     column_id: ColumnFilter = None, publisher_id: PublisherFilter = None,
@@ -104,12 +106,17 @@ async def list_disclosures(
     date_to: Annotated[date | None, Query(description="发布日期止")] = None,
     q: Annotated[str | None, Query(max_length=100, description="全文检索（标题、正文、文号、索引号）")] = None,
 ) -> Response:
-    """Published items, newest first, or ranked with highlighted snippets when q is given."""
-    f = service.ListFilters(column_id=column_id, publisher_id=publisher_id, topic=topic, genre=genre,
-                            validity=validity, date_from=date_from, date_to=date_to, q=q)
-    rows, next_cursor = await service.list_public(reader, f, cursor, limit)
-    searching = q if q and q.strip() else None
-    body = views.summary_page_json(rows, next_cursor, searching)
+    """Published items, newest first; with q, every match in pages (an exact 文号 or 索引号 first, then by
+    relevance, then older matches newest first), with highlighted snippets and the total."""
+    f = search.ListFilters(column_id=column_id, publisher_id=publisher_id, topic=topic, genre=genre,
+                           validity=validity, date_from=date_from, date_to=date_to, q=q)
+    if q and q.strip():
+        found = await search.search_public(reader, f, cursor, limit)
+        body = views.summary_page_json(found.rows, found.next_cursor, found.highlight, found.total,
+                                       found.total_exact)
+        return Response(body, media_type="application/json", headers=link_header(request, found.next_cursor))
+    rows, next_cursor = await search.list_public(reader, f, cursor, limit)
+    body = views.summary_page_json(rows, next_cursor)
     return Response(body, media_type="application/json", headers=link_header(request, next_cursor))
 
 
@@ -118,15 +125,18 @@ async def list_disclosure_changes(
     request: Request, reader: ReaderDep,
     since: Annotated[str, Query(pattern=r"^\d{1,18}$", description="上次返回的 next_cursor；首次传 0")] = "0",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    column_id: Annotated[int | None, Query(ge=1)] = None, publisher_id: PublisherFilter = None,
+    column_id: Id | None = None, publisher_id: PublisherFilter = None,
+    topic: TopicFilter = None,
 ) -> Response:
-    """Created, updated and retracted events after `since`, in commit order, for mirrors."""
-    seq, at = await service.feed_validator(reader, column_id, publisher_id)
+    """Created, updated and retracted events after `since`, in commit order, for mirrors; filtered, also
+    `removed` when an item leaves the filter (moved to another column, publisher or topic)."""
+    f = changelog.FeedFilter(column_id, publisher_id, topic)
+    seq, at = await changelog.feed_validator(reader, f)
     headers = feeds.validators(f"changes-{since}", seq, at)
-    cached = feeds.not_modified(request, headers, at)
+    cached = conditional.not_modified(request, headers, at)
     if cached:
         return cached
-    rows, more = await service.changes(reader, int(since), limit, column_id, publisher_id)
+    rows, more = await changelog.changes(reader, int(since), limit, f)
     base = str(request.base_url).rstrip("/")
     items = [ChangeRead(seq=c.seq, kind=c.kind, disclosure_id=c.disclosure_id, index_no=c.index_no,
                         version_no=c.version_no, at=c.at, url=f"{base}/api/v1/disclosures/{c.disclosure_id}")
@@ -155,10 +165,10 @@ async def get_disclosure(session: SessionDep, principal: OptionalUser, d: Readab
 
 
 @router.get("/disclosures/{disclosure_id}/attachments/{attachment_id}", response_class=Response,
-            responses={**responses(DisclosureNotFound, NotFound), **FILE_RESPONSE})
+            responses={**responses(DisclosureNotFound, NotFound), **DOWNLOAD_RESPONSES})
 async def download_disclosure_attachment(
-    session: SessionDep, principal: OptionalUser, disclosure_id: Annotated[int, Path(ge=1)],
-    attachment_id: Annotated[int, Path(ge=1)],
+    session: SessionDep, principal: OptionalUser, disclosure_id: Id,
+    attachment_id: Id,
 ) -> Response:
     """Download an attachment of an item the caller may read."""
     row = await service.public_attachment(session, principal, disclosure_id, attachment_id)
@@ -173,7 +183,7 @@ def _count_view(background: BackgroundTasks, disclosure_id: int) -> None:
 # ---- staff workspace --------------------------------------------------------------------------
 
 @router.post("/disclosures", status_code=status.HTTP_201_CREATED,
-             responses=responses(NotInScope, ValidationFailed))
+             responses=responses(ColumnNotFound, NotInScope, ValidationFailed))
 async def create_disclosure(session: SessionDep, principal: StaffUser, body: DisclosureCreate) -> VersionRead:
     """Start a new item as a draft (an editor of the column's unit)."""
     v = await service.create_disclosure(session, principal, body)
@@ -246,15 +256,15 @@ async def upload_disclosure_attachment(session: SessionDep, principal: StaffUser
 @router.delete("/disclosure-versions/{version_id}/attachments/{attachment_id}",
                status_code=status.HTTP_204_NO_CONTENT, responses=responses(NotFound, NotInScope, InvalidTransition))
 async def delete_disclosure_attachment(session: SessionDep, principal: StaffUser, v: VersionForUpdate,
-                                       attachment_id: Annotated[int, Path(ge=1)]) -> None:
+                                       attachment_id: Id) -> None:
     """Remove an attachment from a draft."""
     await service.remove_attachment(session, principal, v, attachment_id)
 
 
 @router.get("/disclosure-versions/{version_id}/attachments/{attachment_id}", response_class=Response,
-            responses={**responses(NotFound), **FILE_RESPONSE})
+            responses={**responses(NotFound), **DOWNLOAD_RESPONSES})
 async def download_version_attachment(session: SessionDep, principal: StaffUser, v: ReadableVersion,
-                                      attachment_id: Annotated[int, Path(ge=1)]) -> Response:
+                                      attachment_id: Id) -> Response:
     """Download an attachment of a version under review."""
     return files.download_response(await files.get_for(session, service.VERSION_OWNER, v.id, attachment_id))
 
@@ -305,30 +315,34 @@ def _base(request: Request) -> str:
 @feeds_router.get("/disclosures.atom", response_class=Response,
                   responses={200: {"description": "Atom 1.0", "content": {"application/atom+xml": {}}},
                              304: {"description": "未变化"}})
-async def disclosures_atom_feed(request: Request, reader: ReaderDep, column_id: ColumnFilter = None,
-                                publisher_id: PublisherFilter = None) -> Response:
-    """Latest published items as Atom, with at:deleted-entry tombstones for retracted ones."""
-    seq, at = await service.feed_validator(reader, column_id, publisher_id)
+async def disclosures_atom_feed(request: Request, reader: ReaderDep, column_id: FeedColumnFilter = None,
+                                publisher_id: PublisherFilter = None, topic: TopicFilter = None) -> Response:
+    """Latest published items as Atom, with at:deleted-entry tombstones for retracted ones and for items that
+    left the filter."""
+    f = changelog.FeedFilter(column_id, publisher_id, topic)
+    seq, at = await changelog.feed_validator(reader, f)
     headers = feeds.validators("atom", seq, at)
-    cached = feeds.not_modified(request, headers, at)
+    cached = conditional.not_modified(request, headers, at)
     if cached:
         return cached
-    rows = await service.feed_entries(reader, column_id, publisher_id)
-    body = feeds.atom(rows, _base(request), str(request.url), at)
+    rows = await changelog.feed_entries(reader, f)
+    body = feeds.atom(rows, await changelog.departures(reader, f), _base(request), str(request.url), at)
     return Response(body, media_type="application/atom+xml; charset=utf-8", headers=headers)
 
 
 @feeds_router.get("/disclosures.json", response_class=Response,
                   responses={200: {"description": "JSON Feed 1.1", "content": {"application/feed+json": {}}},
                              304: {"description": "未变化"}})
-async def disclosures_json_feed(request: Request, reader: ReaderDep, column_id: ColumnFilter = None,
-                                publisher_id: PublisherFilter = None) -> Response:
-    """Latest published items as JSON Feed 1.1."""
-    seq, at = await service.feed_validator(reader, column_id, publisher_id)
+async def disclosures_json_feed(request: Request, reader: ReaderDep, column_id: FeedColumnFilter = None,
+                                publisher_id: PublisherFilter = None, topic: TopicFilter = None) -> Response:
+    """Latest published items as JSON Feed 1.1; retracted items and items that left the filter are listed
+    under the `_zhengwu.deleted_items` extension."""
+    f = changelog.FeedFilter(column_id, publisher_id, topic)
+    seq, at = await changelog.feed_validator(reader, f)
     headers = feeds.validators("json", seq, at)
-    cached = feeds.not_modified(request, headers, at)
+    cached = conditional.not_modified(request, headers, at)
     if cached:
         return cached
-    rows = await service.feed_entries(reader, column_id, publisher_id)
-    body = feeds.json_feed(rows, _base(request), str(request.url))
+    rows = await changelog.feed_entries(reader, f)
+    body = feeds.json_feed(rows, await changelog.departures(reader, f), _base(request), str(request.url))
     return Response(body, media_type="application/feed+json; charset=utf-8", headers=headers)

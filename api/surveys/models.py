@@ -1,11 +1,12 @@
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from api.cases.workflow import Step, Workflow
 from api.database import Base, utcnow
-from api.surveys.states import Audience, ConsultationStatus, QuestionKind, SurveyStatus
+from api.surveys.states import CONSULTATION, SURVEY, Audience, ConsultationStatus, QuestionKind, SurveyStatus
 
 
 class Survey(Base):
@@ -24,8 +25,19 @@ class Survey(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Optimistic lock: an UPDATE that finds another version loses with 409 (api/cases).
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative hook
+    __workflow__: ClassVar[Workflow[Any, Any]] = SURVEY
 
     questions: Mapped[list["SurveyQuestion"]] = relationship(lazy="raise", order_by="SurveyQuestion.position")
+
+    def case_event(self, step: Step) -> "SurveyEvent":
+        return SurveyEvent(survey_id=self.id, action=step.action.value, from_status=step.from_status,
+                           to_status=step.to_status, actor_id=step.actor.id, actor_name=step.actor.name,
+                           note=step.note, at=step.at)
 
 
 class SurveyQuestion(Base):
@@ -89,6 +101,17 @@ class Consultation(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Optimistic lock: an UPDATE that finds another version loses with 409 (api/cases).
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative hook
+    __workflow__: ClassVar[Workflow[Any, Any]] = CONSULTATION
+
+    def case_event(self, step: Step) -> "SurveyEvent":
+        return SurveyEvent(consultation_id=self.id, action=step.action.value, from_status=step.from_status,
+                           to_status=step.to_status, actor_id=step.actor.id, actor_name=step.actor.name,
+                           note=step.note, at=step.at)
 
 
 class ConsultationAttachment(Base):

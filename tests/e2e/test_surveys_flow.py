@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from api.surveys.demo import CLOSED_CONSULTATION, CLOSED_SURVEY, OPEN_CONSULTATION, OPEN_SURVEY
+from api.demo.surveys import CLOSED_CONSULTATION, CLOSED_SURVEY, OPEN_CONSULTATION, OPEN_SURVEY
 from tests.captcha.solver import solve_image
 from tests.e2e.conftest import DEMO_PASSWORD
 
