@@ -84,3 +84,18 @@ def test_an_empty_reply_draft_is_marked_on_its_field(page: Page, live_server: st
     page.get_by_test_id("draft-body").fill("您好，菜价已在食堂门口公示。")
     page.get_by_test_id("action-draft").click()
     expect(page.get_by_test_id("complaint-status")).to_have_text("待领导审核")
+
+
+def test_staff_and_public_read_a_state_in_the_api_s_words(page: Page, live_server: str) -> None:
+    """The staff queue takes its labels from GET /vocabulary: it said 待受理 where the API says 已提交."""
+    words = httpx.get(f"{live_server}/api/v1/vocabulary").json()["workflows"]["complaint"]["states"]
+    submitted = next(t["label"] for t in words if t["value"] == "submitted")
+    leader = auth(live_server, "leader")
+    waiting = httpx.get(f"{live_server}/api/v1/complaints", params={"status": "submitted"}, headers=leader)
+    tracking_no = waiting.json()["items"][0]["tracking_no"]
+
+    sign_in(page, "leader", "/workspace/complaints")
+    row = page.get_by_test_id("complaints-table").get_by_role("row").filter(
+        has=page.get_by_test_id(f"complaint-link-{tracking_no}"))
+    expect(row).to_contain_text(submitted)
+    expect(row).not_to_contain_text("待受理")
