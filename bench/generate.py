@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from api.disclosures.demo import COLUMNS, PLACES, SUBJECTS, TEMPLATES, TOPICS, UNITS
+from api.demo.disclosures import COLUMNS, PLACES, SUBJECTS, TEMPLATES, TOPICS, UNITS
 from api.search.tokenizer import index_text
 
 AGENCY = ("JGSW", "某市机关事务管理局")

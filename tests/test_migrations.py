@@ -2,13 +2,16 @@
 
 import asyncio
 import uuid
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
+from api.cli import alembic_config
 from api.database import make_engine
 from api.models import Base
 from api.search.service import include_object
@@ -60,3 +63,13 @@ class TestNoDrift:
         async with engine.connect() as conn:
             changes = await conn.run_sync(diff)
         assert changes == [], f"models and migrations differ (write a migration): {changes}"
+
+
+class TestFileOrder:
+    def test_file_names_sort_in_revision_chain_order(self):
+        """Reading migrations/versions top to bottom is reading the chain from base to head: one line, no
+        branch, each file dated after the one it revises."""
+        script = ScriptDirectory.from_config(alembic_config())
+        assert len(script.get_heads()) == 1
+        chain = [Path(rev.path).name for rev in reversed(list(script.walk_revisions()))]
+        assert chain == sorted(chain)

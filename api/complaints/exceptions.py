@@ -18,11 +18,6 @@ class MailboxNotFound(NotFound):
     title = "信箱不存在"
 
 
-class IdempotencyKeyReused(Conflict):
-    code = "idempotency_key_reused"
-    title = "该 Idempotency-Key 已用于内容不同的提交"
-
-
 class AlreadyRated(Conflict):
     code = "already_rated"
     title = "已评价过该答复"

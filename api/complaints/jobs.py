@@ -2,7 +2,7 @@
 
 import json
 
-from api.complaints.service import run_due_jobs
+from api.complaints.reminders import run_due_jobs
 from api.database import begin_write, dispose_engine, get_sessionmaker
 
 

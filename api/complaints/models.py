@@ -1,11 +1,10 @@
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.auth.models import OrgUnit
-from api.complaints.states import ComplaintKind, ComplaintStatus, RejectReason, Satisfaction
+from api.complaints.states import ComplaintKind, ComplaintStatus, NotAcceptReason, Satisfaction
 from api.database import Base, utcnow
 
 
@@ -49,15 +48,15 @@ class Complaint(Base):
     # SHA-256 of the anonymous writer's IP with the tracking number, for abuse review; never the IP itself.
     ip_hash: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[ComplaintStatus] = mapped_column(String(20), index=True)
-    reject_reason: Mapped[RejectReason | None] = mapped_column(String(30))
-    reject_note: Mapped[str | None] = mapped_column(String(500))
+    not_accept_reason: Mapped[NotAcceptReason | None] = mapped_column(String(30))
+    not_accept_note: Mapped[str | None] = mapped_column(String(500))
     lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
     extension_note: Mapped[str | None] = mapped_column(String(500))
     reply_body: Mapped[str | None] = mapped_column(Text)
     reply_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
     replied_on_time: Mapped[bool | None]
     reply_working_days: Mapped[int | None]
-    auto_close_date: Mapped[date | None] = mapped_column(index=True)
+    auto_complete_date: Mapped[date | None] = mapped_column(index=True)
     satisfaction: Mapped[Satisfaction | None] = mapped_column(String(30))
     satisfaction_comment: Mapped[str | None] = mapped_column(String(500))
     first_satisfaction: Mapped[Satisfaction | None] = mapped_column(String(30))
@@ -66,8 +65,12 @@ class Complaint(Base):
     accepted_at: Mapped[datetime | None]
     replied_at: Mapped[datetime | None]
     rated_at: Mapped[datetime | None]
-    closed_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Optimistic lock: an UPDATE that finds another version loses with 409 (api/cases).
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative hook
 
     mailbox: Mapped[Mailbox] = relationship(lazy="raise")
     lead_unit: Mapped[OrgUnit | None] = relationship(lazy="raise", foreign_keys=[lead_unit_id])
@@ -179,19 +182,3 @@ class ComplaintPublication(Base):
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     withdrawn_at: Mapped[datetime | None]
 
-
-class ComplaintIdempotency(Base):
-    """A submission's response kept for 24 hours under its Idempotency-Key, so a retry gets the same answer."""
-
-    __tablename__ = "complaint_idempotency_keys"
-    __table_args__ = (UniqueConstraint("scope", "key"), Index("ix_complaint_idempotency_keys_expires_at",
-                                                              "expires_at"))
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    scope: Mapped[str] = mapped_column(String(80))
-    key: Mapped[str] = mapped_column(String(100))
-    fingerprint: Mapped[str] = mapped_column(String(64))
-    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"))
-    response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[datetime]

@@ -1,19 +1,18 @@
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, Path, Query, Request, Response, UploadFile, status
 
 from api.auth.dependencies import AdminUser, CurrentUser, OptionalUser, StaffUser, client_ip
 from api.auth.models import Role
 from api.auth.principal import Principal
 from api.calendar.workdays import local_date
 from api.captcha.service import CaptchaInvalid
-from api.complaints import service
+from api.complaints import handling, mailboxes, publication, reminders, service, statistics, submission
 from api.complaints.dependencies import ComplaintForAction, LeaderUser
 from api.complaints.exceptions import (
     AlreadyRated,
     ComplaintNotFound,
-    IdempotencyKeyReused,
     LookupFailed,
     MailboxNotFound,
     PublicationNotAllowed,
@@ -36,12 +35,12 @@ from api.complaints.schemas import (
     MailboxCreate,
     MailboxRead,
     MailboxUpdate,
+    NotAcceptIn,
     OpinionIn,
     PublicationDraft,
     PublicationRead,
     PublicSummary,
     RatingIn,
-    RejectIn,
     ReviewIn,
     StatisticsRead,
 )
@@ -59,6 +58,7 @@ from api.errors import (
     responses,
 )
 from api.files import service as files
+from api.idempotency import service as idempotency
 from api.pagination import CursorParam, LimitParam, Page, keyset_page, set_link_header
 
 mailboxes_router = APIRouter(prefix="/mailboxes", tags=["complaints"])
@@ -70,22 +70,20 @@ _ACTION_ERRORS = responses(ComplaintNotFound, Forbidden, InvalidTransition, Vali
 @mailboxes_router.get("")
 async def list_mailboxes(session: SessionDep) -> list[MailboxRead]:
     """The open mailboxes (局长信箱, 投诉, 咨询, 建议) with their owners and reply limits."""
-    return [mailbox_read(m) for m in await service.list_mailboxes(session)]
+    return [mailbox_read(m) for m in await mailboxes.list_mailboxes(session)]
 
 
 @mailboxes_router.post("", status_code=status.HTTP_201_CREATED, responses=responses(Forbidden, ValidationFailed))
 async def create_mailbox(session: SessionDep, admin: AdminUser, body: MailboxCreate) -> MailboxRead:
     """Open a mailbox with an owner unit and a reply limit in working days."""
-    return mailbox_read(await service.create_mailbox(session, body, admin.actor(Role.admin)))
+    return mailbox_read(await mailboxes.create_mailbox(session, body, admin.actor(Role.admin)))
 
 
 @mailboxes_router.patch("/{mailbox_id}", responses=responses(Forbidden, MailboxNotFound, ValidationFailed))
 async def update_mailbox(session: SessionDep, admin: AdminUser, mailbox_id: int, body: MailboxUpdate) -> MailboxRead:
     """Change a mailbox's name, owner, reply limit or whether it accepts letters."""
-    return mailbox_read(await service.update_mailbox(session, mailbox_id, body, admin.actor(Role.admin)))
+    return mailbox_read(await mailboxes.update_mailbox(session, mailbox_id, body, admin.actor(Role.admin)))
 
-
-# --- writers ---------------------------------------------------------------------------------------
 
 @router.post("/attachments", status_code=status.HTTP_201_CREATED,
              responses=responses(PayloadTooLarge, UnsupportedMediaType, RateLimited))
@@ -93,17 +91,22 @@ async def upload_complaint_attachment(
     request: Request, session: SessionDep, principal: OptionalUser, file: UploadFile
 ) -> AttachmentUploaded:
     """Upload one attachment before submitting; the letter claims it with the returned id and token."""
-    return await service.store_upload(session, file, principal, client_ip(request))
+    return await submission.store_upload(session, file, principal, client_ip(request))
 
 
-@router.post("", status_code=status.HTTP_201_CREATED,
-             responses=responses(ValidationFailed, CaptchaInvalid, RateLimited, IdempotencyKeyReused))
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ComplaintReceipt,
+             responses=responses(ValidationFailed, CaptchaInvalid, RateLimited, idempotency.RequestInFlight))
 async def submit_complaint(
     request: Request, session: SessionDep, principal: OptionalUser, body: ComplaintCreate,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", min_length=8, max_length=100)] = None,
-) -> ComplaintReceipt:
+    idempotency_key: idempotency.KeyHeader = None,
+) -> Response:
     """Write to a mailbox; anonymous writers solve the captcha. Returns the tracking number and query code."""
-    return await service.submit(session, principal, body, client_ip(request), idempotency_key)
+    ip = client_ip(request)
+    claim = await submission.claim_submission(session, principal, body, ip, idempotency_key)
+    if claim.replay is not None:
+        return claim.replay
+    receipt = await submission.submit(session, principal, body, ip, claim)
+    return Response(receipt, status_code=status.HTTP_201_CREATED, media_type="application/json")
 
 
 async def _public_view(session: SessionDep, c: Complaint) -> ComplaintPublicView:
@@ -116,7 +119,7 @@ async def _public_view(session: SessionDep, c: Complaint) -> ComplaintPublicView
 @router.post("/lookup", responses=responses(LookupFailed, RateLimited))
 async def lookup_complaint(request: Request, session: SessionDep, body: LookupIn) -> ComplaintPublicView:
     """Status, explanations and replies of a letter, for its tracking number and query code."""
-    c = await service.lookup(session, body.tracking_no, body.query_code, client_ip(request))
+    c = await submission.lookup(session, body.tracking_no, body.query_code, client_ip(request))
     return await _public_view(session, c)
 
 
@@ -130,16 +133,16 @@ async def download_complaint_attachment_by_code(
     request: Request, session: SessionDep, body: LookupIn, attachment_id: Annotated[int, Path(ge=1)]
 ) -> Response:
     """Download an attachment of a letter, for its tracking number and query code."""
-    c = await service.lookup(session, body.tracking_no, body.query_code, client_ip(request))
+    c = await submission.lookup(session, body.tracking_no, body.query_code, client_ip(request))
     return files.download_response(await service.attachment_file(session, c, attachment_id))
 
 
 @router.post("/lookup/rating", responses=responses(LookupFailed, RateLimited, InvalidTransition, AlreadyRated))
 async def rate_complaint_by_code(request: Request, session: SessionDep, body: LookupRatingIn) -> ComplaintPublicView:
     """The writer rates the reply (满意 / 基本满意 / 不满意) with the tracking number and query code."""
-    c = await service.lookup(session, body.tracking_no, body.query_code, client_ip(request), for_update=True)
-    await service.rate(session, c, body.satisfaction, body.comment, service.ANONYMOUS)
-    return await _public_view(session, await service._load(session, c.id))
+    c = await submission.lookup(session, body.tracking_no, body.query_code, client_ip(request), for_update=True)
+    await handling.rate(session, c, body.satisfaction, body.comment, service.ANONYMOUS)
+    return await _public_view(session, await service.load(session, c.id))
 
 
 @router.post("/{complaint_id}/rating", responses=responses(ComplaintNotFound, InvalidTransition, AlreadyRated))
@@ -149,14 +152,12 @@ async def rate_complaint(
     """The signed-in writer rates the reply to their own letter."""
     if complaint.writer_id != principal.id:
         raise ComplaintNotFound()
-    await service.rate(session, complaint, body.satisfaction, body.comment, principal.actor())
-    return await _public_view(session, await service._load(session, complaint.id))
+    await handling.rate(session, complaint, body.satisfaction, body.comment, principal.actor())
+    return await _public_view(session, await service.load(session, complaint.id))
 
-
-# --- public ----------------------------------------------------------------------------------------
 
 async def _mailbox_names(session: SessionDep) -> dict[int, str]:
-    return {m.id: m.name for m in await service.list_mailboxes(session, include_inactive=True)}
+    return {m.id: m.name for m in await mailboxes.list_mailboxes(session, include_inactive=True)}
 
 
 @router.get("/published")
@@ -167,7 +168,7 @@ async def list_published_complaints(
 ) -> Page[PublicationRead]:
     """Published letters and replies (公开选登), newest first, with personal data masked."""
     order = [(ComplaintPublication.published_at, True), (ComplaintPublication.id, True)]
-    rows, next_cursor = await keyset_page(session, service.published_query(q, mailbox_id), order,
+    rows, next_cursor = await keyset_page(session, publication.published_query(q, mailbox_id), order,
                                           lambda p: [p.published_at, p.id], cursor, limit)
     names = await _mailbox_names(session)
     set_link_header(request, response, next_cursor)
@@ -177,7 +178,7 @@ async def list_published_complaints(
 @router.get("/published/{publication_id}", responses=responses(NotFound))
 async def get_published_complaint(session: SessionDep, publication_id: int) -> PublicationRead:
     """One published letter and its reply."""
-    stmt = service.published_query().where(ComplaintPublication.id == publication_id)
+    stmt = publication.published_query().where(ComplaintPublication.id == publication_id)
     pub = (await session.execute(stmt)).scalar_one_or_none()
     if pub is None:
         raise NotFound("该公开信件不存在或已撤回")
@@ -187,7 +188,7 @@ async def get_published_complaint(session: SessionDep, publication_id: int) -> P
 @router.get("/summary")
 async def get_complaint_summary(session: SessionDep) -> PublicSummary:
     """This month's figures for the public: letters received, replied, 办复率 and satisfaction."""
-    return await service.public_summary(session)
+    return await statistics.public_summary(session)
 
 
 @router.get("/statistics", responses=responses(Forbidden, ValidationFailed))
@@ -203,10 +204,8 @@ async def get_complaint_statistics(
     if start > end or end - start > timedelta(days=366):
         raise ValidationFailed([{"field": "start", "in": "query", "message": "日期范围无效（最长一年）",
                                  "type": "date_range"}])
-    return await service.statistics(session, start, end)
+    return await statistics.statistics(session, start, end)
 
-
-# --- staff -----------------------------------------------------------------------------------------
 
 async def _summaries(session: SessionDep, rows: list[Complaint]) -> list[ComplaintSummary]:
     return [summary_read(c, await service.current_clock(session, c)) for c in rows]
@@ -215,7 +214,7 @@ async def _summaries(session: SessionDep, rows: list[Complaint]) -> list[Complai
 @router.get("/overdue", responses=responses(Forbidden))
 async def list_overdue_complaints(session: SessionDep, principal: LeaderUser) -> list[ComplaintSummary]:
     """Open letters past their reply limit in the leader's units, most overdue first."""
-    return await _summaries(session, await service.overdue(session, principal))
+    return await _summaries(session, await reminders.overdue(session, principal))
 
 
 @router.get("")
@@ -228,8 +227,8 @@ async def list_complaints(
 ) -> Page[ComplaintSummary]:
     """Letters the caller may see: their own, or the queue of their units; newest first."""
     if principal.is_staff:
-        await service.run_due_jobs_now_and_then(session)
-    stmt = service._with_relations(service.readable_by(principal))
+        await reminders.run_due_jobs_now_and_then(session)
+    stmt = service.with_relations(service.readable_by(principal))
     if status_:
         stmt = stmt.where(Complaint.status.in_(status_))
     if mailbox_id is not None:
@@ -245,7 +244,7 @@ async def list_complaints(
 
 
 async def _read(session: SessionDep, principal: Principal, complaint_id: int) -> ComplaintRead:
-    c = await service._load(session, complaint_id)
+    c = await service.load(session, complaint_id)
     d = await service.detail(session, principal, c)
     published = d.publication is not None and d.publication.withdrawn_at is None
     return complaint_read(d, service.allowed_actions(principal, c, published) if d.staff else [])
@@ -276,16 +275,16 @@ async def accept_complaint(
     session: SessionDep, principal: StaffUser, complaint: ComplaintForAction, body: AcceptIn
 ) -> ComplaintRead:
     """受理: the mailbox's owner unit accepts the letter."""
-    await service.accept(session, principal, complaint, body.note)
+    await handling.accept(session, principal, complaint, body.note)
     return await _read(session, principal, complaint.id)
 
 
-@router.post("/{complaint_id}/reject", responses=_ACTION_ERRORS)
-async def reject_complaint(
-    session: SessionDep, principal: StaffUser, complaint: ComplaintForAction, body: RejectIn
+@router.post("/{complaint_id}/not-accept", responses=_ACTION_ERRORS)
+async def not_accept_complaint(
+    session: SessionDep, principal: StaffUser, complaint: ComplaintForAction, body: NotAcceptIn
 ) -> ComplaintRead:
     """不予受理 as invalid (spam, abuse, not the agency's business), with a reason the writer sees."""
-    await service.reject(session, principal, complaint, body.reason, body.note)
+    await handling.not_accept(session, principal, complaint, body.reason, body.note)
     return await _read(session, principal, complaint.id)
 
 
@@ -294,7 +293,7 @@ async def forward_complaint(
     session: SessionDep, principal: StaffUser, complaint: ComplaintForAction, body: ForwardIn
 ) -> ComplaintRead:
     """转办 to one or more departments with one lead; forwarding again keeps the earlier forwards in the history."""
-    await service.forward(session, principal, complaint, body)
+    await handling.forward(session, principal, complaint, body)
     return await _read(session, principal, complaint.id)
 
 
@@ -303,7 +302,7 @@ async def add_complaint_opinion(
     session: SessionDep, principal: StaffUser, complaint: ComplaintForAction, body: OpinionIn
 ) -> ComplaintRead:
     """An assisting department's opinion for the lead department."""
-    await service.add_opinion(session, principal, complaint, body.body)
+    await handling.add_opinion(session, principal, complaint, body.body)
     return await _read(session, principal, complaint.id)
 
 
@@ -312,7 +311,7 @@ async def draft_complaint_reply(
     session: SessionDep, principal: StaffUser, complaint: ComplaintForAction, body: DraftIn
 ) -> ComplaintRead:
     """The handler drafts the reply and sends it for leader review."""
-    await service.draft_reply(session, principal, complaint, body.body)
+    await handling.draft_reply(session, principal, complaint, body.body)
     return await _read(session, principal, complaint.id)
 
 
@@ -321,7 +320,7 @@ async def review_complaint_reply(
     session: SessionDep, principal: StaffUser, complaint: ComplaintForAction, body: ReviewIn
 ) -> ComplaintRead:
     """The leader approves the draft (the writer receives it) or returns it with comments."""
-    await service.review(session, principal, complaint, body.decision, body.comment)
+    await handling.review(session, principal, complaint, body.decision, body.comment)
     return await _read(session, principal, complaint.id)
 
 
@@ -330,7 +329,7 @@ async def extend_complaint(
     session: SessionDep, principal: StaffUser, complaint: ComplaintForAction, body: ExtendIn
 ) -> ComplaintRead:
     """Extend the reply limit with a written explanation shown to the writer."""
-    await service.extend(session, principal, complaint, body.days, body.explanation)
+    await handling.extend(session, principal, complaint, body.days, body.explanation)
     return await _read(session, principal, complaint.id)
 
 
@@ -340,7 +339,7 @@ async def preview_complaint_publication(
 ) -> PublicationDraft:
     """The letter and reply with names, phone and ID numbers and addresses masked, for the editor to review."""
     c = await service.get_complaint(session, principal, complaint_id)
-    return await service.publication_preview(session, principal, c)
+    return await publication.publication_preview(session, principal, c)
 
 
 @router.post("/{complaint_id}/publication", status_code=status.HTTP_201_CREATED,
@@ -349,7 +348,7 @@ async def publish_complaint(
     session: SessionDep, principal: StaffUser, complaint: ComplaintForAction, body: PublicationDraft
 ) -> PublicationRead:
     """Publish the reviewed, masked letter and reply (公开选登); masking runs again on the edited text."""
-    pub = await service.publish(session, principal, complaint, body)
+    pub = await publication.publish(session, principal, complaint, body)
     return publication_read(pub, complaint.mailbox.name)
 
 
@@ -358,5 +357,5 @@ async def withdraw_complaint_publication(
     session: SessionDep, principal: StaffUser, complaint: ComplaintForAction
 ) -> None:
     """Take a published letter off the public list."""
-    await service.withdraw_publication(session, principal, complaint)
+    await publication.withdraw_publication(session, principal, complaint)
 

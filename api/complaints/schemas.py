@@ -4,12 +4,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from api.calendar.schemas import ClockRead
-from api.complaints.states import ComplaintKind, ComplaintStatus, RejectReason, Satisfaction
+from api.complaints.states import ComplaintKind, ComplaintStatus, NotAcceptReason, Satisfaction
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
-
-# --- mailboxes -------------------------------------------------------------------------------------
 
 class MailboxRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -41,8 +39,6 @@ class MailboxUpdate(BaseModel):
     reply_days: int | None = Field(default=None, ge=1, le=60)
     is_active: bool | None = None
 
-
-# --- submission and lookup -------------------------------------------------------------------------
 
 class AttachmentRef(BaseModel):
     id: int
@@ -136,8 +132,8 @@ class ComplaintPublicView(BaseModel):
     status_label: str
     submitted_at: datetime
     reply_due_date: date | None
-    reject_reason: RejectReason | None
-    reject_note: str | None
+    not_accept_reason: NotAcceptReason | None
+    not_accept_note: str | None
     extension_note: str | None
     handling_units: list[str]
     replies: list[ReplyRead]
@@ -146,8 +142,6 @@ class ComplaintPublicView(BaseModel):
     events: list[PublicEventRead]
     attachments: list[ComplaintAttachmentRead] = Field(default_factory=list)
 
-
-# --- staff -----------------------------------------------------------------------------------------
 
 class ForwardRead(BaseModel):
     id: int
@@ -203,8 +197,8 @@ class ComplaintRead(ComplaintSummary):
     writer_email: str | None
     writer_address: str | None
     consent_publish: bool
-    reject_reason: RejectReason | None
-    reject_note: str | None
+    not_accept_reason: NotAcceptReason | None
+    not_accept_note: str | None
     extension_note: str | None
     reply_body: str | None
     replied_at: datetime | None
@@ -223,8 +217,8 @@ class AcceptIn(BaseModel):
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
 
 
-class RejectIn(BaseModel):
-    reason: RejectReason
+class NotAcceptIn(BaseModel):
+    reason: NotAcceptReason
     note: Annotated[Text, StringConstraints(max_length=500)] = Field(description="告知来信人的理由")
 
 
@@ -272,8 +266,6 @@ class ExtendIn(BaseModel):
         description="向来信人说明延期理由")
 
 
-# --- publication -----------------------------------------------------------------------------------
-
 class PublicationDraft(BaseModel):
     subject: Annotated[Text, StringConstraints(max_length=200)]
     body: Annotated[Text, StringConstraints(max_length=10000)]
@@ -294,15 +286,15 @@ class PublicationRead(BaseModel):
     published_at: datetime
 
 
-# --- statistics ------------------------------------------------------------------------------------
-
 class ComplaintStatsRow(BaseModel):
     id: int | None
     name: str
     received: int
     accepted: int
+    not_accepted: int
+    due: int = Field(description="应答复：已答复、已过答复期限或不予受理的来信")
     replied: int
-    reply_rate: float | None = Field(description="办复率 = 已答复 ÷ 已受理")
+    reply_rate: float | None = Field(description="办复率（%）= 已答复 ÷ 应答复；无应答复来信时为空")
     on_time_rate: float | None
     avg_reply_working_days: float | None
     rated: int
@@ -312,6 +304,7 @@ class ComplaintStatsRow(BaseModel):
 class StatisticsRead(BaseModel):
     start: date
     end: date
+    definition: str = Field(description="办复率的口径，与数字一并显示")
     total: ComplaintStatsRow
     by_mailbox: list[ComplaintStatsRow]
     by_department: list[ComplaintStatsRow]
@@ -320,12 +313,14 @@ class StatisticsRead(BaseModel):
 class PublicSummary(BaseModel):
     month: str
     received: int
+    due: int = Field(description="应答复：已答复、已过答复期限或不予受理的来信")
     replied: int
-    reply_rate: float | None
+    reply_rate: float | None = Field(description="办复率（%）= 已答复 ÷ 应答复；无应答复来信时为空")
+    definition: str = Field(description="办复率的口径，与数字一并显示")
     satisfaction_rate: float | None
     published: int
 
 
 class DueJobsReport(BaseModel):
     reminded: int
-    auto_closed: int
+    auto_completed: int

@@ -19,16 +19,16 @@ from api.complaints.service import Detail
 from api.complaints.states import ComplaintStatus
 
 ACTION_LABELS = {
-    "submit": "提交来信", "accept": "受理", "reject": "不予受理", "forward": "转办", "opinion": "协办意见",
+    "submit": "提交来信", "accept": "受理", "not_accept": "不予受理", "forward": "转办", "opinion": "协办意见",
     "draft": "拟定答复", "approve": "领导审核通过并答复", "return_draft": "领导退回修改", "extend": "延长答复时限",
-    "rate": "评价", "reopen": "不满意，重新办理", "close": "办结", "auto_close": "自动办结", "remind": "到期提醒",
+    "rate": "评价", "reopen": "不满意，重新办理", "auto_complete": "自动办结", "remind": "到期提醒",
     "publish": "公开选登", "withdraw_publication": "撤回公开",
 }
 WRITER_STATUS_LABELS = {
     ComplaintStatus.submitted: "已提交，待受理", ComplaintStatus.accepted: "已受理，办理中",
-    ComplaintStatus.rejected: "不予受理", ComplaintStatus.forwarded: "已转办，办理中",
+    ComplaintStatus.not_accepted: "不予受理", ComplaintStatus.forwarded: "已转办，办理中",
     ComplaintStatus.pending_review: "办理中", ComplaintStatus.replied: "已答复，待评价",
-    ComplaintStatus.closed: "已办结",
+    ComplaintStatus.completed: "已办结",
 }
 
 
@@ -62,8 +62,9 @@ def complaint_read(d: Detail, allowed: list[str]) -> ComplaintRead:
     base = summary_read(c, d.clock).model_dump()
     return ComplaintRead(
         **base, body=c.body, writer_phone=c.writer_phone, writer_email=c.writer_email,
-        writer_address=c.writer_address, consent_publish=c.consent_publish, reject_reason=c.reject_reason,
-        reject_note=c.reject_note, extension_note=c.extension_note, reply_body=c.reply_body, replied_at=c.replied_at,
+        writer_address=c.writer_address, consent_publish=c.consent_publish, not_accept_reason=c.not_accept_reason,
+        not_accept_note=c.not_accept_note, extension_note=c.extension_note, reply_body=c.reply_body,
+        replied_at=c.replied_at,
         satisfaction=c.satisfaction, satisfaction_comment=c.satisfaction_comment, reopen_count=c.reopen_count,
         published=d.publication is not None and d.publication.withdrawn_at is None,
         forwards=[ForwardRead(id=f.id, org_unit_id=f.org_unit_id, org_unit_name=f.org_unit.name, is_lead=f.is_lead,
@@ -85,7 +86,7 @@ def public_view(c: Complaint, clock: ClockRead | None, replies: list[ComplaintRe
         reply_due_date=clock.deadline_date if clock and c.status in (
             ComplaintStatus.submitted, ComplaintStatus.accepted, ComplaintStatus.forwarded,
             ComplaintStatus.pending_review) else None,
-        reject_reason=c.reject_reason, reject_note=c.reject_note, extension_note=c.extension_note,
+        not_accept_reason=c.not_accept_reason, not_accept_note=c.not_accept_note, extension_note=c.extension_note,
         handling_units=units, replies=[ReplyRead(body=r.body, unit_name=unit_name, replied_at=r.reviewed_at)
                                        for r in replies],
         satisfaction=c.satisfaction, can_rate=c.status == ComplaintStatus.replied,

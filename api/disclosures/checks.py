@@ -1,10 +1,12 @@
 """Pre-publication check (涉密不上网、上网不涉密): classification markings block publication;
-personal data is flagged for the secrecy officer. Pure functions over plain text."""
+personal data (found by api.pii, strictly) is flagged for the secrecy officer. Pure functions over plain text."""
 
 import re
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
+
+from api import pii
 
 CLASSIFICATION_MARKINGS = ("国家秘密", "绝密", "机密", "秘密", "涉密", "内部", "★")
 # Everyday phrases that contain a marking's characters without being a marking.
@@ -44,36 +46,15 @@ class Finding:
         return d
 
 
-_DIGITS = re.compile(r"(?<![0-9A-Za-z])\d{11,19}[Xx]?(?![0-9A-Za-z])")
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+# Flagged for the secrecy officer. Landlines and e-mail addresses are how offices are reached, so they are not.
+_PERSONAL = {pii.PiiKind.resident_id: FindingKind.resident_id, pii.PiiKind.mobile: FindingKind.mobile,
+             pii.PiiKind.bank_card: FindingKind.bank_card}
 
 
-def resident_id_valid(s: str) -> bool:
-    """GB 11643: 17 digits, a birth date that exists, and the ISO 7064 MOD 11-2 check character."""
-    if len(s) != 18 or not s[:17].isdigit():
-        return False
-    year, month, day = int(s[6:10]), int(s[10:12]), int(s[12:14])
-    if not (1900 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31):
-        return False
-    total = sum(int(c) * w for c, w in zip(s[:17], _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11] == s[17].upper()
-
-
-def luhn_valid(s: str) -> bool:
-    total = 0
-    for i, c in enumerate(reversed(s)):
-        d = int(c)
-        if i % 2 == 1:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
-def mask(s: str) -> str:
-    keep = 3 if len(s) <= 11 else 4
-    return s[:keep] + "*" * (len(s) - 2 * keep) + s[-keep:]
+def _shown(text: str, m: pii.PiiMatch) -> str:
+    """The match as the officer sees it: the first and last 3 (11 digits or fewer) or 4 digits."""
+    keep = 3 if len(m.value) <= 11 else 4
+    return pii.redact(text, m, keep, keep)
 
 
 def _context(text: str, start: int, end: int, shown: str) -> str:
@@ -92,18 +73,8 @@ def check_text(field: str, text: str, extra_markings: tuple[str, ...] = ()) -> l
             continue
         findings.append(Finding(FindingKind.classification, field, m.start(), m.end(), m.group(),
                                 _context(text, m.start(), m.end(), m.group()), True))
-    personal: list[tuple[FindingKind, int, int, str]] = []
-    for m in _DIGITS.finditer(text):
-        s = m.group()
-        kind = None
-        if len(s) == 18 and resident_id_valid(s):
-            kind = FindingKind.resident_id
-        elif _MOBILE.match(s):
-            kind = FindingKind.mobile
-        elif s.isdigit() and 16 <= len(s) <= 19 and luhn_valid(s):
-            kind = FindingKind.bank_card
-        if kind:
-            personal.append((kind, m.start(), m.end(), mask(s)))
+    personal = [(_PERSONAL[m.kind], m.start, m.end, _shown(text, m))
+                for m in pii.find(text, strict=True, kinds=_PERSONAL)]
     # Contexts come from the masked text, so no finding shows another one's digits.
     masked = text
     for _, start, end, shown in personal:

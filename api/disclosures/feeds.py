@@ -1,19 +1,18 @@
-"""Atom (RFC 4287, with RFC 6721 tombstones) and JSON Feed 1.1 renderings, and the conditional-request
-check (ETag / If-None-Match, Last-Modified / If-Modified-Since) shared by the feeds and the change log."""
+"""Atom (RFC 4287, with RFC 6721 tombstones) and JSON Feed 1.1 renderings, and the validators of the feeds
+and the change log (the 200-or-304 decision is api.conditional's)."""
 
 import json
 from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from fastapi import Request, Response
-
+from api import conditional
 from api.disclosures.states import DisclosureStatus
 
 TAG = "tag:zhengwu-portal.example,2026:disclosure/"
 FEED_TITLE = "政务公开"
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"  # part of every ETag: a change of rendering must not answer 304 to an old copy
+LEFT_FILTER = "已移出本订阅的范围（栏目、发布机构或主题分类已变更）"
 
 
 def entry_id(disclosure_id: int) -> str:
@@ -26,33 +25,12 @@ def _iso(dt: datetime | None) -> str:
 
 
 def validators(kind: str, seq: int, at: datetime | None) -> dict[str, str]:
-    headers = {"ETag": f'"{kind}-{FORMAT_VERSION}-{seq}"', "Cache-Control": "public, max-age=0, must-revalidate"}
-    if at is not None:
-        headers["Last-Modified"] = format_datetime(at.astimezone(UTC), usegmt=True)
-    return headers
+    return conditional.validators(f'"{kind}-{FORMAT_VERSION}-{seq}"', at)
 
 
-def not_modified(request: Request, headers: dict[str, str], at: datetime | None) -> Response | None:
-    """A 304 when the client's copy is current (If-None-Match wins over If-Modified-Since, RFC 9110)."""
-    inm = request.headers.get("if-none-match")
-    if inm is not None:
-        tags = {t.strip().removeprefix("W/") for t in inm.split(",")}
-        if "*" in tags or headers["ETag"] in tags:
-            return Response(status_code=304, headers=headers)
-        return None
-    ims = request.headers.get("if-modified-since")
-    if ims and at is not None:
-        try:
-            since = parsedate_to_datetime(ims)
-        except (TypeError, ValueError):
-            return None
-        if since.tzinfo is not None and at.replace(microsecond=0) <= since:
-            return Response(status_code=304, headers=headers)
-    return None
-
-
-def atom(rows: list[Any], base: str, self_url: str, updated: datetime | None) -> str:
-    """`rows` as service.feed_entries returns them (FEED_COLUMNS, column_name, publisher_name)."""
+def atom(rows: list[Any], departed: list[Any], base: str, self_url: str, updated: datetime | None) -> str:
+    """`rows` as changelog.feed_entries returns them (FEED_COLUMNS, column_name, publisher_name), `departed`
+    as changelog.departures does (items that left the filter: tombstones too)."""
     out = [
         '<?xml version="1.0" encoding="utf-8"?>',
         '<feed xmlns="http://www.w3.org/2005/Atom" xmlns:at="http://purl.org/atompub/tombstones/1.0" '
@@ -84,14 +62,22 @@ def atom(rows: list[Any], base: str, self_url: str, updated: datetime | None) ->
             + f"<content type=\"html\">{escape(d.body_html)}</content>"
             "</entry>"
         )
+    for gone in departed:
+        out.append(f'<at:deleted-entry ref={quoteattr(entry_id(gone.disclosure_id))} when="{_iso(gone.at)}">'
+                   f"<at:comment>{escape(LEFT_FILTER)}</at:comment></at:deleted-entry>")
     out.append("</feed>")
     return "\n".join(out)
 
 
-def json_feed(rows: list[Any], base: str, self_url: str) -> str:
+def json_feed(rows: list[Any], departed: list[Any], base: str, self_url: str) -> str:
+    """JSON Feed has no tombstones: retracted items and items that left the filter are listed in the
+    `_zhengwu.deleted_items` extension (readers ignore `_` members; mirrors drop those ids)."""
     items = []
+    deleted = [{"id": entry_id(g.disclosure_id), "date_deleted": _iso(g.at), "reason": "left_filter"}
+               for g in departed]
     for d in rows:
         if d.status != DisclosureStatus.published:
+            deleted.append({"id": entry_id(d.id), "date_deleted": _iso(d.retracted_at), "reason": "retracted"})
             continue
         item: dict[str, Any] = {
             "id": entry_id(d.id),
@@ -116,5 +102,6 @@ def json_feed(rows: list[Any], base: str, self_url: str) -> str:
         "language": "zh-CN",
         "authors": [{"name": "政务门户"}],
         "items": items,
+        "_zhengwu": {"deleted_items": deleted},
     }
     return json.dumps(feed, ensure_ascii=False, separators=(",", ":"))

@@ -126,6 +126,10 @@ class DisclosureVersion(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
+    # Optimistic lock: an UPDATE that finds another version loses with 409 (api/cases).
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative hook
 
     disclosure: Mapped[Disclosure] = relationship(lazy="raise")
     column: Mapped[Column] = relationship(lazy="raise")
@@ -152,17 +156,29 @@ class DisclosureEvent(Base):
 
 class DisclosureChange(Base):
     """The public change log mirrors replay. `seq` is handed out under the head row's lock, so
-    sequence order is commit order and a reader polling with `since` never skips an event."""
+    sequence order is commit order and a reader polling with `since` never skips an event.
+
+    The filtered fields (column, publisher, topic) are kept as they are after the change, and `prev_*` holds a
+    field's value from the item's previous event when this change moved it (else null; a topic that was empty
+    is ""), so a filtered view finds the items that left it (departures) on an index of departures only."""
 
     __tablename__ = "disclosure_changes"
     __table_args__ = (Index("ix_disclosure_changes_column_id_seq", "column_id", "seq"),
-                      Index("ix_disclosure_changes_publisher_id_seq", "publisher_id", "seq"))
+                      Index("ix_disclosure_changes_publisher_id_seq", "publisher_id", "seq"),
+                      Index("ix_disclosure_changes_topic_seq", "topic", "seq"),
+                      Index("ix_disclosure_changes_prev_column_id_seq", "prev_column_id", "seq"),
+                      Index("ix_disclosure_changes_prev_publisher_id_seq", "prev_publisher_id", "seq"),
+                      Index("ix_disclosure_changes_prev_topic_seq", "prev_topic", "seq"))
 
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     kind: Mapped[ChangeKind] = mapped_column(String(20))
     disclosure_id: Mapped[int] = mapped_column(ForeignKey("disclosures.id", ondelete="CASCADE"), index=True)
     column_id: Mapped[int] = mapped_column(ForeignKey("columns.id"))
     publisher_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+    topic: Mapped[str | None] = mapped_column(String(50))
+    prev_column_id: Mapped[int | None]
+    prev_publisher_id: Mapped[int | None]
+    prev_topic: Mapped[str | None] = mapped_column(String(50))
     version_no: Mapped[int]
     at: Mapped[datetime]
 

@@ -3,10 +3,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response, UploadFile, status
 
+from api import conditional
 from api.auth.dependencies import AdminUser, OptionalUser, StaffUser
 from api.auth.models import Role
 from api.database import ReaderDep, SessionDep
-from api.disclosures import feeds, service, views
+from api.disclosures import changelog, feeds, search, service, views
 from api.disclosures.counter import view_counter
 from api.disclosures.dependencies import ReadableDisclosure, ReadableVersion, StaffDisclosure, VersionForUpdate
 from api.disclosures.exceptions import (
@@ -56,7 +57,9 @@ router = APIRouter(tags=["disclosures"])
 feeds_router = APIRouter(prefix="/feeds", tags=["feeds"])
 
 ColumnFilter = Annotated[int | None, Query(ge=1, description="栏目（含下级栏目）")]
+FeedColumnFilter = Annotated[int | None, Query(ge=1, description="栏目（不含下级栏目）")]
 PublisherFilter = Annotated[int | None, Query(ge=1, description="发布机构")]
+TopicFilter = Annotated[str | None, Query(min_length=1, max_length=50, description="主题分类")]
 FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"description": "附件内容", "content": {"application/octet-stream": {}}}}
 
@@ -105,9 +108,9 @@ async def list_disclosures(
     q: Annotated[str | None, Query(max_length=100, description="全文检索（标题、正文、文号、索引号）")] = None,
 ) -> Response:
     """Published items, newest first, or ranked with highlighted snippets when q is given."""
-    f = service.ListFilters(column_id=column_id, publisher_id=publisher_id, topic=topic, genre=genre,
+    f = search.ListFilters(column_id=column_id, publisher_id=publisher_id, topic=topic, genre=genre,
                             validity=validity, date_from=date_from, date_to=date_to, q=q)
-    rows, next_cursor = await service.list_public(reader, f, cursor, limit)
+    rows, next_cursor = await search.list_public(reader, f, cursor, limit)
     searching = q if q and q.strip() else None
     body = views.summary_page_json(rows, next_cursor, searching)
     return Response(body, media_type="application/json", headers=link_header(request, next_cursor))
@@ -119,14 +122,17 @@ async def list_disclosure_changes(
     since: Annotated[str, Query(pattern=r"^\d{1,18}$", description="上次返回的 next_cursor；首次传 0")] = "0",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     column_id: Annotated[int | None, Query(ge=1)] = None, publisher_id: PublisherFilter = None,
+    topic: TopicFilter = None,
 ) -> Response:
-    """Created, updated and retracted events after `since`, in commit order, for mirrors."""
-    seq, at = await service.feed_validator(reader, column_id, publisher_id)
+    """Created, updated and retracted events after `since`, in commit order, for mirrors; filtered, also
+    `removed` when an item leaves the filter (moved to another column, publisher or topic)."""
+    f = changelog.FeedFilter(column_id, publisher_id, topic)
+    seq, at = await changelog.feed_validator(reader, f)
     headers = feeds.validators(f"changes-{since}", seq, at)
-    cached = feeds.not_modified(request, headers, at)
+    cached = conditional.not_modified(request, headers, at)
     if cached:
         return cached
-    rows, more = await service.changes(reader, int(since), limit, column_id, publisher_id)
+    rows, more = await changelog.changes(reader, int(since), limit, f)
     base = str(request.base_url).rstrip("/")
     items = [ChangeRead(seq=c.seq, kind=c.kind, disclosure_id=c.disclosure_id, index_no=c.index_no,
                         version_no=c.version_no, at=c.at, url=f"{base}/api/v1/disclosures/{c.disclosure_id}")
@@ -305,30 +311,34 @@ def _base(request: Request) -> str:
 @feeds_router.get("/disclosures.atom", response_class=Response,
                   responses={200: {"description": "Atom 1.0", "content": {"application/atom+xml": {}}},
                              304: {"description": "未变化"}})
-async def disclosures_atom_feed(request: Request, reader: ReaderDep, column_id: ColumnFilter = None,
-                                publisher_id: PublisherFilter = None) -> Response:
-    """Latest published items as Atom, with at:deleted-entry tombstones for retracted ones."""
-    seq, at = await service.feed_validator(reader, column_id, publisher_id)
+async def disclosures_atom_feed(request: Request, reader: ReaderDep, column_id: FeedColumnFilter = None,
+                                publisher_id: PublisherFilter = None, topic: TopicFilter = None) -> Response:
+    """Latest published items as Atom, with at:deleted-entry tombstones for retracted ones and for items that
+    left the filter."""
+    f = changelog.FeedFilter(column_id, publisher_id, topic)
+    seq, at = await changelog.feed_validator(reader, f)
     headers = feeds.validators("atom", seq, at)
-    cached = feeds.not_modified(request, headers, at)
+    cached = conditional.not_modified(request, headers, at)
     if cached:
         return cached
-    rows = await service.feed_entries(reader, column_id, publisher_id)
-    body = feeds.atom(rows, _base(request), str(request.url), at)
+    rows = await changelog.feed_entries(reader, f)
+    body = feeds.atom(rows, await changelog.departures(reader, f), _base(request), str(request.url), at)
     return Response(body, media_type="application/atom+xml; charset=utf-8", headers=headers)
 
 
 @feeds_router.get("/disclosures.json", response_class=Response,
                   responses={200: {"description": "JSON Feed 1.1", "content": {"application/feed+json": {}}},
                              304: {"description": "未变化"}})
-async def disclosures_json_feed(request: Request, reader: ReaderDep, column_id: ColumnFilter = None,
-                                publisher_id: PublisherFilter = None) -> Response:
-    """Latest published items as JSON Feed 1.1."""
-    seq, at = await service.feed_validator(reader, column_id, publisher_id)
+async def disclosures_json_feed(request: Request, reader: ReaderDep, column_id: FeedColumnFilter = None,
+                                publisher_id: PublisherFilter = None, topic: TopicFilter = None) -> Response:
+    """Latest published items as JSON Feed 1.1; retracted items and items that left the filter are listed
+    under the `_zhengwu.deleted_items` extension."""
+    f = changelog.FeedFilter(column_id, publisher_id, topic)
+    seq, at = await changelog.feed_validator(reader, f)
     headers = feeds.validators("json", seq, at)
-    cached = feeds.not_modified(request, headers, at)
+    cached = conditional.not_modified(request, headers, at)
     if cached:
         return cached
-    rows = await service.feed_entries(reader, column_id, publisher_id)
-    body = feeds.json_feed(rows, _base(request), str(request.url))
+    rows = await changelog.feed_entries(reader, f)
+    body = feeds.json_feed(rows, await changelog.departures(reader, f), _base(request), str(request.url))
     return Response(body, media_type="application/feed+json; charset=utf-8", headers=headers)

@@ -1,27 +1,29 @@
-"""Disclosure rules and queries: visibility, the review and secrecy workflow, 索引号, the public
-catalogue, search and the change log. Flushes, never commits."""
+"""Disclosure rules and queries: visibility, columns, 索引号, the review and secrecy workflow and the staff
+workspace. The domain's public interface for other domains: the public catalogue and search (search.py) and
+the change log and feeds (changelog.py) are re-exported here. Flushes, never commits."""
 
-import asyncio
 import string
 from collections.abc import Sequence
-from contextlib import suppress
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, case, false, func, insert, literal, or_, select, update
+from sqlalchemy import Select, false, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from api.audit import service as audit
 from api.audit.service import Actor
 from api.auth.models import OrgUnit, Role, User
 from api.auth.principal import Principal
 from api.config import get_settings
-from api.database import Reader, utcnow
+from api.database import utcnow
 from api.disclosures import checks, richtext
+from api.disclosures.changelog import FEED_HEAD, record_change
+from api.disclosures.changelog import changes as changes
+from api.disclosures.changelog import feed_entries as feed_entries
+from api.disclosures.changelog import feed_heads as feed_heads
+from api.disclosures.changelog import feed_validator as feed_validator
 from api.disclosures.exceptions import (
     ClassifiedContent,
     ColumnNotFound,
@@ -35,14 +37,14 @@ from api.disclosures.exceptions import (
 from api.disclosures.models import (
     Column,
     Disclosure,
-    DisclosureChange,
     DisclosureEvent,
-    DisclosureFeedHead,
     DisclosureVersion,
     IndexCounter,
     IndexScheme,
 )
 from api.disclosures.schemas import DisclosureCreate, IndexSchemeIn, VersionUpdate
+from api.disclosures.search import ListFilters as ListFilters
+from api.disclosures.search import list_public as list_public
 from api.disclosures.states import (
     IN_REVIEW,
     LABELS,
@@ -57,21 +59,10 @@ from api.disclosures.states import (
 from api.errors import InvalidTransition, NotFound, ValidationFailed
 from api.files import service as files
 from api.files.models import Attachment
-from api.logs import get_logger
-from api.pagination import (
-    decode_cursor,
-    encode_cursor,
-    keyset_page,
-    keyset_params,
-    keyset_split,
-    keyset_template,
-)
-from api.search.service import SearchTable, apply_match
-from api.search.tokenizer import index_text, query_terms
-from api.tasks import BackgroundTask
+from api.pagination import keyset_page
+from api.search.tokenizer import index_text
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-SEARCH = SearchTable("disclosures")
 VERSION_OWNER = "disclosure_version"
 DEFAULT_PATTERN = "{org_code}/{year}-{seq:05d}"
 STAFF_ROLES = (Role.editor, Role.reviewer, Role.secrecy_officer)
@@ -151,7 +142,7 @@ _counts_cache: tuple[tuple[int, datetime | None], dict[int, tuple[int, datetime 
 
 async def _column_counts(session: AsyncSession) -> dict[int, tuple[int, datetime | None]]:
     global _counts_cache
-    head_row = (await session.execute(_FEED_HEAD)).first()
+    head_row = (await session.execute(FEED_HEAD)).first()
     head = (int(head_row[0]), head_row[1]) if head_row else (0, None)
     if head[0] and _counts_cache is not None and _counts_cache[0] == head:
         return _counts_cache[1]
@@ -547,133 +538,7 @@ async def retract(session: AsyncSession, principal: Principal, d: Disclosure, re
     return d
 
 
-async def record_change(session: AsyncSession, d: Disclosure, kind: ChangeKind, at: datetime) -> None:
-    """Append to the change log under the head row's lock (held to commit: seq order = commit order)."""
-    bump = (update(DisclosureFeedHead).where(DisclosureFeedHead.id == 1)
-            .values(last_seq=DisclosureFeedHead.last_seq + 1, last_at=at).returning(DisclosureFeedHead.last_seq))
-    seq = (await session.execute(bump)).scalar_one_or_none()
-    if seq is None:
-        session.add(DisclosureFeedHead(id=1, last_seq=1, last_at=at))
-        await session.flush()
-        seq = 1
-    session.add(DisclosureChange(seq=seq, kind=kind, disclosure_id=d.id, column_id=d.column_id,
-                                 publisher_id=d.publisher_id, version_no=d.version_no, at=at))
-    await session.flush()
-    if session.get_bind().dialect.name == "postgresql":  # each worker's FeedHeads drops its copies at commit
-        await session.execute(select(func.pg_notify(FEED_CHANNEL, str(seq))))
 
-
-# ---- reading ----------------------------------------------------------------------------------
-
-@dataclass
-class ListFilters:
-    column_id: int | None = None
-    include_subcolumns: bool = True
-    publisher_id: int | None = None
-    topic: str | None = None
-    genre: str | None = None
-    validity: str | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-    q: str | None = None
-
-
-def _day_start(d: date) -> datetime:
-    return datetime(d.year, d.month, d.day, tzinfo=SHANGHAI)
-
-
-_COLUMN_PARENTS = select(Column.id, Column.parent_id)
-
-
-async def _column_ids(reader: Reader, column_id: int, subtree: bool) -> list[int]:
-    rows = await reader.all(_COLUMN_PARENTS, quick=True)
-    if not any(r[0] == column_id for r in rows):
-        return [column_id]
-    if not subtree:
-        return [column_id]
-    children: dict[int | None, list[int]] = {}
-    for cid, parent in (tuple(r) for r in rows):
-        children.setdefault(parent, []).append(cid)
-    out, todo = [], [column_id]
-    while todo:
-        cid = todo.pop()
-        out.append(cid)
-        todo.extend(children.get(cid, []))
-    return out
-
-
-LIST_COLUMNS = (Disclosure.id, Disclosure.index_no, Disclosure.title, Disclosure.summary, Disclosure.column_id,
-                Disclosure.publisher_id, Disclosure.doc_no, Disclosure.topic, Disclosure.genre,
-                Disclosure.written_date, Disclosure.published_at, Disclosure.validity, Disclosure.has_attachments,
-                Disclosure.status)
-
-
-def _published_key(r: Any) -> tuple[Any, Any]:
-    return r.published_at, r.id
-
-
-def _public_list() -> Select[*tuple[Any, ...]]:
-    col_alias, unit_alias = aliased(Column), aliased(OrgUnit)
-    return (select(*LIST_COLUMNS, col_alias.name.label("column_name"), col_alias.slug.label("column_slug"),
-                   unit_alias.name.label("publisher_name"))
-            .join(col_alias, col_alias.id == Disclosure.column_id)
-            .join(unit_alias, unit_alias.id == Disclosure.publisher_id)
-            .where(Disclosure.status == DisclosureStatus.published))
-
-
-# Built once: constructing the aliased joins cost more per request than running the query.
-_PUBLIC_LIST = _public_list()
-_PUBLIC_ORDER = [(Disclosure.published_at, True), (Disclosure.id, True)]
-# The unfiltered catalogue (the home page, the first and every further page of the full list).
-_PUBLIC_PAGES = {after: keyset_template(_PUBLIC_LIST, _PUBLIC_ORDER, after) for after in (False, True)}
-
-
-async def list_public(reader: Reader, f: ListFilters, cursor: str | None,
-                      limit: int) -> tuple[list[Any], str | None]:
-    """Published items, newest first (keyset on published_at, id), or ranked when q is given."""
-    stmt = _PUBLIC_LIST
-    if f.column_id is not None:
-        ids = await _column_ids(reader, f.column_id, f.include_subcolumns)
-        stmt = stmt.where(Disclosure.column_id == ids[0] if len(ids) == 1 else Disclosure.column_id.in_(ids))
-    if f.publisher_id is not None:
-        stmt = stmt.where(Disclosure.publisher_id == f.publisher_id)
-    if f.topic:
-        stmt = stmt.where(Disclosure.topic == f.topic)
-    if f.genre:
-        stmt = stmt.where(Disclosure.genre == f.genre)
-    if f.validity:
-        stmt = stmt.where(Disclosure.validity == f.validity)
-    if f.date_from:
-        stmt = stmt.where(Disclosure.published_at >= _day_start(f.date_from))
-    if f.date_to:
-        stmt = stmt.where(Disclosure.published_at < _day_start(f.date_to + timedelta(days=1)))
-    if f.q and f.q.strip():
-        return await _search_page(reader, stmt, f.q, cursor, limit)
-    # A keyset page walks an index from the cursor: bounded, so it may run inline (see Reader).
-    page = _PUBLIC_PAGES[bool(cursor)] if stmt is _PUBLIC_LIST else keyset_template(stmt, _PUBLIC_ORDER, bool(cursor))
-    rows = await reader.all(page, keyset_params(_PUBLIC_ORDER, cursor, limit), quick=True)
-    return keyset_split(list(rows), _published_key, limit)
-
-
-async def _search_page(reader: Reader, stmt: Select[Any], q: str, cursor: str | None,
-                       limit: int) -> tuple[list[Any], str | None]:
-    """Ranked results page by offset (ranks are floats and shift as items change; depth is small)."""
-    offset = 0
-    if cursor:
-        values = decode_cursor(cursor, 2)
-        if values[0] != "s" or not isinstance(values[1], int) or not 0 <= values[1] <= 10_000:
-            raise ValidationFailed([{"field": "cursor", "in": "query", "message": "无效的分页游标", "type": "cursor"}])
-        offset = values[1]
-    stmt, rank, params = apply_match(stmt.add_columns(Disclosure.body_html), SEARCH, q, reader.dialect)
-    # Items whose title holds every word of the query come first, then by rank (cheap: the window is small).
-    terms = query_terms(q)[:8]
-    title_miss = case((and_(*[Disclosure.title.icontains(t, autoescape=True) for t in terms]), 0), else_=1) \
-        if terms else literal(1)
-    rows = list(await reader.all(
-        stmt.order_by(title_miss, rank, Disclosure.published_at.desc(), Disclosure.id.desc())
-        .offset(offset).limit(limit + 1), params))
-    next_cursor = encode_cursor(["s", offset + limit]) if len(rows) > limit else None
-    return rows[:limit], next_cursor
 
 
 async def names(session: AsyncSession, column_id: int, publisher_id: int) -> tuple[Column, OrgUnit]:
@@ -779,142 +644,3 @@ async def history(session: AsyncSession, disclosure_id: int) -> list[tuple[Discl
         .outerjoin(DisclosureVersion, DisclosureVersion.id == DisclosureEvent.version_id)
         .where(DisclosureEvent.disclosure_id == disclosure_id).order_by(DisclosureEvent.id))
     return [(r[0], r[1]) for r in rows.all()]
-
-
-log = get_logger("api.disclosures")
-
-
-# ---- change log and feeds ---------------------------------------------------------------------
-
-# Built once: a conditional poll's whole cost is this lookup, and building the statement cost as much as running it.
-_FEED_HEAD = select(DisclosureFeedHead.last_seq, DisclosureFeedHead.last_at).where(DisclosureFeedHead.id == 1)
-
-
-async def feed_validator(reader: Reader, column_id: int | None, publisher_id: int | None
-                         ) -> tuple[int, datetime | None]:
-    """The last change seq and time relevant to a feed (one indexed lookup, inline on SQLite; on PostgreSQL
-    from this worker's copy while its LISTEN connection is up, see FeedHeads)."""
-    key = (column_id, publisher_id)
-    known = feed_heads.get(key)
-    if known is not None:
-        return known
-    generation = feed_heads.generation
-    if column_id is None and publisher_id is None:
-        row = await reader.first(_FEED_HEAD, quick=True)
-    else:
-        stmt = select(DisclosureChange.seq, DisclosureChange.at)
-        if column_id is not None:
-            stmt = stmt.where(DisclosureChange.column_id == column_id)
-        if publisher_id is not None:
-            stmt = stmt.where(DisclosureChange.publisher_id == publisher_id)
-        row = await reader.first(stmt.order_by(DisclosureChange.seq.desc()).limit(1), quick=True)
-    head = (int(row[0]), row[1]) if row else (0, None)
-    feed_heads.put(key, head, generation)
-    return head
-
-
-FEED_CHANNEL = "disclosure_feed"
-
-
-class FeedHeads:
-    """Each worker's copy of the feed heads on PostgreSQL. Every change to the log notifies FEED_CHANNEL in
-    its transaction (delivered at commit), and a dedicated LISTEN connection drops the copies, so a third-party
-    portal's conditional poll answers 304 without a database round trip. Only while that connection is up:
-    otherwise (and on SQLite) every poll reads the head. A lookup that started before a notification is not
-    kept (generation), so a copy is never older than the last notification this worker received."""
-
-    def __init__(self) -> None:
-        self._heads: dict[tuple[int | None, int | None], tuple[int, datetime | None]] = {}
-        self.generation = 0
-        self.live = False
-        self._task = BackgroundTask("feed-heads")
-
-    def get(self, key: tuple[int | None, int | None]) -> tuple[int, datetime | None] | None:
-        return self._heads.get(key) if self.live else None
-
-    def put(self, key: tuple[int | None, int | None], head: tuple[int, datetime | None], generation: int) -> None:
-        if self.live and generation == self.generation:
-            if len(self._heads) > 10_000:
-                self._heads.clear()
-            self._heads[key] = head
-
-    def changed(self, *_: Any) -> None:
-        self.generation += 1
-        self._heads.clear()
-
-    def start(self, database_url: str) -> None:
-        self._task.start(lambda: self._listen(database_url))
-
-    async def stop(self) -> None:
-        await self._task.stop()
-        self._down()
-
-    def _down(self) -> None:
-        self.live = False
-        self.changed()
-
-    async def _listen(self, database_url: str) -> None:
-        import asyncpg
-        from sqlalchemy.engine import make_url
-
-        dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
-        while True:
-            conn = None
-            try:
-                conn = await asyncpg.connect(dsn)
-                lost = asyncio.Event()
-                conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
-                await conn.add_listener(FEED_CHANNEL, self.changed)
-                self.changed()  # whatever happened while nobody listened
-                self.live = True
-                while not lost.is_set():
-                    with suppress(TimeoutError):
-                        await asyncio.wait_for(lost.wait(), 30)
-                    if not lost.is_set():  # a silent network failure would otherwise keep old copies
-                        await conn.fetchval("SELECT 1", timeout=5)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the database restarting, a network hiccup: read the heads meanwhile, retry
-                log.warning("feed_heads_listen_failed", exc_info=True)
-            finally:
-                self._down()
-                if conn is not None and not conn.is_closed():
-                    conn.terminate()
-            await asyncio.sleep(1)
-
-
-feed_heads = FeedHeads()
-
-
-FEED_COLUMNS = (Disclosure.id, Disclosure.status, Disclosure.title, Disclosure.summary, Disclosure.body_html,
-                Disclosure.column_id, Disclosure.topic, Disclosure.index_no, Disclosure.doc_no, Disclosure.validity,
-                Disclosure.version_no, Disclosure.first_published_at, Disclosure.updated_at, Disclosure.retracted_at,
-                Disclosure.retract_reason)
-
-
-async def feed_entries(reader: Reader, column_id: int | None, publisher_id: int | None,
-                       limit: int = 50) -> list[Any]:
-    col_alias, unit_alias = aliased(Column), aliased(OrgUnit)
-    stmt = (select(*FEED_COLUMNS, col_alias.name.label("column_name"), unit_alias.name.label("publisher_name"))
-            .join(col_alias, col_alias.id == Disclosure.column_id)
-            .join(unit_alias, unit_alias.id == Disclosure.publisher_id)
-            .where(Disclosure.status != DisclosureStatus.unpublished))
-    if column_id is not None:
-        stmt = stmt.where(Disclosure.column_id == column_id)
-    if publisher_id is not None:
-        stmt = stmt.where(Disclosure.publisher_id == publisher_id)
-    return list(await reader.all(stmt.order_by(Disclosure.updated_at.desc(), Disclosure.id.desc()).limit(limit)))
-
-
-async def changes(reader: Reader, since: int, limit: int, column_id: int | None,
-                  publisher_id: int | None) -> tuple[list[Any], bool]:
-    stmt = (select(DisclosureChange.seq, DisclosureChange.kind, DisclosureChange.disclosure_id,
-                   DisclosureChange.version_no, DisclosureChange.at, Disclosure.index_no)
-            .join(Disclosure, Disclosure.id == DisclosureChange.disclosure_id)
-            .where(DisclosureChange.seq > since))
-    if column_id is not None:
-        stmt = stmt.where(DisclosureChange.column_id == column_id)
-    if publisher_id is not None:
-        stmt = stmt.where(DisclosureChange.publisher_id == publisher_id)
-    rows = list(await reader.all(stmt.order_by(DisclosureChange.seq).limit(limit + 1)))
-    return rows[:limit], len(rows) > limit

@@ -83,3 +83,4 @@ class ChangeKind(StrEnum):
     created = "created"
     updated = "updated"
     retracted = "retracted"
+    removed = "removed"  # only in a filtered view: the item left the filter (another column, publisher, topic)

@@ -23,11 +23,14 @@ from api.files.types import BY_EXTENSION, KINDS, FileKind, sniff
 
 CHUNK = 1024 * 1024
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+# Bidirectional controls make "invoice\u202Efdp.exe" display as "invoiceexe.pdf": removed, not replaced, so the
+# name shown is the name stored (and the extension checked is the one a reader sees).
+_BIDI = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
 
 
 def sanitize_filename(name: str | None) -> str:
     """A display name safe on any disk and in any header: no path, no control or reserved characters."""
-    name = unicodedata.normalize("NFC", name or "")
+    name = _BIDI.sub("", unicodedata.normalize("NFC", name or ""))
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = _UNSAFE.sub("_", name).strip(" .")
     if not name:

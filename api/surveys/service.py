@@ -16,7 +16,6 @@ from api.audit.service import Actor
 from api.auth.models import OrgUnit, Role
 from api.auth.principal import Principal
 from api.captcha import service as captcha
-from api.complaints import integrations
 from api.config import get_settings
 from api.database import utcnow
 from api.errors import Forbidden, InvalidTransition, NotFound, RateLimited, ValidationFailed
@@ -408,7 +407,7 @@ async def add_attachment(session: AsyncSession, principal: Principal, c: Consult
     await _require_editor(session, principal, c.owner_unit_id)
     if c.status == ConsultationStatus.closed:
         raise InvalidTransition("征集已结束，不能再添加附件")
-    stored = await integrations.store_attachment(session, upload, principal.id, ATTACHMENT_OWNER)
+    stored = await files.store_upload(session, upload, ATTACHMENT_OWNER, None, principal.id)
     row = ConsultationAttachment(consultation_id=c.id, attachment_id=stored.id, filename=stored.filename,
                                  content_type=stored.content_type, size=stored.size, sha256=stored.sha256)
     session.add(row)

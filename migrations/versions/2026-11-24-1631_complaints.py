@@ -1,7 +1,7 @@
 """complaints
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-24 16:31:06.430558+00:00
 """
 from collections.abc import Sequence

@@ -101,11 +101,12 @@ class TestStatistics:
         accepted = await complaint_id(client, w, await submit_anonymous(client, w))
         await act(client, w.triager, accepted, "accept")
         spam = await complaint_id(client, w, await submit_anonymous(client, w))
-        await act(client, w.triager, spam, "reject", {"reason": "spam", "note": "广告"})
+        await act(client, w.triager, spam, "not-accept", {"reason": "spam", "note": "广告"})
         r = await client.get(f"{URL}/statistics", headers=auth(w.leader))
         assert r.status_code == 200
         total = r.json()["total"]
-        assert (total["received"], total["accepted"], total["replied"]) == (3, 2, 1)
+        assert (total["received"], total["accepted"], total["not_accepted"], total["replied"]) == (3, 2, 1, 1)
+        assert total["due"] == 2  # the reply and the letter not accepted; the accepted one is within its limit
         assert total["reply_rate"] == 50.0
         assert total["on_time_rate"] == 100.0
         assert total["satisfaction_rate"] == 100.0
@@ -123,11 +124,3 @@ class TestStatistics:
         r = await client.get(f"{URL}/statistics", params={"start": "2026-05-01", "end": "2026-04-01"},
                              headers=auth(w.leader))
         assert r.status_code == 422
-
-    async def test_public_summary_counts_this_month(self, client, session):
-        w = await world(session)
-        await replied(client, w)
-        await submit_anonymous(client, w)
-        body = (await client.get(f"{URL}/summary")).json()
-        assert (body["received"], body["replied"]) == (2, 1)
-        assert body["reply_rate"] == 100.0  # one replied of one accepted

@@ -1,8 +1,13 @@
+import hashlib
+
 from sqlalchemy import select, update
 
 from api.complaints.models import Complaint, ComplaintAttachment, Mailbox
+from api.complaints.schemas import ComplaintCreate
 from api.config import get_settings
 from api.files.models import Attachment
+from api.idempotency.models import IdempotencyKey, KeyState
+from api.idempotency.service import request_hash
 from tests.captcha.solver import solved
 from tests.complaints.helpers import letter, submit_anonymous, submit_as, world
 from tests.factories import auth
@@ -89,27 +94,44 @@ class TestIdempotencyKey:
         second = await client.post(URL, json=letter(w), headers=headers)
         assert first.status_code == second.status_code == 201
         assert first.json() == second.json()
+        assert second.headers["Idempotent-Replayed"] == "true"
         count = (await session.execute(select(Complaint.id).where(Complaint.writer_id == w.citizen.id))).all()
         assert len(count) == 1
 
-    async def test_stored_receipt_never_holds_the_query_code(self, client, session):
-        from api.complaints.models import ComplaintIdempotency
-
+    async def test_keys_live_in_the_idempotency_kernel_without_the_query_code_or_the_key(self, client, session):
         w = await world(session)
         headers = {"Idempotency-Key": "retry-key-0003"} | auth(w.citizen)
         code = (await client.post(URL, json=letter(w), headers=headers)).json()["query_code"]
-        rows = (await session.execute(select(ComplaintIdempotency.key, ComplaintIdempotency.response))).all()
-        assert len(rows) == 1
-        assert code not in str(rows[0].response)
-        assert rows[0].key != "retry-key-0003"
+        rows = (await session.execute(select(IdempotencyKey))).scalars().all()
+        assert [(r.user_id, r.scope, r.state) for r in rows] == [(w.citizen.id, "POST /complaints", "done")]
+        assert code not in str(rows[0].response_body)
+        assert "retry-key-0003" not in rows[0].key
 
-    async def test_same_key_with_a_different_letter_answers_409(self, client, session):
+    async def test_same_key_with_a_different_letter_answers_422(self, client, session):
         w = await world(session)
         headers = {"Idempotency-Key": "retry-key-0002"} | auth(w.citizen)
         assert (await client.post(URL, json=letter(w), headers=headers)).status_code == 201
         r = await client.post(URL, json=letter(w, subject="另一封信"), headers=headers)
+        assert r.status_code == 422
+        assert r.json()["errors"][0]["type"] == "idempotency_key_reused"
+
+    async def test_a_key_whose_first_request_is_running_answers_409(self, client, session):
+        w = await world(session)
+        body = ComplaintCreate.model_validate(letter(w)).fingerprint_payload()
+        session.add(IdempotencyKey(user_id=w.citizen.id, key="sha256:" + hashlib.sha256(b"k-running").hexdigest(),
+                                   scope="POST /complaints", request_hash=request_hash("POST /complaints", body),
+                                   state=KeyState.in_flight))
+        await session.flush()
+        r = await client.post(URL, json=letter(w), headers={"Idempotency-Key": "k-running"} | auth(w.citizen))
         assert r.status_code == 409
-        assert r.json()["code"] == "idempotency_key_reused"
+        assert r.json()["code"] == "idempotency_in_flight"
+
+    async def test_short_keys_are_accepted_and_over_long_ones_refused_as_for_applications(self, client, session):
+        w = await world(session)
+        assert (await client.post(URL, json=letter(w), headers={"Idempotency-Key": "k"} | auth(w.citizen))
+                ).status_code == 201
+        r = await client.post(URL, json=letter(w), headers={"Idempotency-Key": "k" * 201} | auth(w.citizen))
+        assert r.status_code == 422
 
     async def test_anonymous_retry_needs_no_second_captcha(self, client, session):
         w = await world(session)
@@ -119,6 +141,17 @@ class TestIdempotencyKey:
                                    headers=headers)
         assert second.status_code == 201
         assert second.json()["tracking_no"] == first.json()["tracking_no"]
+        assert second.json()["query_code"] == first.json()["query_code"]
+
+    async def test_anonymous_key_belongs_to_the_writers_address_not_to_a_user(self, client, session):
+        w = await world(session)
+        headers = {"Idempotency-Key": "anon-retry-0004"}
+        assert (await client.post(URL, json=letter(w) | await solved(client), headers=headers)).status_code == 201
+        row = (await session.execute(select(IdempotencyKey))).scalar_one()
+        assert row.user_id is None and row.client_hash is not None
+        signed_in = await client.post(URL, json=letter(w), headers=headers | auth(w.citizen))
+        assert signed_in.status_code == 201
+        assert "Idempotent-Replayed" not in signed_in.headers
 
 
 class TestAttachments:

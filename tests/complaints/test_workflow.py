@@ -56,7 +56,7 @@ class TestVisibility:
         assert [i["id"] for i in items] == [cid]
 
 
-class TestAcceptReject:
+class TestAcceptNotAccept:
     async def test_owner_unit_handler_accepts(self, client, session):
         w = await world(session)
         receipt = await submit_anonymous(client, w)
@@ -66,37 +66,37 @@ class TestAcceptReject:
         assert r.json()["status"] == "accepted"
         assert (await lookup(client, receipt))["status_label"] == "已受理，办理中"
 
-    async def test_reject_with_reason_the_writer_sees(self, client, session):
+    async def test_not_accepted_with_a_reason_the_writer_sees(self, client, session):
         w = await world(session)
         receipt = await submit_anonymous(client, w)
         cid = await complaint_id(client, w, receipt)
-        r = await act(client, w.triager, cid, "reject", {"reason": "not_our_business",
+        r = await act(client, w.triager, cid, "not-accept", {"reason": "not_our_business",
                                                           "note": "该事项属于市交通局职责，请向其反映。"})
-        assert r.json()["status"] == "rejected"
+        assert r.json()["status"] == "not_accepted"
         view = await lookup(client, receipt)
-        assert view["reject_reason"] == "not_our_business"
-        assert view["reject_note"] == "该事项属于市交通局职责，请向其反映。"
+        assert view["not_accept_reason"] == "not_our_business"
+        assert view["not_accept_note"] == "该事项属于市交通局职责，请向其反映。"
         clock = (await session.execute(select(DeadlineClock).where(DeadlineClock.case_id == cid))).scalar_one()
         assert clock.status == "stopped"
 
-    async def test_reject_needs_a_reason(self, client, session):
+    async def test_not_accepting_needs_a_reason(self, client, session):
         w = await world(session)
         cid = await complaint_id(client, w, await submit_anonymous(client, w))
-        r = await act(client, w.triager, cid, "reject", {"reason": "spam"})
+        r = await act(client, w.triager, cid, "not-accept", {"reason": "spam"})
         assert r.status_code == 422
 
-    async def test_accepted_letter_cannot_be_rejected(self, client, session):
+    async def test_accepted_letter_cannot_be_not_accepted(self, client, session):
         w = await world(session)
         cid = await complaint_id(client, w, await submit_anonymous(client, w))
         await act(client, w.triager, cid, "accept")
-        r = await act(client, w.triager, cid, "reject", {"reason": "spam", "note": "垃圾信息"})
+        r = await act(client, w.triager, cid, "not-accept", {"reason": "spam", "note": "垃圾信息"})
         assert r.status_code == 409
         assert r.json()["code"] == "invalid_transition"
 
-    async def test_rejected_letter_cannot_be_accepted(self, client, session):
+    async def test_not_accepted_letter_cannot_be_accepted(self, client, session):
         w = await world(session)
         cid = await complaint_id(client, w, await submit_anonymous(client, w))
-        await act(client, w.triager, cid, "reject", {"reason": "spam", "note": "垃圾信息"})
+        await act(client, w.triager, cid, "not-accept", {"reason": "spam", "note": "垃圾信息"})
         assert (await act(client, w.triager, cid, "accept")).status_code == 409
 
     async def test_editor_cannot_accept(self, client, session):
@@ -256,12 +256,12 @@ class TestRating:
             "tracking_no": receipt["tracking_no"], "query_code": receipt["query_code"],
             "satisfaction": satisfaction})
 
-    async def test_satisfied_closes_the_case(self, client, session):
+    async def test_satisfied_completes_the_case(self, client, session):
         w = await world(session)
         _, receipt = await replied(client, w)
         r = await self._rate(client, receipt, "satisfied")
         assert r.status_code == 200
-        assert r.json()["status"] == "closed"
+        assert r.json()["status"] == "completed"
         assert r.json()["satisfaction"] == "satisfied"
 
     async def test_rating_twice_answers_409(self, client, session):
@@ -296,7 +296,7 @@ class TestRating:
         view = await lookup(client, receipt)
         assert [x["body"] for x in view["replies"]] == ["已安排维修，感谢来信。", "再次核实后，已全部更换灯具。"]
         r = await self._rate(client, receipt, "dissatisfied")
-        assert r.json()["status"] == "closed"
+        assert r.json()["status"] == "completed"
         assert r.json()["satisfaction"] == "dissatisfied"
 
     async def test_signed_in_writer_rates_their_own_letter(self, client, session):
@@ -309,4 +309,4 @@ class TestRating:
         assert (await act(client, w.other_citizen, cid, "rating", {"satisfaction": "satisfied"})).status_code == 404
         r = await act(client, w.citizen, cid, "rating", {"satisfaction": "satisfied"})
         assert r.status_code == 200
-        assert r.json()["status"] == "closed"
+        assert r.json()["status"] == "completed"

@@ -1,4 +1,5 @@
-from api.disclosures.checks import check_text, luhn_valid, resident_id_valid
+from api.disclosures.checks import check_text
+from api.pii import luhn_valid, resident_id_valid
 from tests.disclosures.conftest import draft
 
 V = "/api/v1/disclosure-versions"
@@ -28,6 +29,20 @@ class TestCheckText:
         found = check_text("body", f"联系电话13912345678，账号{card}，座机 0531-88880000")
         assert [f.kind for f in found] == ["mobile", "bank_card"]
         assert "13912345678" not in found[1].context
+
+    def test_mobile_written_with_prefix_spaces_hyphens_or_full_width_digits(self):
+        text = "甲+8613812345678，乙+86 139 1234 5678，丙138 1234 5678，丁138-1234-5678，戊１３８１２３４５６７８"
+        found = check_text("body", text)
+        assert [(f.kind, text[f.start:f.end]) for f in found] == [
+            ("mobile", "+8613812345678"), ("mobile", "+86 139 1234 5678"), ("mobile", "138 1234 5678"),
+            ("mobile", "138-1234-5678"), ("mobile", "１３８１２３４５６７８")]
+        assert [f.match for f in found] == [
+            "+86138*****678", "+86 139 **** *678", "138 **** *678", "138-****-*678", "１３８*****６７８"]
+
+    def test_bank_card_in_a_sentence(self):
+        found = check_text("body", "请汇入银行卡6222021234567890128，谢谢")
+        assert [(f.kind, f.start, f.end, f.match) for f in found] == [
+            ("bank_card", 6, 25, "6222***********0128")]
 
     def test_numbers_inside_longer_runs_are_ignored(self):
         assert check_text("body", "订单号 A13912345678B 与 1391234567890123456789") == []

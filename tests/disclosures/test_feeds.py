@@ -1,8 +1,13 @@
 import json
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import feedparser
 import jsonschema
+from sqlalchemy import update
 
+from api import conditional
+from api.disclosures.models import DisclosureChange, DisclosureFeedHead
 from tests.disclosures.conftest import publish
 
 ATOM = "/api/v1/feeds/disclosures.atom"
@@ -59,10 +64,8 @@ class TestAtomFeed:
 
     async def test_unchanged_feed_answers_304(self, client, team):
         await publish(client, team)
-        first = await client.get(ATOM)
-        etag, modified = first.headers["etag"], first.headers["last-modified"]
+        etag = (await client.get(ATOM)).headers["etag"]
         assert (await client.get(ATOM, headers={"If-None-Match": etag})).status_code == 304
-        assert (await client.get(ATOM, headers={"If-Modified-Since": modified})).status_code == 304
         await publish(client, team, title="新的一条")
         again = await client.get(ATOM, headers={"If-None-Match": etag})
         assert again.status_code == 200
@@ -125,3 +128,132 @@ class TestChanges:
         r = await client.get(CHANGES, params={"since": "0"})
         assert (await client.get(CHANGES, params={"since": "0"},
                                  headers={"If-None-Match": r.headers["etag"]})).status_code == 304
+
+
+async def _stamp_last_change(session, at: datetime) -> None:
+    """Move the change log's clock: HTTP dates have one-second resolution, so the tests place changes in
+    chosen seconds instead of waiting for the clock."""
+    await session.execute(update(DisclosureFeedHead).values(last_at=at))
+    await session.execute(update(DisclosureChange).values(at=at))
+    await session.flush()
+
+
+class TestIfModifiedSince:
+    async def test_settled_feed_answers_304_to_its_last_modified(self, client, session, team):
+        await publish(client, team)
+        await _stamp_last_change(session, datetime.now(UTC) - timedelta(minutes=5))
+        modified = (await client.get(ATOM)).headers["last-modified"]
+        assert (await client.get(ATOM, headers={"If-Modified-Since": modified})).status_code == 304
+
+    async def test_change_in_the_same_second_as_the_clients_date_answers_200(self, client, session, team):
+        # A copy made at S+0.4 is dated S (Last-Modified or Date); a change at S+0.7 carries the same second.
+        second = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+        await publish(client, team, title="第一条")
+        await publish(client, team, title="同一秒内的第二条")
+        await _stamp_last_change(session, second + timedelta(milliseconds=700))
+        r = await client.get(CHANGES, params={"since": "0"},
+                             headers={"If-Modified-Since": format_datetime(second, usegmt=True)})
+        assert r.status_code == 200
+        assert len(r.json()["items"]) == 2
+
+
+class TestLastModified:
+    def test_is_not_sent_before_the_change_has_certainly_committed(self):
+        at = datetime(2026, 12, 1, 2, 0, 0, 200_000, tzinfo=UTC)
+        assert "Last-Modified" not in conditional.validators('"x"', at, now=at + timedelta(milliseconds=900))
+        later = conditional.validators('"x"', at, now=at + timedelta(seconds=5))
+        assert later["Last-Modified"] == "Tue, 01 Dec 2026 02:00:02 GMT"
+
+
+async def _republish(client, team, disclosure_id: int, **changes) -> None:
+    """A new version of a published item with `changes`, through the whole review."""
+    v = (await client.post(f"/api/v1/disclosures/{disclosure_id}/versions", headers=team.h(team.editor))).json()
+    r = await client.patch(f"/api/v1/disclosure-versions/{v['id']}", json=changes, headers=team.h(team.editor))
+    assert r.status_code == 200, r.text
+    for user, action, body in ((team.editor, "submit", {}), (team.reviewer, "approve", {}),
+                               (team.secrecy, "publish", {"confirm_personal_data": True})):
+        r = await client.post(f"/api/v1/disclosure-versions/{v['id']}/{action}", json=body, headers=team.h(user))
+        assert r.status_code == 200, r.text
+
+
+class TestDepartures:
+    async def test_item_moved_to_another_column_is_removed_from_the_old_columns_log(self, client, session, team):
+        from tests.disclosures.conftest import create_column
+
+        other = await create_column(session, team.unit, "工作动态")
+        did = (await publish(client, team, title="将移栏目"))["disclosure_id"]
+        await _republish(client, team, did, column_id=other.id)
+        old = (await client.get(CHANGES, params={"column_id": team.column.id})).json()["items"]
+        new = (await client.get(CHANGES, params={"column_id": other.id})).json()["items"]
+        everything = (await client.get(CHANGES)).json()["items"]
+        assert [(c["kind"], c["disclosure_id"]) for c in old] == [("created", did), ("removed", did)]
+        assert [(c["kind"], c["disclosure_id"]) for c in new] == [("updated", did)]
+        assert [c["kind"] for c in everything] == ["created", "updated"]
+
+    async def test_departure_moves_the_filtered_validator(self, client, session, team):
+        from tests.disclosures.conftest import create_column
+
+        other = await create_column(session, team.unit, "工作动态")
+        did = (await publish(client, team))["disclosure_id"]
+        etag = (await client.get(CHANGES, params={"column_id": team.column.id})).headers["etag"]
+        await _republish(client, team, did, column_id=other.id)
+        r = await client.get(CHANGES, params={"column_id": team.column.id}, headers={"If-None-Match": etag})
+        assert r.status_code == 200
+
+    async def test_publisher_change_is_a_departure_for_that_publisher(self, client, session, team):
+        from tests.factories import create_org_unit
+
+        elsewhere = await create_org_unit(session, "车辆管理中心", parent=None, code="CL")
+        did = (await publish(client, team, publisher_id=team.unit.id))["disclosure_id"]
+        await _republish(client, team, did, publisher_id=elsewhere.id)
+        items = (await client.get(CHANGES, params={"publisher_id": team.unit.id})).json()["items"]
+        assert [c["kind"] for c in items] == ["created", "removed"]
+
+    async def test_topic_change_is_a_departure_for_that_topic(self, client, team):
+        did = (await publish(client, team, topic="机关事务"))["disclosure_id"]
+        await _republish(client, team, did, topic=None)
+        items = (await client.get(CHANGES, params={"topic": "机关事务"})).json()["items"]
+        assert [c["kind"] for c in items] == ["created", "removed"]
+
+    async def test_filtered_atom_feed_has_a_tombstone_for_the_moved_item(self, client, session, team):
+        from tests.disclosures.conftest import create_column
+
+        other = await create_column(session, team.unit, "工作动态")
+        did = (await publish(client, team, title="将移栏目"))["disclosure_id"]
+        await _republish(client, team, did, column_id=other.id)
+        text = (await client.get(ATOM, params={"column_id": team.column.id})).text
+        assert f'<at:deleted-entry ref="tag:zhengwu-portal.example,2026:disclosure/{did}"' in text
+        assert feedparser.parse(text).entries == []
+        moved = feedparser.parse((await client.get(ATOM, params={"column_id": other.id})).content)
+        assert [e.title for e in moved.entries] == ["将移栏目"]
+
+    async def test_filtered_json_feed_lists_the_moved_item_as_deleted(self, client, session, team):
+        from tests.disclosures.conftest import create_column
+
+        other = await create_column(session, team.unit, "工作动态")
+        did = (await publish(client, team))["disclosure_id"]
+        await _republish(client, team, did, column_id=other.id)
+        feed = (await client.get(JSON, params={"column_id": team.column.id})).json()
+        assert feed["items"] == []
+        assert [(d["id"].rsplit("/", 1)[1], d["reason"]) for d in feed["_zhengwu"]["deleted_items"]] == [
+            (str(did), "left_filter")]
+
+    async def test_item_moved_back_is_an_entry_again_not_a_tombstone(self, client, session, team):
+        from tests.disclosures.conftest import create_column
+
+        other = await create_column(session, team.unit, "工作动态")
+        did = (await publish(client, team, title="来回移动"))["disclosure_id"]
+        await _republish(client, team, did, column_id=other.id)
+        await _republish(client, team, did, column_id=team.column.id)
+        text = (await client.get(ATOM, params={"column_id": team.column.id})).text
+        assert "deleted-entry" not in text
+        assert [e.title for e in feedparser.parse(text).entries] == ["来回移动"]
+
+    async def test_item_that_never_matched_every_field_does_not_depart(self, client, session, team):
+        from tests.disclosures.conftest import create_column
+
+        other = await create_column(session, team.unit, "工作动态")
+        did = (await publish(client, team))["disclosure_id"]  # no topic
+        await _republish(client, team, did, column_id=other.id, topic="机关事务")
+        items = (await client.get(CHANGES, params={"column_id": team.column.id, "topic": "机关事务"})).json()
+        assert items["items"] == []

@@ -13,7 +13,9 @@ import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-DIST_INDEX = ROOT / "web" / "dist" / "index.html"
+# PORTAL_E2E_WEB_DIST points the suite at another build (e.g. a copy kept still while web/ is rebuilt).
+WEB_DIST = Path(os.environ.get("PORTAL_E2E_WEB_DIST", ROOT / "web" / "dist"))
+DIST_INDEX = WEB_DIST / "index.html"
 SCREENS = ROOT / "var" / "e2e-screens"
 CHROMIUM = os.environ.get("PORTAL_E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -61,7 +63,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "PORTAL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'e2e.db'}",
         "PORTAL_VAR_DIR": str(tmp),
         "PORTAL_ENV": "development",
-        "PORTAL_WEB_DIST": str(ROOT / "web" / "dist"),
+        "PORTAL_WEB_DIST": str(WEB_DIST),
     }
     env.pop("PORTAL_REDIS_URL", None)
     _run_cli("migrate", env)

@@ -29,7 +29,7 @@ def test_admin_creates_a_user_then_logs_out(page: Page) -> None:
     page.get_by_role("menuitem", name="用户管理").click()
     expect(page).to_have_url(re.compile(r"/workspace/admin/users$"))
     table = page.get_by_test_id("users-table")
-    expect(table.get_by_text("王建国（系统管理员）")).to_be_visible()
+    expect(table.get_by_test_id("user-display-name-admin")).to_have_text("王建国（系统管理员）")
 
     username = f"e2e_{uuid.uuid4().hex[:8]}"
     page.get_by_test_id("users-create").click()
@@ -40,15 +40,14 @@ def test_admin_creates_a_user_then_logs_out(page: Page) -> None:
     page.get_by_test_id("user-form-submit").click()
 
     expect(page.get_by_role("dialog", name="新建用户")).to_be_hidden()
-    expect(table.get_by_text(username, exact=True)).to_be_visible()
+    expect(table.get_by_test_id(f"user-username-{username}")).to_have_text(username)
 
     # The new account is really stored: searching asks the server again.
     page.get_by_test_id("users-search").fill(username)
     page.get_by_test_id("users-search").press("Enter")
-    rows = table.locator(".el-table__body tr")
-    expect(rows).to_have_count(1)
-    expect(rows.first).to_contain_text(username)
-    expect(rows.first).to_contain_text("机关事务管理局")
+    expect(table.get_by_test_id(re.compile(r"^user-username-"))).to_have_count(1)
+    expect(table.get_by_test_id(f"user-username-{username}")).to_have_text(username)
+    expect(table.get_by_test_id(f"user-org-unit-{username}")).to_have_text("某市机关事务管理局")
 
     page.get_by_test_id("header-logout").click()
     expect(page.get_by_test_id("header-login-link")).to_be_visible()

@@ -30,14 +30,14 @@ def sign_out(page: Page) -> None:
 
 def open_from_queue(page: Page, username: str, queue: str) -> None:
     sign_in(page, username, f"/workspace/disclosures/{queue}")
-    page.get_by_test_id("version-table").get_by_text(TITLE).click()
+    page.get_by_test_id("version-table").get_by_role("link", name=TITLE, exact=True).click()
     expect(page.get_by_test_id("review-panel")).to_be_visible()
 
 
 def test_item_is_drafted_reviewed_cleared_and_found_by_a_visitor(page: Page) -> None:
     sign_in(page, "editor", "/workspace/disclosures/new")
     page.get_by_test_id("edit-column").click()
-    page.get_by_role("option", name="通知公告").click()
+    page.get_by_role("option", name="通知公告", exact=True).click()
     page.get_by_test_id("edit-title").fill(TITLE)
     page.get_by_test_id("edit-body").fill("食堂改造期间，一楼餐厅暂停供餐，请到二楼餐厅就餐。")
     page.get_by_test_id("edit-submit").click()
@@ -63,15 +63,17 @@ def test_item_is_drafted_reviewed_cleared_and_found_by_a_visitor(page: Page) -> 
     page.get_by_test_id("disclosure-search-input").fill(WORD)
     page.get_by_test_id("disclosure-search-submit").click()
     results = page.get_by_test_id("catalogue-results")
-    expect(results.locator("mark").first).to_have_text(WORD)
-    results.get_by_test_id("disclosure-item-link").first.click()
+    # Only this item has the word: one result, its match highlighted.
+    expect(results.get_by_test_id("disclosure-item-link")).to_have_count(1)
+    expect(results.get_by_test_id("disclosure-item-link").locator("mark")).to_have_text(WORD)
+    results.get_by_test_id("disclosure-item-link").click()
     expect(page.get_by_test_id("disclosure-title")).to_have_text(TITLE)
     expect(page.get_by_test_id("disclosure-index-no")).to_have_text(re.compile(r"\S+/\d{4}-\d+"))
     item_url = page.url
 
     sign_in(page, "reviewer", "/workspace/disclosures/review")
     page.get_by_test_id("queue-published").click()
-    page.get_by_test_id("version-table").get_by_text(TITLE).click()
+    page.get_by_test_id("version-table").get_by_role("link", name=TITLE, exact=True).click()
     page.get_by_test_id("action-retract").click()
     page.get_by_test_id("retract-confirm").click()
     expect(page.get_by_test_id("version-status")).to_have_text("已发布")  # no reason, nothing sent
@@ -82,4 +84,4 @@ def test_item_is_drafted_reviewed_cleared_and_found_by_a_visitor(page: Page) -> 
     sign_out(page)
 
     page.goto(item_url)
-    expect(page.get_by_text("信息不存在或已撤回")).to_be_visible()
+    expect(page.get_by_test_id("disclosure-missing")).to_contain_text("信息不存在或已撤回")

@@ -57,10 +57,11 @@ def test_handler_follows_up_and_closes_a_rectification(page: Page, live_server: 
 
     page.get_by_test_id("close-measures").fill("加强窗口服务培训")
     page.get_by_test_id("close-submit").click()
-    expect(page.locator(".el-message--error")).to_contain_text("须先完成回访")
+    expect(page.get_by_role("alert").filter(has_text="须先完成回访")).to_be_visible()
     expect(page.get_by_test_id("rectification-status")).to_have_text("待整改")
 
-    page.get_by_test_id("follow-up-method").get_by_text("电话回访").click()
+    page.get_by_test_id("follow-up-method-phone").click()  # the label: Element Plus hides the input under it
+    expect(page.get_by_test_id("follow-up-method").get_by_role("radio", name="电话回访", exact=True)).to_be_checked()
     page.get_by_test_id("follow-up-note").fill("已电话致歉，申请人表示理解")
     page.get_by_test_id("follow-up-submit").click()
     expect(page.get_by_test_id("rectification-status")).to_have_text("已回访")

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from api.surveys.demo import CLOSED_CONSULTATION, CLOSED_SURVEY, OPEN_CONSULTATION, OPEN_SURVEY
+from api.demo.surveys import CLOSED_CONSULTATION, CLOSED_SURVEY, OPEN_CONSULTATION, OPEN_SURVEY
 from tests.captcha.solver import solve_image
 from tests.e2e.conftest import DEMO_PASSWORD
 
@@ -26,11 +26,17 @@ def test_citizen_answers_once_and_sees_closed_results(page: Page) -> None:
     page.get_by_test_id("survey-list").get_by_role("link", name=OPEN_SURVEY).click()
     expect(page.get_by_test_id("survey-phase")).to_have_text("进行中")
 
-    page.get_by_test_id("question-0").get_by_text("每天").click()
-    page.get_by_test_id("question-1").get_by_text("口味").click()
-    page.get_by_test_id("question-1").get_by_text("排队时间").click()
-    page.get_by_test_id("question-2").locator(".el-rate__item").nth(3).click()
-    page.get_by_test_id("question-3").locator("textarea").fill("希望增加晚餐窗口。")
+    # Element Plus hides each input under its label: click the label, then see the input checked.
+    page.get_by_test_id("question-0-option-每天").click()
+    expect(page.get_by_test_id("question-0").get_by_role("radio", name="每天", exact=True)).to_be_checked()
+    for option in ("口味", "排队时间"):
+        page.get_by_test_id(f"question-1-option-{option}").click()
+        expect(page.get_by_test_id("question-1").get_by_role("checkbox", name=option, exact=True)).to_be_checked()
+    rating = page.get_by_test_id("question-2").get_by_role("slider")
+    for _ in range(4):
+        rating.press("ArrowRight")
+    expect(rating).to_have_attribute("aria-valuenow", "4")
+    page.get_by_test_id("question-3").get_by_role("textbox").fill("希望增加晚餐窗口。")
     page.get_by_test_id("survey-submit").click()
     expect(page.get_by_test_id("survey-done")).to_be_visible()
 
@@ -44,7 +50,7 @@ def test_citizen_answers_once_and_sees_closed_results(page: Page) -> None:
     expect(page.get_by_test_id("survey-results")).to_contain_text("36")
     charts = page.get_by_test_id("survey-results-chart")
     expect(charts).to_have_count(3)  # two choice questions and the rating; the text question is a list
-    expect(charts.first.locator("canvas, svg").first).to_be_visible()
+    expect(charts.first.locator("canvas, svg").first).to_be_visible()  # echarts drew something
     expect(page.get_by_test_id("survey-text-answers")).to_contain_text("访客临时车位")
 
 
@@ -61,7 +67,7 @@ def test_anonymous_visitor_comments_on_the_open_consultation(page: Page) -> None
     page.get_by_test_id("consultation-list").get_by_role("link", name=OPEN_CONSULTATION).click()
     expect(page.get_by_role("link", name=re.compile(r"\.docx$"))).to_be_visible()
     page.get_by_test_id("comment-body").fill("建议第四条明确派车申请的办理时限。")
-    image = page.locator("img[alt^='验证码']")
+    image = page.get_by_test_id("comment-captcha-image")
     expect(image).to_have_attribute("src", re.compile("^data:image/svg"))
     page.get_by_test_id("comment-captcha").fill(solve_image(image.get_attribute("src")))
     page.get_by_test_id("comment-submit").click()
@@ -81,12 +87,12 @@ def test_editor_drafts_publishes_and_closes_a_survey(page: Page) -> None:
     page.get_by_test_id("survey-save").click()
     expect(page).to_have_url(re.compile(r"/workspace/surveys$"))
 
-    row = page.get_by_test_id("survey-admin-table").locator("tr", has_text="办公区绿化养护满意度调查")
+    row = page.get_by_test_id("survey-admin-table").get_by_role("row").filter(has_text="办公区绿化养护满意度调查")
     expect(row).to_contain_text("草稿")
-    row.get_by_role("button", name="发布").click()
-    page.locator(".el-message-box").get_by_role("button", name="确定").click()
+    row.get_by_role("button", name="发布", exact=True).click()
+    page.get_by_role("dialog", name="办公区绿化养护满意度调查").get_by_role("button", name="确定", exact=True).click()
     expect(row).to_contain_text("进行中")
-    expect(row.locator("[data-testid^=survey-count-]")).to_have_text("0")
-    row.get_by_role("button", name="提前结束").click()
-    page.locator(".el-message-box").get_by_role("button", name="确定").click()
+    expect(row.get_by_test_id(re.compile(r"^survey-count-"))).to_have_text("0")
+    row.get_by_role("button", name="提前结束", exact=True).click()
+    page.get_by_role("dialog", name="办公区绿化养护满意度调查").get_by_role("button", name="确定", exact=True).click()
     expect(row).to_contain_text("已结束")

@@ -36,6 +36,11 @@ class TestNames:
         assert sanitize_filename("C:\\temp\\关于 通知.docx") == "关于 通知.docx"
         assert sanitize_filename("...") == "file"
 
+    def test_bidi_controls_are_removed(self):
+        assert sanitize_filename("invoice\u202egpj.exe") == "invoicegpj.exe"
+        controls = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"
+        assert sanitize_filename(f"通{controls}知.pdf") == "通知.pdf"
+
     def test_content_disposition_has_rfc5987_name(self):
         assert content_disposition("通知.pdf") == (
             "attachment; filename=\"__.pdf\"; filename*=UTF-8''%E9%80%9A%E7%9F%A5.pdf")
@@ -54,6 +59,13 @@ class TestUploadAttachment:
         assert d.content == PDF
         assert d.headers.get_list("x-content-type-options") == ["nosniff"]
         assert "filename*=UTF-8''" in d.headers["content-disposition"]
+
+    async def test_bidi_override_cannot_disguise_the_extension(self, client, team):
+        v = await draft(client, team)
+        r = await client.post(f"/api/v1/disclosure-versions/{v['id']}/attachments", headers=team.h(team.editor),
+                              files={"file": ("名单\u202Efdp.pdf", PDF, "application/pdf")})
+        assert r.status_code == 201, r.text
+        assert r.json()["filename"] == "名单fdp.pdf"
 
     async def test_renamed_executable_is_415(self, client, team):
         v = await draft(client, team)

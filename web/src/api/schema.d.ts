@@ -1216,6 +1216,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/complaints/{complaint_id}/not-accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Not Accept Complaint
+         * @description 不予受理 as invalid (spam, abuse, not the agency's business), with a reason the writer sees.
+         */
+        post: operations["not_accept_complaint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/complaints/{complaint_id}/opinions": {
         parameters: {
             query?: never;
@@ -1294,26 +1314,6 @@ export interface paths {
          * @description The signed-in writer rates the reply to their own letter.
          */
         post: operations["rate_complaint"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/complaints/{complaint_id}/reject": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Reject Complaint
-         * @description 不予受理 as invalid (spam, abuse, not the agency's business), with a reason the writer sees.
-         */
-        post: operations["reject_complaint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3148,9 +3148,9 @@ export interface components {
             kind: components["schemas"]["ComplaintKind"];
             /** Mailbox Name */
             mailbox_name: string;
-            /** Reject Note */
-            reject_note: string | null;
-            reject_reason: components["schemas"]["RejectReason"] | null;
+            /** Not Accept Note */
+            not_accept_note: string | null;
+            not_accept_reason: components["schemas"]["NotAcceptReason"] | null;
             /** Replies */
             replies: components["schemas"]["ReplyRead"][];
             /** Reply Due Date */
@@ -3199,11 +3199,11 @@ export interface components {
             mailbox_id: number;
             /** Mailbox Name */
             mailbox_name: string;
+            /** Not Accept Note */
+            not_accept_note: string | null;
+            not_accept_reason: components["schemas"]["NotAcceptReason"] | null;
             /** Published */
             published: boolean;
-            /** Reject Note */
-            reject_note: string | null;
-            reject_reason: components["schemas"]["RejectReason"] | null;
             /** Reopen Count */
             reopen_count: number;
             /** Replied At */
@@ -3258,10 +3258,17 @@ export interface components {
             accepted: number;
             /** Avg Reply Working Days */
             avg_reply_working_days: number | null;
+            /**
+             * Due
+             * @description 应答复：已答复、已过答复期限或不予受理的来信
+             */
+            due: number;
             /** Id */
             id: number | null;
             /** Name */
             name: string;
+            /** Not Accepted */
+            not_accepted: number;
             /** On Time Rate */
             on_time_rate: number | null;
             /** Rated */
@@ -3272,7 +3279,7 @@ export interface components {
             replied: number;
             /**
              * Reply Rate
-             * @description 办复率 = 已答复 ÷ 已受理
+             * @description 办复率（%）= 已答复 ÷ 应答复；无应答复来信时为空
              */
             reply_rate: number | null;
             /**
@@ -3285,7 +3292,7 @@ export interface components {
          * ComplaintStatus
          * @enum {string}
          */
-        ComplaintStatus: "submitted" | "accepted" | "rejected" | "forwarded" | "pending_review" | "replied" | "closed";
+        ComplaintStatus: "submitted" | "accepted" | "not_accepted" | "forwarded" | "pending_review" | "replied" | "completed";
         /** ComplaintSummary */
         ComplaintSummary: {
             /** Anonymous */
@@ -3962,6 +3969,20 @@ export interface components {
              */
             template_attachment_id?: number | null;
         };
+        /** NotAcceptIn */
+        NotAcceptIn: {
+            /**
+             * Note
+             * @description 告知来信人的理由
+             */
+            note: string;
+            reason: components["schemas"]["NotAcceptReason"];
+        };
+        /**
+         * NotAcceptReason
+         * @enum {string}
+         */
+        NotAcceptReason: "spam" | "abuse" | "not_our_business" | "duplicate" | "other";
         /** NoteIn */
         NoteIn: {
             /** Note */
@@ -4193,6 +4214,16 @@ export interface components {
         };
         /** PublicSummary */
         PublicSummary: {
+            /**
+             * Definition
+             * @description 办复率的口径，与数字一并显示
+             */
+            definition: string;
+            /**
+             * Due
+             * @description 应答复：已答复、已过答复期限或不予受理的来信
+             */
+            due: number;
             /** Month */
             month: string;
             /** Published */
@@ -4201,7 +4232,10 @@ export interface components {
             received: number;
             /** Replied */
             replied: number;
-            /** Reply Rate */
+            /**
+             * Reply Rate
+             * @description 办复率（%）= 已答复 ÷ 应答复；无应答复来信时为空
+             */
             reply_rate: number | null;
             /** Satisfaction Rate */
             satisfaction_rate: number | null;
@@ -4437,20 +4471,6 @@ export interface components {
             /** Username */
             username: string;
         };
-        /** RejectIn */
-        RejectIn: {
-            /**
-             * Note
-             * @description 告知来信人的理由
-             */
-            note: string;
-            reason: components["schemas"]["RejectReason"];
-        };
-        /**
-         * RejectReason
-         * @enum {string}
-         */
-        RejectReason: "spam" | "abuse" | "not_our_business" | "duplicate" | "other";
         /** ReplyRead */
         ReplyRead: {
             /** Body */
@@ -4682,6 +4702,11 @@ export interface components {
             by_department: components["schemas"]["ComplaintStatsRow"][];
             /** By Mailbox */
             by_mailbox: components["schemas"]["ComplaintStatsRow"][];
+            /**
+             * Definition
+             * @description 办复率的口径，与数字一并显示
+             */
+            definition: string;
             /**
              * End
              * Format: date
@@ -7546,6 +7571,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description 重试同一提交时使用相同的键，不会重复提交 */
                 "Idempotency-Key"?: string | null;
             };
             path?: never;
@@ -7566,7 +7592,7 @@ export interface operations {
                     "application/json": components["schemas"]["ComplaintReceipt"];
                 };
             };
-            /** @description 该 Idempotency-Key 已用于内容不同的提交 */
+            /** @description 相同幂等键的请求正在处理中，请稍后重试 */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8317,6 +8343,68 @@ export interface operations {
             };
         };
     };
+    not_accept_complaint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                complaint_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotAcceptIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplaintRead"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该来信 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
     add_complaint_opinion: {
         parameters: {
             query?: never;
@@ -8589,68 +8677,6 @@ export interface operations {
                 };
             };
             /** @description 已评价过该答复 */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemModel"];
-                };
-            };
-            /** @description 提交的数据未通过校验 */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemModel"];
-                };
-            };
-        };
-    };
-    reject_complaint: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                complaint_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RejectIn"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ComplaintRead"];
-                };
-            };
-            /** @description 没有权限执行此操作 */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemModel"];
-                };
-            };
-            /** @description 未找到该来信 */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemModel"];
-                };
-            };
-            /** @description 当前状态不允许此操作 */
             409: {
                 headers: {
                     [name: string]: unknown;

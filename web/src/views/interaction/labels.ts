@@ -8,20 +8,20 @@ export const KIND_LABELS: Record<string, string> = {
 export const STATUS_LABELS: Record<string, string> = {
   submitted: '待受理',
   accepted: '已受理',
-  rejected: '不予受理',
+  not_accepted: '不予受理',
   forwarded: '已转办',
   pending_review: '待领导审核',
   replied: '已答复',
-  closed: '已办结',
+  completed: '已办结',
 }
 export const STATUS_TAGS: Record<string, 'primary' | 'success' | 'info' | 'warning' | 'danger'> = {
   submitted: 'warning',
   accepted: 'primary',
-  rejected: 'info',
+  not_accepted: 'info',
   forwarded: 'primary',
   pending_review: 'warning',
   replied: 'success',
-  closed: 'info',
+  completed: 'info',
 }
 export const CLOCK_LABELS: Record<string, string> = {
   on_time: '正常',
@@ -44,7 +44,7 @@ export const SATISFACTION_LABELS: Record<string, string> = {
   basically_satisfied: '基本满意',
   dissatisfied: '不满意',
 }
-export const REJECT_REASON_LABELS: Record<string, string> = {
+export const NOT_ACCEPT_REASON_LABELS: Record<string, string> = {
   spam: '垃圾信息',
   abuse: '含辱骂、攻击等不文明内容',
   not_our_business: '不属于本机关职责范围',

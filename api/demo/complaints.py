@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.models import OrgUnit, User
 from api.auth.service import load_user, to_principal
-from api.complaints import service
+from api.complaints import handling, publication, service, submission
 from api.complaints.models import Mailbox
 from api.complaints.schemas import ComplaintCreate, ForwardIn, PublicationDraft
 from api.complaints.states import ComplaintKind
@@ -43,30 +43,30 @@ async def load(session: AsyncSession, units: dict[str, OrgUnit]) -> None:
     now = utcnow()
     clgl = units["CLGLZX"].id
 
-    c1, _, _ = await service.receive(session, citizen, ComplaintCreate(
+    c1, _, _ = await submission.receive(session, citizen, ComplaintCreate(
         mailbox_id=boxes["inquiry"].id, subject="车辆出入证到期后如何续办？",
         body="我是张市民，电话13800138000。单位车辆出入证下月到期，请问续办需要哪些材料，能否网上办理？",
         consent_publish=True), "127.0.0.1", now - timedelta(days=9))
-    await service.accept(session, leader, c1, None)
-    await service.forward(session, leader, await service._load(session, c1.id),
+    await handling.accept(session, leader, c1, None)
+    await handling.forward(session, leader, await service.load(session, c1.id),
                           ForwardIn(unit_ids=[clgl], lead_unit_id=clgl, note="请车辆管理中心答复"))
-    c1 = await service._load(session, c1.id)
-    await service.draft_reply(session, handler, c1,
+    c1 = await service.load(session, c1.id)
+    await handling.draft_reply(session, handler, c1,
                               "您好！车辆出入证到期前 15 日内可在本网站“网上办事—车辆出入证办理”在线续办，"
                               "需上传行驶证和单位证明，审核通过后到车辆管理中心领取。感谢您的来信。")
-    await service.review(session, leader, await service._load(session, c1.id), "approve", None)
-    c1 = await service._load(session, c1.id)
-    preview = await service.publication_preview(session, editor, c1)
-    await service.publish(session, editor, c1, PublicationDraft(**preview.model_dump()))
+    await handling.review(session, leader, await service.load(session, c1.id), "approve", None)
+    c1 = await service.load(session, c1.id)
+    preview = await publication.publication_preview(session, editor, c1)
+    await publication.publish(session, editor, c1, PublicationDraft(**preview.model_dump()))
 
-    c2, _, _ = await service.receive(session, None, ComplaintCreate(
+    c2, _, _ = await submission.receive(session, None, ComplaintCreate(
         mailbox_id=boxes["complaint"].id, subject="地下车库照明不足",
         body="机关大院地下车库 B2 层多处照明灯损坏，晚上取车很不安全，希望尽快维修。"), "127.0.0.1",
         now - timedelta(days=3))
-    await service.accept(session, leader, c2, None)
-    await service.forward(session, leader, await service._load(session, c2.id),
+    await handling.accept(session, leader, c2, None)
+    await handling.forward(session, leader, await service.load(session, c2.id),
                           ForwardIn(unit_ids=[clgl, units["WYGS"].id], lead_unit_id=clgl))
 
-    await service.receive(session, None, ComplaintCreate(
+    await submission.receive(session, None, ComplaintCreate(
         mailbox_id=boxes["director"].id, subject="建议增加新能源车充电桩",
         body="机关停车场目前只有 4 个充电桩，排队时间长，建议增加。", consent_publish=True), "127.0.0.1", now)

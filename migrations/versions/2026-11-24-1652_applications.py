@@ -1,8 +1,12 @@
 """applications
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0005
 Create Date: 2026-11-24 16:25:44.835736+00:00
+
+Written beside 0005 (complaints) from 0002; when both lines were merged (2026-11-24 16:52) the chain was made
+linear with complaints first, so this file is named for the merge and sorts after 0005. The revision id stays
+0004: databases record it in alembic_version, and renumbering would move them off their revision.
 """
 from collections.abc import Sequence
 

@@ -1,17 +1,12 @@
-"""Demo data for a believable 机关事务管理局; loaded only into an empty database."""
+"""Demo identity: the 机关事务管理局, its units and one account per role (all with the demo password)."""
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.applications import demo as applications_demo
 from api.audit import service as audit
 from api.audit.service import SYSTEM
 from api.auth.models import OrgKind, OrgUnit, Role, RoleGrant, User, UserKind
 from api.auth.passwords import hash_password
-from api.catalog import demo as catalog_demo
-from api.complaints import demo as complaints_demo
-from api.disclosures import demo as disclosures_demo
-from api.surveys import demo as surveys_demo
 
 AGENCY = ("JGSW", "某市机关事务管理局", OrgKind.agency)
 UNITS = [
@@ -46,7 +41,7 @@ async def is_empty(session: AsyncSession) -> bool:
     return (await session.execute(select(func.count()).select_from(User))).scalar_one() == 0
 
 
-async def load_identity(session: AsyncSession, password: str) -> dict[str, OrgUnit]:
+async def load(session: AsyncSession, password: str) -> dict[str, OrgUnit]:
     agency = OrgUnit(code=AGENCY[0], name=AGENCY[1], kind=AGENCY[2], path="", sort_order=0)
     session.add(agency)
     await session.flush()
@@ -72,19 +67,3 @@ async def load_identity(session: AsyncSession, password: str) -> dict[str, OrgUn
     await session.flush()
     await audit.record(session, SYSTEM, "demo.load", "system", None, {"users": len(DEMO_USERS)})
     return units
-
-
-async def load(session: AsyncSession, password: str) -> None:
-    units = await load_identity(session, password)
-    for loader in DOMAIN_LOADERS:
-        await loader(session, units)
-
-
-# Each domain appends its own loader: async def load(session, units) -> None.
-DOMAIN_LOADERS: list = [
-    disclosures_demo.load,
-    catalog_demo.load,
-    applications_demo.load,
-    complaints_demo.load,
-    surveys_demo.load,
-]
