@@ -33,6 +33,7 @@ from api.errors import (
     InvalidTransition,
     NotFound,
     PayloadTooLarge,
+    ServiceUnavailable,
     UnsupportedMediaType,
     ValidationFailed,
     responses,
@@ -59,7 +60,7 @@ async def _page(request: Request, response: Response, session: SessionDep, princ
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ApplicationRead,
-             responses=responses(NotFound, Conflict, ValidationFailed))
+             responses=responses(NotFound, Conflict, ValidationFailed, ServiceUnavailable))
 async def submit_application(session: SessionDep, principal: CurrentUser, body: ApplicationCreate,
                              idempotency_key: IdempotencyKey = None) -> Response:
     """Apply for a service; the form is checked against the service's current version."""

@@ -1,7 +1,7 @@
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, Path, Query, Request, Response, UploadFile, status
 
 from api.auth.dependencies import AdminUser, CurrentUser, OptionalUser, StaffUser, client_ip
 from api.auth.models import Role
@@ -46,7 +46,7 @@ from api.complaints.schemas import (
 )
 from api.complaints.states import ComplaintKind, ComplaintStatus
 from api.complaints.views import complaint_read, mailbox_read, public_view, publication_read, summary_read
-from api.database import SessionDep, utcnow
+from api.database import LIKE_ESCAPE, SessionDep, escape_like, utcnow
 from api.errors import (
     Forbidden,
     InvalidTransition,
@@ -64,8 +64,6 @@ from api.pagination import CursorParam, LimitParam, Page, keyset_page, set_link_
 mailboxes_router = APIRouter(prefix="/mailboxes", tags=["complaints"])
 router = APIRouter(prefix="/complaints", tags=["complaints"])
 
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=idempotency.MAX_KEY_LENGTH,
-                                              description="重试同一提交时使用相同的键，不会重复提交来信")]
 _ACTION_ERRORS = responses(ComplaintNotFound, Forbidden, InvalidTransition, ValidationFailed)
 
 
@@ -100,7 +98,7 @@ async def upload_complaint_attachment(
              responses=responses(ValidationFailed, CaptchaInvalid, RateLimited, idempotency.RequestInFlight))
 async def submit_complaint(
     request: Request, session: SessionDep, principal: OptionalUser, body: ComplaintCreate,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: idempotency.KeyHeader = None,
 ) -> Response:
     """Write to a mailbox; anonymous writers solve the captcha. Returns the tracking number and query code."""
     ip = client_ip(request)
@@ -238,7 +236,8 @@ async def list_complaints(
     if kind is not None:
         stmt = stmt.where(Complaint.kind == kind)
     if q:
-        stmt = stmt.where((Complaint.tracking_no == q.strip().upper()) | Complaint.subject.like(f"%{q.strip()}%"))
+        stmt = stmt.where((Complaint.tracking_no == q.strip().upper()) | Complaint.subject.like(
+            f"%{escape_like(q.strip())}%", escape=LIKE_ESCAPE))
     rows, next_cursor = await keyset_page(session, stmt, [(Complaint.submitted_at, True), (Complaint.id, True)],
                                           lambda c: [c.submitted_at, c.id], cursor, limit)
     set_link_header(request, response, next_cursor)

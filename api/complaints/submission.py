@@ -76,8 +76,9 @@ async def claim_submission(session: AsyncSession, principal: Principal | None, d
                            key: str | None) -> idempotency.Claim:
     """The Idempotency-Key claim of a submission: the writer's, or an anonymous writer's per hashed IP. The
     receipt holds the plain 查询码, so it is stored sealed (see api/idempotency)."""
-    owner: int | str = principal.id if principal else f"ip:{_ip_hash(ip)}"
-    return await idempotency.begin(session, owner, key, SUBMIT_SCOPE, data.fingerprint_payload(), seal=True)
+    return await idempotency.begin(session, principal.id if principal else None, key, SUBMIT_SCOPE,
+                                   data.fingerprint_payload(), client_hash=None if principal else _ip_hash(ip),
+                                   sealed=True)
 
 
 async def submit(session: AsyncSession, principal: Principal | None, data: ComplaintCreate, ip: str,

@@ -1749,7 +1749,8 @@ export interface paths {
         };
         /**
          * List Disclosure Changes
-         * @description Created, updated and retracted events after `since`, in commit order, for mirrors.
+         * @description Created, updated and retracted events after `since`, in commit order, for mirrors; filtered, also
+         *     `removed` when an item leaves the filter (moved to another column, publisher or topic).
          */
         get: operations["list_disclosure_changes"];
         put?: never;
@@ -1869,7 +1870,8 @@ export interface paths {
         };
         /**
          * Disclosures Atom Feed
-         * @description Latest published items as Atom, with at:deleted-entry tombstones for retracted ones.
+         * @description Latest published items as Atom, with at:deleted-entry tombstones for retracted ones and for items that
+         *     left the filter.
          */
         get: operations["disclosures_atom_feed"];
         put?: never;
@@ -1889,7 +1891,8 @@ export interface paths {
         };
         /**
          * Disclosures Json Feed
-         * @description Latest published items as JSON Feed 1.1.
+         * @description Latest published items as JSON Feed 1.1; retracted items and items that left the filter are listed
+         *     under the `_zhengwu.deleted_items` extension.
          */
         get: operations["disclosures_json_feed"];
         put?: never;
@@ -2937,7 +2940,7 @@ export interface components {
          * ChangeKind
          * @enum {string}
          */
-        ChangeKind: "created" | "updated" | "retracted";
+        ChangeKind: "created" | "updated" | "retracted" | "removed";
         /** ChangeRead */
         ChangeRead: {
             /**
@@ -5980,6 +5983,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
+            /** @description 服务暂不可用 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
         };
     };
     get_application_by_tracking_no: {
@@ -7627,7 +7639,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description 重试同一提交时使用相同的键，不会重复提交来信 */
+                /** @description 重试同一提交时使用相同的键，不会重复提交 */
                 "Idempotency-Key"?: string | null;
             };
             path?: never;
@@ -10108,6 +10120,8 @@ export interface operations {
                 column_id?: number | null;
                 /** @description 发布机构 */
                 publisher_id?: number | null;
+                /** @description 主题分类 */
+                topic?: string | null;
             };
             header?: never;
             path?: never;
@@ -10379,10 +10393,12 @@ export interface operations {
     disclosures_atom_feed: {
         parameters: {
             query?: {
-                /** @description 栏目（含下级栏目） */
+                /** @description 栏目（不含下级栏目） */
                 column_id?: number | null;
                 /** @description 发布机构 */
                 publisher_id?: number | null;
+                /** @description 主题分类 */
+                topic?: string | null;
             };
             header?: never;
             path?: never;
@@ -10420,10 +10436,12 @@ export interface operations {
     disclosures_json_feed: {
         parameters: {
             query?: {
-                /** @description 栏目（含下级栏目） */
+                /** @description 栏目（不含下级栏目） */
                 column_id?: number | null;
                 /** @description 发布机构 */
                 publisher_id?: number | null;
+                /** @description 主题分类 */
+                topic?: string | null;
             };
             header?: never;
             path?: never;
