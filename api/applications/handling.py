@@ -59,12 +59,11 @@ async def request_supplement(session: AsyncSession, p: Principal, application_id
     app = await for_action(session, p, application_id)
     await require_owner_handler(session, p, app)
     actor = p.actor(Role.handler)
-    src = app.status
-    await cases.transition(session, app, A.request_supplement, actor, note=body.note or "；".join(body.items),
-                           detail={"items": body.items})
-    app.resume_status = src
+    app.resume_status = app.status
     app.supplement_request = {"items": body.items, "note": body.note, "requested_at": utcnow().isoformat(),
                               "requested_by": actor.name}
+    await cases.transition(session, app, A.request_supplement, actor, note=body.note or "；".join(body.items),
+                           detail={"items": body.items})
     clock = await cases.clock_of(session, app)
     if clock is not None and clock.status == ClockStatus.running:
         await calendar.pause_clock(session, clock, actor, "补正：" + "；".join(body.items))
