@@ -6,11 +6,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.models import OrgKind, OrgUnit, Role, RoleGrant, User, UserKind
-from api.auth.passwords import hash_password
+from api.auth.passwords import hash_password_blocking
 from api.auth.service import issue_access_token
 
 PASSWORD = "Passw0rd!x"
-_PASSWORD_HASH = hash_password(PASSWORD)
+_PASSWORD_HASH = hash_password_blocking(PASSWORD)
 _seq = itertools.count(1)
 
 

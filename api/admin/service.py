@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from api.audit import service as audit
 from api.auth import service as auth
+from api.auth.exceptions import LastRoleHolder, OwnAccount, SeparatedRoleAccount
 from api.auth.models import SEPARATED_ROLES, OrgUnit, Role, RoleGrant, User, UserKind
 from api.auth.passwords import hash_password
 from api.auth.principal import Principal
@@ -44,6 +45,39 @@ async def get_user(session: AsyncSession, principal: Principal, user_id: int) ->
     return user
 
 
+ROLE_NAMES = {Role.admin: "系统管理员", Role.security_admin: "安全管理员", Role.auditor: "安全审计员"}
+
+
+async def managed_user(session: AsyncSession, principal: Principal, user_id: int) -> tuple[User, Role]:
+    """三员分立, the one gate for every change to an account (update, password reset, (de)activation, grants).
+
+    Never one's own account. An account holding admin, security_admin or auditor is managed only by a security
+    admin; any other account by an admin. Returns the user and the role the caller acts in (for the audit)."""
+    user = await get_user(session, principal, user_id)
+    if user.id == principal.id:
+        raise OwnAccount("不能通过管理功能修改自己的账号；修改本人密码请使用“修改密码”")
+    if {g.role for g in user.grants} & SEPARATED_ROLES:
+        if not principal.has(Role.security_admin):
+            raise SeparatedRoleAccount("三员分立：系统管理员、安全管理员、安全审计员的账号只能由安全管理员管理")
+        return user, Role.security_admin
+    if not principal.has(Role.admin):
+        raise Forbidden("需要以下角色之一：系统管理员")
+    return user, Role.admin
+
+
+async def _ensure_not_last_holder(session: AsyncSession, user: User, roles: set[Role]) -> None:
+    """409 if taking these roles away from `user` (or deactivating them) leaves a 三员 role with no active holder.
+    The holders' rows are locked (PostgreSQL), so two requests cannot each remove one of the last two."""
+    for role in sorted(roles & SEPARATED_ROLES):
+        holders = set((await session.execute(
+            select(User.id).join(RoleGrant, RoleGrant.user_id == User.id)
+            .where(RoleGrant.role == role, User.is_active.is_(True)).order_by(User.id).with_for_update(of=User)
+        )).scalars())
+        if holders <= {user.id}:
+            raise LastRoleHolder(f"三员分立：{user.display_name}是最后一名在用的{ROLE_NAMES[role]}，"
+                                 f"须先为他人授予该角色")
+
+
 async def _unit_in_scope(session: AsyncSession, principal: Principal, unit_id: int, role: Role,
                          field: str) -> OrgUnit:
     unit = await session.get(OrgUnit, unit_id)
@@ -64,11 +98,11 @@ async def create_user(session: AsyncSession, principal: Principal, data: UserCre
         await _unit_in_scope(session, principal, data.org_unit_id, Role.admin, "org_unit_id")
     elif not _is_root_scope(principal, Role.admin):
         raise Forbidden("只有本机关的系统管理员可以管理公众用户")
-    auth.check_password_policy(data.password, username)
+    auth.check_password_policy(data.password, username, extra_inputs=(data.display_name,))
     await auth.ensure_username_free(session, username)
     user = User(username=username, display_name=data.display_name, kind=data.kind,
                 org_unit_id=data.org_unit_id, email=data.email, phone=data.phone,
-                password_hash=hash_password(data.password), must_change_password=True)
+                password_hash=await hash_password(data.password), must_change_password=True)
     session.add(user)
     await session.flush()
     await audit.record(session, principal.actor(Role.admin), "user.create", "user", user.id,
@@ -77,7 +111,7 @@ async def create_user(session: AsyncSession, principal: Principal, data: UserCre
 
 
 async def update_user(session: AsyncSession, principal: Principal, user_id: int, data: UserUpdate) -> User:
-    user = await get_user(session, principal, user_id)
+    user, acting_as = await managed_user(session, principal, user_id)
     changes = data.model_dump(exclude_unset=True)
     if "display_name" in changes and changes["display_name"] is None:
         raise _field_error("display_name", "姓名不能为空", "missing")
@@ -87,36 +121,36 @@ async def update_user(session: AsyncSession, principal: Principal, user_id: int,
         if changes["org_unit_id"] is not None:
             if user.kind == UserKind.public:
                 raise _field_error("org_unit_id", "公众用户不属于任何机构")
-            await _unit_in_scope(session, principal, changes["org_unit_id"], Role.admin, "org_unit_id")
+            await _unit_in_scope(session, principal, changes["org_unit_id"], acting_as, "org_unit_id")
     before = {k: getattr(user, k) for k in changes}
     for key, value in changes.items():
         setattr(user, key, value)
     await session.flush()
-    await audit.record(session, principal.actor(Role.admin), "user.update", "user", user.id,
+    await audit.record(session, principal.actor(acting_as), "user.update", "user", user.id,
                        {"before": before, "after": changes})
     return user
 
 
 async def reset_password(session: AsyncSession, principal: Principal, user_id: int, new_password: str) -> None:
-    user = await get_user(session, principal, user_id)
-    auth.check_password_policy(new_password, user.username, "new_password")
-    user.password_hash = hash_password(new_password)
+    user, acting_as = await managed_user(session, principal, user_id)
+    auth.check_password_policy(new_password, user.username, "new_password", (user.display_name,))
+    user.password_hash = await hash_password(new_password)
     user.must_change_password = True
     user.token_version += 1
     await auth.revoke_all(session, user.id)
-    await audit.record(session, principal.actor(Role.admin), "user.reset_password", "user", user.id)
+    await audit.record(session, principal.actor(acting_as), "user.reset_password", "user", user.id)
 
 
 async def set_active(session: AsyncSession, principal: Principal, user_id: int, active: bool) -> User:
-    user = await get_user(session, principal, user_id)
-    if user.id == principal.id:
-        raise Conflict("不能停用自己的账号")
+    user, acting_as = await managed_user(session, principal, user_id)
     if user.is_active != active:
+        if not active:
+            await _ensure_not_last_holder(session, user, {g.role for g in user.grants})
         user.is_active = active
         user.token_version += 1
         if not active:
             await auth.revoke_all(session, user.id)
-        await audit.record(session, principal.actor(Role.admin),
+        await audit.record(session, principal.actor(acting_as),
                            "user.activate" if active else "user.deactivate", "user", user.id)
     return user
 
@@ -180,7 +214,7 @@ async def list_grants(session: AsyncSession, principal: Principal, user_id: int 
 async def create_grant(session: AsyncSession, principal: Principal, data: GrantCreate) -> RoleGrant:
     user = await get_user(session, principal, data.user_id)
     if user.id == principal.id:
-        raise Forbidden("不能为自己授权")
+        raise OwnAccount("不能为自己授权")
     if user.kind != UserKind.staff:
         raise _field_error("user_id", "只能为工作人员授予角色")
     await _unit_in_scope(session, principal, data.org_unit_id, Role.security_admin, "org_unit_id")
@@ -209,7 +243,10 @@ async def delete_grant(session: AsyncSession, principal: Principal, grant_id: in
     if not principal.covers(Role.security_admin, grant.org_unit.path):
         raise NotFound("授权不存在")
     if user.id == principal.id:
-        raise Forbidden("不能撤销自己的授权")
+        raise OwnAccount("不能撤销自己的授权")
+    if grant.role in SEPARATED_ROLES and user.is_active and not any(
+            g.role == grant.role and g.id != grant.id for g in user.grants):
+        await _ensure_not_last_holder(session, user, {grant.role})
     await session.delete(grant)
     await audit.record(session, principal.actor(Role.security_admin), "role_grant.delete", "user", user.id,
                        {"role": grant.role, "org_unit_id": grant.org_unit_id})

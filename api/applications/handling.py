@@ -22,9 +22,6 @@ from api.calendar.models import ClockStatus
 from api.calendar.schemas import DeadlineStatus
 from api.cases import service as cases
 from api.catalog import service as catalog
-from api.catalog.forms import file_ids, validate_form
-from api.catalog.models import ServiceVersion
-from api.catalog.schemas import UnitRef
 from api.database import utcnow
 from api.errors import InvalidTransition, ValidationFailed
 
@@ -38,7 +35,7 @@ async def accept(session: AsyncSession, p: Principal, application_id: int, note:
     actor = p.actor(Role.handler)
     app.accepted_at = utcnow()
     await cases.transition(session, app, A.accept, actor, note=note, at=app.accepted_at)
-    version = await session.get(ServiceVersion, app.service_version_id)
+    version = await session.get(catalog.ServiceVersion, app.service_version_id)
     assert version is not None
     await cases.start_clock(session, app, version.promised_days, actor, at=app.accepted_at)
     return app
@@ -59,12 +56,11 @@ async def request_supplement(session: AsyncSession, p: Principal, application_id
     app = await for_action(session, p, application_id)
     await require_owner_handler(session, p, app)
     actor = p.actor(Role.handler)
-    src = app.status
-    await cases.transition(session, app, A.request_supplement, actor, note=body.note or "；".join(body.items),
-                           detail={"items": body.items})
-    app.resume_status = src
+    app.resume_status = app.status
     app.supplement_request = {"items": body.items, "note": body.note, "requested_at": utcnow().isoformat(),
                               "requested_by": actor.name}
+    await cases.transition(session, app, A.request_supplement, actor, note=body.note or "；".join(body.items),
+                           detail={"items": body.items})
     clock = await cases.clock_of(session, app)
     if clock is not None and clock.status == ClockStatus.running:
         await calendar.pause_clock(session, clock, actor, "补正：" + "；".join(body.items))
@@ -77,13 +73,13 @@ async def supplement(session: AsyncSession, p: Principal, application_id: int, b
     require_applicant(p, app)
     if not APPLICATION.can(S(app.status), A.supplement):
         raise APPLICATION.refusal(S(app.status), A.supplement)
-    version = await session.get(ServiceVersion, app.service_version_id)
+    version = await session.get(catalog.ServiceVersion, app.service_version_id)
     assert version is not None
     form = catalog.form_of(version)
     merged = {**app.data, **body.data}
-    clean, errors = validate_form(form, {k: v for k, v in merged.items() if v is not None})
-    attached = {i for v in file_ids(form, app.data).values() for i in v}
-    uploads = await claim_uploads(session, p, file_ids(form, clean), errors, already=attached)
+    clean, errors = catalog.validate_form(form, {k: v for k, v in merged.items() if v is not None})
+    attached = {i for v in catalog.file_ids(form, app.data).values() for i in v}
+    uploads = await claim_uploads(session, p, catalog.file_ids(form, clean), errors, already=attached)
     if errors:
         raise ValidationFailed(errors)
     actor = person(p)
@@ -223,6 +219,7 @@ async def assignees(session: AsyncSession, p: Principal, application_id: int) ->
         select(User.id, User.display_name, OrgUnit.id, OrgUnit.name, held)
         .outerjoin(OrgUnit, OrgUnit.id == User.org_unit_id)
         .where(_assignable(owner)).order_by(held, User.display_name, User.id))
-    return [AssigneeRead(id=uid, display_name=name, org_unit=UnitRef(id=unit_id, name=unit) if unit_id else None,
+    return [AssigneeRead(id=uid, display_name=name,
+                         org_unit=catalog.UnitRef(id=unit_id, name=unit) if unit_id else None,
                          open_applications=n, is_assignee=uid == app.assignee_id)
             for uid, name, unit_id, unit, n in rows.all()]

@@ -18,7 +18,6 @@ from api.auth.models import Role
 from api.auth.principal import Principal
 from api.cases import service as cases
 from api.catalog import service as catalog
-from api.catalog.models import Service
 
 S = ApplicationStatus
 DECIDED = frozenset({S.completed, S.refused})  # 办结 or 不予批准: an outcome, timed by the clock
@@ -59,7 +58,7 @@ async def statistics(
         for pair, (n, satisfied) in (await counter(session, where)).items():
             before = rated.get(pair, (0, 0))
             rated[pair] = (before[0] + n, before[1] + satisfied)
-    services = {s.id: s for s in (await session.execute(select(Service))).scalars()}
+    services = {s.id: s for s in (await session.execute(select(catalog.Service))).scalars()}
     units = await catalog.units_by_id(session, {r[1] for r in rows} | {k[1] for k in rated})
     acc: dict[tuple[str, str], dict[str, Any]] = defaultdict(lambda: {
         "by_status": defaultdict(int), "total": 0, "decided": 0, "on_time": 0, "days": 0, "timed": 0,

@@ -41,7 +41,6 @@ from api.auth.principal import Principal
 from api.calendar.workdays import local_date
 from api.cases import service as cases
 from api.catalog import service as catalog
-from api.catalog.forms import file_ids, validate_form
 from api.database import UTCDateTime, utcnow
 from api.errors import ValidationFailed
 from api.files import service as files
@@ -194,8 +193,8 @@ async def submit(session: AsyncSession, p: Principal, body: ApplicationCreate,
     for _ in range(3):
         offered = await catalog.offered(session, body.service_code, fresh)
         service, version, form, units = offered.service, offered.version, offered.form, offered.units
-        clean, errors = validate_form(form, body.data)
-        uploads = await claim_uploads(session, p, file_ids(form, clean), errors)
+        clean, errors = catalog.validate_form(form, body.data)
+        uploads = await claim_uploads(session, p, catalog.file_ids(form, clean), errors)
         if errors and offered.cached:
             fresh = True  # judge the data by the form as it is now, not as this process last saw it
             continue

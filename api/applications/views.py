@@ -1,5 +1,6 @@
 """Reading applications: list rows, the detail view, the caller's possible actions and attachments."""
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,7 +18,7 @@ from api.applications.schemas import (
     ClockBrief,
 )
 from api.applications.states import APPLICATION, DECIDABLE, OPEN, Action, ApplicationStatus, Decision
-from api.auth.models import OrgUnit, Role, User
+from api.auth.models import Role, User
 from api.auth.principal import Principal
 from api.calendar import service as calendar
 from api.calendar.models import ClockStatus, DeadlineClock
@@ -25,9 +26,6 @@ from api.calendar.schemas import ClockRead, DeadlineStatus
 from api.calendar.workdays import local_date
 from api.cases import service as cases
 from api.catalog import service as catalog
-from api.catalog.forms import file_ids
-from api.catalog.models import Service, ServiceVersion
-from api.catalog.schemas import FormField, UnitRef
 from api.config import get_settings
 from api.database import utcnow
 from api.errors import NotFound
@@ -89,7 +87,7 @@ async def summaries(session: AsyncSession, apps: list[Application],
     if not apps:
         return []
     services = {s.id: s for s in (await session.execute(
-        select(Service).where(Service.id.in_({a.service_id for a in apps})))).scalars()}
+        select(catalog.Service).where(catalog.Service.id.in_({a.service_id for a in apps})))).scalars()}
     names = await _names(session, {a.applicant_id for a in apps} | {a.assignee_id for a in apps if a.assignee_id})
     units = await catalog.units_by_id(session, {a.owner_unit_id for a in apps})
     briefs = await _briefs(session, [a.id for a in apps])
@@ -97,20 +95,21 @@ async def summaries(session: AsyncSession, apps: list[Application],
             for a in apps]
 
 
-def _owner_actions(p: Principal | None, app: Application, units: dict[int, OrgUnit]) -> list[str]:
+def _owner_actions(p: Principal | None, app: Application, units: Mapping[int, catalog.UnitView]) -> list[str]:
     """Claim and assign: the owner department's handlers on an open case (a co-approving department has neither)."""
     if p is None or app.status not in OPEN or not p.covers(Role.handler, units[app.owner_unit_id].path):
         return []
     return (["claim"] if app.assignee_id is None else []) + ["assign"]
 
 
-def _summary(a: Application, service: Service, names: dict[int, str], units: dict[int, OrgUnit],
-             brief: ClockBrief | None, actions: list[str] | None = None) -> ApplicationSummary:
+def _summary(a: Application, service: catalog.ServiceView, names: dict[int, str],
+             units: Mapping[int, catalog.UnitView], brief: ClockBrief | None,
+             actions: list[str] | None = None) -> ApplicationSummary:
     unit = units[a.owner_unit_id]
     return ApplicationSummary(
         id=a.id, tracking_no=a.tracking_no, service_code=service.code, service_name=service.name, status=a.status,
         status_label=APPLICATION.state_labels[S(a.status)], applicant_name=names.get(a.applicant_id, ""),
-        owner_unit=UnitRef(id=unit.id, name=unit.name),
+        owner_unit=catalog.UnitRef(id=unit.id, name=unit.name),
         assignee_name=names.get(a.assignee_id) if a.assignee_id else None,
         submitted_at=a.submitted_at, decided_at=a.decided_at, deadline=brief, actions=actions or [])
 
@@ -118,17 +117,17 @@ def _summary(a: Application, service: Service, names: dict[int, str], units: dic
 @dataclass
 class Parts:
     """Everything an ApplicationRead shows besides the application row itself."""
-    service: Service
-    version: ServiceVersion
+    service: catalog.ServiceView
+    version: catalog.VersionView
     names: dict[int, str]
-    units: dict[int, OrgUnit]
+    units: Mapping[int, catalog.UnitView]
     brief: ClockBrief | None
     attachments: list[Attachment]
     approvals: list[Approval]
     events: list[ApplicationEvent]
     clock: ClockRead | None
     actions: list[str]
-    form: list[FormField] | None = None  # the version's form, when the caller has it parsed already
+    form: Sequence[catalog.FormField]  # the version's form, parsed
 
 
 # The action endpoints named by the workflow action they perform.
@@ -136,7 +135,8 @@ _OWNER_ENDPOINTS = (("accept", A.accept), ("not-accept", A.not_accept), ("supple
                     ("start", A.start))
 
 
-def actions(p: Principal, app: Application, approvals: list[Approval], units: dict[int, OrgUnit]) -> list[str]:
+def actions(p: Principal, app: Application, approvals: list[Approval],
+            units: Mapping[int, catalog.UnitView]) -> list[str]:
     """What `p` may do to the case now, named as the action endpoints are, by the same rules they check (the
     SPA shows these buttons and no others; each endpoint still checks for itself). `units` holds the owner
     unit and the approval units."""
@@ -160,11 +160,11 @@ def actions(p: Principal, app: Application, approvals: list[Approval], units: di
 
 
 async def detail(session: AsyncSession, p: Principal, app: Application) -> ApplicationRead:
-    service = await session.get(Service, app.service_id)
+    service = await session.get(catalog.Service, app.service_id)
     assert service is not None
     names = await _names(session, {app.applicant_id} | ({app.assignee_id} if app.assignee_id else set()))
     briefs = await _briefs(session, [app.id])
-    version = await session.get(ServiceVersion, app.service_version_id)
+    version = await session.get(catalog.ServiceVersion, app.service_version_id)
     assert version is not None
     atts = list((await session.execute(select(Attachment).where(
         Attachment.owner_id == app.id, Attachment.owner_type.in_((MATERIAL_OWNER, RESULT_OWNER)))
@@ -177,20 +177,20 @@ async def detail(session: AsyncSession, p: Principal, app: Application) -> Appli
     clock = await cases.clock_of(session, app)
     state = await calendar.clock_state(session, clock) if clock else None
     return render(app, Parts(service, version, names, units, briefs.get(app.id), atts, approvals, events, state,
-                             actions(p, app, approvals, units)))
+                             actions(p, app, approvals, units), catalog.form_of(version)))
 
 
 def render(app: Application, parts: Parts) -> ApplicationRead:
     summary = _summary(app, parts.service, parts.names, parts.units, parts.brief)
-    form = parts.form if parts.form is not None else catalog.form_of(parts.version)
-    field_of = {i: name for name, ids in file_ids(form, app.data).items() for i in ids}
+    form = list(parts.form)
+    field_of = {i: name for name, ids in catalog.file_ids(form, app.data).items() for i in ids}
     return ApplicationRead(
         **summary.model_dump(exclude={"actions"}), service_version=parts.version.version, form=form, data=app.data,
         attachments=[ApplicationAttachmentRead(
             id=a.id, kind="result" if a.owner_type == RESULT_OWNER else "material", field=field_of.get(a.id),
             filename=a.filename, content_type=a.content_type, size=a.size, created_at=a.created_at)
             for a in parts.attachments],
-        approvals=[ApprovalRead(org_unit=UnitRef(id=a.org_unit_id, name=parts.units[a.org_unit_id].name),
+        approvals=[ApprovalRead(org_unit=catalog.UnitRef(id=a.org_unit_id, name=parts.units[a.org_unit_id].name),
                                 decision=a.decision, note=a.note, decided_by_name=a.decided_by_name,
                                 decided_at=a.decided_at) for a in parts.approvals],
         supplement_request=app.supplement_request, reason=app.reason, result_note=app.result_note,

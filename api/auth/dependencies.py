@@ -7,23 +7,44 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from api.auth import service
+from api.auth.exceptions import PasswordChangeRequired
 from api.auth.models import Role
 from api.auth.principal import Principal
 from api.database import SessionDep
-from api.errors import Forbidden, Unauthorized
+from api.errors import Forbidden, Unauthorized, raises
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-async def optional_principal(
+@raises(Unauthorized)  # a token that is sent must be valid
+async def token_principal(
     session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Principal | None:
+    """The bearer, whatever its token allows. Only the password-change routes depend on it directly."""
     if not token:
         return None
     return await service.principal_from_token(session, token)
 
 
+@raises(PasswordChangeRequired)
+async def optional_principal(principal: Annotated[Principal | None, Depends(token_principal)]) -> Principal | None:
+    """Every route that reads the caller comes through here: a token issued while the account must change its
+    password is refused (403 password_change_required) except by `PasswordChangingUser` routes."""
+    if principal is not None and principal.password_change_required:
+        raise PasswordChangeRequired("账号须先修改密码，修改前只能查看本人信息、修改密码或退出登录")
+    return principal
+
+
+@raises(Unauthorized)
 async def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+    if principal is None:
+        raise Unauthorized("请先登录")
+    return principal
+
+
+async def password_changing_principal(
+    principal: Annotated[Principal | None, Depends(token_principal)],
+) -> Principal:
     if principal is None:
         raise Unauthorized("请先登录")
     return principal
@@ -31,9 +52,13 @@ async def current_principal(principal: Annotated[Principal | None, Depends(optio
 
 OptionalUser = Annotated[Principal | None, Depends(optional_principal)]
 CurrentUser = Annotated[Principal, Depends(current_principal)]
+# /auth/me, /auth/password and /auth/logout: also a caller who must change their password first.
+PasswordChangingUser = Annotated[Principal, Depends(password_changing_principal)]
+BearerToken = Annotated[str | None, Depends(oauth2_scheme)]
 
 
 def require_role(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    @raises(Forbidden)
     async def dependency(principal: CurrentUser) -> Principal:
         if not principal.has(*roles):
             raise Forbidden("需要以下角色之一：" + "、".join(ROLE_LABELS[r] for r in roles))
@@ -42,6 +67,7 @@ def require_role(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
     return dependency
 
 
+@raises(Forbidden)
 async def staff_principal(principal: CurrentUser) -> Principal:
     if not principal.is_staff:
         raise Forbidden("仅限工作人员")

@@ -22,6 +22,8 @@ class Principal:
     org_unit_id: int | None
     org_unit_path: str | None
     grants: tuple[Grant, ...] = field(default_factory=tuple)
+    # The token was issued while the account had to change its password: it may do only that.
+    password_change_required: bool = False
 
     @property
     def is_staff(self) -> bool:

@@ -3,6 +3,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth.models import OrgKind, Role, UserKind
+from api.validation import Id, Int4
 
 Username = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
 
@@ -11,12 +12,23 @@ class TokenPair(BaseModel):
     access_token: str
     token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
     expires_in: int
-    refresh_token: str
+    refresh_token: str | None = Field(
+        description="null when the request asked for cookie delivery (header X-Token-Delivery: cookie): the "
+                    "refresh token is then only in the HttpOnly cookie")
     refresh_expires_in: int
 
 
 class RefreshIn(BaseModel):
-    refresh_token: str = Field(min_length=10, max_length=200)
+    refresh_token: str | None = Field(
+        default=None, min_length=10, max_length=200,
+        description="omit when the refresh token travels in the cookie (with header X-Token-Delivery: cookie)")
+
+
+class RegistrationReceived(BaseModel):
+    """The same answer whether the username was free or taken."""
+
+    status: str = "received"
+    detail: str = "注册申请已受理。如用户名可用，账号已创建，请使用该用户名和密码登录；否则请换一个用户名重新注册。"
 
 
 class GrantRead(BaseModel):
@@ -60,12 +72,12 @@ class PasswordChangeIn(BaseModel):
 
 class UserCreate(RegisterIn):
     kind: UserKind
-    org_unit_id: int | None = None
+    org_unit_id: Id | None = None
 
 
 class UserUpdate(BaseModel):
     display_name: str | None = Field(default=None, min_length=1, max_length=100)
-    org_unit_id: int | None = None
+    org_unit_id: Id | None = None
     email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     phone: str | None = Field(default=None, pattern=r"^1[3-9]\d{9}$")
 
@@ -89,17 +101,17 @@ class OrgUnitCreate(BaseModel):
     code: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_\-]+$")
     name: str = Field(min_length=1, max_length=100)
     kind: OrgKind
-    parent_id: int | None = None
-    sort_order: int = 0
+    parent_id: Id | None = None
+    sort_order: Int4 = 0
 
 
 class OrgUnitUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=100)
-    sort_order: int | None = None
-    parent_id: int | None = None
+    sort_order: Int4 | None = None
+    parent_id: Id | None = None
 
 
 class GrantCreate(BaseModel):
-    user_id: int
+    user_id: Id
     role: Role
-    org_unit_id: int
+    org_unit_id: Id

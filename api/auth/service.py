@@ -4,17 +4,18 @@ import hashlib
 import secrets
 import time
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, exists, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
 from api.audit import service as audit
 from api.audit.service import Actor
-from api.auth.models import OrgUnit, RefreshToken, Role, RoleGrant, User, UserKind
+from api.auth.models import OrgUnit, RefreshToken, RevokedAccessToken, Role, RoleGrant, User, UserKind
 from api.auth.passwords import hash_password, needs_rehash, policy_problems, verify_password
 from api.auth.principal import Grant, Principal
 from api.auth.schemas import RegisterIn, TokenPair
@@ -24,12 +25,19 @@ from api.database import utcnow
 from api.errors import Conflict, RateLimited, Unauthorized, ValidationFailed
 from api.ratelimit import get_counter
 
-# Login throttling. Failures are counted per (account, IP) pair and per IP; an account's own
-# failures from many IPs only throttle IPs that have never logged in to it, so an attacker
-# cannot lock the real user out from the places they normally use.
+# Login throttling (README, Security): nothing an attacker does from other IPs can lock an account out.
+# - per IP: IP_LIMIT failures in WINDOW throttle that IP, whatever account it tries;
+# - per (account, IP): PAIR_LIMIT failures throttle that IP for that account;
+# - per account: ACCOUNT_LIMIT failures in WINDOW mark the account as under attack. Then an IP that has
+#   never signed in to it gets UNDER_ATTACK_PAIR_LIMIT failure (one guess) per WINDOW instead of
+#   PAIR_LIMIT, and an IP that has signed in before keeps PAIR_LIMIT. It slows guessing from rotating IPs
+#   five-fold and never refuses a first attempt: the real user, from anywhere, can always try.
 PAIR_LIMIT, IP_LIMIT, ACCOUNT_LIMIT = 5, 30, 50
+UNDER_ATTACK_PAIR_LIMIT = 1
 WINDOW = 15 * 60
 KNOWN_IP_TTL = 90 * 24 * 3600
+# Registration: each attempt counts (success or not), per IP.
+REGISTER_LIMIT, REGISTER_WINDOW = 10, 3600
 
 
 class RefreshTokenReused(Unauthorized):
@@ -68,6 +76,8 @@ def issue_access_token(user: User) -> str:
         "name": user.display_name,
         "kind": str(user.kind),
     }
+    if user.must_change_password:
+        claims["pwd_change"] = True
     return get_keyring().encode(claims)
 
 
@@ -87,15 +97,18 @@ async def _issue_pair(session: AsyncSession, user: User, family_id: str | None =
 
 async def _check_throttle(username: str, ip: str) -> None:
     counter = get_counter()
-    for key, limit in ((f"login:ip:{ip}", IP_LIMIT), (f"login:pair:{username}:{ip}", PAIR_LIMIT)):
-        count, ttl = await counter.get(key)
-        if count >= limit:
-            raise RateLimited(ttl, "登录失败次数过多，请稍后再试")
-    count, ttl = await counter.get(f"login:acct:{username}")
-    if count >= ACCOUNT_LIMIT:
-        known, _ = await counter.get(f"login:known:{username}:{ip}")
-        if not known:
-            raise RateLimited(ttl, "该账号近期登录失败次数过多，请稍后再试")
+    count, ttl = await counter.get(f"login:ip:{ip}")
+    if count >= IP_LIMIT:
+        raise RateLimited(ttl, "登录失败次数过多，请稍后再试")
+    pair, pair_ttl = await counter.get(f"login:pair:{username}:{ip}")
+    if pair >= PAIR_LIMIT:
+        raise RateLimited(pair_ttl, "登录失败次数过多，请稍后再试")
+    if pair >= UNDER_ATTACK_PAIR_LIMIT:
+        attacked, _ = await counter.get(f"login:acct:{username}")
+        if attacked >= ACCOUNT_LIMIT:
+            known, _ = await counter.get(f"login:known:{username}:{ip}")
+            if not known:
+                raise RateLimited(pair_ttl, "该账号近期登录失败次数过多，请稍后再试")
 
 
 async def _record_failure(username: str, ip: str) -> None:
@@ -108,7 +121,7 @@ async def login(session: AsyncSession, username: str, password: str, ip: str) ->
     username = username.strip().lower()
     await _check_throttle(username, ip)
     user = (await session.execute(select(User).where(User.username == username))).scalar_one_or_none()
-    ok = verify_password(user.password_hash if user else None, password)
+    ok = await verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.is_active:
         await _record_failure(username, ip)
         raise Unauthorized("用户名或密码错误")
@@ -116,7 +129,7 @@ async def login(session: AsyncSession, username: str, password: str, ip: str) ->
     await counter.delete(f"login:pair:{username}:{ip}")
     await counter.set_flag(f"login:known:{username}:{ip}", KNOWN_IP_TTL)
     if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+        user.password_hash = await hash_password(password)
     pair = await _issue_pair(session, user)
     await audit.record(session, Actor(user.id, user.display_name, str(user.kind)), "auth.login", "user", user.id)
     return pair
@@ -154,15 +167,42 @@ async def _revoke_family(session: AsyncSession, family_id: str, now: object) -> 
     )
 
 
-async def logout(session: AsyncSession, token: str) -> None:
-    """Revoke the refresh token's whole family; works with an expired access token too."""
+async def logout(session: AsyncSession, refresh_token: str | None, access_token: str | None) -> None:
+    """Revoke the refresh token's whole family and deny the access token until it expires.
+    Works with an expired access token, or none, too."""
+    now = utcnow()
+    if access_token:
+        await revoke_access_token(session, access_token)
+    if not refresh_token:
+        return
     row = (await session.execute(
-        select(RefreshToken).where(RefreshToken.token_hash == _hash_refresh(token))
+        select(RefreshToken).where(RefreshToken.token_hash == _hash_refresh(refresh_token))
     )).scalar_one_or_none()
     if row is None or row.revoked_at is not None:
         return
-    await _revoke_family(session, row.family_id, utcnow())
+    await _revoke_family(session, row.family_id, now)
     await audit.record(session, Actor(row.user_id, "?", None), "auth.logout", "user", row.user_id)
+
+
+async def revoke_access_token(session: AsyncSession, token: str) -> None:
+    """Add the token's jti to the denylist until its exp; a token that does not verify needs no entry."""
+    s = get_settings()
+    try:
+        claims = get_keyring().decode(token, issuer=s.jwt_issuer, audience=s.jwt_audience)
+        jti, user_id = str(claims["jti"])[:64], int(claims["sub"])
+        expires_at = datetime.fromtimestamp(claims["exp"], UTC)
+    except (InvalidToken, KeyError, ValueError, OverflowError, OSError):
+        return
+    now = utcnow()
+    # Entries are useless once their token has expired; each logout sweeps those.
+    await session.execute(delete(RevokedAccessToken).where(RevokedAccessToken.expires_at <= now))
+    if expires_at <= now:
+        return
+    try:
+        async with session.begin_nested():
+            session.add(RevokedAccessToken(jti=jti, user_id=user_id, expires_at=expires_at))
+    except IntegrityError:
+        pass  # already revoked (a repeated logout)
 
 
 async def revoke_all(session: AsyncSession, user_id: int) -> None:
@@ -180,22 +220,27 @@ async def principal_from_token(session: AsyncSession, token: str) -> Principal:
     except (InvalidToken, ValueError) as exc:
         raise Unauthorized("访问令牌无效或已过期") from exc
     # Every authenticated request runs this: one statement on the connection, plain rows, no ORM objects.
-    rows = (await (await session.connection()).execute(_PRINCIPAL_ROWS, {"user_id": user_id})).all()
-    if not rows or not rows[0].is_active or claims.get("ver") != rows[0].token_version:
+    # The logout denylist rides on it (a primary-key probe), so revocation costs no extra round trip.
+    params = {"user_id": user_id, "jti": str(claims.get("jti", ""))[:64]}
+    rows = (await (await session.connection()).execute(_PRINCIPAL_ROWS, params)).all()
+    if not rows or not rows[0].is_active or claims.get("ver") != rows[0].token_version or rows[0].revoked:
         raise Unauthorized("访问令牌已失效，请重新登录")
     u = rows[0]
     return Principal(
         id=u.id, username=u.username, display_name=u.display_name, kind=UserKind(u.kind),
         org_unit_id=u.org_unit_id, org_unit_path=u.unit_path,
         grants=tuple(Grant(Role(r.role), r.grant_unit_id, r.grant_unit_path) for r in rows if r.role is not None),
+        password_change_required=claims.get("pwd_change") is True or bool(u.must_change_password),
     )
 
 
 def _principal_rows() -> Any:
     unit, grant_unit = aliased(OrgUnit), aliased(OrgUnit)
+    revoked = exists().where(RevokedAccessToken.jti == bindparam("jti")).label("revoked")
     return (select(User.id, User.username, User.display_name, User.kind, User.org_unit_id, User.is_active,
-                   User.token_version, unit.path.label("unit_path"), RoleGrant.role,
-                   RoleGrant.org_unit_id.label("grant_unit_id"), grant_unit.path.label("grant_unit_path"))
+                   User.token_version, User.must_change_password, unit.path.label("unit_path"), RoleGrant.role,
+                   RoleGrant.org_unit_id.label("grant_unit_id"), grant_unit.path.label("grant_unit_path"),
+                   revoked)
             .outerjoin(unit, unit.id == User.org_unit_id)
             .outerjoin(RoleGrant, RoleGrant.user_id == User.id)
             .outerjoin(grant_unit, grant_unit.id == RoleGrant.org_unit_id)
@@ -218,8 +263,9 @@ def to_principal(user: User) -> Principal:
     )
 
 
-def check_password_policy(password: str, username: str | None, field: str = "password") -> None:
-    problems = policy_problems(password, username)
+def check_password_policy(password: str, username: str | None, field: str = "password",
+                          extra_inputs: tuple[str, ...] = ()) -> None:
+    problems = policy_problems(password, username, extra_inputs)
     if problems:
         raise ValidationFailed([{"field": field, "in": "body", "message": p, "type": "password_policy"}
                                 for p in problems])
@@ -230,28 +276,46 @@ async def ensure_username_free(session: AsyncSession, username: str) -> None:
         raise Conflict("用户名已被使用", field="username")
 
 
-async def register(session: AsyncSession, data: RegisterIn) -> User:
+async def register(session: AsyncSession, data: RegisterIn, ip: str) -> None:
+    """Create a citizen account, or do nothing if the name is taken: the caller cannot tell which.
+
+    Both paths check the password, hash it (the slow step) and write one audit record; only then is the name
+    looked up, so neither the answer nor its timing says whether the name exists."""
+    count, ttl = await get_counter().incr(f"register:ip:{ip}", REGISTER_WINDOW)
+    if count > REGISTER_LIMIT:
+        raise RateLimited(ttl, "注册过于频繁，请稍后再试")
     username = data.username.lower()
-    check_password_policy(data.password, username)
-    await ensure_username_free(session, username)
-    user = User(username=username, display_name=data.display_name, kind=UserKind.public,
-                email=data.email, phone=data.phone, password_hash=hash_password(data.password))
-    session.add(user)
-    await session.flush()
-    await audit.record(session, Actor(user.id, user.display_name, "public"), "user.register", "user", user.id,
+    check_password_policy(data.password, username, extra_inputs=(data.display_name,))
+    password_hash = await hash_password(data.password)
+    taken = (await session.execute(select(User.id).where(User.username == username))).scalar_one_or_none()
+    if taken is None:
+        user = User(username=username, display_name=data.display_name, kind=UserKind.public,
+                    email=data.email, phone=data.phone, password_hash=password_hash)
+        try:
+            async with session.begin_nested():
+                session.add(user)
+        except IntegrityError:  # registered by a concurrent request a moment ago
+            taken = (await session.execute(select(User.id).where(User.username == username))).scalar_one()
+        else:
+            await audit.record(session, Actor(user.id, user.display_name, "public"), "user.register", "user",
+                               user.id, {"username": username})
+            return
+    await audit.record(session, Actor(None, data.display_name, "public"), "user.register_taken", "user", taken,
                        {"username": username})
-    return user
 
 
 async def change_password(session: AsyncSession, principal: Principal, current: str, new: str) -> TokenPair:
     """Every session of the user ends; the caller gets a fresh one."""
     user = await session.get(User, principal.id)
     assert user is not None
-    if not verify_password(user.password_hash, current):
+    if not await verify_password(user.password_hash, current):
         raise ValidationFailed([{"field": "current_password", "in": "body", "message": "当前密码不正确",
                                  "type": "wrong_password"}])
-    check_password_policy(new, user.username, "new_password")
-    user.password_hash = hash_password(new)
+    check_password_policy(new, user.username, "new_password", (user.display_name,))
+    if new == current:
+        raise ValidationFailed([{"field": "new_password", "in": "body", "message": "新密码不能与当前密码相同",
+                                 "type": "password_policy"}])
+    user.password_hash = await hash_password(new)
     user.must_change_password = False
     user.token_version += 1
     await revoke_all(session, user.id)

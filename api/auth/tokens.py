@@ -1,12 +1,14 @@
 """JWT signing and verification: the only module that imports python-jose.
 
-ES256 only. Decoding allows exactly one algorithm, requires exp/iat/iss/aud/sub and a known kid,
-and turns every jose failure into `InvalidToken` so the API answers 401, never 500.
+ES256 only. Decoding allows exactly one algorithm, requires exp/iat/iss/aud/sub and a known kid, accepts
+the time claims only as JSON numbers (RFC 7519 NumericDate; jose would take "exp": "9999999999"), and turns
+every jose failure into `InvalidToken` so the API answers 401, never 500.
 """
 
 import base64
 import hashlib
 import json
+import math
 import os
 import time
 from collections import OrderedDict
@@ -22,6 +24,7 @@ from jose.exceptions import JOSEError
 
 ALGORITHM = "ES256"
 REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub")
+TIME_CLAIMS = ("exp", "iat", "nbf")
 
 
 class InvalidToken(Exception):
@@ -146,6 +149,11 @@ class KeyRing:
             raise
         except (JOSEError, ValueError, TypeError, KeyError, AttributeError) as exc:
             raise InvalidToken(type(exc).__name__) from exc
+        for name in TIME_CLAIMS:
+            value = claims.get(name)
+            if name in claims and (isinstance(value, bool) or not isinstance(value, int | float)
+                                   or not math.isfinite(value)):
+                raise InvalidToken(f"{name} must be a number")
         if not isinstance(claims.get("sub"), str):
             raise InvalidToken("sub must be a string")
         return claims

@@ -14,7 +14,8 @@ from api.auth.models import OrgUnit, Role
 from api.auth.principal import Principal
 from api.calendar import service as calendar
 from api.calendar.models import ClockStatus, DeadlineClock
-from api.cases.workflow import ConcurrentUpdate, Step, Workflow
+from api.calendar.schemas import DeadlineStatus
+from api.cases.workflow import ConcurrentUpdate, Step, Workflow, register_enum
 from api.database import LIKE_ESCAPE, escape_like, utcnow
 from api.notifications import service as notifications
 
@@ -131,6 +132,11 @@ async def stop_clock(session: AsyncSession, case: Case, actor: Actor) -> Deadlin
     if clock is not None and clock.status != ClockStatus.stopped:
         await calendar.stop_clock(session, clock, actor)
     return clock
+
+
+register_enum("deadline_status", {
+    DeadlineStatus.on_time: "正常", DeadlineStatus.due_soon: "即将到期", DeadlineStatus.overdue: "已超期",
+    DeadlineStatus.very_overdue: "严重超期", DeadlineStatus.paused: "暂停计时", DeadlineStatus.stopped: "已停止计时"})
 
 
 def clock_join(workflow: Workflow[Any, Any], case_id: Any) -> ColumnElement[bool]:

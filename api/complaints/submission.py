@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth.passwords import hash_password, verify_password
+from api.auth.passwords import PrehashedSecrets, verify_password
 from api.auth.principal import Principal
 from api.calendar import service as calendar
 from api.calendar.workdays import local_date
@@ -50,6 +50,9 @@ def _new_query_code() -> str:
     return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
 
 
+QUERY_CODES = PrehashedSecrets(_new_query_code)
+
+
 async def store_upload(session: AsyncSession, upload: Any, principal: Principal | None, ip: str
                        ) -> AttachmentUploaded:
     if principal is None:
@@ -76,9 +79,8 @@ async def claim_submission(session: AsyncSession, principal: Principal | None, d
                            key: str | None) -> idempotency.Claim:
     """The Idempotency-Key claim of a submission: the writer's, or an anonymous writer's per hashed IP. The
     receipt holds the plain 查询码, so it is stored sealed (see api/idempotency)."""
-    return await idempotency.begin(session, principal.id if principal else None, key, SUBMIT_SCOPE,
-                                   data.fingerprint_payload(), client_hash=None if principal else _ip_hash(ip),
-                                   sealed=True)
+    owner: int | str = principal.id if principal else f"ip:{_ip_hash(ip)}"
+    return await idempotency.begin(session, owner, key, SUBMIT_SCOPE, data.fingerprint_payload(), seal=True)
 
 
 async def submit(session: AsyncSession, principal: Principal | None, data: ComplaintCreate, ip: str,
@@ -103,9 +105,9 @@ async def receive(session: AsyncSession, principal: Principal | None, data: Comp
                                                            Mailbox.is_active.is_(True)))).scalar_one_or_none()
     if mailbox is None:
         raise service.bad("mailbox_id", "信箱不存在或已停用")
-    code = _new_query_code()
+    code, code_hash = await QUERY_CODES.take()  # hashed ahead, outside any write transaction
     name = data.writer_name or (principal.display_name if principal else None)
-    c = Complaint(tracking_no=f"TMP{secrets.token_hex(8)}", query_code_hash=hash_password(code),
+    c = Complaint(tracking_no=f"TMP{secrets.token_hex(8)}", query_code_hash=code_hash,
                   mailbox_id=mailbox.id, kind=data.kind or mailbox.default_kind, subject=data.subject,
                   body=data.body, writer_id=principal.id if principal else None, writer_name=name,
                   writer_phone=data.writer_phone, writer_email=data.writer_email,
@@ -140,7 +142,7 @@ async def lookup(session: AsyncSession, tracking_no: str, query_code: str, ip: s
     if for_update:
         stmt = stmt.with_for_update(of=Complaint)
     c = (await session.execute(stmt)).scalar_one_or_none()
-    ok = verify_password(c.query_code_hash if c else None, query_code.strip().upper())
+    ok = await verify_password(c.query_code_hash if c else None, query_code.strip().upper())
     if c is None or not ok:
         raise LookupFailed()
     return c

@@ -53,7 +53,7 @@ async def load(session: AsyncSession, password: str) -> dict[str, OrgUnit]:
         await session.flush()
         unit.path = f"{agency.path}{unit.id}/"
         units[code] = unit
-    pw_hash = hash_password(password)
+    pw_hash = await hash_password(password)
     for username, name, unit_code, roles in DEMO_USERS:
         home = units[unit_code] if unit_code else None
         user = User(username=username, display_name=name, kind=UserKind.staff if home else UserKind.public,

@@ -17,7 +17,6 @@ from api.auth.principal import Principal
 from api.calendar import service as calendar
 from api.cases import service as cases
 from api.catalog import service as catalog
-from api.catalog.schemas import UnitRef
 from api.database import utcnow
 from api.errors import Conflict, InvalidTransition, NotFound
 from api.ratings.models import Rating, Rectification, RectificationEvent
@@ -148,7 +147,8 @@ async def rectification_read(session: AsyncSession, rect: Rectification) -> Rect
                                     .order_by(RectificationEvent.id))).scalars()
     clock = await cases.clock_of(session, rect)
     return RectificationRead(
-        id=rect.id, application_id=app.id, tracking_no=app.tracking_no, org_unit=UnitRef(id=unit.id, name=unit.name),
+        id=rect.id, application_id=app.id, tracking_no=app.tracking_no,
+        org_unit=catalog.UnitRef(id=unit.id, name=unit.name),
         status=rect.status, status_label=RECTIFICATION.state_labels[R(rect.status)],
         rating=await rating_read(session, rating),
         measures=rect.measures, clock=await calendar.clock_state(session, clock) if clock else None,

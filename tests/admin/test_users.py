@@ -198,10 +198,10 @@ class TestDeactivateUser:
         r = await client.post(f"{USERS}/{world['in_b'].id}/deactivate", headers=auth(world["admin"]))
         assert r.status_code == 404
 
-    async def test_deactivating_oneself_is_409(self, client, world):
+    async def test_deactivating_oneself_is_403(self, client, world):
         r = await client.post(f"{USERS}/{world['admin'].id}/deactivate", headers=auth(world["admin"]))
-        assert r.status_code == 409
-        assert r.json()["code"] == "conflict"
+        assert r.status_code == 403
+        assert r.json()["code"] == "own_account"
 
 
 class TestAuditorCannotWrite:

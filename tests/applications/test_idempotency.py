@@ -31,7 +31,8 @@ class TestIdempotencyKey:
         from api.idempotency.service import request_hash
 
         body = {"service_code": "TEST", "data": GOOD}
-        session.add(IdempotencyKey(user_id=world.citizen.id, key="k-3", scope="POST /applications",
+        session.add(IdempotencyKey(owner=f"user:{world.citizen.id}", user_id=world.citizen.id, key="k-3",
+                                   scope="POST /applications",
                                    request_hash=request_hash("POST /applications", body), state=KeyState.in_flight))
         await session.flush()
         r = await submit(client, world.citizen, **{"Idempotency-Key": "k-3"})

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from api.auth.models import User
-from api.auth.service import IP_LIMIT, PAIR_LIMIT
+from api.auth.service import ACCOUNT_LIMIT, IP_LIMIT, PAIR_LIMIT, REGISTER_LIMIT
 from api.main import app
 from tests.factories import PASSWORD, create_org_unit, create_user
 
@@ -14,6 +14,17 @@ TOKEN = "/api/v1/auth/token"
 
 async def login(client, username: str, password: str = PASSWORD):
     return await client.post(TOKEN, data={"username": username, "password": password})
+
+
+def client_from(ip: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(ip, 50000)), base_url="http://testserver")
+
+
+async def fail_from_rotating_ips(username: str, attempts: int) -> None:
+    """An attacker with a fresh IP for every guess (never throttled per IP or per pair)."""
+    for i in range(attempts):
+        async with client_from(f"10.66.{i // 250}.{i % 250 + 1}") as c:
+            assert (await login(c, username, "Wrong-pass1")).status_code == 401
 
 
 @pytest.fixture
@@ -82,6 +93,27 @@ class TestLogin:
         assert r.json()["code"] == "rate_limited"
         assert (await login(other_ip_client, user.username)).status_code == 200
 
+    async def test_rotating_ips_cannot_lock_the_user_out_of_a_new_ip(self, user):
+        await fail_from_rotating_ips(user.username, ACCOUNT_LIMIT + 5)
+        async with client_from("192.0.2.200") as new_place:
+            r = await login(new_place, user.username)
+        assert r.status_code == 200, r.text
+
+    async def test_under_attack_an_unknown_ip_gets_one_guess(self, user):
+        await fail_from_rotating_ips(user.username, ACCOUNT_LIMIT)
+        async with client_from("192.0.2.201") as guesser:
+            assert (await login(guesser, user.username, "Wrong-pass1")).status_code == 401
+            r = await login(guesser, user.username, "Wrong-pass2")
+        assert r.status_code == 429
+        assert r.json()["code"] == "rate_limited"
+
+    async def test_under_attack_an_ip_that_signed_in_before_keeps_its_allowance(self, client, user):
+        assert (await login(client, user.username)).status_code == 200
+        await fail_from_rotating_ips(user.username, ACCOUNT_LIMIT)
+        for _ in range(PAIR_LIMIT - 1):
+            assert (await login(client, user.username, "Wrong-pass1")).status_code == 401
+        assert (await login(client, user.username)).status_code == 200
+
     async def test_success_resets_the_pair_counter(self, client, user):
         for _ in range(PAIR_LIMIT - 1):
             await login(client, user.username, "Wrong-pass1")
@@ -91,14 +123,23 @@ class TestLogin:
         assert (await login(client, user.username)).status_code == 200
 
 
+REGISTER = "/api/v1/auth/register"
+
+
 class TestRegister:
     async def test_password_is_stored_as_argon2id(self, client, session):
-        r = await client.post("/api/v1/auth/register", json={
+        r = await client.post(REGISTER, json={
             "username": "citizen-a", "password": "Gongmin#2026", "display_name": "市民甲"})
-        assert r.status_code == 201, r.text
-        stored = (await session.execute(select(User.password_hash).where(User.id == r.json()["id"]))).scalar_one()
+        assert r.status_code == 202, r.text
+        stored = (await session.execute(select(User.password_hash).where(User.username == "citizen-a"))).scalar_one()
         assert stored.startswith("$argon2id$")
         assert "Gongmin#2026" not in stored
+
+    async def test_registered_account_can_sign_in(self, client):
+        r = await client.post(REGISTER, json={
+            "username": "citizen-c", "password": "Gongmin#2026", "display_name": "市民丙"})
+        assert r.status_code == 202
+        assert (await login(client, "citizen-c", "Gongmin#2026")).status_code == 200
 
     @pytest.mark.parametrize("password", ["Sh0rt!", "alllowercase", "nouppercase1", "x" * 129 + "A1!"])
     async def test_weak_password_is_422_naming_the_field(self, client, password):
@@ -115,11 +156,30 @@ class TestRegister:
         assert r.status_code == 422
         assert r.json()["errors"][0]["field"] == "password"
 
-    async def test_taken_username_is_409(self, client, user):
-        r = await client.post("/api/v1/auth/register", json={
-            "username": user.username, "password": "Gongmin#2026", "display_name": "重名"})
-        assert r.status_code == 409
-        assert r.json()["code"] == "conflict"
+    async def test_taken_username_answers_exactly_like_a_free_one(self, client, session, user):
+        free = await client.post(REGISTER, json={
+            "username": "citizen-d", "password": "Gongmin#2026", "display_name": "市民丁"})
+        taken = await client.post(REGISTER, json={
+            "username": user.username.upper(), "password": "Gongmin#2026", "display_name": "重名"})
+        assert (taken.status_code, taken.json()) == (free.status_code, free.json())
+        assert taken.headers["content-type"] == free.headers["content-type"]
+        names = (await session.execute(select(User.display_name).where(User.username == user.username))).scalars()
+        assert list(names) == [user.display_name]
+        assert (await login(client, user.username, "Gongmin#2026")).status_code == 401
+
+    async def test_registration_is_rate_limited_per_ip(self, client, other_ip_client):
+        for i in range(REGISTER_LIMIT):
+            r = await client.post(REGISTER, json={
+                "username": f"burst{i}", "password": "Gongmin#2026", "display_name": "批量"})
+            assert r.status_code == 202
+        r = await client.post(REGISTER, json={
+            "username": "burst-x", "password": "Gongmin#2026", "display_name": "批量"})
+        assert r.status_code == 429
+        assert r.json()["code"] == "rate_limited"
+        assert int(r.headers["Retry-After"]) > 0
+        other = await other_ip_client.post(REGISTER, json={
+            "username": "elsewhere", "password": "Gongmin#2026", "display_name": "别处"})
+        assert other.status_code == 202
 
 
 class TestChangePassword:

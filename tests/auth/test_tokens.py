@@ -122,6 +122,13 @@ class TestMe:
     async def test_missing_exp_is_401(self, client, user):
         await assert_unauthorized(client, signed(claims_for(user.id, exp=None)))
 
+    @pytest.mark.parametrize("exp", ["9999999999", True, "NaN", [9999999999], {"t": 1}])
+    async def test_exp_that_is_not_a_number_is_401(self, client, user, exp):
+        await assert_unauthorized(client, signed(claims_for(user.id, exp=exp)))
+
+    async def test_iat_that_is_a_string_is_401(self, client, user):
+        await assert_unauthorized(client, signed(claims_for(user.id, iat=str(int(time.time())))))
+
     async def test_non_numeric_sub_is_401(self, client, user):
         await assert_unauthorized(client, signed(claims_for(user.id, sub="admin")))
 
@@ -210,6 +217,29 @@ class TestLogout:
         await client.post("/api/v1/auth/logout", json={"refresh_token": second["refresh_token"]})
         r = await client.post("/api/v1/auth/refresh", json={"refresh_token": second["refresh_token"]})
         assert r.status_code == 401
+
+
+    async def test_logout_ends_the_access_token_too(self, client, user):
+        pair = (await login(client, user.username)).json()
+        headers = bearer(pair["access_token"])
+        assert (await client.get(ME, headers=headers)).status_code == 200
+        r = await client.post("/api/v1/auth/logout", headers=headers, json={"refresh_token": pair["refresh_token"]})
+        assert r.status_code == 204
+        await assert_unauthorized(client, pair["access_token"])
+
+    async def test_logout_leaves_the_users_other_access_tokens_alone(self, client, user):
+        a = (await login(client, user.username)).json()
+        b = (await login(client, user.username)).json()
+        await client.post("/api/v1/auth/logout", headers=bearer(a["access_token"]),
+                          json={"refresh_token": a["refresh_token"]})
+        assert (await client.get(ME, headers=bearer(b["access_token"]))).status_code == 200
+
+    async def test_logging_out_twice_is_fine(self, client, user):
+        pair = (await login(client, user.username)).json()
+        for _ in range(2):
+            r = await client.post("/api/v1/auth/logout", headers=bearer(pair["access_token"]), json={})
+            assert r.status_code == 204
+        await assert_unauthorized(client, pair["access_token"])
 
 
 class TestJwks:

@@ -46,7 +46,8 @@ class TestTransition:
     async def test_writes_the_audit_record_with_the_described_fields(self, client, session, world):
         app = await _load(session, (await submitted(client, world.citizen))["id"])
         await cases.transition(session, app, Action.accept, HANDLER, detail={"why": "齐全"})
-        await audit.link_pending(session)
+        await session.flush()
+        await audit.link_all(session)
         rec = (await session.execute(select(AuditRecord).where(
             AuditRecord.action == "application.accept", AuditRecord.object_id == str(app.id)))).scalar_one()
         assert rec.summary["tracking_no"] == app.tracking_no

@@ -66,4 +66,4 @@ class TestDomainVocabulary:
         states = {s["value"]: s["label"] for s in body["workflows"]["application"]["states"]}
         assert states["not_accepted"] == "不予受理" and states["supplement_requested"] == "待补正"
         assert body["workflows"]["rectification"]["label"] == "整改任务"
-        assert {"approval_decision", "rating_score", "appeal_status"} <= set(body["enums"])
+        assert {"approval_decision", "rating_score", "appeal_status", "deadline_status"} <= set(body["enums"])

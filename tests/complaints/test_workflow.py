@@ -1,6 +1,6 @@
 from sqlalchemy import select
 
-from api.audit.models import AuditRecord
+from api.audit import service as audit
 from api.calendar.models import DeadlineClock
 from api.complaints.models import ComplaintEvent, ComplaintForward
 from tests.complaints.helpers import act, complaint_id, forwarded, replied, submit_anonymous, submit_as, world
@@ -112,8 +112,7 @@ class TestAcceptNotAccept:
         actions = (await session.execute(select(ComplaintEvent.action).where(ComplaintEvent.complaint_id == cid)
                                          .order_by(ComplaintEvent.id))).scalars().all()
         assert actions == ["submit", "accept"]
-        audited = (await session.execute(select(AuditRecord.action).where(
-            AuditRecord.object_type == "complaint", AuditRecord.object_id == str(cid)))).scalars().all()
+        audited = [r.action for r in await audit.entries(session, object_type="complaint", object_id=cid)]
         assert {"complaint.submit", "complaint.accept"} <= set(audited)
 
 

@@ -1,7 +1,7 @@
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
-from api.audit.models import AuditRecord
+from api.audit import service as audit
 from api.auth.models import Role
 from api.auth.service import load_user, to_principal
 from api.cases.workflow import ConcurrentUpdate
@@ -134,12 +134,10 @@ class TestReview:
         actions = [(e["action"], e["actor"]["id"]) for e in r.json()]
         assert actions == [("create", team.editor.id), ("submit", team.editor.id),
                            ("approve", team.reviewer.id), ("publish", team.secrecy.id)]
-        audited = (await session.execute(select(AuditRecord.action, AuditRecord.summary).where(
-            AuditRecord.object_type == "disclosure_version", AuditRecord.object_id == str(v["id"]))
-            .order_by(AuditRecord.id))).all()
-        assert [a for a, _ in audited] == ["disclosure_version.create", "disclosure_version.submit",
-                                           "disclosure_version.approve", "disclosure_version.publish"]
-        assert {s["disclosure_id"] for _, s in audited} == {v["disclosure_id"]}
+        records = await audit.entries(session, object_type="disclosure_version", object_id=v["id"])
+        assert [r.action for r in records] == ["disclosure_version.create", "disclosure_version.submit",
+                                               "disclosure_version.approve", "disclosure_version.publish"]
+        assert {r.summary["disclosure_id"] for r in records} == {v["disclosure_id"]}
 
 
 class TestRevision:
@@ -215,7 +213,7 @@ class TestIndexNo:
         team.h(admin)
         r = await client.put(f"/api/v1/disclosure-index-schemes/{team.unit.id}", headers=auth(admin),
                              json={"org_code": "BG", "pattern": "{org_code}/{year}"})
-        assert r.status_code == 409
+        assert r.status_code == 422
         assert r.json()["code"] == "index_scheme_invalid"
 
     async def test_lookup_by_index_no(self, client, team):

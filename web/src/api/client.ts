@@ -20,11 +20,20 @@ export function configureAuth(h: AuthHooks): void {
 // Calls that must never trigger a refresh-and-retry (they are the refresh machinery itself).
 const NO_RETRY = /\/auth\/(token|refresh|logout)$/
 
+// Calls that hand out or take a refresh token. The header asks the API to deliver it in its HttpOnly cookie
+// (never readable here, so never in localStorage) rather than in the body; it is also the CSRF check the API
+// requires before it accepts a refresh token from the cookie (README, Security).
+const COOKIE_DELIVERY = /\/auth\/(token|refresh|logout|password)$/
+export const TOKEN_DELIVERY_HEADER = 'X-Token-Delivery'
+
 const bearer: Middleware = {
   onRequest({ request }) {
     const token = hooks.getAccessToken()
     if (token && !request.headers.has('Authorization')) {
       request.headers.set('Authorization', `Bearer ${token}`)
+    }
+    if (COOKIE_DELIVERY.test(new URL(request.url).pathname)) {
+      request.headers.set(TOKEN_DELIVERY_HEADER, 'cookie')
     }
     return request
   },
@@ -35,7 +44,7 @@ async function fetchWithRefresh(request: Request): Promise<Response> {
   const sent = request.headers.get('Authorization')
   const canRetry = !!sent && !NO_RETRY.test(new URL(request.url).pathname)
   const spare = canRetry ? request.clone() : null
-  const response = await fetch(request)
+  const response = await fetch(request, { credentials: 'same-origin' })
   if (response.status !== 401 || !spare) return response
   // Another request may already have refreshed the token while this one was in flight.
   const current = hooks.getAccessToken()
@@ -43,7 +52,7 @@ async function fetchWithRefresh(request: Request): Promise<Response> {
   const token = hooks.getAccessToken()
   if (!ok || !token) return response
   spare.headers.set('Authorization', `Bearer ${token}`)
-  return fetch(spare)
+  return fetch(spare, { credentials: 'same-origin' })
 }
 
 export const api = createClient<paths>({ baseUrl: '', fetch: fetchWithRefresh })

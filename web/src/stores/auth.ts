@@ -6,7 +6,10 @@ import type { Me, RegisterBody, Role, TokenPair } from '@/api/types'
 
 const ACCESS_KEY = 'zw.access_token'
 const ACCESS_EXP_KEY = 'zw.access_expires_at'
-const REFRESH_KEY = 'zw.refresh_token'
+// The refresh token itself is in an HttpOnly cookie the page cannot read (see client.ts, cookie delivery);
+// this flag only says that a cookie session was started here, so anonymous visits make no refresh call.
+const SESSION_KEY = 'zw.session'
+const LEGACY_REFRESH_KEY = 'zw.refresh_token'
 const REFRESH_LEAD_MS = 60_000
 const MIN_DELAY_MS = 5_000
 const NETWORK_RETRY_MS = 30_000
@@ -16,7 +19,8 @@ type ExpiredHandler = () => void
 export const useAuthStore = defineStore('auth', () => {
   const accessToken = ref<string | null>(localStorage.getItem(ACCESS_KEY))
   const accessExpiresAt = ref<number>(Number(localStorage.getItem(ACCESS_EXP_KEY) ?? 0))
-  const refreshToken = ref<string | null>(localStorage.getItem(REFRESH_KEY))
+  localStorage.removeItem(LEGACY_REFRESH_KEY) // written by earlier versions of this page
+  const hasSession = ref<boolean>(localStorage.getItem(SESSION_KEY) === '1')
   const user = ref<Me | null>(null)
 
   let timer: ReturnType<typeof setTimeout> | null = null
@@ -50,10 +54,10 @@ export const useAuthStore = defineStore('auth', () => {
   function setTokens(pair: TokenPair): void {
     accessToken.value = pair.access_token
     accessExpiresAt.value = Date.now() + pair.expires_in * 1000
-    refreshToken.value = pair.refresh_token
+    hasSession.value = true
     localStorage.setItem(ACCESS_KEY, pair.access_token)
     localStorage.setItem(ACCESS_EXP_KEY, String(accessExpiresAt.value))
-    localStorage.setItem(REFRESH_KEY, pair.refresh_token)
+    localStorage.setItem(SESSION_KEY, '1')
     schedule(pair.expires_in * 1000 - REFRESH_LEAD_MS)
   }
 
@@ -61,21 +65,21 @@ export const useAuthStore = defineStore('auth', () => {
     clearTimer()
     accessToken.value = null
     accessExpiresAt.value = 0
-    refreshToken.value = null
+    hasSession.value = false
     user.value = null
     localStorage.removeItem(ACCESS_KEY)
     localStorage.removeItem(ACCESS_EXP_KEY)
-    localStorage.removeItem(REFRESH_KEY)
+    localStorage.removeItem(SESSION_KEY)
   }
 
   /** Rotate the refresh token; one refresh at a time however many callers ask. */
   function refresh(): Promise<boolean> {
     if (refreshing) return refreshing
     refreshing = (async () => {
-      const token = refreshToken.value
-      if (!token) return false
+      if (!hasSession.value) return false
       try {
-        setTokens(await unwrap(api.POST('/api/v1/auth/refresh', { body: { refresh_token: token } })))
+        // The cookie carries the refresh token; client.ts adds the header that asks for cookie delivery.
+        setTokens(await unwrap(api.POST('/api/v1/auth/refresh', {})))
         return true
       } catch (e) {
         if (e instanceof ApiError && e.status === 0) {
@@ -129,11 +133,18 @@ export const useAuthStore = defineStore('auth', () => {
   }
 
   async function logout(): Promise<void> {
-    const token = refreshToken.value
+    const had = hasSession.value
+    const token = accessToken.value
     clearSession()
-    if (token) {
+    if (had) {
       try {
-        await unwrap(api.POST('/api/v1/auth/logout', { body: { refresh_token: token } }))
+        // The cookie names the session to end; the access token is revoked too (until it would have expired).
+        await unwrap(
+          api.POST('/api/v1/auth/logout', {
+            body: {},
+            headers: token ? { Authorization: `Bearer ${token}` } : {},
+          }),
+        )
       } catch {
         // The local session is gone either way; the server forgets the token when it expires.
       }
@@ -150,7 +161,7 @@ export const useAuthStore = defineStore('auth', () => {
   function init(): Promise<void> {
     if (initializing) return initializing
     initializing = (async () => {
-      if (!refreshToken.value) {
+      if (!hasSession.value) {
         clearSession()
         return
       }
@@ -171,7 +182,7 @@ export const useAuthStore = defineStore('auth', () => {
 
   return {
     accessToken,
-    refreshToken,
+    hasSession,
     user,
     isLoggedIn,
     isStaff,
