@@ -328,7 +328,3 @@ async def load_user(session: AsyncSession, user_id: int) -> User | None:
         select(User).where(User.id == user_id)
         .options(selectinload(User.grants).selectinload(RoleGrant.org_unit), selectinload(User.org_unit))
     )).scalar_one_or_none()
-
-
-async def org_unit_names(session: AsyncSession) -> dict[int, str]:
-    return {i: n for i, n in (await session.execute(select(OrgUnit.id, OrgUnit.name))).all()}
