@@ -9,7 +9,7 @@ from api.auth.exceptions import CsrfCheckFailed
 from api.auth.schemas import PasswordChangeIn, RefreshIn, RegisterIn, RegistrationReceived, TokenPair, UserRead
 from api.auth.views import user_read
 from api.config import Environment, get_settings
-from api.database import SessionDep
+from api.database import ReaderDep, SessionDep
 from api.errors import Forbidden, RateLimited, Unauthorized, ValidationFailed, responses
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -53,13 +53,21 @@ def _refresh_token(body: RefreshIn | None, cookie: str | None, delivery: str | N
     return cookie
 
 
+async def checked_password(
+    request: Request, reader: ReaderDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+) -> service.CheckedPassword:
+    return await service.check_login(reader, form.username, form.password, client_ip(request))
+
+
 @router.post("/token", responses=responses(Unauthorized, RateLimited))
 async def login(
-    request: Request, response: Response, session: SessionDep,
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], delivery: DeliveryHeader = None,
+    # Before `session`: FastAPI resolves dependencies in parameter order, and the password must be verified
+    # before the session opens the write transaction (tests/auth/test_login.py checks it under a held lock).
+    checked: Annotated[service.CheckedPassword, Depends(checked_password)],
+    request: Request, response: Response, session: SessionDep, delivery: DeliveryHeader = None,
 ) -> TokenPair:
     """Exchange a username and password for an access token and a refresh token."""
-    pair = await service.login(session, form.username, form.password, client_ip(request))
+    pair = await service.login(session, checked, client_ip(request))
     return _deliver(response, pair, delivery)
 
 

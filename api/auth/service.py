@@ -4,6 +4,7 @@ import hashlib
 import secrets
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -21,7 +22,7 @@ from api.auth.principal import Grant, Principal
 from api.auth.schemas import RegisterIn, TokenPair
 from api.auth.tokens import InvalidToken, KeyRing
 from api.config import Environment, get_settings
-from api.database import utcnow
+from api.database import Reader, utcnow
 from api.errors import Conflict, RateLimited, Unauthorized, ValidationFailed
 from api.ratelimit import get_counter
 
@@ -117,19 +118,46 @@ async def _record_failure(username: str, ip: str) -> None:
         await counter.incr(key, WINDOW)
 
 
-async def login(session: AsyncSession, username: str, password: str, ip: str) -> TokenPair:
+@dataclass(frozen=True)
+class CheckedPassword:
+    """A login whose password was verified against `password_hash`, before any write transaction."""
+
+    user_id: int
+    username: str
+    password_hash: str
+    password: str
+
+
+async def check_login(reader: Reader, username: str, password: str, ip: str) -> CheckedPassword:
+    """Throttle, read the hash and verify it (argon2, in a worker thread) outside the request's write transaction.
+
+    On SQLite a writer holds the database lock from its first statement: verifying in there made every login hold
+    it for the whole hash, and a flood of wrong passwords queued every other writer. A failed login here never
+    opens a write transaction at all."""
     username = username.strip().lower()
     await _check_throttle(username, ip)
-    user = (await session.execute(select(User).where(User.username == username))).scalar_one_or_none()
-    ok = await verify_password(user.password_hash if user else None, password)
-    if user is None or not ok or not user.is_active:
+    row = await reader.first(_LOGIN_ROW, {"username": username}, quick=True)
+    ok = await verify_password(row.password_hash if row else None, password)
+    if row is None or not ok or not row.is_active:
         await _record_failure(username, ip)
         raise Unauthorized("用户名或密码错误")
+    return CheckedPassword(row.id, username, row.password_hash, password)
+
+
+_LOGIN_ROW = (select(User.id, User.password_hash, User.is_active)
+              .where(User.username == bindparam("username")))
+
+
+async def login(session: AsyncSession, checked: CheckedPassword, ip: str) -> TokenPair:
+    """Issue the pair for a login `check_login` accepted, unless the account changed in between."""
+    user = await session.get(User, checked.user_id)
+    if user is None or not user.is_active or user.password_hash != checked.password_hash:
+        raise Unauthorized("用户名或密码错误")
     counter = get_counter()
-    await counter.delete(f"login:pair:{username}:{ip}")
-    await counter.set_flag(f"login:known:{username}:{ip}", KNOWN_IP_TTL)
+    await counter.delete(f"login:pair:{checked.username}:{ip}")
+    await counter.set_flag(f"login:known:{checked.username}:{ip}", KNOWN_IP_TTL)
     if needs_rehash(user.password_hash):
-        user.password_hash = await hash_password(password)
+        user.password_hash = await hash_password(checked.password)
     pair = await _issue_pair(session, user)
     await audit.record(session, Actor(user.id, user.display_name, str(user.kind)), "auth.login", "user", user.id)
     return pair
