@@ -105,11 +105,18 @@ async def me(session: SessionDep, principal: PasswordChangingUser) -> UserRead:
     return user_read(user)
 
 
+async def prepared_registration(request: Request, body: RegisterIn) -> service.PreparedRegistration:
+    return await service.prepare_registration(body, client_ip(request))
+
+
 @router.post("/register", status_code=status.HTTP_202_ACCEPTED, responses=responses(ValidationFailed, RateLimited))
-async def register(request: Request, session: SessionDep, body: RegisterIn) -> RegistrationReceived:
+async def register(
+    # Before `session`, like login's check: the password is hashed outside the write transaction.
+    prepared: Annotated[service.PreparedRegistration, Depends(prepared_registration)], session: SessionDep,
+) -> RegistrationReceived:
     """Create a public (citizen) account. The answer is the same whether the username was free or taken (it does
     not reveal which accounts exist): sign in with it to find out."""
-    await service.register(session, body, client_ip(request))
+    await service.register(session, prepared)
     return RegistrationReceived()
 
 

@@ -304,21 +304,32 @@ async def ensure_username_free(session: AsyncSession, username: str) -> None:
         raise Conflict("用户名已被使用", field="username")
 
 
-async def register(session: AsyncSession, data: RegisterIn, ip: str) -> None:
-    """Create a citizen account, or do nothing if the name is taken: the caller cannot tell which.
+@dataclass(frozen=True)
+class PreparedRegistration:
+    data: RegisterIn
+    username: str
+    password_hash: str
 
-    Both paths check the password, hash it (the slow step) and write one audit record; only then is the name
-    looked up, so neither the answer nor its timing says whether the name exists."""
+
+async def prepare_registration(data: RegisterIn, ip: str) -> PreparedRegistration:
+    """Rate limit, password policy and the (slow) hash: before the request's write transaction, and the same for a
+    free and a taken name."""
     count, ttl = await get_counter().incr(f"register:ip:{ip}", REGISTER_WINDOW)
     if count > REGISTER_LIMIT:
         raise RateLimited(ttl, "注册过于频繁，请稍后再试")
     username = data.username.lower()
     check_password_policy(data.password, username, extra_inputs=(data.display_name,))
-    password_hash = await hash_password(data.password)
+    return PreparedRegistration(data, username, await hash_password(data.password))
+
+
+async def register(session: AsyncSession, prepared: PreparedRegistration) -> None:
+    """Create a citizen account, or do nothing if the name is taken: the caller cannot tell which (both paths
+    write one audit record and answer alike)."""
+    data, username = prepared.data, prepared.username
     taken = (await session.execute(select(User.id).where(User.username == username))).scalar_one_or_none()
     if taken is None:
         user = User(username=username, display_name=data.display_name, kind=UserKind.public,
-                    email=data.email, phone=data.phone, password_hash=password_hash)
+                    email=data.email, phone=data.phone, password_hash=prepared.password_hash)
         try:
             async with session.begin_nested():
                 session.add(user)

@@ -228,3 +228,18 @@ class TestOutsideTheWriteTransaction:
             holder.close()
         assert r.status_code == 401, r.text
         assert (await login(committing_client, username)).status_code == 200
+
+    async def test_registration_is_checked_and_hashed_before_the_write_transaction(self, committing_client, engine):
+        import sqlite3
+
+        if engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's database-wide write lock")
+        holder = sqlite3.connect(engine.url.database, timeout=0, isolation_level=None)
+        try:
+            holder.execute("BEGIN IMMEDIATE")
+            weak = await committing_client.post(REGISTER, json={
+                "username": "locked-out", "password": "Woaini@1314", "display_name": "市民"})
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert weak.status_code == 422, weak.text
