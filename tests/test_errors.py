@@ -63,7 +63,9 @@ class TestStatusCodes:
         assert_problem(await client.post("/api/v1/health", json={}), 405, "method_not_allowed")
 
     async def test_409(self, client, admin):
-        r = await client.post(f"/api/v1/admin/users/{admin.id}/deactivate", headers=auth(admin))
+        r = await client.post("/api/v1/admin/users", headers=auth(admin), json={
+            "username": admin.username, "password": "Xinyuan#2026", "display_name": "重名", "kind": "staff",
+            "org_unit_id": admin.org_unit_id})
         assert_problem(r, 409, "conflict")
 
     async def test_415_text_plain_body(self, client):
