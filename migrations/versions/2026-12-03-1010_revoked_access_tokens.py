@@ -2,7 +2,7 @@
 
 Revision ID: 7a3c0e1d9b42
 Revises: 0010
-Create Date: 2026-12-03 09:15:00+00:00
+Create Date: 2026-12-03 10:10:00+00:00
 """
 from collections.abc import Sequence
 
