@@ -7,8 +7,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test install web browser wrk migrate demo serve lint typecheck openapi openapi-check migration \
-        bench verify-audit clean
+.PHONY: run test install web browser wrk migrate demo serve lint lint-imports typecheck openapi openapi-check \
+        migration bench fuzz verify-audit clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -63,6 +63,10 @@ test: install web browser
 lint: install
 	$(BIN)/ruff check api tests migrations
 
+# The kernel/domain boundaries written as import-linter contracts in pyproject.toml.
+lint-imports: install
+	$(BIN)/lint-imports --no-cache
+
 typecheck: install
 	$(BIN)/mypy api
 
@@ -78,13 +82,20 @@ migration: install
 	$(BIN)/alembic revision --autogenerate -m "$(m)"
 
 verify-audit: install
-	$(BIN)/python -m api.cli verify-audit
+	$(BIN)/python -m api.cli verify-audit $(if $(CHECKPOINT),--checkpoint $(CHECKPOINT))
 
 # Disclosure reads on SQLite (one worker), then application submissions on PostgreSQL (two workers);
 # each beside a hello-endpoint baseline measured in the same run.
 bench: install wrk
 	$(BIN)/python -m bench $(BENCH_ARGS)
 	$(BIN)/python -m bench.applications $(BENCH_APPLICATIONS_ARGS)
+
+# schemathesis against the running app on SQLite and PostgreSQL, anonymous and with staff tokens; fails on any 5xx,
+# undocumented status, schema violation or content-type mismatch. FUZZ_SECONDS: total budget (CI runs a short pass).
+FUZZ_SECONDS ?= 600
+FUZZ_MAX_EXAMPLES ?= 100
+fuzz: install
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES) $(BIN)/python -m fuzz $(FUZZ_ARGS)
 
 clean:
 	rm -rf var/portal.db* web/dist

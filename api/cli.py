@@ -1,4 +1,4 @@
-"""Operator commands: python -m api.cli {migrate,demo,verify-audit,generate-key,purge-demo,openapi}."""
+"""Operator commands: python -m api.cli {migrate,demo,verify-audit,generate-key,generate-audit-key,...}."""
 
 import argparse
 import asyncio
@@ -42,17 +42,19 @@ async def _demo() -> int:
     return 0
 
 
-async def _verify_audit() -> int:
-    from api.audit.service import link_outbox, verify_chain
+async def _verify_audit(checkpoint_files: list[Path]) -> int:
+    from api.audit.checkpoints import verify_log
     from api.database import dispose_engine, get_sessionmaker
 
+    # Checkpoints kept outside the database: compact JWS strings, whitespace-separated, in each file.
+    external = [t for f in checkpoint_files for t in f.read_text(encoding="utf-8").split()]
     async with get_sessionmaker()() as session:
-        while await link_outbox(session):  # chain what committed but was not linked yet (a stopped server's)
-            await session.commit()
+        report = await verify_log(session, external)  # chains what committed but was not linked yet first
         await session.commit()
-        report = await verify_chain(session)
     await dispose_engine()
-    print(json.dumps(report.__dict__, ensure_ascii=False))
+    print(json.dumps(report.as_dict(), ensure_ascii=False))
+    for problem in report.problems:
+        print(problem, file=sys.stderr)
     return 0 if report.ok else 1
 
 
@@ -82,10 +84,14 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="cmd", required=True)
     sub.add_parser("migrate", help="alembic upgrade head")
     sub.add_parser("demo", help="load demo data into an empty database")
-    sub.add_parser("verify-audit", help="verify the audit hash chain; exit 1 if broken")
+    va = sub.add_parser("verify-audit", help="verify the audit chain and its signed checkpoints; exit 1 if broken")
+    va.add_argument("--checkpoint", type=Path, action="append", default=[], metavar="FILE",
+                    help="a file of checkpoints kept outside the database (JWS from GET /api/v1/audit/checkpoints)")
     sub.add_parser("purge-demo", help="delete demo accounts")
     gk = sub.add_parser("generate-key", help="write a new EC P-256 signing key (PEM, mode 0600)")
     gk.add_argument("path", type=Path)
+    ak = sub.add_parser("generate-audit-key", help="write a new audit MAC key (64 hex digits, mode 0600)")
+    ak.add_argument("path", type=Path)
     sub.add_parser("complaints-jobs", help="complaint reminders and auto-close (idempotent; run from cron)")
     oa = sub.add_parser("openapi", help="write the OpenAPI document")
     oa.add_argument("path", type=Path, nargs="?", default=ROOT / "openapi" / "v1.json")
@@ -96,13 +102,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "demo":
         return asyncio.run(_demo())
     if args.cmd == "verify-audit":
-        return asyncio.run(_verify_audit())
+        return asyncio.run(_verify_audit(args.checkpoint))
     if args.cmd == "purge-demo":
         return asyncio.run(_purge_demo())
     if args.cmd == "generate-key":
         from api.auth.tokens import write_private_key
 
         write_private_key(args.path)
+        print(f"wrote {args.path}")
+        return 0
+    if args.cmd == "generate-audit-key":
+        from api.audit.keys import write_audit_key
+
+        write_audit_key(args.path)
         print(f"wrote {args.path}")
         return 0
     if args.cmd == "complaints-jobs":

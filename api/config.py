@@ -3,7 +3,6 @@
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,14 +34,15 @@ class Settings(BaseSettings):
 
     # Shared rate-limit counters; in-process counters when unset (one worker).
     redis_url: str | None = None
-    # Where audit records join the hash chain: "commit" in the writer's own transaction (the chain head is
-    # locked until that transaction ends: fine on SQLite, which serializes writers anyway); "background" via
-    # the audit_outbox, linked in batches within a second (PostgreSQL under concurrent writers); "auto"
-    # picks commit on SQLite and background on PostgreSQL.
     # Per worker, PostgreSQL only (each worker also keeps up to 8 short-lived side connections).
     db_pool_size: int = Field(default=5, ge=1, le=100)
     db_max_overflow: int = Field(default=3, ge=0, le=100)
-    audit_linking: Literal["auto", "commit", "background"] = "auto"
+    # The audit chain's MAC key (see api/audit/keys.py): required in production; in development generated as
+    # var/keys/audit-*.key. Previous keys stay listed for as long as records they linked exist (forever).
+    audit_key_file: Path | None = None
+    previous_audit_key_files: list[Path] = Field(default_factory=list)
+    # The linker signs a checkpoint of the chain head (ES256, the token signing key) at most this often.
+    audit_checkpoint_seconds: int = Field(default=300, ge=1, le=86400)
     opentelemetry: bool = False  # FastAPI's built-in spans and metrics (exported by the providers you set up)
 
     max_upload_bytes: int = 20 * 1024 * 1024
@@ -81,6 +81,15 @@ class Settings(BaseSettings):
             )
         elif not self.signing_key_file.is_file():
             problems.append(f"PORTAL_SIGNING_KEY_FILE={self.signing_key_file} does not exist")
+        if self.audit_key_file is None:
+            problems.append(
+                "no audit key: set PORTAL_AUDIT_KEY_FILE to a file of 64 hex digits, mode 0600, kept outside the "
+                "database and its backups (python -m api.cli generate-audit-key PATH writes one)"
+            )
+        elif not self.audit_key_file.is_file():
+            problems.append(f"PORTAL_AUDIT_KEY_FILE={self.audit_key_file} does not exist")
+        elif self.audit_key_file.stat().st_mode & 0o077:
+            problems.append(f"PORTAL_AUDIT_KEY_FILE={self.audit_key_file} is readable by others: chmod 600 it")
         if self.is_sqlite and not self.allow_sqlite_in_production:
             problems.append(
                 "SQLite in production: set PORTAL_DATABASE_URL to PostgreSQL "

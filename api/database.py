@@ -62,6 +62,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+LIKE_ESCAPE = "\\"
+
+
+def escape_like(text: str) -> str:
+    """`text` matched literally inside a LIKE pattern: its %, _ and the escape character escaped. Use with
+    ``column.like(f"%{escape_like(q)}%", escape=LIKE_ESCAPE)``."""
+    return text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
+
+
 def _sqlite_pragmas(engine: Engine) -> None:
     """WAL, a busy timeout, foreign keys; BEGIN IMMEDIATE for write transactions so that two
     writers queue on the lock instead of failing with SQLITE_BUSY when one upgrades a read."""

@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.logs import get_logger, request_id_var
@@ -195,10 +195,29 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(409, "conflict", "与已有数据冲突", "该记录已被其他请求修改或创建，请刷新后重试",
                        instance=request.url.path)
 
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> JSONResponse:
+        # A value the request schemas let through that the column cannot hold (an integer beyond its range, text
+        # the database refuses): the input is at fault, and the session has rolled back. The types of
+        # api/validation.py should catch it first; this keeps a gap there a 422, not a 500.
+        log.warning("data_error", path=request.url.path, error=str(exc.orig)[:200])
+        return problem(422, "invalid_value", "提交的数据超出允许范围", "某个值超出了允许的范围或格式",
+                       instance=request.url.path)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled_error", path=request.url.path)
         return problem_for_status(500, instance=request.url.path)
+
+
+def raises(*errors: type[AppError]) -> Any:
+    """Marks a dependency with the errors it answers; every route that depends on it documents them (api/main.py)."""
+
+    def mark(fn: Any) -> Any:
+        fn.problem_responses = (*getattr(fn, "problem_responses", ()), *errors)
+        return fn
+
+    return mark
 
 
 def responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:

@@ -5,7 +5,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
@@ -16,7 +17,9 @@ from api import health
 from api.admin.router import public_router as org_units_router
 from api.admin.router import router as admin_router
 from api.applications.router import router as applications_router
+from api.audit import checkpoints as audit_checkpoints
 from api.audit import service as audit
+from api.audit.keys import get_audit_keys
 from api.audit.router import router as audit_router
 from api.auth.models import User
 from api.auth.router import jwks_router
@@ -24,6 +27,7 @@ from api.auth.router import router as auth_router
 from api.auth.service import get_keyring
 from api.calendar.router import router as calendar_router
 from api.captcha.router import router as captcha_router
+from api.cases.router import router as vocabulary_router
 from api.catalog.router import router as catalog_router
 from api.complaints.router import mailboxes_router
 from api.complaints.router import router as complaints_router
@@ -32,11 +36,22 @@ from api.database import dispose_engine, get_sessionmaker
 from api.disclosures import service as disclosures_service
 from api.disclosures.router import feeds_router as disclosure_feeds_router
 from api.disclosures.router import router as disclosures_router
-from api.errors import ProblemModel, install_error_handlers
+from api.docs import docs_router
+from api.errors import (
+    AppError,
+    Conflict,
+    NotFound,
+    PayloadTooLarge,
+    ProblemModel,
+    UnsupportedMediaType,
+    ValidationFailed,
+    install_error_handlers,
+)
 from api.logs import configure_logging, get_logger
-from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from api.middleware import BodyLimitMiddleware, HeadMiddleware, RequestContextMiddleware, RequestGuardMiddleware
 from api.notifications.router import router as notifications_router
 from api.ratings.router import router as ratings_router
+from api.search.router import router as search_router
 from api.spa import SPA
 from api.surveys.router import consultations_router, surveys_router
 
@@ -54,6 +69,7 @@ ROUTERS = [
     applications_router,
     ratings_router,
     notifications_router,
+    vocabulary_router,
     auth_router,
     complaints_router,
     mailboxes_router,
@@ -61,6 +77,7 @@ ROUTERS = [
     consultations_router,
     captcha_router,
     calendar_router,
+    search_router,
     org_units_router,
     admin_router,
     audit_router,
@@ -87,8 +104,53 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
-def _problem_422_contract(app: FastAPI) -> None:
-    """Document 422 as the problem+json body the API really sends, not FastAPI's default shape."""
+PROBLEM_REF = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemModel"}}}
+_BODY_METHODS = ("post", "put", "patch")
+
+
+def _dependency_errors(dependant: Dependant) -> set[type[AppError]]:
+    """The errors declared with @raises on every dependency a route uses, however deep."""
+    found: set[type[AppError]] = set()
+    todo = list(dependant.dependencies)
+    while todo:
+        dep = todo.pop()
+        found.update(getattr(dep.call, "problem_responses", ()))
+        todo.extend(dep.dependencies)
+    return found
+
+
+def _route_errors(routers: list[tuple[str, APIRouter]]) -> dict[tuple[str, str], set[type[AppError]]]:
+    return {(prefix + route.path, method.lower()): _dependency_errors(route.dependant)
+            for prefix, router in routers for route in router.routes if isinstance(route, APIRoute)
+            for method in route.methods or ()}
+
+
+def _errors_that_occur(path: str, method: str, op: dict[str, Any],
+                       declared: set[type[AppError]]) -> dict[int, str]:
+    """The problem+json statuses any operation can answer, from what it is rather than from a list per route:
+    401 and 403 from its dependencies (@raises), 404 when the path names something, 413/415 for a body (the body
+    limits in api/middleware.py), 409 for any write (two requests racing onto a unique constraint, see
+    api/errors.py), 400 for a body that cannot be decoded, 422 from the input checks that run on every request
+    (api/validation.py)."""
+    out: dict[int, str] = {}
+    for err in sorted(declared, key=lambda e: e.__name__):  # one title per status, the same in every process
+        out.setdefault(err.status, err.title)
+    if "{" in path:
+        out.setdefault(404, NotFound.title)
+    if method in _BODY_METHODS:
+        out.setdefault(413, PayloadTooLarge.title)
+        out.setdefault(415, UnsupportedMediaType.title)
+    if method in (*_BODY_METHODS, "delete"):
+        out.setdefault(409, Conflict.title)
+    if "requestBody" in op:  # bytes that are not text in the declared encoding, or a form that does not parse
+        out.setdefault(400, "请求体无法解析")
+    out.setdefault(422, ValidationFailed.title)
+    return out
+
+
+def _problem_contract(app: FastAPI, routers: list[tuple[str, APIRouter]]) -> None:
+    """The contract documents every error as the problem+json body the API really sends (FastAPI's default 422
+    shape replaced), and every status an operation can answer (_errors_that_occur)."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
@@ -103,17 +165,20 @@ def _problem_422_contract(app: FastAPI) -> None:
         schemas["ProblemModel"] = problem
         schemas.pop("HTTPValidationError", None)
         schemas.pop("ValidationError", None)
-        for path in spec.get("paths", {}).values():
-            for op in path.values():
-                resp = op.get("responses", {}).get("422")
+        declared = _route_errors(routers)
+        for path, item in spec.get("paths", {}).items():
+            for method, op in item.items():
+                responses = op.setdefault("responses", {})
+                occurring = _errors_that_occur(path, method, op, declared.get((path, method), set()))
+                for status_code, title in sorted(occurring.items()):
+                    responses.setdefault(str(status_code), {"description": title})
+                resp = responses.get("422")
                 if resp is not None:
-                    resp["description"] = "提交的数据未通过校验"
-                    resp["content"] = {"application/problem+json": {
-                        "schema": {"$ref": "#/components/schemas/ProblemModel"}}}
-                for status_code, other in op.get("responses", {}).items():
-                    content = other.get("content", {})
-                    if status_code >= "400" and "application/json" in content:
-                        content["application/problem+json"] = content.pop("application/json")
+                    resp["description"] = ValidationFailed.title
+                    resp["content"] = PROBLEM_REF
+                for status_code, other in responses.items():
+                    if status_code >= "400":
+                        other["content"] = PROBLEM_REF
         app.openapi_schema = spec
         return spec
 
@@ -129,9 +194,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.env == Environment.production:
             await check_production(settings)
         get_keyring()
+        get_audit_keys()
         backend = make_url(settings.database_url).get_backend_name()
-        if audit.linking_mode(backend) == "background":
-            audit.linker.start()
+        audit.linker.start(after_link=audit_checkpoints.checkpoint_if_due)
         if backend == "postgresql":
             disclosures_service.feed_heads.start(settings.database_url)
         yield
@@ -146,7 +211,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # our own page (api/docs.py): FastAPI's loads Swagger UI from a CDN with an inline script
         redoc_url=None,
         # FastAPI's built-in OpenTelemetry hooks check for providers on every request and wrap each dependency;
         # off unless asked for (PORTAL_OPENTELEMETRY=true, with providers configured as FastAPI documents).
@@ -157,16 +222,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(jwks_router)
+    app.include_router(docs_router(f"{API_PREFIX}/docs", f"{API_PREFIX}/openapi.json"))
+    app.add_middleware(HeadMiddleware)
+    app.add_middleware(RequestGuardMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_json=settings.max_json_body_bytes,
                        max_upload=settings.max_upload_bytes)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
                            allow_headers=["*"], expose_headers=["Link", "X-Request-ID", "ETag"])
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, production=settings.env == Environment.production)
     # The SPA is the router's fallback, not a Mount("/"): a catch-all Mount matched every path fully,
     # so a wrong method on an API route answered 404 instead of 405.
     app.router.default = SPA(Path(settings.web_dist))
-    _problem_422_contract(app)
+    _problem_contract(app, [(API_PREFIX, r) for r in ROUTERS] + [("", jwks_router)])
     return app
 
 

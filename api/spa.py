@@ -16,7 +16,7 @@ class SPA:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
-        if path.startswith(_NO_FALLBACK):
+        if path.startswith(_NO_FALLBACK) or "\x00" in path:
             response: Response = problem_for_status(404, instance=path)
         elif scope["method"] not in ("GET", "HEAD"):
             response = problem_for_status(405, instance=path)
@@ -29,7 +29,11 @@ class SPA:
         if not index.is_file():
             return problem_for_status(404, "前端尚未构建：运行 make web", instance=path)
         candidate = (self.root / path.lstrip("/")).resolve()
-        if candidate.is_file() and candidate.is_relative_to(self.root):
+        try:
+            found = candidate.is_file() and candidate.is_relative_to(self.root)
+        except OSError:  # e.g. a name longer than the file system allows: not one of our files
+            found = False
+        if found:
             cache = "public, max-age=31536000, immutable" if path.startswith("/assets/") else "no-cache"
             return FileResponse(candidate, headers={"Cache-Control": cache})
         return FileResponse(index, headers={"Cache-Control": "no-cache"})

@@ -14,9 +14,6 @@ os.environ["PORTAL_DATABASE_URL"] = DATABASE_URL
 os.environ["PORTAL_VAR_DIR"] = str(_TMP)
 os.environ.setdefault("PORTAL_ENV", "development")
 os.environ.pop("PORTAL_REDIS_URL", None)
-# Tests read the audit chain right after the request that wrote it; tests/audit/test_outbox.py covers
-# "background", PostgreSQL's default, explicitly.
-os.environ["PORTAL_AUDIT_LINKING"] = "commit"
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402
@@ -26,7 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession  #
 
 from api import ratelimit  # noqa: E402
 from api.cli import alembic_config  # noqa: E402
-from api.database import Reader, end_on_error, get_reader, get_session, make_engine  # noqa: E402
+from api.database import (  # noqa: E402
+    Reader,
+    dispose_engine,
+    end_on_error,
+    get_reader,
+    get_session,
+    make_engine,
+)
 from api.main import app  # noqa: E402
 from api.models import Base  # noqa: E402
 
@@ -115,33 +119,25 @@ async def client(session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 async def committing_client(engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
-    """Requests run in their own real transactions (for concurrency tests); tables are emptied after."""
-    import api.database as database
+    """Requests run in their own real transactions (for concurrency tests); tables are emptied after.
 
-    database._engine = engine
-    database._sessionmaker = None
-    database._reader = None  # rebuilt on this engine: SQLite's quick reads run inline, as in production
-    from sqlalchemy.ext.asyncio import async_sessionmaker
-
-    database._sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+    Nothing is overridden: the app builds its own engine, session factory and Reader from PORTAL_DATABASE_URL
+    (the test database, set above) as in production; dispose_engine() drops them again afterwards."""
     transport = httpx.ASGITransport(app=app, client=("203.0.113.8", 40001))
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
             yield c
     finally:
-        if database._reader is not None:
-            database._reader.dispose()
-        database._engine = None
-        database._sessionmaker = None
-        database._reader = None
+        await dispose_engine()
         async with engine.begin() as conn:
             for table in reversed(Base.metadata.sorted_tables):
                 if table.name not in MIGRATION_SEEDED:
                     await conn.execute(table.delete())
 
 
-# Rows the migrations write (the State Council holiday calendar); emptying them would break later tests.
-MIGRATION_SEEDED = frozenset({"calendar_days", "calendar_years"})
+# Rows the migrations write (the State Council holiday calendar, the search synonyms); emptying them would break
+# later tests.
+MIGRATION_SEEDED = frozenset({"calendar_days", "calendar_years", "search_synonyms"})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

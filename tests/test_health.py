@@ -3,23 +3,22 @@
 import pytest
 from sqlalchemy import text
 
-import api.database as database
 import api.health as health
-from api.database import make_engine
+from api.config import get_settings
+from api.database import dispose_engine, make_engine
 
 
 @pytest.fixture
-def engine_at(monkeypatch):
-    """Point the app's engine at another database for one test."""
-    engines = []
+async def engine_at(monkeypatch):
+    """Point the app at another database for one test, through its settings (as an operator would): the
+    app's engine is dropped before and after, so get_engine() builds it from the URL in force."""
+    await dispose_engine()
 
     def point(url: str) -> None:
-        engine = make_engine(url)
-        engines.append(engine)
-        monkeypatch.setattr(database, "_engine", engine)
+        monkeypatch.setattr(get_settings(), "database_url", url)
 
     yield point
-    monkeypatch.setattr(database, "_engine", None)
+    await dispose_engine()  # monkeypatch then restores the test database's URL
 
 
 class TestHealth:

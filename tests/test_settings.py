@@ -1,11 +1,14 @@
 """Production refuses unsafe settings and demo accounts, each time saying what to set."""
 
 import stat
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import delete
 
+from api.audit.keys import write_audit_key
 from api.auth.models import User, UserKind
 from api.auth.tokens import KeyRing, write_private_key
 from api.config import Environment, Settings
@@ -20,8 +23,13 @@ def key_file(tmp_path):
     return path
 
 
+AUDIT_KEY = Path(tempfile.mkdtemp(prefix="portal-audit-key-")) / "audit.key"
+write_audit_key(AUDIT_KEY)
+
+
 def production(**kw) -> Settings:
-    values = {"env": Environment.production, "database_url": DATABASE_URL, "allow_sqlite_in_production": True}
+    values = {"env": Environment.production, "database_url": DATABASE_URL, "allow_sqlite_in_production": True,
+              "audit_key_file": AUDIT_KEY}
     values.update(kw)
     return Settings(**values)
 
@@ -49,6 +57,7 @@ class TestProductionProblems:
     def test_env_prefix_is_portal(self, monkeypatch, key_file):
         monkeypatch.setenv("PORTAL_ENV", "production")
         monkeypatch.setenv("PORTAL_SIGNING_KEY_FILE", str(key_file))
+        monkeypatch.setenv("PORTAL_AUDIT_KEY_FILE", str(AUDIT_KEY))
         monkeypatch.setenv("PORTAL_DATABASE_URL", "postgresql+asyncpg://u@h/db")
         s = Settings()
         assert s.env == Environment.production

@@ -22,6 +22,7 @@ from api.auth.views import grant_read, user_read
 from api.database import SessionDep
 from api.errors import Conflict, Forbidden, NotFound, ValidationFailed, responses
 from api.pagination import CursorParam, LimitParam, Page, keyset_page, set_link_header
+from api.validation import Id
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 public_router = APIRouter(tags=["org-units"])
@@ -42,7 +43,7 @@ async def list_users(
     session: SessionDep,
     principal: UserReader,
     q: Annotated[str | None, Query(max_length=64, description="用户名或姓名")] = None,
-    org_unit_id: int | None = None,
+    org_unit_id: Id | None = None,
     kind: UserKind | None = None,
     cursor: CursorParam = None,
     limit: LimitParam = 20,
@@ -69,13 +70,13 @@ async def create_user(session: SessionDep, principal: AdminUser, body: UserCreat
 
 
 @router.get("/users/{user_id}", responses=_ERRORS)
-async def get_user(session: SessionDep, principal: UserReader, user_id: int) -> UserRead:
+async def get_user(session: SessionDep, principal: UserReader, user_id: Id) -> UserRead:
     """One user the admin may manage."""
     return user_read(await service.get_user(session, principal, user_id))
 
 
 @router.patch("/users/{user_id}", responses=_ERRORS)
-async def update_user(session: SessionDep, principal: UserReader, user_id: int, body: UserUpdate) -> UserRead:
+async def update_user(session: SessionDep, principal: UserReader, user_id: Id, body: UserUpdate) -> UserRead:
     """Change a user's name, unit or contact details."""
     user = await service.update_user(session, principal, user_id, body)
     session.expunge(user)
@@ -83,20 +84,20 @@ async def update_user(session: SessionDep, principal: UserReader, user_id: int, 
 
 
 @router.post("/users/{user_id}/reset-password", status_code=status.HTTP_204_NO_CONTENT, responses=_ERRORS)
-async def reset_password(session: SessionDep, principal: UserReader, user_id: int, body: PasswordResetIn) -> None:
+async def reset_password(session: SessionDep, principal: UserReader, user_id: Id, body: PasswordResetIn) -> None:
     """Set a new password that the user must change at next login; ends their sessions."""
     await service.reset_password(session, principal, user_id, body.new_password)
 
 
 @router.post("/users/{user_id}/deactivate", responses=_ERRORS)
-async def deactivate_user(session: SessionDep, principal: UserReader, user_id: int) -> UserRead:
+async def deactivate_user(session: SessionDep, principal: UserReader, user_id: Id) -> UserRead:
     """Stop an account from signing in; ends its sessions."""
     user = await service.set_active(session, principal, user_id, False)
     return user_read(user)
 
 
 @router.post("/users/{user_id}/activate", responses=_ERRORS)
-async def activate_user(session: SessionDep, principal: UserReader, user_id: int) -> UserRead:
+async def activate_user(session: SessionDep, principal: UserReader, user_id: Id) -> UserRead:
     """Let a deactivated account sign in again."""
     user = await service.set_active(session, principal, user_id, True)
     return user_read(user)
@@ -116,7 +117,7 @@ async def create_org_unit(session: SessionDep, principal: AdminUser, body: OrgUn
 
 @router.patch("/org-units/{unit_id}", responses=_ERRORS)
 async def update_org_unit(
-    session: SessionDep, principal: AdminUser, unit_id: int, body: OrgUnitUpdate
+    session: SessionDep, principal: AdminUser, unit_id: Id, body: OrgUnitUpdate
 ) -> OrgUnitRead:
     """Rename, reorder or move a unit."""
     return OrgUnitRead.model_validate(await service.update_org_unit(session, principal, unit_id, body))
@@ -124,7 +125,7 @@ async def update_org_unit(
 
 @router.get("/role-grants", responses=_ERRORS)
 async def list_role_grants(
-    session: SessionDep, principal: SecurityAdminUser, user_id: int | None = None
+    session: SessionDep, principal: SecurityAdminUser, user_id: Id | None = None
 ) -> list[GrantRead]:
     """Role grants of the users the security admin manages."""
     return [grant_read(g, g.user.display_name) for g in await service.list_grants(session, principal, user_id)]
@@ -139,6 +140,6 @@ async def create_role_grant(session: SessionDep, principal: SecurityAdminUser, b
 
 
 @router.delete("/role-grants/{grant_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_ERRORS)
-async def delete_role_grant(session: SessionDep, principal: SecurityAdminUser, grant_id: int) -> None:
+async def delete_role_grant(session: SessionDep, principal: SecurityAdminUser, grant_id: Id) -> None:
     """Revoke a role grant."""
     await service.delete_grant(session, principal, grant_id)

@@ -38,9 +38,10 @@ from api.errors import (
     responses,
 )
 from api.files import service as files
-from api.files.schemas import AttachmentRead
+from api.files.schemas import DOWNLOAD_RESPONSES, AttachmentRead
 from api.idempotency import service as idempotency
 from api.pagination import CursorParam, LimitParam, Page, keyset_page, set_link_header
+from api.validation import Id
 
 router = APIRouter(prefix="/applications", tags=["applications"])
 
@@ -150,21 +151,21 @@ async def get_application_by_tracking_no(session: SessionDep, principal: Current
 
 
 @router.get("/{application_id}", responses=responses(NotFound))
-async def get_application(session: SessionDep, principal: CurrentUser, application_id: int) -> ApplicationRead:
+async def get_application(session: SessionDep, principal: CurrentUser, application_id: Id) -> ApplicationRead:
     """One application with its form data, attachments, approvals, deadline and timeline."""
     return await service.detail(session, principal, await service.get(session, principal, application_id))
 
 
 @router.get("/{application_id}/attachments/{attachment_id}", response_class=FileResponse,
-            responses=responses(NotFound))
-async def download_application_attachment(session: SessionDep, principal: CurrentUser, application_id: int,
-                                          attachment_id: int) -> FileResponse:
+            responses={**responses(NotFound), **DOWNLOAD_RESPONSES})
+async def download_application_attachment(session: SessionDep, principal: CurrentUser, application_id: Id,
+                                          attachment_id: Id) -> FileResponse:
     """Download a material or result document of an application the caller may see."""
     return files.download_response(await service.get_attachment(session, principal, application_id, attachment_id))
 
 
 @router.post("/{application_id}/accept", responses=_ACTION_ERRORS)
-async def accept_application(session: SessionDep, principal: CurrentUser, application_id: int,
+async def accept_application(session: SessionDep, principal: CurrentUser, application_id: Id,
                              body: NoteIn | None = None) -> ApplicationRead:
     """受理: accept the application; the promised time limit starts counting."""
     app = await service.accept(session, principal, application_id, body.note if body else None)
@@ -172,7 +173,7 @@ async def accept_application(session: SessionDep, principal: CurrentUser, applic
 
 
 @router.post("/{application_id}/not-accept", responses=_ACTION_ERRORS)
-async def not_accept_application(session: SessionDep, principal: CurrentUser, application_id: int,
+async def not_accept_application(session: SessionDep, principal: CurrentUser, application_id: Id,
                                  body: ReasonIn) -> ApplicationRead:
     """不予受理, with the reason."""
     app = await service.not_accept(session, principal, application_id, body.reason)
@@ -180,7 +181,7 @@ async def not_accept_application(session: SessionDep, principal: CurrentUser, ap
 
 
 @router.post("/{application_id}/supplement-request", responses=_ACTION_ERRORS)
-async def request_application_supplement(session: SessionDep, principal: CurrentUser, application_id: int,
+async def request_application_supplement(session: SessionDep, principal: CurrentUser, application_id: Id,
                                          body: SupplementRequestIn) -> ApplicationRead:
     """补正: tell the applicant what is missing; the deadline clock pauses."""
     app = await service.request_supplement(session, principal, application_id, body)
@@ -188,14 +189,14 @@ async def request_application_supplement(session: SessionDep, principal: Current
 
 
 @router.post("/{application_id}/supplement", responses=_ACTION_ERRORS)
-async def supply_application_supplement(session: SessionDep, principal: CurrentUser, application_id: int,
+async def supply_application_supplement(session: SessionDep, principal: CurrentUser, application_id: Id,
                                         body: SupplementIn) -> ApplicationRead:
     """The applicant supplies what was missing; the case returns to review."""
     return await service.detail(session, principal, await service.supplement(session, principal, application_id, body))
 
 
 @router.post("/{application_id}/start", responses=_ACTION_ERRORS)
-async def start_application(session: SessionDep, principal: CurrentUser, application_id: int,
+async def start_application(session: SessionDep, principal: CurrentUser, application_id: Id,
                             body: NoteIn | None = None) -> ApplicationRead:
     """Begin handling an accepted application."""
     app = await service.start(session, principal, application_id, body.note if body else None)
@@ -203,14 +204,14 @@ async def start_application(session: SessionDep, principal: CurrentUser, applica
 
 
 @router.post("/{application_id}/decisions", responses=_ACTION_ERRORS)
-async def decide_application(session: SessionDep, principal: CurrentUser, application_id: int,
+async def decide_application(session: SessionDep, principal: CurrentUser, application_id: Id,
                              body: DecisionIn) -> ApplicationRead:
     """One department's approval or refusal (并联审批); all approvals complete the case."""
     return await service.detail(session, principal, await service.decide(session, principal, application_id, body))
 
 
 @router.post("/{application_id}/withdraw", responses=_ACTION_ERRORS)
-async def withdraw_application(session: SessionDep, principal: CurrentUser, application_id: int,
+async def withdraw_application(session: SessionDep, principal: CurrentUser, application_id: Id,
                                body: NoteIn | None = None) -> ApplicationRead:
     """The applicant withdraws an application that is not yet decided."""
     app = await service.withdraw(session, principal, application_id, body.note if body else None)
@@ -218,13 +219,13 @@ async def withdraw_application(session: SessionDep, principal: CurrentUser, appl
 
 
 @router.post("/{application_id}/claim", responses=responses(Forbidden, NotFound, Conflict))
-async def claim_application(session: SessionDep, principal: CurrentUser, application_id: int) -> ApplicationRead:
+async def claim_application(session: SessionDep, principal: CurrentUser, application_id: Id) -> ApplicationRead:
     """Take an application into my own queue."""
     return await service.detail(session, principal, await service.claim(session, principal, application_id))
 
 
 @router.post("/{application_id}/assign", responses=_ACTION_ERRORS)
-async def assign_application(session: SessionDep, principal: CurrentUser, application_id: int,
+async def assign_application(session: SessionDep, principal: CurrentUser, application_id: Id,
                              body: AssignIn) -> ApplicationRead:
     """Give an application to another handler of the department."""
     app = await service.assign(session, principal, application_id, body.user_id)
@@ -233,6 +234,6 @@ async def assign_application(session: SessionDep, principal: CurrentUser, applic
 
 @router.get("/{application_id}/assignees", responses=responses(Forbidden, NotFound))
 async def list_application_assignees(session: SessionDep, principal: CurrentUser,
-                                     application_id: int) -> list[AssigneeRead]:
+                                     application_id: Id) -> list[AssigneeRead]:
     """Handlers the application may be assigned to, with their open cases, the least loaded first."""
     return await service.assignees(session, principal, application_id)

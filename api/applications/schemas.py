@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field, model_validator
 from api.applications.states import ApplicationStatus, Decision
 from api.calendar.schemas import ClockRead, DeadlineStatus
 from api.catalog.schemas import FormField, UnitRef
+from api.validation import Id
 
 Note = Field(default=None, max_length=2000)
 
@@ -43,8 +44,8 @@ class SupplementIn(BaseModel):
 class DecisionIn(BaseModel):
     decision: Literal["approve", "refuse"]
     note: str | None = Field(default=None, max_length=2000, description="审批意见；不予批准时必填")
-    org_unit_id: int | None = Field(default=None, description="代表哪个部门决定（经办人管辖多个审批部门时）")
-    result_attachment_ids: list[int] = Field(default_factory=list, max_length=5, description="办结结果文书")
+    org_unit_id: Id | None = Field(default=None, description="代表哪个部门决定（经办人管辖多个审批部门时）")
+    result_attachment_ids: list[Id] = Field(default_factory=list, max_length=5, description="办结结果文书")
 
     @model_validator(mode="after")
     def _reason(self) -> "DecisionIn":
@@ -54,7 +55,7 @@ class DecisionIn(BaseModel):
 
 
 class AssignIn(BaseModel):
-    user_id: int
+    user_id: Id
 
 
 class AssigneeRead(BaseModel):

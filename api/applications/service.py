@@ -2,7 +2,7 @@
 
 import functools
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -584,14 +584,14 @@ async def summaries(session: AsyncSession, apps: list[Application],
             for a in apps]
 
 
-def _owner_actions(p: Principal | None, app: Application, units: dict[int, OrgUnit]) -> list[str]:
+def _owner_actions(p: Principal | None, app: Application, units: Mapping[int, catalog.UnitView]) -> list[str]:
     """Claim and assign: the owner department's handlers on an open case (a co-approving department has neither)."""
     if p is None or app.status not in OPEN or not p.covers(Role.handler, units[app.owner_unit_id].path):
         return []
     return (["claim"] if app.assignee_id is None else []) + ["assign"]
 
 
-def _summary(a: Application, service: Service, names: dict[int, str], units: dict[int, OrgUnit],
+def _summary(a: Application, service: catalog.ServiceView, names: dict[int, str], units: Mapping[int, catalog.UnitView],
              brief: ClockBrief | None, actions: list[str] | None = None) -> ApplicationSummary:
     unit = units[a.owner_unit_id]
     return ApplicationSummary(
@@ -605,20 +605,21 @@ def _summary(a: Application, service: Service, names: dict[int, str], units: dic
 @dataclass
 class _Parts:
     """Everything an ApplicationRead shows besides the application row itself."""
-    service: Service
-    version: ServiceVersion
+    service: catalog.ServiceView
+    version: catalog.VersionView
     names: dict[int, str]
-    units: dict[int, OrgUnit]
+    units: Mapping[int, catalog.UnitView]
     brief: ClockBrief | None
     attachments: list[Attachment]
     approvals: list[Approval]
     events: list[ApplicationEvent]
     clock: ClockRead | None
     actions: list[str]
-    form: list[FormField] | None = None  # the version's form, when the caller has it parsed already
+    form: Sequence[FormField]  # the version's form, parsed
 
 
-def actions(p: Principal, app: Application, approvals: list[Approval], units: dict[int, OrgUnit]) -> list[str]:
+def actions(p: Principal, app: Application, approvals: list[Approval],
+            units: Mapping[int, catalog.UnitView]) -> list[str]:
     """What `p` may do to the case now, named as the action endpoints are, by the same rules they check (the
     SPA shows these buttons and no others; each endpoint still checks for itself). `units` holds the owner
     unit and the approval units."""
@@ -663,12 +664,12 @@ async def detail(session: AsyncSession, p: Principal, app: Application) -> Appli
     clock = await calendar.get_clock(session, CASE_TYPE, app.id)
     state = await calendar.clock_state(session, clock) if clock else None
     return _render(app, _Parts(service, version, names, units, briefs.get(app.id), atts, approvals, events, state,
-                               actions(p, app, approvals, units)))
+                               actions(p, app, approvals, units), catalog.form_of(version)))
 
 
 def _render(app: Application, parts: _Parts) -> ApplicationRead:
     summary = _summary(app, parts.service, parts.names, parts.units, parts.brief)
-    form = parts.form if parts.form is not None else catalog.form_of(parts.version)
+    form = list(parts.form)
     field_of = {i: name for name, ids in file_ids(form, app.data).items() for i in ids}
     return ApplicationRead(
         **summary.model_dump(exclude={"actions"}), service_version=parts.version.version, form=form, data=app.data,

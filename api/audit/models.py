@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.database import Base
@@ -22,7 +22,8 @@ class _Recorded:
 
 
 class AuditRecord(_Recorded, Base):
-    """Append-only; each row's hash covers its content and the previous row's hash."""
+    """Append-only; each row's hash is an HMAC (key `key_id`, kept outside the database) of its content, its
+    number and the previous row's hash (see api.audit.service)."""
 
     __tablename__ = "audit_records"
     __table_args__ = (
@@ -35,6 +36,7 @@ class AuditRecord(_Recorded, Base):
     occurred_at: Mapped[datetime] = mapped_column(index=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(32))
 
 
 class AuditHead(Base):
@@ -50,10 +52,24 @@ class AuditHead(Base):
 
 
 class AuditOutbox(_Recorded, Base):
-    """Records committed with their transaction but not yet in the chain (PostgreSQL under load; see
-    api.audit.service.link_outbox). The linker moves them into audit_records, numbered and hashed, in order."""
+    """Records committed with their transaction but not yet in the chain (see api.audit.service.record). The
+    linker moves them into audit_records, numbered and linked, in order."""
 
     __tablename__ = "audit_outbox"
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     occurred_at: Mapped[datetime]
+
+
+class AuditCheckpoint(Base):
+    """A signed statement of the chain head at one moment (api.audit.checkpoints): `token` is a compact JWS
+    (ES256, the token signing key's kid in its header) whose payload repeats the columns beside it."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    signed_at: Mapped[datetime]
+    last_id: Mapped[int] = mapped_column(BigInteger)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(BigInteger)
+    token: Mapped[str] = mapped_column(Text)

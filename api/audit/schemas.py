@@ -18,6 +18,7 @@ class AuditRead(BaseModel):
     ip: str | None
     request_id: str | None
     hash: str
+    key_id: str
 
 
 class ChainReportRead(BaseModel):
@@ -25,3 +26,23 @@ class ChainReportRead(BaseModel):
     checked: int
     first_bad_id: int | None
     problem: str | None
+    checkpoints_verified: int
+    checkpoints_unverifiable: int
+
+
+class CheckpointRead(BaseModel):
+    """A signed statement of the chain head; `token` is a compact JWS (ES256) verifiable with the public JWKS."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    signed_at: datetime
+    last_id: int
+    last_hash: str
+    count: int
+    token: str
+
+
+class CheckpointsCheck(BaseModel):
+    """Checkpoints kept outside the database, to hold the chain against."""
+
+    checkpoints: list[str]

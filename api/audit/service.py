@@ -1,8 +1,47 @@
-"""Append to and verify the hash-chained audit log. Runs inside the caller's transaction."""
+"""Append to and verify the audit log: a keyed hash chain, linked in batches, anchored by signed checkpoints.
+
+How a record gets there. `record()` adds one row to `audit_outbox` in the caller's transaction (it commits or
+rolls back with the change it describes; a request pays for one INSERT, and never waits on other writers). The
+linker (api/audit/linker.py: a background task in every worker, on SQLite and PostgreSQL alike) moves committed
+outbox rows into `audit_records` in batches, oldest first: it locks the one `audit_head` row, numbers each record
+(id = previous id + 1), computes
+
+    hash = HMAC-SHA256(K[kid], prev_hash ‖ canonical JSON of the record, its id and kid)
+
+and moves the head (last id, last hash, count). Readers (the audit API, `verify_chain`, `entries`) link what is
+waiting first, so a record is visible as soon as its transaction committed.
+
+What verification (`GET /audit/verify`, `make verify-audit`) guarantees, against someone who can write the
+database but does not hold the MAC key (it lives in a file outside the database, PORTAL_AUDIT_KEY_FILE):
+- a changed record is found, even when every later hash was recomputed: without K no one can compute a valid
+  link, so the first changed record fails its MAC;
+- a removed or inserted record in the middle is found (ids are consecutive, each link names its predecessor);
+- a chain cut short is found if a signed checkpoint (api/audit/checkpoints.py: ES256 with the token signing key,
+  `kid` in the JWS header, verifiable by anyone with the public JWKS) covers a record that is gone or differs.
+  Checkpoints are stored in `audit_checkpoints`, served at GET /audit/checkpoints and written to the log; one
+  kept outside the database (`make verify-audit CHECKPOINT=file`) also catches a database writer who deleted the
+  tail and the checkpoints after it, or restored an old backup.
+
+What it does not guarantee:
+- the tail after the last checkpoint held outside the database can be cut off (records deleted, head moved back)
+  without a trace; checkpoints are signed every PORTAL_AUDIT_CHECKPOINT_SECONDS at most, so that is the window;
+- records still in `audit_outbox` (committed in the last second or so, not yet linked) carry no MAC: a database
+  writer can delete them, change them, or add forged ones before the linker chains them;
+- anyone holding the MAC key (the application's host) can rewrite the chain after the last checkpoint held outside;
+  checkpoints already copied out keep the history before them honest, even against that attacker, unless they
+  also hold the signing key and the auditor accepts a checkpoint with a kid not in the published JWKS;
+- a MAC proves integrity to the holder of the key only: the auditor's check runs on the server. The checkpoints
+  are what a third party can verify without any secret.
+
+Keys and rotation. Each record stores the `kid` of the MAC key that linked it; a new key (a new file, the old one
+moved to PORTAL_PREVIOUS_AUDIT_KEY_FILES) links new records and the old one keeps verifying old ones, so audit keys
+are never retired. A record whose kid is unknown fails verification. Checkpoints signed by a token signing key
+that has since left the JWKS can no longer be checked: they are counted as unverifiable, never as evidence.
+"""
 
 import asyncio
-import hashlib
 import json
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,11 +51,11 @@ from sqlalchemy import Select, delete, event, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
+from api.audit.keys import AuditKey, get_audit_keys
 from api.audit.models import AuditHead, AuditOutbox, AuditRecord
-from api.config import get_settings
-from api.database import utcnow
+from api.database import begin_write, get_sessionmaker, utcnow
 from api.logs import client_ip_var, get_logger, request_id_var
 from api.tasks import BackgroundTask
 
@@ -35,30 +74,28 @@ class Actor:
 
 SYSTEM = Actor(None, "系统", "system")
 
+_FIELDS = ("occurred_at", "actor_id", "actor_name", "actor_role", "action", "object_type", "object_id", "summary",
+           "ip", "request_id")
 
-def _digest(prev_hash: str, rec: AuditRecord) -> str:
-    payload = {
-        "id": rec.id,
-        "occurred_at": rec.occurred_at.isoformat(timespec="microseconds"),
-        "actor_id": rec.actor_id,
-        "actor_name": rec.actor_name,
-        "actor_role": rec.actor_role,
-        "action": rec.action,
-        "object_type": rec.object_type,
-        "object_id": rec.object_id,
-        "summary": rec.summary,
-        "ip": rec.ip,
-        "request_id": rec.request_id,
-    }
-    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+
+def canonical(rec: AuditRecord) -> bytes:
+    """The bytes a link covers: the record's content, its number and the kid of the key linking it."""
+    payload = {name: getattr(rec, name) for name in _FIELDS}
+    payload["occurred_at"] = rec.occurred_at.isoformat(timespec="microseconds")
+    payload["id"] = rec.id
+    payload["key_id"] = rec.key_id
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+
+
+def link_hash(key: AuditKey, prev_hash: str, rec: AuditRecord) -> str:
+    return key.mac(prev_hash.encode() + canonical(rec))
 
 
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, ensure_ascii=False, default=str))
 
 
-_PENDING = "audit_pending"
+STAGED = "audit_staged"  # session.info flag: this transaction wrote outbox rows (the linker is woken after commit)
 
 
 async def record(
@@ -68,11 +105,10 @@ async def record(
     object_type: str,
     object_id: object = None,
     summary: dict[str, Any] | None = None,
-) -> AuditRecord:
-    """Add one record to the caller's transaction. In "commit" mode it is linked into the chain when the
-    transaction commits (see _link_pending), so the chain's lock is held for the last statements only; in
-    "background" mode it goes to audit_outbox with the caller's other rows (see link_outbox)."""
-    rec = AuditRecord(
+) -> None:
+    """Add one record to the caller's transaction (as an outbox row, flushed with the caller's own rows: a
+    savepoint or transaction that rolls back takes it along). The linker chains it after the commit."""
+    session.add(AuditOutbox(
         occurred_at=utcnow(),
         actor_id=actor.id,
         actor_name=actor.name,
@@ -83,71 +119,8 @@ async def record(
         summary=_jsonable(summary or {}),
         ip=client_ip_var.get(),
         request_id=request_id_var.get(),
-        prev_hash="",
-        hash="",
-    )
-    if linking_mode(session.get_bind().dialect.name) == "background":
-        # Flushed with the caller's own rows; a savepoint or transaction that rolls back takes it along.
-        session.add(AuditOutbox(**_fields(rec)))
-        session.info[_STAGED] = True
-        return rec
-    # Remember the innermost transaction, so a savepoint that rolls back takes its records with it.
-    sync = session.sync_session
-    session.info.setdefault(_PENDING, []).append((sync.get_nested_transaction() or sync.get_transaction(), rec))
-    return rec
-
-
-async def link_pending(session: AsyncSession) -> None:
-    """Link this transaction's records now (for code that reads the log before committing)."""
-    await session.run_sync(_link_pending)
-
-
-def linking_mode(dialect: str) -> str:
-    mode = get_settings().audit_linking
-    if mode == "auto":
-        return "commit" if dialect == "sqlite" else "background"
-    return mode
-
-
-def _link_pending(session: Session) -> None:
-    """Runs in the commit of the same transaction ("commit" mode): lock the head row, number and hash the
-    records, move the head; concurrent writers queue on the head row until each one's commit ends."""
-    pending = [rec for _, rec in session.info.pop(_PENDING, [])]
-    if pending:
-        _append(session, pending)
-
-
-_FIELDS = ("occurred_at", "actor_id", "actor_name", "actor_role", "action", "object_type", "object_id", "summary",
-           "ip", "request_id")
-_STAGED = "audit_staged"
-
-
-def _fields(rec: AuditRecord | AuditOutbox) -> dict[str, Any]:
-    return {name: getattr(rec, name) for name in _FIELDS}
-
-
-def _append(session: Session, records: list[AuditRecord]) -> None:
-    """Chain `records` after the head, in this order; the head row stays locked until the commit."""
-    lock_head = (select(AuditHead).where(AuditHead.id == 1).with_for_update()
-                 .execution_options(populate_existing=True))
-    head = session.execute(lock_head).scalar_one_or_none()
-    if head is None:  # the very first records: several writers may race to create the head row
-        dialect = session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        session.execute(insert(AuditHead).values(id=1, last_id=0, last_hash=GENESIS, count=0)
-                        .on_conflict_do_nothing(index_elements=[AuditHead.id]))
-        head = session.execute(lock_head).scalar_one()
-    last_id, last_hash = head.last_id, head.last_hash
-    for rec in records:
-        last_id += 1
-        rec.id, rec.prev_hash = last_id, last_hash
-        rec.hash = last_hash = _digest(rec.prev_hash, rec)
-        session.add(rec)
-    session.execute(
-        update(AuditHead).where(AuditHead.id == 1)
-        .values(last_id=last_id, last_hash=last_hash, count=AuditHead.count + len(records))
-    )
-    session.flush()
+    ))
+    session.info[STAGED] = True
 
 
 async def link_outbox(session: AsyncSession, limit: int = 1000) -> int:
@@ -156,22 +129,58 @@ async def link_outbox(session: AsyncSession, limit: int = 1000) -> int:
     return await session.run_sync(_link_outbox, limit)
 
 
+async def link_all(session: AsyncSession, batch: int = 1000) -> int:
+    """Chain everything waiting in the outbox (in this transaction; the caller commits)."""
+    total = 0
+    while linked := await link_outbox(session, batch):
+        total += linked
+    return total
+
+
 def _link_outbox(session: Session, limit: int) -> int:
     rows = session.execute(select(AuditOutbox).order_by(AuditOutbox.id).limit(limit)
                            .with_for_update(skip_locked=True)).scalars().all()
     if not rows:
         return 0
-    _append(session, [AuditRecord(**_fields(r), prev_hash="", hash="") for r in rows])
+    _append(session, [AuditRecord(**{name: getattr(r, name) for name in _FIELDS}) for r in rows])
     session.execute(delete(AuditOutbox).where(AuditOutbox.id.in_([r.id for r in rows])))
     for r in rows:
         session.expunge(r)
     return len(rows)
 
 
+def _append(session: Session, records: list[AuditRecord]) -> None:
+    """Chain `records` after the head, in this order; the head row stays locked until the commit."""
+    key = get_audit_keys().active
+    lock_head = (select(AuditHead).where(AuditHead.id == 1).with_for_update()
+                 .execution_options(populate_existing=True))
+    head = session.execute(lock_head).scalar_one_or_none()
+    if head is None:  # the very first records: several linkers may race to create the head row
+        dialect = session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        session.execute(insert(AuditHead).values(id=1, last_id=0, last_hash=GENESIS, count=0)
+                        .on_conflict_do_nothing(index_elements=[AuditHead.id]))
+        head = session.execute(lock_head).scalar_one()
+    last_id, last_hash = head.last_id, head.last_hash
+    for rec in records:
+        last_id += 1
+        rec.id, rec.prev_hash, rec.key_id = last_id, last_hash, key.kid
+        rec.hash = last_hash = link_hash(key, last_hash, rec)
+        session.add(rec)
+    session.execute(
+        update(AuditHead).where(AuditHead.id == 1)
+        .values(last_id=last_id, last_hash=last_hash, count=AuditHead.count + len(records))
+    )
+    session.flush()
+
+
+AfterLink = Callable[[AsyncSession], Awaitable[object]]
+
+
 class Linker:
-    """Each worker's background task for "background" mode: links the outbox shortly after commits (woken by
-    them, then waiting a quarter second so a busy moment's records make one batch; at least every 1.25 s for
-    other workers' records)."""
+    """Each worker's background task: links the outbox shortly after commits (woken by them, then waiting a
+    quarter second so a busy moment's records make one batch; at least every 1.25 s for other workers' records).
+    `after_link` runs after each pass, in a transaction of its own (the app signs checkpoints there)."""
 
     BATCH = 1000
 
@@ -182,21 +191,23 @@ class Linker:
     def wake(self) -> None:
         self._wake.set()
 
-    def start(self) -> None:
-        self._task.start(self._run)
+    def start(self, after_link: AfterLink | None = None) -> None:
+        self._task.start(lambda: self._run(after_link))
 
     async def stop(self) -> None:
         await self._task.stop()
 
-    async def _run(self) -> None:
-        from api.database import begin_write, get_sessionmaker
-
+    async def _run(self, after_link: AfterLink | None) -> None:
         while True:
             try:
                 async with get_sessionmaker()() as session:
                     await begin_write(session)
                     linked = await link_outbox(session, self.BATCH)
                     await session.commit()
+                    if after_link is not None:  # in a transaction of its own: it sees only a committed head
+                        await begin_write(session)
+                        await after_link(session)
+                        await session.commit()
             except Exception:  # a lost connection, a restart of the database: try again shortly
                 log.exception("audit_link_failed")
                 linked = 0
@@ -212,29 +223,11 @@ linker = Linker()
 
 
 def _after_commit(session: Session) -> None:
-    if session.info.pop(_STAGED, False):
+    if session.info.pop(STAGED, False):
         linker.wake()
 
 
-def _forget_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
-    """Drop the records of a transaction (or savepoint) that rolled back, and of any inside it."""
-    pending = session.info.get(_PENDING)
-    if not pending:
-        return
-
-    def inside(tx: SessionTransaction | None) -> bool:
-        while tx is not None:
-            if tx is previous_transaction:
-                return True
-            tx = tx.parent
-        return False
-
-    session.info[_PENDING] = [(tx, rec) for tx, rec in pending if not inside(tx)]
-
-
-event.listen(Session, "before_commit", _link_pending)
 event.listen(Session, "after_commit", _after_commit)
-event.listen(Session, "after_soft_rollback", _forget_rolled_back)
 
 
 @dataclass
@@ -243,10 +236,14 @@ class ChainReport:
     checked: int
     first_bad_id: int | None = None
     problem: str | None = None
+    last_id: int = 0
+    last_hash: str = GENESIS
 
 
 async def verify_chain(session: AsyncSession, batch: int = 2000) -> ChainReport:
-    """Recompute every hash in order; report the first record that was changed, removed or added."""
+    """Check every link in order with its MAC key; report the first record changed, removed or added.
+    Call `link_all` first so that what is waiting in the outbox is checked too."""
+    keys = get_audit_keys().by_kid
     head = (await session.execute(select(AuditHead).where(AuditHead.id == 1))).scalar_one_or_none()
     prev, expected_id, checked, last_id = GENESIS, 1, 0, 0
     while True:
@@ -260,8 +257,11 @@ async def verify_chain(session: AsyncSession, batch: int = 2000) -> ChainReport:
                 return ChainReport(False, checked, expected_id, f"记录 {expected_id} 缺失")
             if rec.prev_hash != prev:
                 return ChainReport(False, checked, rec.id, "前序哈希不匹配（前一条记录被改动或删除）")
-            if _digest(prev, rec) != rec.hash:
-                return ChainReport(False, checked, rec.id, "记录内容与哈希不符（记录被篡改）")
+            key = keys.get(rec.key_id or "")
+            if key is None:
+                return ChainReport(False, checked, rec.id, f"记录所用的审计密钥 {rec.key_id} 未配置")
+            if link_hash(key, prev, rec) != rec.hash:
+                return ChainReport(False, checked, rec.id, "记录内容与校验码不符（记录被篡改）")
             prev, expected_id, last_id = rec.hash, rec.id + 1, rec.id
             checked += 1
         session.expunge_all()
@@ -271,7 +271,7 @@ async def verify_chain(session: AsyncSession, batch: int = 2000) -> ChainReport:
         return ChainReport(True, 0)
     if head.last_id != last_id or head.last_hash != prev or head.count != checked:
         return ChainReport(False, checked, last_id + 1, "链尾记录被删除或链头被改动")
-    return ChainReport(True, checked)
+    return ChainReport(True, checked, last_id=last_id, last_hash=prev)
 
 
 def search_query(
@@ -296,3 +296,15 @@ def search_query(
     if until:
         stmt = stmt.where(AuditRecord.occurred_at < until)
     return stmt
+
+
+async def entries(
+    session: AsyncSession,
+    action: str | None = None,
+    object_type: str | None = None,
+    object_id: object = None,
+) -> list[AuditRecord]:
+    """The chained records matching the filters, oldest first, after linking what is waiting (the caller commits)."""
+    await link_all(session)
+    stmt = search_query(action, object_type, None if object_id is None else str(object_id))
+    return list((await session.execute(stmt.order_by(AuditRecord.id))).scalars())

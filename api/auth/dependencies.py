@@ -11,11 +11,12 @@ from api.auth.exceptions import PasswordChangeRequired
 from api.auth.models import Role
 from api.auth.principal import Principal
 from api.database import SessionDep
-from api.errors import Forbidden, Unauthorized
+from api.errors import Forbidden, Unauthorized, raises
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
+@raises(Unauthorized)  # a token that is sent must be valid
 async def token_principal(
     session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Principal | None:
@@ -25,6 +26,7 @@ async def token_principal(
     return await service.principal_from_token(session, token)
 
 
+@raises(PasswordChangeRequired)
 async def optional_principal(principal: Annotated[Principal | None, Depends(token_principal)]) -> Principal | None:
     """Every route that reads the caller comes through here: a token issued while the account must change its
     password is refused (403 password_change_required) except by `PasswordChangingUser` routes."""
@@ -33,6 +35,7 @@ async def optional_principal(principal: Annotated[Principal | None, Depends(toke
     return principal
 
 
+@raises(Unauthorized)
 async def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
     if principal is None:
         raise Unauthorized("请先登录")
@@ -55,6 +58,7 @@ BearerToken = Annotated[str | None, Depends(oauth2_scheme)]
 
 
 def require_role(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    @raises(Forbidden)
     async def dependency(principal: CurrentUser) -> Principal:
         if not principal.has(*roles):
             raise Forbidden("需要以下角色之一：" + "、".join(ROLE_LABELS[r] for r in roles))
@@ -63,6 +67,7 @@ def require_role(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
     return dependency
 
 
+@raises(Forbidden)
 async def staff_principal(principal: CurrentUser) -> Principal:
     if not principal.is_staff:
         raise Forbidden("仅限工作人员")

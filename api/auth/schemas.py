@@ -3,6 +3,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth.models import OrgKind, Role, UserKind
+from api.validation import Id, Int4
 
 Username = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
 
@@ -71,12 +72,12 @@ class PasswordChangeIn(BaseModel):
 
 class UserCreate(RegisterIn):
     kind: UserKind
-    org_unit_id: int | None = None
+    org_unit_id: Id | None = None
 
 
 class UserUpdate(BaseModel):
     display_name: str | None = Field(default=None, min_length=1, max_length=100)
-    org_unit_id: int | None = None
+    org_unit_id: Id | None = None
     email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     phone: str | None = Field(default=None, pattern=r"^1[3-9]\d{9}$")
 
@@ -100,17 +101,17 @@ class OrgUnitCreate(BaseModel):
     code: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_\-]+$")
     name: str = Field(min_length=1, max_length=100)
     kind: OrgKind
-    parent_id: int | None = None
-    sort_order: int = 0
+    parent_id: Id | None = None
+    sort_order: Int4 = 0
 
 
 class OrgUnitUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=100)
-    sort_order: int | None = None
-    parent_id: int | None = None
+    sort_order: Int4 | None = None
+    parent_id: Id | None = None
 
 
 class GrantCreate(BaseModel):
-    user_id: int
+    user_id: Id
     role: Role
-    org_unit_id: int
+    org_unit_id: Id

@@ -1,6 +1,7 @@
 """Server-side validation of application form data against a service version's form definition."""
 
 import re
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -93,7 +94,7 @@ def _bad_date() -> Any:
     raise ValueError
 
 
-def validate_form(fields: list[FormField], data: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def validate_form(fields: Sequence[FormField], data: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(clean data, per-field errors); errors name each field as `data.<name>`."""
     errors: list[dict[str, Any]] = []
     known = {f.name for f in fields}
@@ -115,5 +116,5 @@ def validate_form(fields: list[FormField], data: dict[str, Any]) -> tuple[dict[s
     return clean, errors
 
 
-def file_ids(fields: list[FormField], clean: dict[str, Any]) -> dict[str, list[int]]:
+def file_ids(fields: Sequence[FormField], clean: dict[str, Any]) -> dict[str, list[int]]:
     return {f.name: clean[f.name] for f in fields if f.type == FieldType.file and f.name in clean}

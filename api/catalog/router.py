@@ -11,8 +11,9 @@ from api.catalog.schemas import ServiceCreate, ServiceRead, ServiceSummary, Serv
 from api.database import SessionDep
 from api.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, responses
 from api.files import service as files
-from api.files.schemas import AttachmentRead
+from api.files.schemas import DOWNLOAD_RESPONSES, AttachmentRead
 from api.pagination import CursorParam, LimitParam, Page, keyset_page, set_link_header
+from api.validation import Id
 
 router = APIRouter(prefix="/services", tags=["services"])
 
@@ -23,7 +24,7 @@ Code = Annotated[str, Path(max_length=32)]
 async def list_services(
     request: Request, response: Response, session: SessionDep,
     q: Annotated[str | None, Query(max_length=50, description="名称或编码")] = None,
-    unit_id: int | None = None, category: Annotated[str | None, Query(max_length=40)] = None,
+    unit_id: Id | None = None, category: Annotated[str | None, Query(max_length=40)] = None,
     cursor: CursorParam = None, limit: LimitParam = 50,
 ) -> Page[ServiceSummary]:
     """The public service catalogue in display order."""
@@ -58,7 +59,7 @@ async def publish_service_version(session: SessionDep, admin: AdminUser, code: C
 
 
 @router.get("/{code}/versions/{version}", responses=responses(NotFound))
-async def get_service_version(session: SessionDep, code: Code, version: int) -> ServiceRead:
+async def get_service_version(session: SessionDep, code: Code, version: Id) -> ServiceRead:
     """The guide and form as they were in one version."""
     return await service.read(session, *await service.get_version(session, code, version))
 
@@ -71,7 +72,8 @@ async def upload_service_template(session: SessionDep, admin: AdminUser, code: C
     return AttachmentRead.model_validate(await service.upload_template(session, code, file, admin.actor(Role.admin)))
 
 
-@router.get("/{code}/templates/{attachment_id}", response_class=FileResponse, responses=responses(NotFound))
-async def download_service_template(session: SessionDep, code: Code, attachment_id: int) -> FileResponse:
+@router.get("/{code}/templates/{attachment_id}", response_class=FileResponse,
+            responses={**responses(NotFound), **DOWNLOAD_RESPONSES})
+async def download_service_template(session: SessionDep, code: Code, attachment_id: Id) -> FileResponse:
     """Download a material's template."""
     return files.download_response(await service.get_template(session, code, attachment_id))

@@ -1,7 +1,9 @@
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from api.validation import Id
 
 
 class FieldType(StrEnum):
@@ -21,13 +23,16 @@ CHOICE_TYPES = {FieldType.single_choice, FieldType.multiple_choice}
 
 
 class FormField(BaseModel):
+    # Frozen: the catalogue cache shares parsed forms between requests (see api/catalog/service.py).
+    model_config = ConfigDict(frozen=True)
+
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$", description="字段标识")
     label: str = Field(min_length=1, max_length=60)
     type: FieldType
     required: bool = False
     order: int = 0
     help: str | None = Field(default=None, max_length=300)
-    options: list[str] | None = Field(default=None, max_length=50)
+    options: tuple[str, ...] | None = Field(default=None, max_length=50)
     max_length: int | None = Field(default=None, ge=1, le=5000)
     min: float | None = None
     max: float | None = None
@@ -47,7 +52,7 @@ class Material(BaseModel):
     required: bool = True
     copies: str | None = Field(default=None, max_length=100, description="份数与形式，如“原件1份”")
     note: str | None = Field(default=None, max_length=300)
-    template_attachment_id: int | None = Field(default=None, description="空白表格或样表附件")
+    template_attachment_id: Id | None = Field(default=None, description="空白表格或样表附件")
 
 
 class ServiceGuide(BaseModel):
@@ -70,7 +75,7 @@ class ServiceVersionIn(BaseModel):
     statutory_days: int = Field(ge=1, le=365, description="法定时限（工作日）")
     guide: ServiceGuide
     form: list[FormField] = Field(min_length=1, max_length=60)
-    approval_unit_ids: list[int] = Field(default_factory=list, max_length=10,
+    approval_unit_ids: list[Id] = Field(default_factory=list, max_length=10,
                                          description="并联审批部门；为空时仅由主办部门审批")
 
     @model_validator(mode="after")
@@ -85,7 +90,7 @@ class ServiceVersionIn(BaseModel):
 
 class ServiceCreate(ServiceVersionIn):
     code: str = Field(pattern=r"^[A-Z][A-Z0-9_-]{1,31}$")
-    owner_unit_id: int
+    owner_unit_id: Id
 
 
 class UnitRef(BaseModel):

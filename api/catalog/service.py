@@ -1,9 +1,28 @@
-"""The service catalogue: services, their versioned guides and forms, and guide templates."""
+"""The service catalogue: services, their versioned guides and forms, and guide templates.
+
+Every submission needs its service's current version, form and units, so each worker keeps them in a small
+cache (`offered`, up to OFFERED_TTL = 60 s per entry, at most ~1000 services). The cache holds frozen
+snapshots (`Offered`: frozen dataclasses of plain values, the form as frozen FormField models, units in a
+read-only mapping), never ORM rows: an ORM object shared between requests would belong to no session (or to
+one that has ended), could expire or try to lazy-load, and one request could change it under another.
+
+Freshness does not rest on the 60 s. The snapshot carries the service row's `updated_at` (its stamp): a new
+version or a new owner moves it, and a withdrawn service has none (STAMP reads NULL once is_active is false).
+The statement that numbers a new case compares the snapshot's stamp with STAMP in that same statement (no extra
+round trip) and takes no number when they differ; the submission then reloads with fresh=True. Data that a
+cached form refuses is also judged again against a fresh load before the applicant is told (`cached`). So no
+application is made under a superseded version, for an owner the service no longer has, or after withdrawal;
+only a unit's name and path (shown in the response, used for its action buttons) may be up to 60 s old, which
+the TTL bounds, along with the memory held.
+"""
 
 import dataclasses
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
+from typing import Protocol
 
 from fastapi import UploadFile
 from sqlalchemy import Select, bindparam, or_, select
@@ -14,21 +33,88 @@ from sqlalchemy.orm.util import identity_key
 from api.audit import service as audit
 from api.audit.service import Actor
 from api.auth.models import OrgUnit
-from api.catalog.models import Service, ServiceVersion
-from api.catalog.schemas import (
-    FormField,
-    ServiceCreate,
-    ServiceGuide,
-    ServiceRead,
-    ServiceSummary,
-    ServiceVersionIn,
-    UnitRef,
-)
+from api.catalog.forms import file_ids as file_ids
+from api.catalog.forms import validate_form as validate_form
+from api.catalog.models import Service as Service
+from api.catalog.models import ServiceVersion as ServiceVersion
+from api.catalog.schemas import FormField as FormField
+from api.catalog.schemas import ServiceCreate, ServiceGuide, ServiceRead, ServiceSummary, ServiceVersionIn
+from api.catalog.schemas import UnitRef as UnitRef
 from api.errors import Conflict, NotFound, ValidationFailed
 from api.files import service as files
 from api.files.models import Attachment
 
+# Other domains import this module only (pyproject.toml, contract "domains-through-service"); the names
+# re-exported above ("X as X": the rows, the form schema and its checks, the unit reference) are what they
+# may use besides the functions below.
+
 TEMPLATE_OWNER = "service_template"
+
+
+class UnitView(Protocol):
+    """What callers read of a unit: an OrgUnit row of the request's session or a cached UnitSnapshot."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+
+
+class ServiceView(Protocol):
+    """What callers read of a service: a Service row or a cached ServiceSnapshot."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def owner_unit_id(self) -> int: ...
+
+
+class VersionView(Protocol):
+    """What callers read of a service version: a ServiceVersion row or a cached VersionSnapshot."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def approval_unit_ids(self) -> Sequence[int]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class UnitSnapshot:
+    id: int
+    code: str
+    name: str
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSnapshot:
+    id: int
+    code: str
+    name: str
+    category: str
+    owner_unit_id: int
+    updated_at: datetime  # the stamp: moves with every change to the service row (see offered)
+
+
+@dataclass(frozen=True, slots=True)
+class VersionSnapshot:
+    id: int
+    version: int
+    name: str
+    promised_days: int
+    statutory_days: int
+    approval_unit_ids: tuple[int, ...]  # never empty: the owner alone when the version names none
+    form: tuple[FormField, ...]  # parsed and in display order; FormField is a frozen model
 
 
 def readable() -> Select[Service, ServiceVersion]:
@@ -56,7 +142,8 @@ async def units_by_id(session: AsyncSession, ids: set[int]) -> dict[int, OrgUnit
     return loaded
 
 
-def approval_units(service: Service, version: ServiceVersion) -> list[int]:
+def approval_units(service: ServiceView, version: VersionView) -> list[int]:
+    """并联审批's departments: those the version names, or the owner alone."""
     return list(version.approval_unit_ids or [service.owner_unit_id])
 
 
@@ -79,6 +166,7 @@ async def read(session: AsyncSession, service: Service, version: ServiceVersion)
 
 
 def form_of(version: ServiceVersion) -> list[FormField]:
+    """The version's form, parsed, in display order."""
     return sorted((FormField.model_validate(f) for f in version.form), key=lambda f: f.order)
 
 
@@ -89,38 +177,54 @@ async def get_current(session: AsyncSession, code: str) -> tuple[Service, Servic
     return row[0], row[1]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, slots=True, eq=False)
 class Offered:
-    """A service as applications are made under it: its current version, the parsed form, the owner and
-    approving units, and the service row's updated_at (stamp), which moves with every change to the service."""
+    """A service as applications are made under it, as plain frozen values copied out of the rows that one
+    request loaded (no ORM object is shared between requests, so nothing here can expire, lazy-load, or be
+    changed by one request under another): the service, its current version with the parsed form, the owner
+    and approving units by id (read-only mapping), and the service's updated_at (`stamp`)."""
 
-    service: Service
-    version: ServiceVersion
-    form: list[FormField]
-    units: dict[int, OrgUnit]
+    service: ServiceSnapshot
+    version: VersionSnapshot
+    units: Mapping[int, UnitSnapshot]
     stamp: datetime
     expires: float
     cached: bool = False  # from an earlier request: to confirm before telling the applicant the form is wrong
 
+    @property
+    def form(self) -> tuple[FormField, ...]:
+        return self.version.form
 
-OFFERED_TTL = 60.0  # also bounds how long a renamed unit keeps its old name in a submission's response
+
+def snapshot(service: Service, version: ServiceVersion, units: Mapping[int, OrgUnit], expires: float) -> Offered:
+    """Copy what a submission reads out of the rows, so the cache never holds an ORM object."""
+    approvals = tuple(approval_units(service, version))
+    return Offered(
+        service=ServiceSnapshot(id=service.id, code=service.code, name=service.name, category=service.category,
+                                owner_unit_id=service.owner_unit_id, updated_at=service.updated_at),
+        version=VersionSnapshot(id=version.id, version=version.version, name=version.name,
+                                promised_days=version.promised_days, statutory_days=version.statutory_days,
+                                approval_unit_ids=approvals, form=tuple(form_of(version))),
+        units=MappingProxyType({i: UnitSnapshot(id=u.id, code=u.code, name=u.name, path=u.path)
+                                for i, u in units.items()}),
+        stamp=service.updated_at, expires=expires)
+
+
+OFFERED_TTL = 60.0  # also bounds how long a renamed or moved unit keeps its old name and path in the cache
 _OFFERED: dict[str, Offered] = {}
 
 
 async def offered(session: AsyncSession, code: str, fresh: bool = False) -> Offered:
     """The service's current version for a submission, from this process's cache when loaded in the last
-    minute. The caller confirms that the stamp is still the service's (STAMP, a scalar subquery on the bind
-    parameter service_id) in a statement it runs anyway, and starts over with fresh=True when it is not: no
-    application is made under a superseded version, for an owner the service no longer has, or after withdrawal.
-    Loading replaces the cached entry."""
+    OFFERED_TTL seconds (see the module docstring for why that is safe). The caller confirms that the stamp is
+    still the service's (STAMP, a scalar subquery on the bind parameter service_id) in a statement it runs
+    anyway, and starts over with fresh=True when it is not. Loading replaces the cached entry."""
     hit = _OFFERED.get(code)
     if hit is not None and hit.expires > time.monotonic() and not fresh:
         return hit if hit.cached else dataclasses.replace(hit, cached=True)
     service, version = await get_current(session, code)
     units = await units_by_id(session, {service.owner_unit_id, *approval_units(service, version)})
-    for obj in (service, version, *units.values()):  # kept apart from the request's session and its rollback
-        session.expunge(obj)
-    found = Offered(service, version, form_of(version), units, service.updated_at, time.monotonic() + OFFERED_TTL)
+    found = snapshot(service, version, units, time.monotonic() + OFFERED_TTL)
     if len(_OFFERED) > 1000:
         _OFFERED.clear()
     _OFFERED[code] = found

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import Depends, Path
+from fastapi import Depends
 
 from api.auth.dependencies import CurrentUser, require_role
 from api.auth.models import Role
@@ -8,10 +8,11 @@ from api.auth.principal import Principal
 from api.complaints import service
 from api.complaints.models import Complaint
 from api.database import SessionDep
+from api.validation import Id
 
 
 async def complaint_for_action(
-    session: SessionDep, principal: CurrentUser, complaint_id: Annotated[int, Path(ge=1)]
+    session: SessionDep, principal: CurrentUser, complaint_id: Id
 ) -> Complaint:
     """The complaint, locked for the change, if the caller may read it (404 otherwise)."""
     return await service.get_complaint(session, principal, complaint_id, for_update=True)

@@ -13,11 +13,19 @@ from api.calendar import service as calendar
 from api.calendar.models import ClockStatus
 from api.calendar.schemas import DeadlineStatus
 from api.calendar.workdays import local_date
+from api.cases import service as cases
 from api.complaints import service
 from api.complaints.exceptions import AlreadyRated
 from api.complaints.models import Complaint, ComplaintForward, ComplaintReply
 from api.complaints.schemas import ForwardIn
-from api.complaints.states import SATISFACTION_LABELS, ComplaintAction, ComplaintStatus, NotAcceptReason, Satisfaction
+from api.complaints.states import (
+    COMPLAINT,
+    SATISFACTION_LABELS,
+    ComplaintAction,
+    ComplaintStatus,
+    NotAcceptReason,
+    Satisfaction,
+)
 from api.database import utcnow
 from api.errors import InvalidTransition
 
@@ -26,10 +34,15 @@ A = ComplaintAction
 AUTO_COMPLETE_WORKING_DAYS = 20
 
 
+def _handled_at(c: Complaint) -> ComplaintStatus:
+    """Where a returned draft or a reopened case goes back to: the departments, or the mailbox owner."""
+    return S.forwarded if service.active_forwards(c) else S.accepted
+
+
 async def accept(session: AsyncSession, principal: Principal, c: Complaint, note: str | None) -> None:
     service.require(principal, c, A.accept)
     c.accepted_at = utcnow()
-    await service.transition(session, c, S.accepted, principal.actor(), A.accept, note or "来信已受理")
+    await cases.transition(session, c, A.accept, principal.actor(), note=note or "来信已受理")
 
 
 async def not_accept(session: AsyncSession, principal: Principal, c: Complaint, reason: NotAcceptReason,
@@ -37,10 +50,8 @@ async def not_accept(session: AsyncSession, principal: Principal, c: Complaint, 
     service.require(principal, c, A.not_accept)
     c.not_accept_reason, c.not_accept_note = reason, note
     actor = principal.actor()
-    await service.transition(session, c, S.not_accepted, actor, A.not_accept, note, summary={"reason": reason})
-    clock = await calendar.get_clock(session, service.case_type(c), c.id)
-    if clock and clock.status != ClockStatus.stopped:
-        await calendar.stop_clock(session, clock, actor)
+    await cases.transition(session, c, A.not_accept, actor, note=note, detail={"reason": reason})
+    await cases.stop_clock(session, c, actor)
 
 
 async def forward(session: AsyncSession, principal: Principal, c: Complaint, data: ForwardIn) -> None:
@@ -59,23 +70,20 @@ async def forward(session: AsyncSession, principal: Principal, c: Complaint, dat
     lead = next(u for u in units if u.id == data.lead_unit_id)
     others = [u.name for u in units if u.id != data.lead_unit_id]
     text = f"转{lead.name}主办" + (f"，{'、'.join(others)}协办" if others else "")
-    await session.flush()
-    await service.transition(session, c, S.forwarded, principal.actor(), A.forward, text,
-                     summary={"units": data.unit_ids, "lead": data.lead_unit_id, "note": data.note})
+    await cases.transition(session, c, A.forward, principal.actor(), note=text,
+                           detail={"units": data.unit_ids, "lead": data.lead_unit_id, "forward_note": data.note})
 
 
 async def add_opinion(session: AsyncSession, principal: Principal, c: Complaint, body: str) -> None:
     service.require(principal, c, A.opinion)
-    await service.add_event(session, c, A.opinion, principal.actor(Role.handler), body)
+    await cases.transition(session, c, A.opinion, principal.actor(Role.handler), note=body)
 
 
 async def draft_reply(session: AsyncSession, principal: Principal, c: Complaint, body: str) -> None:
     service.require(principal, c, A.draft)
     session.add(ComplaintReply(complaint_id=c.id, body=body, unit_id=service.handling_unit(c).id,
                                drafted_by_id=principal.id, drafted_by_name=principal.display_name))
-    await session.flush()
-    await service.transition(session, c, S.pending_review, principal.actor(), A.draft, "答复已拟定，待领导审核",
-                     public=False)
+    await cases.transition(session, c, A.draft, principal.actor(), note="答复已拟定，待领导审核")
 
 
 async def _pending_draft(session: AsyncSession, c: Complaint) -> ComplaintReply:
@@ -98,8 +106,7 @@ async def review(session: AsyncSession, principal: Principal, c: Complaint, deci
     draft.review_comment, draft.reviewed_by_id = comment, principal.id
     draft.reviewed_by_name, draft.reviewed_at = principal.display_name, now
     if decision == "return":
-        back = S.forwarded if service.active_forwards(c) else S.accepted
-        await service.transition(session, c, back, actor, A.return_draft, comment, public=False, at=now)
+        await cases.transition(session, c, A.return_draft, actor, to=_handled_at(c), note=comment, at=now)
         return
     clock = await calendar.get_clock(session, service.case_type(c), c.id)
     if clock is not None and clock.status != ClockStatus.stopped:
@@ -112,7 +119,7 @@ async def review(session: AsyncSession, principal: Principal, c: Complaint, deci
     c.replied_at = c.replied_at or now
     c.auto_complete_date = (await calendar.add_working_days(session, local_date(now),
                                                          AUTO_COMPLETE_WORKING_DAYS)).deadline_date
-    await service.transition(session, c, S.replied, actor, A.approve, "已答复，请查看答复内容并评价", at=now)
+    await cases.transition(session, c, A.approve, actor, note="已答复，请查看答复内容并评价", at=now)
 
 
 async def extend(session: AsyncSession, principal: Principal, c: Complaint, days: int, explanation: str) -> None:
@@ -124,29 +131,28 @@ async def extend(session: AsyncSession, principal: Principal, c: Complaint, days
     actor = principal.actor(Role.leader)
     await calendar.extend_clock(session, clock, days, actor, explanation)
     c.extension_note = explanation
-    await service.add_event(session, c, A.extend, actor, f"答复时限延长 {days} 个工作日：{explanation}", True,
-                    summary={"days": days})
+    await cases.transition(session, c, A.extend, actor, note=f"答复时限延长 {days} 个工作日：{explanation}",
+                           detail={"days": days})
 
 
 async def rate(session: AsyncSession, c: Complaint, satisfaction: Satisfaction, comment: str | None,
                actor: Actor, now: datetime | None = None) -> None:
     """满意 / 基本满意 complete the case (办结); 不满意 reopens it once for a second handling, then completes it."""
     now = now or utcnow()
-    if c.status != S.replied:
-        if c.status == S.completed and c.satisfaction is not None:
-            raise AlreadyRated()
-        raise InvalidTransition("尚未答复，暂不能评价")
+    if c.status == S.completed and c.satisfaction is not None:
+        raise AlreadyRated()
+    if not COMPLAINT.can(c.status, A.rate):
+        raise COMPLAINT.refusal(c.status, A.rate)
     c.rated_at = now
     if satisfaction == Satisfaction.dissatisfied and c.reopen_count == 0:
         c.first_satisfaction, c.satisfaction_comment = satisfaction, comment
         c.reopen_count = 1
         c.auto_complete_date = None
-        back = S.forwarded if service.active_forwards(c) else S.accepted
-        await service.transition(session, c, back, actor, A.reopen, "来信人对答复不满意，已重新交办" +
-                         (f"：{comment}" if comment else ""), at=now, summary={"satisfaction": satisfaction})
-        mailbox = c.mailbox
-        await calendar.start_clock(session, service.REOPENED_CASE_TYPE, c.id, mailbox.reply_days, actor, at=now)
+        await cases.transition(session, c, A.reopen, actor, to=_handled_at(c), at=now,
+                               note="来信人对答复不满意，已重新交办" + (f"：{comment}" if comment else ""),
+                               detail={"satisfaction": satisfaction})
+        await calendar.start_clock(session, service.REOPENED_CASE_TYPE, c.id, c.mailbox.reply_days, actor, at=now)
         return
     c.satisfaction, c.satisfaction_comment, c.completed_at = satisfaction, comment, now
-    await service.transition(session, c, S.completed, actor, A.rate, f"来信人评价：{SATISFACTION_LABELS[satisfaction]}",
-                             at=now, summary={"satisfaction": satisfaction})
+    await cases.transition(session, c, A.rate, actor, note=f"来信人评价：{SATISFACTION_LABELS[satisfaction]}", at=now,
+                           detail={"satisfaction": satisfaction})

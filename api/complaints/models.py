@@ -1,10 +1,19 @@
 from datetime import date, datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.auth.models import OrgUnit
-from api.complaints.states import ComplaintKind, ComplaintStatus, NotAcceptReason, Satisfaction
+from api.cases.workflow import Step, Workflow
+from api.complaints.states import (
+    COMPLAINT,
+    PUBLIC_ACTIONS,
+    ComplaintKind,
+    ComplaintStatus,
+    NotAcceptReason,
+    Satisfaction,
+)
 from api.database import Base, utcnow
 
 
@@ -71,11 +80,17 @@ class Complaint(Base):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative hook
+    __workflow__: ClassVar[Workflow[Any, Any]] = COMPLAINT
 
     mailbox: Mapped[Mailbox] = relationship(lazy="raise")
     lead_unit: Mapped[OrgUnit | None] = relationship(lazy="raise", foreign_keys=[lead_unit_id])
     reply_unit: Mapped[OrgUnit | None] = relationship(lazy="raise", foreign_keys=[reply_unit_id])
     forwards: Mapped[list["ComplaintForward"]] = relationship(lazy="raise", order_by="ComplaintForward.id")
+
+    def case_event(self, step: Step) -> "ComplaintEvent":
+        return ComplaintEvent(complaint_id=self.id, action=step.action.value, from_status=step.from_status,
+                              to_status=step.to_status, actor_id=step.actor.id, actor_name=step.actor.name,
+                              note=step.note, public=step.action in PUBLIC_ACTIONS, at=step.at)
 
 
 class ComplaintForward(Base):

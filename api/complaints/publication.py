@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.auth.models import Role
 from api.auth.principal import Principal
 from api.calendar.workdays import local_date
+from api.cases import service as cases
 from api.complaints import service
 from api.complaints.exceptions import PublicationNotAllowed
 from api.complaints.masking import mask_text
@@ -61,8 +62,8 @@ async def publish(session: AsyncSession, principal: Principal, c: Complaint, dat
         for k, v in fields.items():
             setattr(pub, k, v)
     await session.flush()
-    await service.add_event(session, c, A.publish, principal.actor(Role.editor), "已公开选登", True,
-                    summary={"publication_id": pub.id})
+    await cases.transition(session, c, A.publish, principal.actor(Role.editor), note="已公开选登",
+                           detail={"publication_id": pub.id})
     return pub
 
 
@@ -72,8 +73,8 @@ async def withdraw_publication(session: AsyncSession, principal: Principal, c: C
     if pub is None or pub.withdrawn_at is not None:
         raise InvalidTransition("该来信未公开")
     pub.withdrawn_at = utcnow()
-    await service.add_event(session, c, A.withdraw_publication, principal.actor(Role.editor), "已撤回公开", False,
-                    summary={"publication_id": pub.id})
+    await cases.transition(session, c, A.withdraw_publication, principal.actor(Role.editor), note="已撤回公开",
+                           detail={"publication_id": pub.id})
 
 
 def published_query(q: str | None = None, mailbox_id: int | None = None) -> Select[Any]:

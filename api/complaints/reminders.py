@@ -13,11 +13,12 @@ from api.calendar import service as calendar
 from api.calendar.models import ClockStatus, DeadlineClock
 from api.calendar.schemas import DeadlineStatus
 from api.calendar.workdays import local_date
+from api.cases import service as cases
 from api.complaints import service
 from api.complaints.handling import AUTO_COMPLETE_WORKING_DAYS
 from api.complaints.models import Complaint, ComplaintReminder
 from api.complaints.schemas import DueJobsReport
-from api.complaints.states import OPEN, ComplaintAction, ComplaintStatus, Satisfaction
+from api.complaints.states import COMPLAINT, OPEN, ComplaintAction, ComplaintStatus, Satisfaction
 from api.database import utcnow
 from api.notifications import service as notifications
 from api.ratelimit import get_counter
@@ -43,7 +44,7 @@ async def run_due_jobs(session: AsyncSession, now: datetime | None = None) -> Du
     rows = (await session.execute(
         select(Complaint.id, DeadlineClock)
         .join(DeadlineClock, and_(DeadlineClock.case_id == Complaint.id,
-                                  DeadlineClock.case_type.in_([service.CASE_TYPE, service.REOPENED_CASE_TYPE])))
+                                  DeadlineClock.case_type.in_([COMPLAINT.name, service.REOPENED_CASE_TYPE])))
         .where(Complaint.status.in_(OPEN), DeadlineClock.status == ClockStatus.running,
                DeadlineClock.deadline_at <= now + timedelta(days=14))
         .order_by(Complaint.id))).all()
@@ -68,7 +69,7 @@ async def run_due_jobs(session: AsyncSession, now: datetime | None = None) -> Du
             await notifications.notify(session, user_id, title, body, f"/staff/complaints/{c.id}", "complaint", c.id)
         session.add(ComplaintReminder(complaint_id=c.id, kind=kind, deadline_date=state.deadline_date,
                                       sent_at=now, recipients=len(users)))
-        await service.add_event(session, c, A.remind, SYSTEM, f"{title}（已提醒 {len(users)} 人）", at=now)
+        await cases.transition(session, c, A.remind, SYSTEM, note=f"{title}（已提醒 {len(users)} 人）", at=now)
         reminded += 1
     completed = 0
     due = (await session.execute(select(Complaint.id).where(
@@ -77,8 +78,8 @@ async def run_due_jobs(session: AsyncSession, now: datetime | None = None) -> Du
     for complaint_id in due:
         c = await service.load(session, complaint_id)
         c.satisfaction, c.completed_at = c.satisfaction or Satisfaction.satisfied, now
-        await service.transition(session, c, S.completed, SYSTEM, A.auto_complete,
-                         f"答复后 {AUTO_COMPLETE_WORKING_DAYS} 个工作日内未评价，按满意办结", at=now)
+        await cases.transition(session, c, A.auto_complete, SYSTEM, at=now,
+                               note=f"答复后 {AUTO_COMPLETE_WORKING_DAYS} 个工作日内未评价，按满意办结")
         completed += 1
     return DueJobsReport(reminded=reminded, auto_completed=completed)
 
@@ -99,7 +100,7 @@ async def overdue(session: AsyncSession, principal: Principal, now: datetime | N
     now = now or utcnow()
     stmt = service.with_relations(service.readable_by(principal).join(
         DeadlineClock, and_(DeadlineClock.case_id == Complaint.id,
-                            DeadlineClock.case_type.in_([service.CASE_TYPE, service.REOPENED_CASE_TYPE])))
+                            DeadlineClock.case_type.in_([COMPLAINT.name, service.REOPENED_CASE_TYPE])))
         .where(Complaint.status.in_(OPEN), DeadlineClock.status == ClockStatus.running,
                DeadlineClock.deadline_at < now)
         .order_by(DeadlineClock.deadline_at, Complaint.id).limit(200))

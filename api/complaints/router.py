@@ -1,7 +1,7 @@
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, Header, Query, Request, Response, UploadFile, status
 
 from api.auth.dependencies import AdminUser, CurrentUser, OptionalUser, StaffUser, client_ip
 from api.auth.models import Role
@@ -58,12 +58,16 @@ from api.errors import (
     responses,
 )
 from api.files import service as files
+from api.files.schemas import DOWNLOAD_RESPONSES
 from api.idempotency import service as idempotency
 from api.pagination import CursorParam, LimitParam, Page, keyset_page, set_link_header
+from api.validation import Id
 
 mailboxes_router = APIRouter(prefix="/mailboxes", tags=["complaints"])
 router = APIRouter(prefix="/complaints", tags=["complaints"])
 
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=idempotency.MAX_KEY_LENGTH,
+                                              description="重试同一提交时使用相同的键，不会重复提交来信")]
 _ACTION_ERRORS = responses(ComplaintNotFound, Forbidden, InvalidTransition, ValidationFailed)
 
 
@@ -80,7 +84,7 @@ async def create_mailbox(session: SessionDep, admin: AdminUser, body: MailboxCre
 
 
 @mailboxes_router.patch("/{mailbox_id}", responses=responses(Forbidden, MailboxNotFound, ValidationFailed))
-async def update_mailbox(session: SessionDep, admin: AdminUser, mailbox_id: int, body: MailboxUpdate) -> MailboxRead:
+async def update_mailbox(session: SessionDep, admin: AdminUser, mailbox_id: Id, body: MailboxUpdate) -> MailboxRead:
     """Change a mailbox's name, owner, reply limit or whether it accepts letters."""
     return mailbox_read(await mailboxes.update_mailbox(session, mailbox_id, body, admin.actor(Role.admin)))
 
@@ -98,7 +102,7 @@ async def upload_complaint_attachment(
              responses=responses(ValidationFailed, CaptchaInvalid, RateLimited, idempotency.RequestInFlight))
 async def submit_complaint(
     request: Request, session: SessionDep, principal: OptionalUser, body: ComplaintCreate,
-    idempotency_key: idempotency.KeyHeader = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Write to a mailbox; anonymous writers solve the captcha. Returns the tracking number and query code."""
     ip = client_ip(request)
@@ -123,14 +127,12 @@ async def lookup_complaint(request: Request, session: SessionDep, body: LookupIn
     return await _public_view(session, c)
 
 
-FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {"description": "附件内容", "content": {"application/octet-stream": {}}}}
 
 
 @router.post("/lookup/attachments/{attachment_id}", response_class=Response,
-             responses={**responses(LookupFailed, RateLimited, NotFound), **FILE_RESPONSE})
+             responses={**responses(LookupFailed, RateLimited, NotFound), **DOWNLOAD_RESPONSES})
 async def download_complaint_attachment_by_code(
-    request: Request, session: SessionDep, body: LookupIn, attachment_id: Annotated[int, Path(ge=1)]
+    request: Request, session: SessionDep, body: LookupIn, attachment_id: Id
 ) -> Response:
     """Download an attachment of a letter, for its tracking number and query code."""
     c = await submission.lookup(session, body.tracking_no, body.query_code, client_ip(request))
@@ -164,7 +166,7 @@ async def _mailbox_names(session: SessionDep) -> dict[int, str]:
 async def list_published_complaints(
     request: Request, response: Response, session: SessionDep,
     q: Annotated[str | None, Query(max_length=100, description="标题、来信或答复中的词")] = None,
-    mailbox_id: int | None = None, cursor: CursorParam = None, limit: LimitParam = 20,
+    mailbox_id: Id | None = None, cursor: CursorParam = None, limit: LimitParam = 20,
 ) -> Page[PublicationRead]:
     """Published letters and replies (公开选登), newest first, with personal data masked."""
     order = [(ComplaintPublication.published_at, True), (ComplaintPublication.id, True)]
@@ -176,7 +178,7 @@ async def list_published_complaints(
 
 
 @router.get("/published/{publication_id}", responses=responses(NotFound))
-async def get_published_complaint(session: SessionDep, publication_id: int) -> PublicationRead:
+async def get_published_complaint(session: SessionDep, publication_id: Id) -> PublicationRead:
     """One published letter and its reply."""
     stmt = publication.published_query().where(ComplaintPublication.id == publication_id)
     pub = (await session.execute(stmt)).scalar_one_or_none()
@@ -221,7 +223,7 @@ async def list_overdue_complaints(session: SessionDep, principal: LeaderUser) ->
 async def list_complaints(
     request: Request, response: Response, session: SessionDep, principal: CurrentUser,
     status_: Annotated[list[ComplaintStatus] | None, Query(alias="status")] = None,
-    mailbox_id: int | None = None, kind: ComplaintKind | None = None,
+    mailbox_id: Id | None = None, kind: ComplaintKind | None = None,
     q: Annotated[str | None, Query(max_length=100, description="受理编号或标题")] = None,
     cursor: CursorParam = None, limit: LimitParam = 20,
 ) -> Page[ComplaintSummary]:
@@ -252,7 +254,7 @@ async def _read(session: SessionDep, principal: Principal, complaint_id: int) ->
 
 @router.get("/{complaint_id}", responses=responses(ComplaintNotFound))
 async def get_complaint(
-    session: SessionDep, principal: CurrentUser, complaint_id: Annotated[int, Path(ge=1)]
+    session: SessionDep, principal: CurrentUser, complaint_id: Id
 ) -> ComplaintRead:
     """One letter with its history; staff on the case also see drafts and internal steps."""
     c = await service.get_complaint(session, principal, complaint_id)
@@ -260,10 +262,10 @@ async def get_complaint(
 
 
 @router.get("/{complaint_id}/attachments/{attachment_id}", response_class=Response,
-            responses={**responses(ComplaintNotFound, NotFound), **FILE_RESPONSE})
+            responses={**responses(ComplaintNotFound, NotFound), **DOWNLOAD_RESPONSES})
 async def download_complaint_attachment(
-    session: SessionDep, principal: CurrentUser, complaint_id: Annotated[int, Path(ge=1)],
-    attachment_id: Annotated[int, Path(ge=1)],
+    session: SessionDep, principal: CurrentUser, complaint_id: Id,
+    attachment_id: Id,
 ) -> Response:
     """Download an attachment of a letter the caller may read (the writer, or staff on the case)."""
     c = await service.get_complaint(session, principal, complaint_id)
@@ -335,7 +337,7 @@ async def extend_complaint(
 
 @router.get("/{complaint_id}/publication-preview", responses=_ACTION_ERRORS | responses(PublicationNotAllowed))
 async def preview_complaint_publication(
-    session: SessionDep, principal: StaffUser, complaint_id: Annotated[int, Path(ge=1)]
+    session: SessionDep, principal: StaffUser, complaint_id: Id
 ) -> PublicationDraft:
     """The letter and reply with names, phone and ID numbers and addresses masked, for the editor to review."""
     c = await service.get_complaint(session, principal, complaint_id)

@@ -5,6 +5,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from api.calendar.schemas import ClockRead
 from api.complaints.states import ComplaintKind, ComplaintStatus, NotAcceptReason, Satisfaction
+from api.validation import Id
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -28,20 +29,20 @@ class MailboxCreate(BaseModel):
     name: Annotated[Text, StringConstraints(max_length=50)]
     description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
     default_kind: ComplaintKind
-    owner_unit_id: int
+    owner_unit_id: Id
     reply_days: int | None = Field(default=None, ge=1, le=60, description="答复时限（工作日）；默认咨询 5、其他 10")
 
 
 class MailboxUpdate(BaseModel):
     name: Annotated[Text, StringConstraints(max_length=50)] | None = None
     description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
-    owner_unit_id: int | None = None
+    owner_unit_id: Id | None = None
     reply_days: int | None = Field(default=None, ge=1, le=60)
     is_active: bool | None = None
 
 
 class AttachmentRef(BaseModel):
-    id: int
+    id: Id
     upload_token: Annotated[str, StringConstraints(min_length=16, max_length=64)]
 
 
@@ -65,7 +66,7 @@ _PHONE = r"^[0-9+\-() ]{5,20}$"
 
 
 class ComplaintCreate(BaseModel):
-    mailbox_id: int
+    mailbox_id: Id
     kind: ComplaintKind | None = Field(default=None, description="默认取信箱的类别")
     subject: Annotated[Text, StringConstraints(max_length=200)]
     body: Annotated[Text, StringConstraints(max_length=10000)]
@@ -223,8 +224,8 @@ class NotAcceptIn(BaseModel):
 
 
 class ForwardIn(BaseModel):
-    unit_ids: list[int] = Field(min_length=1, max_length=10, description="承办部门（含主办）")
-    lead_unit_id: int = Field(description="主办部门，须在 unit_ids 中")
+    unit_ids: list[Id] = Field(min_length=1, max_length=10, description="承办部门（含主办）")
+    lead_unit_id: Id = Field(description="主办部门，须在 unit_ids 中")
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
 
     @model_validator(mode="after")

@@ -6,16 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, false, or_, select
+from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from api.audit import service as audit
 from api.audit.service import Actor
 from api.auth.models import OrgUnit, Role
 from api.auth.principal import Principal
 from api.calendar import service as calendar
 from api.calendar.schemas import ClockRead
+from api.cases.service import in_units_under
 from api.complaints.exceptions import ComplaintNotFound
 from api.complaints.models import (
     Complaint,
@@ -26,23 +26,22 @@ from api.complaints.models import (
     ComplaintReply,
     Mailbox,
 )
-from api.complaints.states import ANSWERED, OPEN, ComplaintAction, ComplaintStatus, can_transition
-from api.database import utcnow
-from api.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from api.complaints.states import ANSWERED, COMPLAINT, ComplaintAction
+from api.errors import Forbidden, NotFound, ValidationFailed
 from api.files import service as files
 from api.files.models import Attachment
 
-S = ComplaintStatus
 A = ComplaintAction
-CASE_TYPE = "complaint"
-REOPENED_CASE_TYPE = "complaint_reopened"
+# A reopened case gets a second clock beside the first (api.cases attaches one per case), so the first keeps
+# its history and the 办复率 keeps counting from the letter's own deadline.
+REOPENED_CASE_TYPE = f"{COMPLAINT.name}_reopened"
 ANONYMOUS = Actor(None, "来信人", "public")
 TRIAGE_ROLES = (Role.handler, Role.leader)
 
 
 def case_type(c: Complaint) -> str:
     """A reopened case gets a second clock (the first one's history stays as it was)."""
-    return CASE_TYPE if c.reopen_count == 0 else REOPENED_CASE_TYPE
+    return COMPLAINT.name if c.reopen_count == 0 else REOPENED_CASE_TYPE
 
 
 def bad(field: str, message: str) -> ValidationFailed:
@@ -56,28 +55,20 @@ async def unit(session: AsyncSession, unit_id: int, field: str) -> OrgUnit:
     return unit
 
 
-def _in_scope(paths: list[str]) -> Any:
-    return or_(*[OrgUnit.path.startswith(p) for p in paths]) if paths else false()
-
-
 def readable_by(principal: Principal) -> Select[Any]:
     """The writer's own letters; staff: letters to mailboxes their unit owns, or forwarded to their units;
     editors: answered letters whose writer consented to publication, in mailboxes their unit owns."""
     conditions: list[Any] = [Complaint.writer_id == principal.id]
     if principal.is_staff:
-        triage = principal.scope_paths(*TRIAGE_ROLES)
-        if triage:
-            conditions.append(Complaint.mailbox_id.in_(
-                select(Mailbox.id).join(OrgUnit, OrgUnit.id == Mailbox.owner_unit_id).where(_in_scope(triage))))
-            conditions.append(exists().where(
-                ComplaintForward.complaint_id == Complaint.id,
-                ComplaintForward.org_unit_id.in_(select(OrgUnit.id).where(_in_scope(triage)))))
-        editors = principal.scope_paths(Role.editor)
-        if editors:
-            conditions.append(and_(
-                Complaint.status.in_(ANSWERED), Complaint.consent_publish.is_(True),
-                Complaint.mailbox_id.in_(select(Mailbox.id).join(OrgUnit, OrgUnit.id == Mailbox.owner_unit_id)
-                                         .where(_in_scope(editors)))))
+        conditions.append(Complaint.mailbox_id.in_(
+            select(Mailbox.id).where(in_units_under(Mailbox.owner_unit_id, principal, *TRIAGE_ROLES))))
+        conditions.append(exists().where(
+            ComplaintForward.complaint_id == Complaint.id,
+            in_units_under(ComplaintForward.org_unit_id, principal, *TRIAGE_ROLES)))
+        conditions.append(and_(
+            Complaint.status.in_(ANSWERED), Complaint.consent_publish.is_(True),
+            Complaint.mailbox_id.in_(select(Mailbox.id).where(
+                in_units_under(Mailbox.owner_unit_id, principal, Role.editor)))))
     return select(Complaint).where(or_(*conditions))
 
 
@@ -133,25 +124,11 @@ def may(principal: Principal, c: Complaint, action: A) -> bool:
     return False
 
 
-_ACTION_STATES: dict[A, frozenset[S]] = {
-    A.accept: frozenset({S.submitted}),
-    A.not_accept: frozenset({S.submitted}),
-    A.forward: frozenset({S.accepted, S.forwarded}),
-    A.opinion: frozenset({S.forwarded, S.pending_review}),
-    A.draft: frozenset({S.accepted, S.forwarded}),
-    A.approve: frozenset({S.pending_review}),
-    A.return_draft: frozenset({S.pending_review}),
-    A.extend: OPEN,
-    A.rate: frozenset({S.replied}),
-    A.publish: ANSWERED,
-    A.withdraw_publication: ANSWERED,
-}
-
-
 def allowed_actions(principal: Principal, c: Complaint, published: bool) -> list[str]:
+    """What the caller may do now: the workflow allows it from this state and the caller's roles cover it."""
     out = []
-    for action, states in _ACTION_STATES.items():
-        if c.status not in states or not may(principal, c, action):
+    for action in COMPLAINT.allowed_actions(c.status):
+        if not may(principal, c, action):
             continue
         if action == A.publish and (published or not c.consent_publish):
             continue
@@ -162,10 +139,11 @@ def allowed_actions(principal: Principal, c: Complaint, published: bool) -> list
 
 
 def require(principal: Principal, c: Complaint, action: A) -> None:
+    """403 unless the caller's roles cover `action`; 409 (in Chinese) unless the workflow allows it now."""
     if not may(principal, c, action):
         raise Forbidden("您无权对该来信执行此操作")
-    if c.status not in _ACTION_STATES[action]:
-        raise InvalidTransition(f"来信当前状态（{c.status}）不允许此操作")
+    if not COMPLAINT.can(c.status, action):
+        raise COMPLAINT.refusal(c.status, action)
 
 
 def is_staff_reader(principal: Principal, c: Complaint) -> bool:
@@ -174,28 +152,6 @@ def is_staff_reader(principal: Principal, c: Complaint) -> bool:
         return False
     paths = [c.mailbox.owner_unit.path] + [f.org_unit.path for f in c.forwards]
     return any(principal.covers(r, p) for r in (*TRIAGE_ROLES, Role.editor) for p in paths)
-
-
-async def add_event(session: AsyncSession, c: Complaint, action: A, actor: Actor, note: str | None = None,
-                    public: bool = False, from_status: S | None = None, to_status: S | None = None,
-                    at: datetime | None = None, summary: dict[str, Any] | None = None) -> None:
-    session.add(ComplaintEvent(complaint_id=c.id, action=action.value, from_status=from_status,
-                               to_status=to_status, actor_id=actor.id, actor_name=actor.name, note=note,
-                               public=public, at=at or utcnow()))
-    await session.flush()
-    await audit.record(session, actor, f"complaint.{action.value}", "complaint", c.id,
-                       {"tracking_no": c.tracking_no, "from": from_status, "to": to_status, **(summary or {})})
-
-
-async def transition(session: AsyncSession, c: Complaint, to: S, actor: Actor, action: A,
-                     note: str | None = None, public: bool = True, at: datetime | None = None,
-                     summary: dict[str, Any] | None = None) -> None:
-    """The one way a complaint changes state: checks the table, appends an event and an audit record."""
-    if not can_transition(c.status, to):
-        raise InvalidTransition(f"来信不能从 {c.status} 变为 {to}")
-    src = c.status
-    c.status = to
-    await add_event(session, c, action, actor, note, public, src, to, at, summary)
 
 
 ATTACHMENT_OWNER = "complaint_attachment"  # the files kernel's owner_type; owner_id is ComplaintAttachment.id

@@ -9,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.auth.models import OrgUnit
 from api.calendar.models import DeadlineClock
 from api.calendar.workdays import SHANGHAI, local_date
-from api.complaints import service
+from api.cases import service as cases
 from api.complaints.models import Complaint, ComplaintPublication, Mailbox
 from api.complaints.schemas import ComplaintStatsRow, PublicSummary, StatisticsRead
-from api.complaints.states import ComplaintStatus, Satisfaction
+from api.complaints.states import COMPLAINT, ComplaintStatus, Satisfaction
 from api.database import utcnow
 
 S = ComplaintStatus
@@ -48,7 +48,7 @@ def _agg(now: datetime) -> list[Any]:
 
 
 # The letter's own reply clock (a reopened case's second clock does not make the letter due again).
-_FIRST_CLOCK = and_(DeadlineClock.case_type == service.CASE_TYPE, DeadlineClock.case_id == Complaint.id)
+_FIRST_CLOCK = cases.clock_join(COMPLAINT, Complaint.id)
 
 
 def _ratio(a: int, b: int) -> float | None:

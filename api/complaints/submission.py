@@ -14,11 +14,12 @@ from api.auth.principal import Principal
 from api.calendar import service as calendar
 from api.calendar.workdays import local_date
 from api.captcha import service as captcha
+from api.cases import service as cases
 from api.complaints import service
 from api.complaints.exceptions import LookupFailed
 from api.complaints.models import Complaint, ComplaintAttachment, Mailbox
 from api.complaints.schemas import AttachmentUploaded, ComplaintCreate, ComplaintReceipt
-from api.complaints.states import ComplaintAction, ComplaintStatus
+from api.complaints.states import COMPLAINT, ComplaintAction, ComplaintStatus
 from api.database import utcnow
 from api.errors import RateLimited
 from api.files import service as files
@@ -78,9 +79,8 @@ async def claim_submission(session: AsyncSession, principal: Principal | None, d
                            key: str | None) -> idempotency.Claim:
     """The Idempotency-Key claim of a submission: the writer's, or an anonymous writer's per hashed IP. The
     receipt holds the plain 查询码, so it is stored sealed (see api/idempotency)."""
-    return await idempotency.begin(session, principal.id if principal else None, key, SUBMIT_SCOPE,
-                                   data.fingerprint_payload(), client_hash=None if principal else _ip_hash(ip),
-                                   sealed=True)
+    owner: int | str = principal.id if principal else f"ip:{_ip_hash(ip)}"
+    return await idempotency.begin(session, owner, key, SUBMIT_SCOPE, data.fingerprint_payload(), seal=True)
 
 
 async def submit(session: AsyncSession, principal: Principal | None, data: ComplaintCreate, ip: str,
@@ -125,9 +125,11 @@ async def receive(session: AsyncSession, principal: Principal | None, data: Comp
             raise service.bad(f"attachments.{i}", "附件不存在或已被使用，请重新上传")
         row.complaint_id = c.id
     actor = principal.actor() if principal else service.ANONYMOUS
-    clock = await calendar.start_clock(session, service.CASE_TYPE, c.id, mailbox.reply_days, actor, at=now)
-    await service.add_event(session, c, A.submit, actor, f"来信已提交至{mailbox.name}", True, None, S.submitted, now,
-                    {"mailbox": mailbox.code, "anonymous": principal is None})
+    # Opened by hand rather than cases.create(): the audit record should carry the tracking number, which
+    # needs the row's id.
+    await cases.record(session, c, COMPLAINT.opening(actor, now, note=f"来信已提交至{mailbox.name}",
+                                                     detail={"mailbox": mailbox.code, "anonymous": principal is None}))
+    clock = await cases.start_clock(session, c, mailbox.reply_days, actor, at=now)
     state = await calendar.clock_state(session, clock, now)
     return await service.load(session, c.id), code, state.deadline_date
 

@@ -16,20 +16,14 @@ from api.complaints.schemas import (
     ReplyRead,
 )
 from api.complaints.service import Detail
-from api.complaints.states import ComplaintStatus
+from api.complaints.states import COMPLAINT, OPEN, ComplaintAction
 
-ACTION_LABELS = {
-    "submit": "提交来信", "accept": "受理", "not_accept": "不予受理", "forward": "转办", "opinion": "协办意见",
-    "draft": "拟定答复", "approve": "领导审核通过并答复", "return_draft": "领导退回修改", "extend": "延长答复时限",
-    "rate": "评价", "reopen": "不满意，重新办理", "auto_complete": "自动办结", "remind": "到期提醒",
-    "publish": "公开选登", "withdraw_publication": "撤回公开",
-}
-WRITER_STATUS_LABELS = {
-    ComplaintStatus.submitted: "已提交，待受理", ComplaintStatus.accepted: "已受理，办理中",
-    ComplaintStatus.not_accepted: "不予受理", ComplaintStatus.forwarded: "已转办，办理中",
-    ComplaintStatus.pending_review: "办理中", ComplaintStatus.replied: "已答复，待评价",
-    ComplaintStatus.completed: "已办结",
-}
+
+def _action_label(action: str) -> str:
+    return COMPLAINT.action_labels.get(ComplaintAction(action), action) if action in _ACTIONS else action
+
+
+_ACTIONS = frozenset(ComplaintAction)
 
 
 def mailbox_read(m: Mailbox) -> MailboxRead:
@@ -47,7 +41,7 @@ def summary_read(c: Complaint, clock: ClockRead | None) -> ComplaintSummary:
 
 def event_read(e: ComplaintEvent) -> ComplaintEventRead:
     return ComplaintEventRead(
-        id=e.id, action=e.action, label=ACTION_LABELS.get(e.action, e.action), from_status=e.from_status,
+        id=e.id, action=e.action, label=_action_label(e.action), from_status=e.from_status,
                      to_status=e.to_status, actor_name=e.actor_name, note=e.note, public=e.public, at=e.at)
 
 
@@ -82,15 +76,13 @@ def public_view(c: Complaint, clock: ClockRead | None, replies: list[ComplaintRe
     unit_name = c.reply_unit.name if c.reply_unit else None
     return ComplaintPublicView(
         tracking_no=c.tracking_no, mailbox_name=c.mailbox.name, kind=c.kind, subject=c.subject, body=c.body,
-        status=c.status, status_label=WRITER_STATUS_LABELS[c.status], submitted_at=c.submitted_at,
-        reply_due_date=clock.deadline_date if clock and c.status in (
-            ComplaintStatus.submitted, ComplaintStatus.accepted, ComplaintStatus.forwarded,
-            ComplaintStatus.pending_review) else None,
+        status=c.status, status_label=COMPLAINT.state_labels[c.status], submitted_at=c.submitted_at,
+        reply_due_date=clock.deadline_date if clock and c.status in OPEN else None,
         not_accept_reason=c.not_accept_reason, not_accept_note=c.not_accept_note, extension_note=c.extension_note,
         handling_units=units, replies=[ReplyRead(body=r.body, unit_name=unit_name, replied_at=r.reviewed_at)
                                        for r in replies],
-        satisfaction=c.satisfaction, can_rate=c.status == ComplaintStatus.replied,
-        events=[PublicEventRead(action=e.action, label=ACTION_LABELS.get(e.action, e.action), note=e.note, at=e.at)
+        satisfaction=c.satisfaction, can_rate=COMPLAINT.can(c.status, ComplaintAction.rate),
+        events=[PublicEventRead(action=e.action, label=_action_label(e.action), note=e.note, at=e.at)
                 for e in events],
     )
 

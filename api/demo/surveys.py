@@ -17,7 +17,7 @@ from api.database import utcnow
 from api.surveys import service
 from api.surveys.models import ConsultationComment, SurveyResponse
 from api.surveys.schemas import ConsultationCreate, QuestionIn, SurveyCreate
-from api.surveys.states import QuestionKind, SurveyStatus
+from api.surveys.states import QuestionKind
 
 OPEN_SURVEY = "机关食堂服务满意度调查（2026年第四季度）"
 CLOSED_SURVEY = "机关办公区停车管理意见调查"
@@ -94,12 +94,12 @@ async def load(session: AsyncSession, units: dict[str, OrgUnit]) -> None:
     canteen = await service.create_survey(session, editor, SurveyCreate(
         title=OPEN_SURVEY, description="为进一步提升机关食堂服务水平，诚邀您参与本次调查，约需 2 分钟。",
         opens_at=now - timedelta(days=3), closes_at=now + timedelta(days=30), questions=CANTEEN_QUESTIONS))
-    await service.transition_survey(session, editor, canteen, SurveyStatus.published)
+    await service.publish_survey(session, editor, canteen)
 
     parking = await service.create_survey(session, editor, SurveyCreate(
         title=CLOSED_SURVEY, description="了解干部职工和来访群众对办公区停车管理的意见，调查已结束。",
         opens_at=now - timedelta(days=40), closes_at=now - timedelta(days=10), questions=PARKING_QUESTIONS))
-    await service.transition_survey(session, editor, parking, SurveyStatus.published)
+    await service.publish_survey(session, editor, parking)
     await session.refresh(parking, ["questions"])
     q = parking.questions
     for i in range(36):

@@ -1,6 +1,6 @@
 from typing import Any
 
-from api.errors import Conflict, Forbidden, NotFound
+from api.errors import AppError, Conflict, Forbidden, NotFound
 
 
 class DisclosureNotFound(NotFound):
@@ -53,6 +53,7 @@ class PendingVersionExists(Conflict):
     title = "该信息已有未完成的新版本"
 
 
-class IndexSchemeInvalid(Conflict):
+class IndexSchemeInvalid(AppError):
+    status = 422  # invalid input, not a conflict with the item's state
     code = "index_scheme_invalid"
     title = "索引号规则无效"

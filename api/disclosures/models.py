@@ -68,7 +68,7 @@ class Disclosure(Base):
     title: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(String(1000), default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
-    doc_no: Mapped[str | None] = mapped_column(String(100))
+    doc_no: Mapped[str | None] = mapped_column(String(100), index=True)  # an exact 文号 query ranks first
     topic: Mapped[str | None] = mapped_column(String(50), index=True)
     genre: Mapped[str | None] = mapped_column(String(50), index=True)
     written_date: Mapped[date | None]

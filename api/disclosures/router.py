@@ -1,7 +1,7 @@
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, BackgroundTasks, Query, Request, Response, UploadFile, status
 
 from api import conditional
 from api.auth.dependencies import AdminUser, OptionalUser, StaffUser
@@ -28,8 +28,8 @@ from api.disclosures.schemas import (
     DisclosureCommentIn,
     DisclosureCreate,
     DisclosureEventRead,
+    DisclosurePage,
     DisclosureRead,
-    DisclosureSummary,
     IndexSchemeIn,
     IndexSchemeRead,
     PublishIn,
@@ -50,18 +50,17 @@ from api.errors import (
     responses,
 )
 from api.files import service as files
-from api.files.schemas import AttachmentRead
+from api.files.schemas import DOWNLOAD_RESPONSES, AttachmentRead
 from api.pagination import CursorParam, LimitParam, Page, link_header, set_link_header
+from api.validation import Id
 
 router = APIRouter(tags=["disclosures"])
 feeds_router = APIRouter(prefix="/feeds", tags=["feeds"])
 
-ColumnFilter = Annotated[int | None, Query(ge=1, description="栏目（含下级栏目）")]
-FeedColumnFilter = Annotated[int | None, Query(ge=1, description="栏目（不含下级栏目）")]
-PublisherFilter = Annotated[int | None, Query(ge=1, description="发布机构")]
+ColumnFilter = Annotated[Id | None, Query(description="栏目（含下级栏目）")]
+FeedColumnFilter = Annotated[Id | None, Query(description="栏目（不含下级栏目）")]
+PublisherFilter = Annotated[Id | None, Query(description="发布机构")]
 TopicFilter = Annotated[str | None, Query(min_length=1, max_length=50, description="主题分类")]
-FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {"description": "附件内容", "content": {"application/octet-stream": {}}}}
 
 
 # ---- public catalogue -------------------------------------------------------------------------
@@ -73,7 +72,7 @@ async def list_columns(session: SessionDep) -> list[ColumnNode]:
 
 
 @router.patch("/columns/{column_id}", tags=["columns"], responses=responses(ColumnNotFound, Forbidden))
-async def update_column(session: SessionDep, admin: AdminUser, column_id: Annotated[int, Path(ge=1)],
+async def update_column(session: SessionDep, admin: AdminUser, column_id: Id,
                         body: ColumnUpdate) -> ColumnNode:
     """Change a column's name, freshness class, homepage flag or number of review levels."""
     await service.update_column(session, column_id, body.model_dump(exclude_unset=True), admin.actor(Role.admin))
@@ -89,14 +88,14 @@ async def update_column(session: SessionDep, admin: AdminUser, column_id: Annota
 
 @router.put("/disclosure-index-schemes/{org_unit_id}", tags=["columns"],
             responses=responses(Forbidden, NotFound, IndexSchemeInvalid))
-async def set_index_scheme(session: SessionDep, admin: AdminUser, org_unit_id: Annotated[int, Path(ge=1)],
+async def set_index_scheme(session: SessionDep, admin: AdminUser, org_unit_id: Id,
                            body: IndexSchemeIn) -> IndexSchemeRead:
     """Set an organisation's 索引号 pattern (fields {org_code}, {year}, {seq}); numbers already given stay."""
     s = await service.set_index_scheme(session, org_unit_id, body, admin.actor(Role.admin))
     return IndexSchemeRead(org_unit_id=s.org_unit_id, org_code=s.org_code, pattern=s.pattern)
 
 
-@router.get("/disclosures", response_model=Page[DisclosureSummary], responses=responses(ValidationFailed))
+@router.get("/disclosures", response_model=DisclosurePage, responses=responses(ValidationFailed))
 async def list_disclosures(
     request: Request, reader: ReaderDep, limit: LimitParam = 20, cursor: CursorParam = None,
     column_id: ColumnFilter = None, publisher_id: PublisherFilter = None,
@@ -107,12 +106,17 @@ async def list_disclosures(
     date_to: Annotated[date | None, Query(description="发布日期止")] = None,
     q: Annotated[str | None, Query(max_length=100, description="全文检索（标题、正文、文号、索引号）")] = None,
 ) -> Response:
-    """Published items, newest first, or ranked with highlighted snippets when q is given."""
+    """Published items, newest first; with q, every match in pages (an exact 文号 or 索引号 first, then by
+    relevance, then older matches newest first), with highlighted snippets and the total."""
     f = search.ListFilters(column_id=column_id, publisher_id=publisher_id, topic=topic, genre=genre,
-                            validity=validity, date_from=date_from, date_to=date_to, q=q)
+                           validity=validity, date_from=date_from, date_to=date_to, q=q)
+    if q and q.strip():
+        found = await search.search_public(reader, f, cursor, limit)
+        body = views.summary_page_json(found.rows, found.next_cursor, found.highlight, found.total,
+                                       found.total_exact)
+        return Response(body, media_type="application/json", headers=link_header(request, found.next_cursor))
     rows, next_cursor = await search.list_public(reader, f, cursor, limit)
-    searching = q if q and q.strip() else None
-    body = views.summary_page_json(rows, next_cursor, searching)
+    body = views.summary_page_json(rows, next_cursor)
     return Response(body, media_type="application/json", headers=link_header(request, next_cursor))
 
 
@@ -121,7 +125,7 @@ async def list_disclosure_changes(
     request: Request, reader: ReaderDep,
     since: Annotated[str, Query(pattern=r"^\d{1,18}$", description="上次返回的 next_cursor；首次传 0")] = "0",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    column_id: Annotated[int | None, Query(ge=1)] = None, publisher_id: PublisherFilter = None,
+    column_id: Id | None = None, publisher_id: PublisherFilter = None,
     topic: TopicFilter = None,
 ) -> Response:
     """Created, updated and retracted events after `since`, in commit order, for mirrors; filtered, also
@@ -161,10 +165,10 @@ async def get_disclosure(session: SessionDep, principal: OptionalUser, d: Readab
 
 
 @router.get("/disclosures/{disclosure_id}/attachments/{attachment_id}", response_class=Response,
-            responses={**responses(DisclosureNotFound, NotFound), **FILE_RESPONSE})
+            responses={**responses(DisclosureNotFound, NotFound), **DOWNLOAD_RESPONSES})
 async def download_disclosure_attachment(
-    session: SessionDep, principal: OptionalUser, disclosure_id: Annotated[int, Path(ge=1)],
-    attachment_id: Annotated[int, Path(ge=1)],
+    session: SessionDep, principal: OptionalUser, disclosure_id: Id,
+    attachment_id: Id,
 ) -> Response:
     """Download an attachment of an item the caller may read."""
     row = await service.public_attachment(session, principal, disclosure_id, attachment_id)
@@ -179,7 +183,7 @@ def _count_view(background: BackgroundTasks, disclosure_id: int) -> None:
 # ---- staff workspace --------------------------------------------------------------------------
 
 @router.post("/disclosures", status_code=status.HTTP_201_CREATED,
-             responses=responses(NotInScope, ValidationFailed))
+             responses=responses(ColumnNotFound, NotInScope, ValidationFailed))
 async def create_disclosure(session: SessionDep, principal: StaffUser, body: DisclosureCreate) -> VersionRead:
     """Start a new item as a draft (an editor of the column's unit)."""
     v = await service.create_disclosure(session, principal, body)
@@ -252,15 +256,15 @@ async def upload_disclosure_attachment(session: SessionDep, principal: StaffUser
 @router.delete("/disclosure-versions/{version_id}/attachments/{attachment_id}",
                status_code=status.HTTP_204_NO_CONTENT, responses=responses(NotFound, NotInScope, InvalidTransition))
 async def delete_disclosure_attachment(session: SessionDep, principal: StaffUser, v: VersionForUpdate,
-                                       attachment_id: Annotated[int, Path(ge=1)]) -> None:
+                                       attachment_id: Id) -> None:
     """Remove an attachment from a draft."""
     await service.remove_attachment(session, principal, v, attachment_id)
 
 
 @router.get("/disclosure-versions/{version_id}/attachments/{attachment_id}", response_class=Response,
-            responses={**responses(NotFound), **FILE_RESPONSE})
+            responses={**responses(NotFound), **DOWNLOAD_RESPONSES})
 async def download_version_attachment(session: SessionDep, principal: StaffUser, v: ReadableVersion,
-                                      attachment_id: Annotated[int, Path(ge=1)]) -> Response:
+                                      attachment_id: Id) -> Response:
     """Download an attachment of a version under review."""
     return files.download_response(await files.get_for(session, service.VERSION_OWNER, v.id, attachment_id))
 

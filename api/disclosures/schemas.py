@@ -5,6 +5,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from api.disclosures.states import ChangeKind, DisclosureStatus, Freshness, Validity, VersionStatus
 from api.files.schemas import AttachmentRead
+from api.validation import Id
 
 
 class ColumnRef(BaseModel):
@@ -74,13 +75,13 @@ class DisclosureFields(BaseModel):
 
 
 class DisclosureCreate(DisclosureFields):
-    column_id: int
-    publisher_id: int | None = Field(default=None, description="发布机构；缺省为本人所在单位")
+    column_id: Id
+    publisher_id: Id | None = Field(default=None, description="发布机构；缺省为本人所在单位")
 
 
 class VersionUpdate(BaseModel):
-    column_id: int | None = None
-    publisher_id: int | None = None
+    column_id: Id | None = None
+    publisher_id: Id | None = None
     title: str | None = Field(default=None, min_length=1, max_length=300)
     summary: str | None = Field(default=None, max_length=1000)
     body_html: str | None = Field(default=None, max_length=500_000)
@@ -123,6 +124,14 @@ class DisclosureSummary(BaseModel):
     status: DisclosureStatus
     title_html: str | None = Field(default=None, description="检索时：标题，命中处以 <mark> 标出（已转义）")
     snippet_html: str | None = Field(default=None, description="检索时：正文摘录，命中处以 <mark> 标出（已转义）")
+
+
+class DisclosurePage(BaseModel):
+    items: list[DisclosureSummary]
+    next_cursor: str | None = None
+    total: int | None = Field(default=None, description="检索时：命中的已发布信息条数（见 total_exact）")
+    total_exact: bool | None = Field(
+        default=None, description="检索时：true 为精确条数；false 表示命中超过 1000 条，total 为下限（至少这么多条）")
 
 
 class DisclosureRead(DisclosureSummary):

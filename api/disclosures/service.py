@@ -2,6 +2,7 @@
 workspace. The domain's public interface for other domains: the public catalogue and search (search.py) and
 the change log and feeds (changelog.py) are re-exported here. Flushes, never commits."""
 
+import re
 import string
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -196,18 +197,24 @@ async def update_column(session: AsyncSession, column_id: int, changes: dict[str
 
 # ---- 索引号 -----------------------------------------------------------------------------------
 
-def validate_pattern(pattern: str) -> None:
+def validate_pattern(pattern: str, org_code: str = "X") -> None:
     try:
-        fields = {f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None}
+        parsed = [(f, spec) for _, f, spec, _ in string.Formatter().parse(pattern) if f is not None]
+        fields = {f for f, _ in parsed}
         if "seq" not in fields or not fields <= {"org_code", "year", "seq"}:
             raise ValueError
-        pattern.format(org_code="X", year=2026, seq=1)
+        # A width such as {seq:0>999999999999} would build that string (MemoryError); an 索引号 has at most 64.
+        if any("{" in (spec or "") or any(int(n) > 64 for n in re.findall(r"\d+", spec or "")) for _, spec in parsed):
+            raise ValueError
+        if len(pattern.format(org_code=org_code, year=2026, seq=10**8)) > 64:
+            raise ValueError
     except (ValueError, KeyError, IndexError) as exc:
-        raise IndexSchemeInvalid("索引号规则只能使用 {org_code}、{year}、{seq}，且必须包含 {seq}") from exc
+        raise IndexSchemeInvalid("索引号规则只能使用 {org_code}、{year}、{seq}，且必须包含 {seq}；"
+                                 "生成的索引号不超过 64 个字符") from exc
 
 
 async def set_index_scheme(session: AsyncSession, org_unit_id: int, data: IndexSchemeIn, actor: Actor) -> IndexScheme:
-    validate_pattern(data.pattern)
+    validate_pattern(data.pattern, data.org_code)
     if await session.get(OrgUnit, org_unit_id) is None:
         raise NotFound("单位不存在")
     scheme = await session.get(IndexScheme, org_unit_id)

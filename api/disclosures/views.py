@@ -11,8 +11,8 @@ from api.disclosures.models import Column, Disclosure, DisclosureEvent, Disclosu
 from api.disclosures.schemas import (
     ColumnRef,
     DisclosureEventRead,
+    DisclosurePage,
     DisclosureRead,
-    DisclosureSummary,
     OrgRef,
     UserRef,
     VersionRead,
@@ -22,10 +22,9 @@ from api.disclosures.schemas import (
 from api.disclosures.states import LABELS, DisclosureStatus
 from api.files import service as files
 from api.files.schemas import AttachmentRead
-from api.pagination import Page
 from api.search.highlight import highlight, snippet
 
-_SUMMARY_PAGE = TypeAdapter(Page[DisclosureSummary])
+_SUMMARY_PAGE = TypeAdapter(DisclosurePage)
 
 
 def _summary_dict(row: Any, q: str | None) -> dict[str, Any]:
@@ -42,10 +41,12 @@ def _summary_dict(row: Any, q: str | None) -> dict[str, Any]:
     return out
 
 
-def summary_page_json(rows: list[Any], next_cursor: str | None, q: str | None = None) -> bytes:
-    """A page of list_public rows as the JSON of Page[DisclosureSummary], validated against it in one pass
-    (building twenty models one by one costs more than the query behind them)."""
-    page = {"items": [_summary_dict(r, q) for r in rows], "next_cursor": next_cursor}
+def summary_page_json(rows: list[Any], next_cursor: str | None, q: str | None = None, total: int | None = None,
+                      total_exact: bool | None = None) -> bytes:
+    """A page of list_public / search_public rows as the JSON of DisclosurePage, validated against it in one
+    pass (building twenty models one by one costs more than the query behind them)."""
+    page = {"items": [_summary_dict(r, q) for r in rows], "next_cursor": next_cursor, "total": total,
+            "total_exact": total_exact}
     return _SUMMARY_PAGE.dump_json(_SUMMARY_PAGE.validate_python(page))
 
 

@@ -1,16 +1,19 @@
-"""Idempotency-Key for writes a client may retry: the same key and body give the stored response,
-the same key with another body is 422, a key whose first request is still running is 409.
+"""Idempotency-Key for writes a client may retry — the one idempotency kernel: the same key and body give the
+stored response (with `Idempotent-Replayed: true`), the same key with another body is 422
+`idempotency_key_reused`, a key whose first request is still running is 409 `idempotency_in_flight`. Keys are
+1–200 characters, per owner: a signed-in user (`begin(session, user_id, …)`) or an anonymous client named by
+the caller (`begin(session, "ip:<hash>", …)`).
 
 The key is claimed, and its response stored, in the request's own transaction: the work and the key
-commit together, and a request that fails leaves no trace of either. On PostgreSQL the claim also
-takes a transaction-level advisory lock on the key, without waiting: a concurrent retry that cannot
-take it answers 409 at once instead of queueing behind the first. On SQLite writers are serialized
-(BEGIN IMMEDIATE), so the second request only starts once the first has committed or rolled back.
+commit together, and a request that fails leaves no trace of either. So a committed key is always complete,
+and a key in flight is one whose request has not committed yet. On PostgreSQL the claim also takes a
+transaction-level advisory lock on the key, without waiting: a concurrent retry that cannot take it answers
+409 at once instead of queueing behind the first. On SQLite writers are serialized (BEGIN IMMEDIATE), so the
+second request only starts once the first has committed or rolled back.
 
-Keys belong to a user, or to an anonymous client (a hash the domain derives, e.g. from the IP address).
-A response that holds a secret (a complaint's 查询码) is kept sealed: with `sealed=True` the key is stored
-only as a digest and the response is encrypted under a key derived from the client's Idempotency-Key, so
-the database alone can open neither; the client's retry, which brings the key, can."""
+A response that holds a secret (an anonymous letter's 查询码) is stored sealed (`begin(..., seal=True)`):
+encrypted under a key derived from the Idempotency-Key itself, which the database never holds, so only the
+client's retry can open it."""
 
 import base64
 import hashlib
@@ -18,11 +21,9 @@ import hmac
 import json
 import os
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Annotated, Any
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from fastapi import Header
 from fastapi.responses import JSONResponse
 from sqlalchemy import JSON, BigInteger, Text, bindparam, cast, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -33,9 +34,7 @@ from api.database import utcnow
 from api.errors import Conflict, ValidationFailed
 from api.idempotency.models import IdempotencyKey, KeyState
 
-# A key committed as in flight was left by a request that died under an earlier version (which claimed keys in
-# a transaction of their own); once this old, a retry may take it over.
-STALE_AFTER = timedelta(minutes=2)
+MAX_KEY_LENGTH = 200
 
 
 class RequestInFlight(Conflict):
@@ -43,15 +42,29 @@ class RequestInFlight(Conflict):
     title = "相同幂等键的请求正在处理中，请稍后重试"
 
 
-KeyHeader = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
-                                        description="重试同一提交时使用相同的键，不会重复提交")]
-
-
 @dataclass
 class Claim:
+    """What begin() decided: a claimed key to complete (key_id), or a stored response to replay."""
+
     key_id: int | None = None
     replay: JSONResponse | None = None
-    seal_key: str | None = None  # the client's key, in memory only, when the response is to be sealed
+    replay_body: Any = None  # the stored response body, decoded (and opened, if sealed)
+    seal_with: str | None = None  # the client's key, when the response is to be stored sealed
+
+
+def request_hash(scope: str, body: Any) -> str:
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{scope}\n{canonical}".encode()).hexdigest()
+
+
+def owner_of(owner: int | str) -> str:
+    """A user id as the key's owner ("user:<id>"); an anonymous client's name as given."""
+    return f"user:{owner}" if isinstance(owner, int) else owner
+
+
+def _mismatch() -> ValidationFailed:
+    return ValidationFailed([{"field": "Idempotency-Key", "in": "header", "type": "idempotency_key_reused",
+                              "message": "该幂等键已用于内容不同的请求"}], "幂等键已被其他请求使用")
 
 
 def _sealer(key: str) -> AESGCM:
@@ -60,8 +73,8 @@ def _sealer(key: str) -> AESGCM:
 
 def _seal(key: str, body_json: str) -> str:
     nonce = os.urandom(12)
-    return json.dumps({"sealed": base64.b64encode(nonce + _sealer(key).encrypt(nonce, body_json.encode(), None))
-                       .decode()})
+    sealed = _sealer(key).encrypt(nonce, body_json.encode(), None)
+    return json.dumps({"sealed": base64.b64encode(nonce + sealed).decode()})
 
 
 def _open(key: str, stored: dict[str, Any]) -> Any:
@@ -69,58 +82,41 @@ def _open(key: str, stored: dict[str, Any]) -> Any:
     return json.loads(_sealer(key).decrypt(raw[:12], raw[12:], None))
 
 
-def request_hash(scope: str, body: Any) -> str:
-    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(f"{scope}\n{canonical}".encode()).hexdigest()
+def _replay(row: IdempotencyKey, key: str) -> Claim:
+    body = _open(key, row.response_body or {}) if row.sealed else row.response_body
+    return Claim(replay=JSONResponse(body, status_code=row.response_status or 200,
+                                     headers={"Idempotent-Replayed": "true"}), replay_body=body)
 
 
-def _mismatch() -> ValidationFailed:
-    return ValidationFailed([{"field": "Idempotency-Key", "in": "header", "type": "idempotency_key_reused",
-                              "message": "该幂等键已用于内容不同的请求"}], "幂等键已被其他请求使用")
-
-
-def _replay(row: IdempotencyKey, seal_key: str | None) -> JSONResponse:
-    body = row.response_body if seal_key is None or row.response_body is None else _open(seal_key, row.response_body)
-    return JSONResponse(body, status_code=row.response_status or 200, headers={"Idempotent-Replayed": "true"})
-
-
-async def _existing(session: AsyncSession, user_id: int | None, client_hash: str | None,
-                    key: str) -> IdempotencyKey | None:
-    caller = IdempotencyKey.user_id == user_id if user_id is not None else IdempotencyKey.client_hash == client_hash
+async def _existing(session: AsyncSession, owner: str, key: str) -> IdempotencyKey | None:
     return (await session.execute(
-        select(IdempotencyKey).where(caller, IdempotencyKey.key == key).execution_options(populate_existing=True)
+        select(IdempotencyKey).where(IdempotencyKey.owner == owner, IdempotencyKey.key == key)
+        .execution_options(populate_existing=True)
     )).scalar_one_or_none()
 
 
-async def _judge(session: AsyncSession, row: IdempotencyKey, digest: str, seal_key: str | None) -> Claim:
+def _judge(row: IdempotencyKey, digest: str, key: str) -> Claim:
     if row.request_hash != digest:
         raise _mismatch()
-    if row.state == KeyState.done:
-        return Claim(replay=_replay(row, seal_key))
-    if row.created_at > utcnow() - STALE_AFTER:
+    if row.state != KeyState.done:
         raise RequestInFlight()
-    taken = await session.execute(
-        update(IdempotencyKey).where(IdempotencyKey.id == row.id, IdempotencyKey.state == KeyState.in_flight,
-                                     IdempotencyKey.created_at == row.created_at).values(created_at=utcnow()))
-    if getattr(taken, "rowcount", 0) != 1:
-        raise RequestInFlight()
-    return Claim(key_id=row.id, seal_key=seal_key)
+    return _replay(row, key)
 
 
-def _lock_key(caller: str, key: str) -> int:
+def _lock_key(owner: str, key: str) -> int:
     """The key's advisory lock, a signed 64-bit number (two keys sharing one would only answer 409 early)."""
-    digest = hashlib.sha256(f"idempotency\n{caller}\n{key}".encode()).digest()
+    digest = hashlib.sha256(f"idempotency\n{owner}\n{key}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-_KEY_COLUMNS = ("user_id", "client_hash", "key", "scope", "request_hash", "state", "created_at")
+_KEY_COLUMNS = ("owner", "user_id", "key", "scope", "request_hash", "state", "sealed", "created_at")
 # Built once: run on every keyed submission, so SQLAlchemy reuses their cache keys. The claim inserts the
 # key only if the lock is ours and no committed row has it (ON CONFLICT looks at the latest commits).
 _CLAIM_PG = (pg_insert(IdempotencyKey).from_select(
     list(_KEY_COLUMNS),
     select(*[bindparam(c, type_=IdempotencyKey.__table__.c[c].type) for c in _KEY_COLUMNS])
     .where(func.pg_try_advisory_xact_lock(bindparam("lock_key", type_=BigInteger))))
-    .on_conflict_do_nothing().returning(IdempotencyKey.id))
+    .on_conflict_do_nothing(index_elements=["owner", "key"]).returning(IdempotencyKey.id))
 
 
 def _complete(dialect: str) -> Any:
@@ -135,62 +131,62 @@ def _complete(dialect: str) -> Any:
 _COMPLETE = {"postgresql": _complete("postgresql"), "sqlite": _complete("sqlite")}
 
 
-async def begin(session: AsyncSession, user_id: int | None, key: str | None, scope: str, body: Any, *,
-                client_hash: str | None = None, sealed: bool = False) -> Claim:
-    """Claim `key` for this request, or return the stored response to replay (Claim.replay). The caller is the
-    user, or without one the anonymous client `client_hash`; `sealed` keeps the response unreadable at rest."""
+async def begin(session: AsyncSession, owner: int | str, key: str | None, scope: str, body: Any, *,
+                seal: bool = False) -> Claim:
+    """Claim `key` for this request, or return the stored response to replay (Claim.replay). `owner` is the
+    signed-in user's id or an anonymous client's name; `seal` stores the response sealed (see above)."""
     if not key:
         return Claim()
-    if not 1 <= len(key) <= 200:
+    if not 1 <= len(key) <= MAX_KEY_LENGTH:
         raise ValidationFailed([{"field": "Idempotency-Key", "in": "header", "type": "string_too_long",
-                                 "message": "幂等键长度应为 1–200 个字符"}])
-    if (user_id is None) == (client_hash is None):
-        raise ValueError("an idempotency key belongs to a user or to an anonymous client, not both")
-    seal_key = key if sealed else None
-    if sealed:
-        key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+                                 "message": f"幂等键长度应为 1–{MAX_KEY_LENGTH} 个字符"}])
+    name = owner_of(owner)
+    user_id = owner if isinstance(owner, int) else None
     digest = request_hash(scope, body)
+    seal_with = key if seal else None
+    if seal:  # the key opens the sealed response, so the database keeps only its digest
+        key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
     if session.get_bind().dialect.name == "postgresql":
-        caller = str(user_id) if user_id is not None else f"client:{client_hash}"
-        params = {"user_id": user_id, "client_hash": client_hash, "key": key, "scope": scope,
-                  "request_hash": digest, "state": KeyState.in_flight, "created_at": utcnow(),
-                  "lock_key": _lock_key(caller, key)}
+        params = {"owner": name, "user_id": user_id, "key": key, "scope": scope, "request_hash": digest,
+                  "state": KeyState.in_flight, "sealed": seal, "created_at": utcnow(),
+                  "lock_key": _lock_key(name, key)}
         key_id = (await (await session.connection()).execute(_CLAIM_PG, params)).scalar_one_or_none()
         if key_id is not None:
-            return Claim(key_id=key_id, seal_key=seal_key)
+            return Claim(key_id=key_id, seal_with=seal_with)
         # Not ours: another request holds the lock (in flight), or the key was used before.
-        existing = await _existing(session, user_id, client_hash, key)
+        existing = await _existing(session, name, key)
         if existing is None:
             raise RequestInFlight()
-        return await _judge(session, existing, digest, seal_key)
-    row = IdempotencyKey(user_id=user_id, client_hash=client_hash, key=key, scope=scope, request_hash=digest,
-                         state=KeyState.in_flight)
+        return _judge(existing, digest, seal_with or key)
+    row = IdempotencyKey(owner=name, user_id=user_id, key=key, scope=scope, request_hash=digest,
+                         state=KeyState.in_flight, sealed=seal)
     try:
         async with session.begin_nested():
             session.add(row)
             await session.flush()
-        return Claim(key_id=row.id, seal_key=seal_key)
+        return Claim(key_id=row.id, seal_with=seal_with)
     except IntegrityError:
-        existing = await _existing(session, user_id, client_hash, key)
+        existing = await _existing(session, name, key)
         assert existing is not None
-        return await _judge(session, existing, digest, seal_key)
+        return _judge(existing, digest, seal_with or key)
 
 
 def completion(session: AsyncSession, claim: Claim, status: int, body_json: str,
                resource_id: int | None) -> list[tuple[Any, dict[str, Any]]]:
-    """The statement that stores the response (JSON text) with the request's own writes, so the work and the key
-    commit together: for insert_pending(also=...), which puts it in the same round trip on PostgreSQL."""
+    """The statement (and its parameters) that stores the response (JSON text) with the request's own writes, so
+    the work and the key commit together; empty without a claimed key. For a caller that writes it within a
+    statement of its own (the application submission); others call complete()."""
     if claim.key_id is None:
         return []
-    if claim.seal_key is not None:
-        body_json = _seal(claim.seal_key, body_json)
+    stored = _seal(claim.seal_with, body_json) if claim.seal_with else body_json
     return [(_COMPLETE[session.get_bind().dialect.name],
              {"key_id": claim.key_id, "state": KeyState.done, "response_status": status,
-              "response_json": body_json, "resource_id": resource_id, "completed_at": utcnow()})]
+              "response_json": stored, "resource_id": resource_id, "completed_at": utcnow()})]
 
 
-async def complete(session: AsyncSession, claim: Claim, status: int, body_json: str, resource_id: int | None) -> None:
-    """Store the response (JSON text) with the request's own writes, for callers that flush as usual."""
+async def complete(session: AsyncSession, claim: Claim, status: int, body: Any, resource_id: int | None) -> None:
+    """Store the response for the claimed key (a no-op without one). `body`: JSON text, or a JSON-able value."""
+    text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False, default=str)
     conn = await session.connection()
-    for stmt, params in completion(session, claim, status, body_json, resource_id):
+    for stmt, params in completion(session, claim, status, text, resource_id):
         await conn.execute(stmt, params)

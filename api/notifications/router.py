@@ -7,6 +7,7 @@ from api.notifications import service
 from api.notifications.models import Notification
 from api.notifications.schemas import NotificationRead, UnreadCount
 from api.pagination import CursorParam, LimitParam, Page, keyset_page, set_link_header
+from api.validation import Id
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 
@@ -38,6 +39,6 @@ async def read_all_notifications(session: SessionDep, principal: CurrentUser) ->
 
 
 @router.post("/{notification_id}/read", responses=responses(NotFound))
-async def read_notification(session: SessionDep, principal: CurrentUser, notification_id: int) -> NotificationRead:
+async def read_notification(session: SessionDep, principal: CurrentUser, notification_id: Id) -> NotificationRead:
     """Mark one of my notifications as read."""
     return NotificationRead.model_validate(await service.mark_read(session, principal.id, notification_id))

@@ -18,6 +18,7 @@ from api.ratings.schemas import (
     RectificationRead,
 )
 from api.ratings.states import RectificationStatus
+from api.validation import Id
 
 router = APIRouter(tags=["ratings"])
 
@@ -26,7 +27,7 @@ _ERRORS = responses(Forbidden, NotFound, InvalidTransition, ValidationFailed)
 
 @router.post("/applications/{application_id}/rating", status_code=status.HTTP_201_CREATED,
              responses=responses(Forbidden, NotFound, Conflict, ValidationFailed))
-async def rate_application(session: SessionDep, principal: CurrentUser, application_id: int,
+async def rate_application(session: SessionDep, principal: CurrentUser, application_id: Id,
                            body: RatingCreate) -> RatingRead:
     """好差评: rate a decided application once, 1 (非常不满意) to 5 (非常满意)."""
     rating = await service.rate(session, principal, application_id, body)
@@ -35,20 +36,20 @@ async def rate_application(session: SessionDep, principal: CurrentUser, applicat
 
 @router.get("/applications/{application_id}/rating", responses=responses(NotFound))
 async def get_application_rating(session: SessionDep, principal: CurrentUser,
-                                 application_id: int) -> RatingRead | None:
+                                 application_id: Id) -> RatingRead | None:
     """The application's rating, or null when not yet rated."""
     rating = await service.rating_of(session, principal, application_id)
     return await service.rating_read(session, rating) if rating else None
 
 
 @router.post("/ratings/{rating_id}/appeal", responses=_ERRORS)
-async def appeal_rating(session: SessionDep, principal: StaffUser, rating_id: int, body: AppealIn) -> RatingRead:
+async def appeal_rating(session: SessionDep, principal: StaffUser, rating_id: Id, body: AppealIn) -> RatingRead:
     """The department appeals a rating it considers malicious."""
     return await service.rating_read(session, await service.appeal(session, principal, rating_id, body.reason))
 
 
 @router.post("/ratings/{rating_id}/appeal-decision", responses=_ERRORS)
-async def decide_rating_appeal(session: SessionDep, admin: AdminUser, rating_id: int,
+async def decide_rating_appeal(session: SessionDep, admin: AdminUser, rating_id: Id,
                                body: AppealDecisionIn) -> RatingRead:
     """An admin decides an appeal; an upheld one removes the rating from statistics."""
     return await service.rating_read(session, await service.decide_appeal(session, admin, rating_id, body))
@@ -78,14 +79,14 @@ async def list_rectifications(request: Request, response: Response, session: Ses
 
 
 @router.get("/rectifications/{rectification_id}", responses=responses(NotFound))
-async def get_rectification(session: SessionDep, principal: StaffUser, rectification_id: int) -> RectificationRead:
+async def get_rectification(session: SessionDep, principal: StaffUser, rectification_id: Id) -> RectificationRead:
     """One rectification task with its clock and follow-up records."""
     return await service.rectification_read(session, await service.get_rectification(session, principal,
                                                                                       rectification_id))
 
 
 @router.post("/rectifications/{rectification_id}/follow-ups", responses=_ERRORS)
-async def record_rectification_follow_up(session: SessionDep, principal: StaffUser, rectification_id: int,
+async def record_rectification_follow_up(session: SessionDep, principal: StaffUser, rectification_id: Id,
                                          body: FollowUpIn) -> RectificationRead:
     """回访: record contact with the applicant about the bad rating."""
     rect = await service.follow_up(session, principal, rectification_id, body)
@@ -93,7 +94,7 @@ async def record_rectification_follow_up(session: SessionDep, principal: StaffUs
 
 
 @router.post("/rectifications/{rectification_id}/close", responses=_ERRORS)
-async def close_rectification(session: SessionDep, principal: StaffUser, rectification_id: int,
+async def close_rectification(session: SessionDep, principal: StaffUser, rectification_id: Id,
                               body: CloseIn) -> RectificationRead:
     """Close the task with the measures taken (a follow-up must be recorded first)."""
     rect = await service.close(session, principal, rectification_id, body.measures)

@@ -1,17 +1,18 @@
 """Full-text match and rank over a table's token column: FTS5 on SQLite, a GIN-indexed tsvector
-('simple' configuration) on PostgreSQL. The schema for both is created by each domain's migration
-(see `sqlite_ddl` / `postgresql_ddl`); queries never interpolate user text into SQL."""
+('simple' configuration) on PostgreSQL. A domain pages through every match: the newest RANK_WINDOW ranked
+(ranked_matches), then the older ones by row id (older_matches). The schema for both is created by each
+domain's migration (see `sqlite_ddl` / `postgresql_ddl`); queries never interpolate user text into SQL."""
 
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Float, Integer, String, bindparam, column, false, func, literal, literal_column, select, table
+from sqlalchemy import Float, Integer, String, bindparam, column, func, literal_column, select, table
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.selectable import Select, Subquery
+from sqlalchemy.sql.selectable import Subquery
 
-from api.search.tokenizer import query_tokens
+from api.search.tokenizer import Alternative
 
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -45,44 +46,64 @@ def tsquery_expression(tokens: list[str]) -> str:
     return " & ".join("'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in tokens)
 
 
-# 500 was measured at 16–36 ms for bm25 alone on SQLite (FTS5 detail=column, a bigram in ~9% of 100k items);
-# 100 costs 1–3 ms, and the same at 1M items.
-MATCH_WINDOW = 100
+def _fts5_group(group: list[Alternative]) -> str:
+    alts = [fts5_expression(list(a.tokens)) for a in group]
+    return alts[0] if len(alts) == 1 else "(" + " OR ".join(f"({a})" for a in alts) + ")"
 
 
-def apply_match(stmt: Select[Any], spec: SearchTable, q: str, dialect: str,
-                window: int = MATCH_WINDOW) -> tuple[Select[Any], ColumnElement[float], dict[str, str]]:
-    """Restrict `stmt` (which selects from spec.table) to rows matching q; return it with a rank
-    expression where smaller is better on both databases (ascending order puts the best first), and the
-    parameters to execute it with.
+def _tsquery_group(group: list[Alternative]) -> str:
+    alts = [tsquery_expression(list(a.tokens)) for a in group]
+    return alts[0] if len(alts) == 1 else "(" + " | ".join(f"({a})" for a in alts) + ")"
 
-    Only the newest `window` matches (by id) are ranked, so the cost is bounded however common
-    the word: ranking every one of 100k matches for a frequent bigram would take seconds."""
-    tokens = query_tokens(q)
-    if not tokens:
-        return stmt.where(false()), literal(0.0, Float), {}
-    own_id = literal_column(f"{spec.table}.{spec.id_column}", Integer)
-    matches = _matches(spec, dialect, window)
-    value = fts5_expression(tokens) if dialect == "sqlite" else tsquery_expression(tokens)
-    # The subquery is built once per table; only its bound value changes from query to query.
-    params = {"fts_q" if dialect == "sqlite" else "ts_q": value}
-    return stmt.join(matches, matches.c.rid == own_id), matches.c.score, params
+
+def match_params(groups: list[list[Alternative]], dialect: str) -> dict[str, str]:
+    """The bound value of the match expression (see tokenizer.query_groups): `"公车" OR ("公务" AND …)`."""
+    if dialect == "sqlite":
+        return {"fts_q": " AND ".join(_fts5_group(g) for g in groups)}
+    return {"ts_q": " & ".join(_tsquery_group(g) for g in groups)}
+
+
+# Ranking costs per ranked match: bm25 over 500 matches was measured at 16–36 ms on SQLite (FTS5 detail=column,
+# a bigram in ~9% of 100k items); 100 cost 1–3 ms, the same at 1M. So only the newest RANK_WINDOW matches are
+# ranked; the older ones follow newest first, on rowid keysets that cost the same at any depth.
+RANK_WINDOW = 100
+
+
+def _match(spec: SearchTable, dialect: str) -> tuple[Any, ColumnElement[int], ColumnElement[bool], Any]:
+    """(from clause, its row id, the match condition, the score: smaller is better on both databases)."""
+    if dialect == "sqlite":
+        fts = table(spec.fts_table, column("rowid", Integer))
+        cond = literal_column(spec.fts_table).op("MATCH")(bindparam("fts_q", type_=String))
+        return fts, fts.c.rowid, cond, literal_column(f"bm25({spec.fts_table})", Float)
+    tsq = func.to_tsquery(literal_column("'simple'"), bindparam("ts_q", type_=String))
+    src = table(spec.table, column(spec.id_column, Integer), column("search_vector"))
+    return (src, src.c[spec.id_column], src.c.search_vector.op("@@")(tsq),
+            -func.ts_rank_cd(src.c.search_vector, tsq, type_=Float))
 
 
 @lru_cache(maxsize=32)
-def _matches(spec: SearchTable, dialect: str, window: int) -> Subquery:
-    if dialect == "sqlite":
-        fts = table(spec.fts_table, column("rowid", Integer))
-        return (select(fts.c.rowid.label("rid"), literal_column(f"bm25({spec.fts_table})", Float).label("score"))
-                .select_from(fts)
-                .where(literal_column(spec.fts_table).op("MATCH")(bindparam("fts_q", type_=String)))
-                .order_by(fts.c.rowid.desc()).limit(window).subquery("search_matches"))
-    tsq = func.to_tsquery(literal_column("'simple'"), bindparam("ts_q", type_=String))
-    src = table(spec.table, column(spec.id_column, Integer), column("search_vector"))
-    return (select(src.c[spec.id_column].label("rid"),
-                   (-func.ts_rank_cd(src.c.search_vector, tsq, type_=Float)).label("score"))
-            .where(src.c.search_vector.op("@@")(tsq))
-            .order_by(src.c[spec.id_column].desc()).limit(window).subquery("search_matches"))
+def newest_matches(spec: SearchTable, dialect: str, n: int) -> Subquery:
+    """Row ids of the newest n matches (rid): the rank window's bounds, a bounded count."""
+    src, rid, cond, _ = _match(spec, dialect)
+    return (select(rid.label("rid")).select_from(src).where(cond).order_by(rid.desc()).limit(n)
+            .subquery(f"newest_{n}"))
+
+
+@lru_cache(maxsize=32)
+def ranked_matches(spec: SearchTable, dialect: str) -> Subquery:
+    """Matches with `:low <= rid <= :high` (a rank window fixed by the first page) and their score."""
+    src, rid, cond, score = _match(spec, dialect)
+    return (select(rid.label("rid"), score.label("score")).select_from(src)
+            .where(cond, rid >= bindparam("low", type_=Integer), rid <= bindparam("high", type_=Integer))
+            .subquery("ranked_matches"))
+
+
+@lru_cache(maxsize=32)
+def older_matches(spec: SearchTable, dialect: str) -> Subquery:
+    """Up to `:chunk` matches with rid < `:before`, newest first: keyset pages below the rank window."""
+    src, rid, cond, _ = _match(spec, dialect)
+    return (select(rid.label("rid")).select_from(src).where(cond, rid < bindparam("before", type_=Integer))
+            .order_by(rid.desc()).limit(bindparam("chunk", type_=Integer)).subquery("older_matches"))
 
 
 def sqlite_ddl(spec: SearchTable) -> list[str]:

@@ -7,6 +7,8 @@ and the query, so both sides always agree.
 """
 
 import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 # CJK Unified Ideographs (+ Extension A and the compatibility block); everything else separates.
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -50,3 +52,33 @@ def query_tokens(q: str) -> list[str]:
         for tok in _run_tokens(run, singles=False):
             seen.setdefault(tok, None)
     return list(seen)[:MAX_QUERY_TOKENS]
+
+
+
+MAX_ALTERNATIVES = 4
+
+
+@dataclass(frozen=True)
+class Alternative:
+    text: str  # as it would appear in a document (lowercased ASCII)
+    tokens: tuple[str, ...]
+
+
+def query_groups(q: str, synonyms: Mapping[str, Sequence[str]] | None = None) -> list[list[Alternative]]:
+    """What a document must contain: every run of the query (AND), as typed or with a synonym in place of a
+    term it contains (OR), each alternative as its tokens (AND). `synonyms` maps a term to what it may also
+    be written as (公车 → 公务用车). At most MAX_QUERY_TOKENS tokens in all, like query_tokens."""
+    groups: list[list[Alternative]] = []
+    budget = MAX_QUERY_TOKENS
+    for run in dict.fromkeys(r.lower() for r in _RUN.findall(q or "")):
+        texts = [run] + [run.replace(term, other) for term, others in (synonyms or {}).items()
+                         if term and term in run for other in others]
+        group: list[Alternative] = []
+        for text in dict.fromkeys(texts):
+            tokens = tuple(dict.fromkeys(t for sub in _RUN.findall(text) for t in _run_tokens(sub, singles=False)))
+            if tokens and len(tokens) <= budget and len(group) < MAX_ALTERNATIVES:
+                group.append(Alternative(text.lower(), tokens))
+                budget -= len(tokens)
+        if group:
+            groups.append(group)
+    return groups

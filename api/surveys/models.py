@@ -1,11 +1,12 @@
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from api.cases.workflow import Step, Workflow
 from api.database import Base, utcnow
-from api.surveys.states import Audience, ConsultationStatus, QuestionKind, SurveyStatus
+from api.surveys.states import CONSULTATION, SURVEY, Audience, ConsultationStatus, QuestionKind, SurveyStatus
 
 
 class Survey(Base):
@@ -29,8 +30,14 @@ class Survey(Base):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative hook
+    __workflow__: ClassVar[Workflow[Any, Any]] = SURVEY
 
     questions: Mapped[list["SurveyQuestion"]] = relationship(lazy="raise", order_by="SurveyQuestion.position")
+
+    def case_event(self, step: Step) -> "SurveyEvent":
+        return SurveyEvent(survey_id=self.id, action=step.action.value, from_status=step.from_status,
+                           to_status=step.to_status, actor_id=step.actor.id, actor_name=step.actor.name,
+                           note=step.note, at=step.at)
 
 
 class SurveyQuestion(Base):
@@ -99,6 +106,12 @@ class Consultation(Base):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative hook
+    __workflow__: ClassVar[Workflow[Any, Any]] = CONSULTATION
+
+    def case_event(self, step: Step) -> "SurveyEvent":
+        return SurveyEvent(consultation_id=self.id, action=step.action.value, from_status=step.from_status,
+                           to_status=step.to_status, actor_id=step.actor.id, actor_name=step.actor.name,
+                           note=step.note, at=step.at)
 
 
 class ConsultationAttachment(Base):

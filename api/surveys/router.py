@@ -1,7 +1,6 @@
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response, UploadFile, status
+from fastapi import APIRouter, Request, Response, UploadFile, status
 from sqlalchemy.orm import selectinload
 
 from api.auth.dependencies import OptionalUser, StaffUser, client_ip
@@ -9,6 +8,7 @@ from api.captcha.service import CaptchaInvalid
 from api.database import SessionDep, utcnow
 from api.errors import Forbidden, InvalidTransition, NotFound, RateLimited, ValidationFailed, responses
 from api.files import service as files
+from api.files.schemas import DOWNLOAD_RESPONSES
 from api.surveys import service
 from api.surveys.exceptions import (
     AlreadyResponded,
@@ -33,13 +33,13 @@ from api.surveys.schemas import (
     SurveyRead,
     SurveyResults,
 )
-from api.surveys.states import SurveyStatus
+from api.validation import Id
 
 surveys_router = APIRouter(prefix="/surveys", tags=["surveys"])
 consultations_router = APIRouter(prefix="/consultations", tags=["consultations"])
 
-SurveyId = Annotated[int, Path(ge=1)]
-ConsultationId = Annotated[int, Path(ge=1)]
+SurveyId = Id
+ConsultationId = Id
 
 
 def _survey_read(s: Survey, now: datetime) -> SurveyRead:
@@ -94,7 +94,7 @@ async def close_survey(session: SessionDep, principal: StaffUser, survey_id: Sur
 async def publish_survey(session: SessionDep, principal: StaffUser, survey_id: SurveyId) -> SurveyRead:
     """Publish a drafted survey; it accepts responses between its open and close times."""
     survey = await service.get_survey(session, principal, survey_id)
-    await service.transition_survey(session, principal, survey, SurveyStatus.published)
+    await service.publish_survey(session, principal, survey)
     return _survey_read(survey, utcnow())
 
 
@@ -102,7 +102,7 @@ async def publish_survey(session: SessionDep, principal: StaffUser, survey_id: S
 async def cancel_survey(session: SessionDep, principal: StaffUser, survey_id: SurveyId) -> SurveyRead:
     """Withdraw a survey."""
     survey = await service.get_survey(session, principal, survey_id)
-    await service.transition_survey(session, principal, survey, SurveyStatus.cancelled)
+    await service.cancel_survey(session, principal, survey)
     return _survey_read(survey, utcnow())
 
 
@@ -168,11 +168,10 @@ async def add_consultation_attachment(
 
 
 @consultations_router.get("/{consultation_id}/attachments/{attachment_id}", response_class=Response,
-                          responses={**responses(ConsultationNotFound, NotFound),
-                                     200: {"description": "附件内容", "content": {"application/octet-stream": {}}}})
+                          responses={**responses(ConsultationNotFound, NotFound), **DOWNLOAD_RESPONSES})
 async def download_consultation_attachment(
     session: SessionDep, principal: OptionalUser, consultation_id: ConsultationId,
-    attachment_id: Annotated[int, Path(ge=1)],
+    attachment_id: Id,
 ) -> Response:
     """Download an attachment of a consultation the caller may see."""
     c = await service.get_consultation(session, principal, consultation_id)

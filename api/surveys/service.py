@@ -11,11 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from api.audit import service as audit
 from api.audit.service import Actor
 from api.auth.models import OrgUnit, Role
 from api.auth.principal import Principal
 from api.captcha import service as captcha
+from api.cases import service as cases
+from api.cases.service import in_units_under
+from api.cases.workflow import Workflow
 from api.config import get_settings
 from api.database import utcnow
 from api.errors import Forbidden, InvalidTransition, NotFound, RateLimited, ValidationFailed
@@ -35,7 +37,6 @@ from api.surveys.models import (
     ConsultationAttachment,
     ConsultationComment,
     Survey,
-    SurveyEvent,
     SurveyQuestion,
     SurveyResponse,
 )
@@ -49,23 +50,19 @@ from api.surveys.schemas import (
     SurveyResults,
 )
 from api.surveys.states import (
-    CONSULTATION_TRANSITIONS,
-    SURVEY_TRANSITIONS,
+    CONSULTATION,
+    SURVEY,
     Audience,
+    ConsultationAction,
     ConsultationStatus,
     QuestionKind,
+    SurveyAction,
     SurveyStatus,
 )
 
 ANON_WRITES_PER_HOUR = 10
 MAX_TEXT_ANSWER = 2000
 ANONYMOUS = Actor(None, "公众", "public")
-
-
-def _actor(principal: Principal | None, role: Role | None = None) -> Actor:
-    if principal is None:
-        return ANONYMOUS
-    return Actor(principal.id, principal.display_name, str(role) if role else str(principal.kind))
 
 
 def _bad(field: str, message: str) -> ValidationFailed:
@@ -83,11 +80,15 @@ async def _anonymous_gate(session: AsyncSession, ip: str, captcha_id: str | None
     await captcha.verify(session, captcha_id, answer)
 
 
-def _editor_scope(principal: Principal | None) -> Any:
-    paths = principal.scope_paths(Role.editor) if principal else []
-    if not paths:
-        return false()
-    return or_(*[OrgUnit.path.startswith(p) for p in paths])
+def _editable_by(owner_unit_id: Any, principal: Principal | None) -> Any:
+    """Owned by a unit where the caller is an editor (信息员)."""
+    return in_units_under(owner_unit_id, principal, Role.editor) if principal else false()
+
+
+def _allowed(workflow: Workflow[Any, Any], case: Any, action: Any) -> None:
+    """409 naming state and action in Chinese, before a step changes anything."""
+    if not workflow.can(case.status, action):
+        raise workflow.refusal(case.status, action)
 
 
 def _editor_unit_id(principal: Principal) -> int:
@@ -97,23 +98,10 @@ def _editor_unit_id(principal: Principal) -> int:
     return principal.org_unit_id if principal.org_unit_id in units else units[0]
 
 
-async def _event(session: AsyncSession, actor: Actor, action: str, *, survey: Survey | None = None,
-                 consultation: Consultation | None = None, src: str | None = None, dst: str | None = None,
-                 note: str | None = None) -> None:
-    obj_type, obj_id = ("survey", survey.id) if survey else ("consultation", consultation.id if consultation else None)
-    session.add(SurveyEvent(survey_id=survey.id if survey else None,
-                            consultation_id=consultation.id if consultation else None, action=action,
-                            from_status=src, to_status=dst, actor_id=actor.id, actor_name=actor.name, note=note))
-    await session.flush()
-    await audit.record(session, actor, f"{obj_type}.{action}", obj_type, obj_id, {"from": src, "to": dst})
-
-
-# --- surveys ---------------------------------------------------------------------------------------
-
 def surveys_readable_by(principal: Principal | None) -> Select[Any]:
     """Editors see their units' surveys in any state; everyone else sees published ones for their audience."""
     audiences = [Audience.public] + ([Audience.staff] if principal and principal.is_staff else [])
-    editable = Survey.owner_unit_id.in_(select(OrgUnit.id).where(_editor_scope(principal)))
+    editable = _editable_by(Survey.owner_unit_id, principal)
     return select(Survey).where(or_(
         editable, Survey.status.in_([SurveyStatus.published]) & Survey.audience.in_(audiences)))
 
@@ -142,22 +130,19 @@ async def _require_editor(session: AsyncSession, principal: Principal | None, ow
 async def create_survey(session: AsyncSession, principal: Principal, data: SurveyCreate) -> Survey:
     unit_id = _editor_unit_id(principal)
     survey = Survey(title=data.title, description=data.description, audience=data.audience,
-                    status=SurveyStatus.draft, opens_at=data.opens_at, closes_at=data.closes_at,
-                    owner_unit_id=unit_id, created_by_id=principal.id)
-    session.add(survey)
-    await session.flush()
+                    opens_at=data.opens_at, closes_at=data.closes_at, owner_unit_id=unit_id, created_by_id=principal.id)
+    await cases.create(session, survey, principal.actor(Role.editor))
     for i, q in enumerate(data.questions):
         session.add(SurveyQuestion(survey_id=survey.id, position=i, kind=q.kind, text=q.text, options=q.options,
                                    required=q.required))
-    await _event(session, _actor(principal, Role.editor), "create", survey=survey, dst=SurveyStatus.draft)
+    await session.flush()
     return await get_survey(session, principal, survey.id)
 
 
 async def update_survey(session: AsyncSession, principal: Principal, survey: Survey, data: SurveyCreate) -> Survey:
     """Rewrite a draft: its fields and the whole question list (nobody has answered a draft)."""
     await _require_editor(session, principal, survey.owner_unit_id)
-    if survey.status != SurveyStatus.draft:
-        raise InvalidTransition("只有草稿状态的调查可以修改")
+    _allowed(SURVEY, survey, SurveyAction.update)
     survey.title, survey.description, survey.audience = data.title, data.description, data.audience
     survey.opens_at, survey.closes_at = data.opens_at, data.closes_at
     for old in list(survey.questions):
@@ -166,8 +151,7 @@ async def update_survey(session: AsyncSession, principal: Principal, survey: Sur
     for i, q in enumerate(data.questions):
         session.add(SurveyQuestion(survey_id=survey.id, position=i, kind=q.kind, text=q.text, options=q.options,
                                    required=q.required))
-    await _event(session, _actor(principal, Role.editor), "update", survey=survey, src=survey.status,
-                 dst=survey.status)
+    await cases.transition(session, survey, SurveyAction.update, principal.actor(Role.editor))
     return await get_survey(session, principal, survey.id, fresh=True)
 
 
@@ -176,22 +160,23 @@ async def close_survey(session: AsyncSession, principal: Principal, survey: Surv
     """End a published survey now instead of at its close time; its results are then published."""
     now = now or utcnow()
     await _require_editor(session, principal, survey.owner_unit_id)
-    if survey.status != SurveyStatus.published or now >= survey.closes_at:
+    _allowed(SURVEY, survey, SurveyAction.close)
+    if now >= survey.closes_at:
         raise InvalidTransition("只有进行中的调查可以提前结束")
     survey.closes_at = max(now, survey.opens_at)
-    await _event(session, _actor(principal, Role.editor), "close", survey=survey, src=survey.status,
-                 dst=survey.status, note="提前结束")
+    await cases.transition(session, survey, SurveyAction.close, principal.actor(Role.editor), note="提前结束", at=now)
 
 
-async def transition_survey(session: AsyncSession, principal: Principal, survey: Survey, to: SurveyStatus) -> None:
+async def publish_survey(session: AsyncSession, principal: Principal, survey: Survey) -> None:
+    """Publish a draft: it accepts responses between its open and close times."""
     await _require_editor(session, principal, survey.owner_unit_id)
-    if to not in SURVEY_TRANSITIONS[SurveyStatus(survey.status)]:
-        raise InvalidTransition(f"调查不能从 {survey.status} 变为 {to}")
-    src = survey.status
-    survey.status = to
-    if to == SurveyStatus.published:
-        survey.published_at = utcnow()
-    await _event(session, _actor(principal, Role.editor), str(to), survey=survey, src=src, dst=to)
+    survey.published_at = utcnow()
+    await cases.transition(session, survey, SurveyAction.publish, principal.actor(Role.editor))
+
+
+async def cancel_survey(session: AsyncSession, principal: Principal, survey: Survey) -> None:
+    await _require_editor(session, principal, survey.owner_unit_id)
+    await cases.transition(session, survey, SurveyAction.cancel, principal.actor(Role.editor))
 
 
 async def has_responded(session: AsyncSession, principal: Principal | None, survey: Survey) -> bool:
@@ -299,10 +284,8 @@ async def results(session: AsyncSession, principal: Principal | None, survey: Su
     return SurveyResults(survey_id=survey.id, published=True, response_count=count, questions=out)
 
 
-# --- consultations ---------------------------------------------------------------------------------
-
 def consultations_readable_by(principal: Principal | None) -> Select[Any]:
-    editable = Consultation.owner_unit_id.in_(select(OrgUnit.id).where(_editor_scope(principal)))
+    editable = _editable_by(Consultation.owner_unit_id, principal)
     return select(Consultation).where(or_(
         editable, Consultation.status.in_([ConsultationStatus.open, ConsultationStatus.closed])))
 
@@ -322,22 +305,10 @@ async def create_consultation(session: AsyncSession, principal: Principal, data:
     if data.min_days is not None and data.min_days < minimum:
         raise _bad("min_days", f"征求意见期不得少于 {minimum} 天")
     c = Consultation(title=data.title, description=data.description, draft_text=data.draft_text,
-                     status=ConsultationStatus.draft, min_days=data.min_days or minimum,
-                     owner_unit_id=_editor_unit_id(principal), created_by_id=principal.id)
-    session.add(c)
-    await session.flush()
-    await _event(session, _actor(principal, Role.editor), "create", consultation=c, dst=ConsultationStatus.draft)
+                     min_days=data.min_days or minimum, owner_unit_id=_editor_unit_id(principal),
+                     created_by_id=principal.id)
+    await cases.create(session, c, principal.actor(Role.editor))
     return c
-
-
-async def _transition_consultation(session: AsyncSession, principal: Principal, c: Consultation,
-                                   to: ConsultationStatus) -> None:
-    await _require_editor(session, principal, c.owner_unit_id)
-    if to not in CONSULTATION_TRANSITIONS[ConsultationStatus(c.status)]:
-        raise InvalidTransition(f"征集意见不能从 {c.status} 变为 {to}")
-    src = c.status
-    c.status = to
-    await _event(session, _actor(principal, Role.editor), str(to), consultation=c, src=src, dst=to)
 
 
 def period_end(c: Consultation) -> datetime:
@@ -351,11 +322,13 @@ async def open_consultation(session: AsyncSession, principal: Principal, c: Cons
     now = now or utcnow()
     if closes_at is not None and closes_at.tzinfo is None:
         raise _bad("closes_at", "时间须带时区")
-    await _transition_consultation(session, principal, c, ConsultationStatus.open)
+    await _require_editor(session, principal, c.owner_unit_id)
+    _allowed(CONSULTATION, c, ConsultationAction.open)
     c.opens_at = now
     if closes_at is not None and closes_at < period_end(c):
         raise _bad("closes_at", f"征求意见期不得少于 {c.min_days} 天")
     c.closes_at = closes_at or period_end(c)
+    await cases.transition(session, c, ConsultationAction.open, principal.actor(Role.editor), at=now)
 
 
 async def comment(session: AsyncSession, principal: Principal | None, c: Consultation,
@@ -380,12 +353,12 @@ async def publish_summary(session: AsyncSession, principal: Principal, c: Consul
     """采纳情况: how the comments were used, published once the comment period is over."""
     now = now or utcnow()
     await _require_editor(session, principal, c.owner_unit_id)
-    if c.status != ConsultationStatus.open:
-        raise InvalidTransition("只有征集中的意见可以公布采纳情况")
+    _allowed(CONSULTATION, c, ConsultationAction.summary)
     if c.closes_at is None or now < c.closes_at:
         raise PeriodNotOver("征求意见期结束后才能公布采纳情况")
     c.summary, c.summary_published_at = summary, now
-    await _event(session, _actor(principal, Role.editor), "summary", consultation=c, note=summary[:200])
+    await cases.transition(session, c, ConsultationAction.summary, principal.actor(Role.editor), note=summary[:200],
+                           at=now)
 
 
 async def close_consultation(session: AsyncSession, principal: Principal, c: Consultation,
@@ -393,13 +366,13 @@ async def close_consultation(session: AsyncSession, principal: Principal, c: Con
     """Close only after the minimum period and with a published summary."""
     now = now or utcnow()
     await _require_editor(session, principal, c.owner_unit_id)
-    if c.status == ConsultationStatus.open:
-        if now < period_end(c) or (c.closes_at is not None and now < c.closes_at):
-            raise PeriodNotOver()
-        if not c.summary:
-            raise SummaryRequired()
-    await _transition_consultation(session, principal, c, ConsultationStatus.closed)
+    _allowed(CONSULTATION, c, ConsultationAction.close)
+    if now < period_end(c) or (c.closes_at is not None and now < c.closes_at):
+        raise PeriodNotOver()
+    if not c.summary:
+        raise SummaryRequired()
     c.closed_at = now
+    await cases.transition(session, c, ConsultationAction.close, principal.actor(Role.editor), at=now)
 
 
 async def add_attachment(session: AsyncSession, principal: Principal, c: Consultation, upload: UploadFile

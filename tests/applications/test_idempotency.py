@@ -27,12 +27,12 @@ class TestIdempotencyKey:
         assert r.json()["errors"][0]["type"] == "idempotency_key_reused"
         assert await _count(session, world.citizen) == 1
 
-    async def test_a_key_left_in_flight_is_409_until_stale(self, client, session, world):
-        """A key committed as in flight (left by a request that died under the earlier claim scheme)."""
+    async def test_a_key_in_flight_is_409(self, client, session, world):
         from api.idempotency.service import request_hash
 
         body = {"service_code": "TEST", "data": GOOD}
-        session.add(IdempotencyKey(user_id=world.citizen.id, key="k-3", scope="POST /applications",
+        session.add(IdempotencyKey(owner=f"user:{world.citizen.id}", user_id=world.citizen.id, key="k-3",
+                                   scope="POST /applications",
                                    request_hash=request_hash("POST /applications", body), state=KeyState.in_flight))
         await session.flush()
         r = await submit(client, world.citizen, **{"Idempotency-Key": "k-3"})

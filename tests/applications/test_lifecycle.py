@@ -3,7 +3,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from api.applications.models import Application, ApplicationEvent
-from api.audit.models import AuditRecord
+from api.audit import service as audit
 from api.calendar.models import DeadlineClock
 from api.config import get_settings
 from api.notifications.models import Notification
@@ -127,9 +127,8 @@ class TestAccept:
         actions = (await session.execute(select(ApplicationEvent.action).where(
             ApplicationEvent.application_id == app["id"]).order_by(ApplicationEvent.id))).scalars().all()
         assert actions == ["submit", "accept"]
-        audit = (await session.execute(select(AuditRecord.action).where(
-            AuditRecord.object_type == "application", AuditRecord.object_id == str(app["id"])))).scalars().all()
-        assert "application.accept" in audit
+        audited = [r.action for r in await audit.entries(session, object_type="application", object_id=app["id"])]
+        assert "application.accept" in audited
 
 
 class TestNotAccept:

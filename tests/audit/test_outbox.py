@@ -1,23 +1,17 @@
-"""audit_linking = "background": records commit with their transaction into audit_outbox and are chained
-afterwards, in batches, by whichever linker gets there first; the chain stays one unbroken sequence."""
+"""Records commit with their transaction into audit_outbox (on every database) and are chained afterwards, in
+batches, by whichever linker gets there first; the chain stays one unbroken sequence."""
 
 import asyncio
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.audit import service as audit
-from api.audit.models import AuditOutbox, AuditRecord
+from api.audit.checkpoints import checkpoint_if_due
+from api.audit.models import AuditCheckpoint, AuditOutbox, AuditRecord
 from api.auth.models import Role
-from api.config import get_settings
 from api.database import begin_write
 from tests.factories import auth, create_org_unit, create_user
-
-
-@pytest.fixture
-def background(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(get_settings(), "audit_linking", "background")
 
 
 async def _register(client, i: int) -> int:
@@ -41,7 +35,7 @@ async def _link(engine: AsyncEngine, limit: int) -> int:
     return n
 
 
-async def test_commits_stage_and_linkers_chain_each_record_once(background, committing_client, engine):
+async def test_commits_stage_and_linkers_chain_each_record_once(committing_client, engine):
     assert await asyncio.gather(*(_register(committing_client, i) for i in range(10))) == [202] * 10
     assert await _counts(engine) == (10, 0)  # nothing waited on the chain's head
 
@@ -62,8 +56,8 @@ async def test_commits_stage_and_linkers_chain_each_record_once(background, comm
     assert len({str(n) for n in names}) == 10
 
 
-async def test_the_background_linker_chains_soon_after_a_commit(background, committing_client, engine):
-    audit.linker.start()
+async def test_the_background_linker_chains_soon_after_a_commit(committing_client, engine):
+    audit.linker.start(after_link=checkpoint_if_due)
     try:
         assert await _register(committing_client, 99) == 202
         for _ in range(60):
@@ -71,11 +65,22 @@ async def test_the_background_linker_chains_soon_after_a_commit(background, comm
                 break
             await asyncio.sleep(0.05)
         assert await _counts(engine) == (0, 1)
+        for _ in range(60):  # and signs a checkpoint of the head it moved (none was signed before)
+            if await _checkpoints(engine):
+                break
+            await asyncio.sleep(0.05)
+        [checkpoint] = await _checkpoints(engine)
+        assert (checkpoint.last_id, checkpoint.count) == (1, 1)
     finally:
         await audit.linker.stop()
 
 
-async def test_the_audit_api_shows_records_not_yet_chained(background, committing_client, engine):
+async def _checkpoints(engine: AsyncEngine) -> list[AuditCheckpoint]:
+    async with AsyncSession(engine) as s:
+        return list((await s.execute(select(AuditCheckpoint))).scalars())
+
+
+async def test_the_audit_api_shows_records_not_yet_chained(committing_client, engine):
     async with AsyncSession(engine, expire_on_commit=False) as s:
         unit = await create_org_unit(s, "测试局")
         auditor = await create_user(s, unit, roles=[Role.auditor])
@@ -90,7 +95,7 @@ async def test_the_audit_api_shows_records_not_yet_chained(background, committin
     assert (await _counts(engine))[0] == 0
 
 
-async def test_a_rolled_back_savepoint_takes_its_staged_records_along(background, session):
+async def test_a_rolled_back_savepoint_takes_its_staged_records_along(session):
     actor = audit.Actor(None, "测试", "system")
     nested = await session.begin_nested()
     await audit.record(session, actor, "test.discarded", "test", 1)

@@ -68,9 +68,7 @@ class TestSetYear:
 
 class TestDayOverride:
     async def test_override_and_clear_a_day_is_audited(self, client, session):
-        from sqlalchemy import select
-
-        from api.audit.models import AuditRecord
+        from api.audit import service as audit
 
         root = await create_org_unit(session)
         admin = await create_user(session, root, [Role.admin])
@@ -82,6 +80,5 @@ class TestDayOverride:
         assert (await client.delete("/api/v1/calendar/days/2026-12-07", headers=auth(admin))).status_code == 204
         r = await client.get("/api/v1/calendar/working-days", params={"start": "2026-12-04", "days": 1})
         assert r.json()["deadline_date"] == "2026-12-07"
-        actions = (await session.execute(
-            select(AuditRecord.action).where(AuditRecord.object_type == "calendar_day"))).scalars().all()
+        actions = [r.action for r in await audit.entries(session, object_type="calendar_day")]
         assert actions == ["calendar.set_day", "calendar.clear_day"]

@@ -1,6 +1,6 @@
 from sqlalchemy import select
 
-from api.audit.models import AuditRecord
+from api.audit import service as audit
 from api.calendar.models import DeadlineClock
 from api.complaints.models import ComplaintEvent, ComplaintForward
 from tests.complaints.helpers import act, complaint_id, forwarded, replied, submit_anonymous, submit_as, world
@@ -64,7 +64,7 @@ class TestAcceptNotAccept:
         r = await act(client, w.triager, cid, "accept")
         assert r.status_code == 200
         assert r.json()["status"] == "accepted"
-        assert (await lookup(client, receipt))["status_label"] == "已受理，办理中"
+        assert (await lookup(client, receipt))["status_label"] == "已受理"
 
     async def test_not_accepted_with_a_reason_the_writer_sees(self, client, session):
         w = await world(session)
@@ -92,6 +92,7 @@ class TestAcceptNotAccept:
         r = await act(client, w.triager, cid, "not-accept", {"reason": "spam", "note": "垃圾信息"})
         assert r.status_code == 409
         assert r.json()["code"] == "invalid_transition"
+        assert r.json()["detail"] == "来信当前状态为“已受理”，不能“不予受理”"
 
     async def test_not_accepted_letter_cannot_be_accepted(self, client, session):
         w = await world(session)
@@ -111,8 +112,7 @@ class TestAcceptNotAccept:
         actions = (await session.execute(select(ComplaintEvent.action).where(ComplaintEvent.complaint_id == cid)
                                          .order_by(ComplaintEvent.id))).scalars().all()
         assert actions == ["submit", "accept"]
-        audited = (await session.execute(select(AuditRecord.action).where(
-            AuditRecord.object_type == "complaint", AuditRecord.object_id == str(cid)))).scalars().all()
+        audited = [r.action for r in await audit.entries(session, object_type="complaint", object_id=cid)]
         assert {"complaint.submit", "complaint.accept"} <= set(audited)
 
 

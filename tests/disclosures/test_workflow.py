@@ -1,6 +1,5 @@
-from sqlalchemy import select
 
-from api.audit.models import AuditRecord
+from api.audit import service as audit
 from api.auth.models import Role
 from tests.disclosures.conftest import create_column, draft, publish
 from tests.factories import auth, create_org_unit, create_user
@@ -127,9 +126,9 @@ class TestReview:
         actions = [(e["action"], e["actor"]["id"]) for e in r.json()]
         assert actions == [("create", team.editor.id), ("submit", team.editor.id),
                            ("approve", team.reviewer.id), ("publish", team.secrecy.id)]
-        audited = (await session.execute(select(AuditRecord.action).where(
-            AuditRecord.object_type == "disclosure", AuditRecord.object_id == str(v["disclosure_id"])))).scalars()
-        assert list(audited) == ["disclosure.create", "disclosure.submit", "disclosure.approve",
+        audited = [r.action for r in await audit.entries(session, object_type="disclosure",
+                                                          object_id=v["disclosure_id"])]
+        assert audited == ["disclosure.create", "disclosure.submit", "disclosure.approve",
                                  "disclosure.publish"]
 
 
@@ -206,7 +205,7 @@ class TestIndexNo:
         team.h(admin)
         r = await client.put(f"/api/v1/disclosure-index-schemes/{team.unit.id}", headers=auth(admin),
                              json={"org_code": "BG", "pattern": "{org_code}/{year}"})
-        assert r.status_code == 409
+        assert r.status_code == 422
         assert r.json()["code"] == "index_scheme_invalid"
 
     async def test_lookup_by_index_no(self, client, team):

@@ -1,6 +1,6 @@
 from api.search.highlight import snippet
-from api.search.service import fts5_expression, tsquery_expression
-from api.search.tokenizer import index_tokens, query_tokens
+from api.search.service import fts5_expression, match_params, tsquery_expression
+from api.search.tokenizer import index_tokens, query_groups, query_tokens
 
 
 class TestTokenizer:
@@ -23,3 +23,17 @@ class TestSnippet:
         out = snippet(text, "食堂", width=40)
         assert out.startswith("…") and out.endswith("…")
         assert "<mark>食堂</mark>&lt;b&gt;" in out
+
+
+class TestQueryGroups:
+    def test_synonym_is_an_alternative_of_the_run_that_contains_it(self):
+        groups = query_groups("公车改革 WiFi", {"公车": ["公务用车"], "wifi": ["无线网络"]})
+        assert [[a.text for a in g] for g in groups] == [["公车改革", "公务用车改革"], ["wifi", "无线网络"]]
+        assert groups[0][1].tokens == ("公务", "务用", "用车", "车改", "改革")
+
+    def test_match_expressions_group_alternatives(self):
+        groups = query_groups("公车 管理", {"公车": ["公务用车"]})
+        assert match_params(groups, "sqlite") == {
+            "fts_q": '(("公车") OR ("公务" AND "务用" AND "用车")) AND "管理"'}
+        assert match_params(groups, "postgresql") == {
+            "ts_q": "(('公车') | ('公务' & '务用' & '用车')) & '管理'"}

@@ -1,8 +1,8 @@
 """revoked access tokens: the logout denylist by jti
 
-Revision ID: 7a3c0e1d9b42
-Revises: 0010
-Create Date: 2026-12-03 10:10:00+00:00
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-12-03 10:20:00+00:00
 """
 from collections.abc import Sequence
 
@@ -11,8 +11,8 @@ from alembic import op
 
 import api.database
 
-revision: str = '7a3c0e1d9b42'
-down_revision: str | None = '0010'
+revision: str = '0013'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,8 +1,8 @@
 from sqlalchemy import update
 
 from api.catalog.models import Service
-from tests.applications.conftest import FORM, GOOD, create_service
 from tests.applications.helpers import submitted
+from tests.catalog.helpers import FORM, GOOD, create_service
 from tests.factories import auth
 
 
@@ -28,6 +28,24 @@ class TestGetService:
         r = await client.get("/api/v1/services/NOPE")
         assert r.status_code == 404
         assert r.json()["code"] == "not_found"
+
+
+VALID_VERSION = {"name": "测试事项（新版）", "promised_days": 3, "statutory_days": 10, "guide": {},
+                 "form": [{"name": "only", "label": "唯一字段", "type": "string", "required": True}]}
+
+
+class TestCreateService:
+    async def test_non_admin_is_forbidden(self, client, world):
+        body = {**VALID_VERSION, "code": "NEW", "owner_unit_id": world.owner.id}
+        r = await client.post("/api/v1/services", json=body, headers=auth(world.handler))
+        assert r.status_code == 403, r.text
+        assert (await client.get("/api/v1/services/NEW")).status_code == 404
+
+    async def test_admin_creates_a_service(self, client, world):
+        body = {**VALID_VERSION, "code": "NEW", "owner_unit_id": world.owner.id}
+        r = await client.post("/api/v1/services", json=body, headers=auth(world.admin))
+        assert r.status_code == 201, r.text
+        assert r.json()["code"] == "NEW" and r.json()["version"] == 1
 
 
 class TestPublishVersion:
@@ -66,8 +84,11 @@ class TestPublishVersion:
         assert r.status_code == 404
 
     async def test_non_admin_is_forbidden(self, client, world):
-        r = await client.put("/api/v1/services/TEST", json={}, headers=auth(world.handler))
-        assert r.status_code in (403, 422)
+        """A valid body, so only the administrator check can refuse it."""
+        r = await client.put("/api/v1/services/TEST", json=VALID_VERSION, headers=auth(world.handler))
+        assert r.status_code == 403, r.text
+        assert r.json()["code"] == "forbidden"
+        assert (await client.get("/api/v1/services/TEST")).json()["version"] == 1
 
     async def test_choice_field_without_options_is_422(self, client, world):
         body = {"code": "BAD", "name": "坏事项", "owner_unit_id": world.owner.id, "promised_days": 1,

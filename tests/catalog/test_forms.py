@@ -2,7 +2,7 @@ import pytest
 
 from api.catalog.forms import resident_id_ok, validate_form
 from api.catalog.schemas import FormField
-from tests.applications.conftest import FORM, GOOD, VALID_ID
+from tests.catalog.helpers import FORM, GOOD, VALID_ID
 
 FIELDS = [FormField.model_validate(f) for f in FORM]
 

@@ -1,0 +1,124 @@
+"""The session side of the case kernel: the one transition, the one scope filter and the one way to attach a
+deadline clock. Everything runs in the caller's transaction; it flushes, never commits."""
+
+from datetime import datetime
+from typing import Any, ClassVar, Protocol
+
+from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from api.audit import service as audit
+from api.audit.service import Actor
+from api.auth.models import OrgUnit, Role
+from api.auth.principal import Principal
+from api.calendar import service as calendar
+from api.calendar.models import ClockStatus, DeadlineClock
+from api.cases.workflow import ConcurrentUpdate, Step, Workflow
+from api.database import LIKE_ESCAPE, escape_like, utcnow
+from api.notifications.service import notify
+
+
+class Case(Protocol):
+    """What the kernel needs of a case model (see the package docstring)."""
+
+    __workflow__: ClassVar[Workflow[Any, Any]]
+    id: Any
+    status: Any
+    updated_at: Any
+
+    def case_event(self, step: Step) -> Any:
+        """The domain's history row for `step` (not yet added to the session)."""
+
+
+async def flush(session: AsyncSession) -> None:
+    """Flush; a version conflict (someone changed the case since it was read) is 409 concurrent_update."""
+    try:
+        await session.flush()
+    except StaleDataError as exc:
+        raise ConcurrentUpdate() from exc
+
+
+async def record(session: AsyncSession, case: Case, step: Step) -> Any:
+    """Append the step's event row, its audit record and its notifications to the session (not flushed)."""
+    workflow = step.workflow
+    event = case.case_event(step)
+    session.add(event)
+    await audit.record(session, step.actor, f"{workflow.name}.{step.action}", workflow.name, case.id,
+                       workflow.summary(case, step))
+    for n in workflow.notices_for(case, step):
+        await notify(session, n.user_id, n.title, n.body, link=n.link, object_type=workflow.name, object_id=case.id,
+                     kind=n.kind)
+    return event
+
+
+async def transition(session: AsyncSession, case: Case, action: Any, actor: Actor, *, note: str | None = None,
+                     detail: dict[str, Any] | None = None, to: Any = None, at: datetime | None = None) -> Any:
+    """Move `case` by `action` along its workflow's table, or 409 (invalid_transition, in Chinese). Appends
+    the event row, the audit record and the notifications, bumps the row's version and flushes, so a
+    concurrent change answers 409 concurrent_update here. `to` picks one of several allowed targets. An action
+    whose table entry keeps the state (a claim) is recorded the same way. Returns the event row."""
+    workflow = type(case).__workflow__
+    step = workflow.step(case.status, action, actor, at or utcnow(), to=to, note=note, detail=detail)
+    case.status = step.to_status
+    case.updated_at = step.at  # every step is an UPDATE of the case row, so its version moves
+    event = await record(session, case, step)
+    await flush(session)
+    return event
+
+
+async def create(session: AsyncSession, case: Case, actor: Actor, *, note: str | None = None,
+                 detail: dict[str, Any] | None = None, at: datetime | None = None) -> Any:
+    """Add a new case in its workflow's initial state with its opening event, audit record and notifications;
+    flushed (the case gets its id). Returns the event row."""
+    workflow = type(case).__workflow__
+    step = workflow.opening(actor, at or utcnow(), note=note, detail=detail)
+    case.status = step.to_status
+    session.add(case)
+    await flush(session)
+    event = await record(session, case, step)
+    await flush(session)
+    return event
+
+
+def units_under(principal: Principal, *roles: Role) -> ColumnElement[bool]:
+    """The org units in the subtrees where `principal` holds one of `roles`: a condition on OrgUnit.path
+    (false when none). A grant on a unit covers the unit and everything below it."""
+    paths = principal.scope_paths(*roles)
+    if not paths:
+        return false()
+    return or_(*[OrgUnit.path.like(f"{escape_like(p)}%", escape=LIKE_ESCAPE) for p in paths])
+
+
+def in_units_under(column: Any, principal: Principal, *roles: Role) -> ColumnElement[bool]:
+    """`column` (an org unit id) is one of units_under(principal, *roles)."""
+    if not principal.scope_paths(*roles):
+        return false()
+    return column.in_(select(OrgUnit.id).where(units_under(principal, *roles)))
+
+
+def _case_type(case: Case) -> str:
+    return type(case).__workflow__.name
+
+
+async def start_clock(session: AsyncSession, case: Case, days: int, actor: Actor,
+                      at: datetime | None = None) -> DeadlineClock:
+    """Attach a working-day deadline clock to the case (case_type = its workflow's name) and start it."""
+    return await calendar.start_clock(session, _case_type(case), case.id, days, actor, at=at)
+
+
+async def clock_of(session: AsyncSession, case: Case) -> DeadlineClock | None:
+    return await calendar.get_clock(session, _case_type(case), case.id)
+
+
+async def stop_clock(session: AsyncSession, case: Case, actor: Actor) -> DeadlineClock | None:
+    """Stop the case's clock if it has one still counting (running or paused); returns it."""
+    clock = await clock_of(session, case)
+    if clock is not None and clock.status != ClockStatus.stopped:
+        await calendar.stop_clock(session, clock, actor)
+    return clock
+
+
+def clock_join(workflow: Workflow[Any, Any], case_id: Any) -> ColumnElement[bool]:
+    """The join condition from a case's id column to its DeadlineClock (for queues sorted by deadline)."""
+    return and_(DeadlineClock.case_type == workflow.name, DeadlineClock.case_id == case_id)
