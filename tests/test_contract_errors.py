@@ -18,8 +18,12 @@ def operations():
 OPERATIONS = operations()
 
 
+# Logout reads the bearer token to revoke it, but works with an expired token or none: it never answers 401.
+NEVER_401 = {("/api/v1/auth/logout", "post")}
+
+
 def test_every_secured_operation_documents_401():
-    secured = [(p, m, op) for p, m, op in OPERATIONS if op.get("security")]
+    secured = [(p, m, op) for p, m, op in OPERATIONS if op.get("security") and (p, m) not in NEVER_401]
     assert len(secured) > 50
     assert [(p, m) for p, m, op in secured if "401" not in op["responses"]] == []
 

@@ -62,8 +62,10 @@ class TestStatusCodes:
     async def test_405_post_to_a_get_route(self, client):
         assert_problem(await client.post("/api/v1/health", json={}), 405, "method_not_allowed")
 
-    async def test_409(self, client, admin):
-        r = await client.post(f"/api/v1/admin/users/{admin.id}/deactivate", headers=auth(admin))
+    async def test_409(self, client, admin, session):
+        unit = await create_org_unit(session, code="DUP1")
+        r = await client.post("/api/v1/admin/org-units", headers=auth(admin), json={
+            "code": unit.code, "name": "重复的处室", "kind": "department", "parent_id": admin.org_unit_id})
         assert_problem(r, 409, "conflict")
 
     async def test_415_text_plain_body(self, client):
