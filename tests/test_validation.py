@@ -172,3 +172,42 @@ class TestIndexScheme:
         r = await client.put(f"/api/v1/disclosure-index-schemes/{unit.id}", headers=auth(admin),
                              json={"org_code": "BG", "pattern": pattern})
         assert_problem(r, 422, "index_scheme_invalid")
+
+
+def _integer_schemas(schema: dict, spec: dict, seen: set[str], where: str):
+    """Every integer schema reachable from `schema`, with where it was found."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        if name in seen:
+            return
+        seen.add(name)
+        yield from _integer_schemas(spec["components"]["schemas"][name], spec, seen, name)
+        return
+    if schema.get("type") == "integer":
+        yield where, schema
+    for key in ("anyOf", "oneOf", "allOf"):
+        for sub in schema.get(key, []):
+            yield from _integer_schemas(sub, spec, seen, where)
+    for name, sub in schema.get("properties", {}).items():
+        yield from _integer_schemas(sub, spec, seen, f"{where}.{name}")
+    if isinstance(schema.get("items"), dict):
+        yield from _integer_schemas(schema["items"], spec, seen, f"{where}[]")
+    if isinstance(schema.get("additionalProperties"), dict):
+        yield from _integer_schemas(schema["additionalProperties"], spec, seen, f"{where}{{}}")
+
+
+def test_every_integer_a_client_sends_is_bounded():
+    """A new parameter or body field cannot forget the range: an unbounded integer reaches the driver (500)."""
+    spec = create_app().openapi()
+    unbounded = []
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            for param in op.get("parameters", []):
+                for where, s in _integer_schemas(param["schema"], spec, set(), f"{method} {path} {param['name']}"):
+                    if s.get("maximum", INT4_MAX + 1) > INT4_MAX or "minimum" not in s:
+                        unbounded.append(where)
+            for media in op.get("requestBody", {}).get("content", {}).values():
+                for where, s in _integer_schemas(media.get("schema", {}), spec, set(), f"{method} {path} body"):
+                    if s.get("maximum", INT4_MAX + 1) > INT4_MAX or "minimum" not in s:
+                        unbounded.append(where)
+    assert sorted(set(unbounded)) == []

@@ -3,7 +3,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api.validation import Id
+from api.validation import Id, Int4
 
 
 class FieldType(StrEnum):
@@ -30,7 +30,7 @@ class FormField(BaseModel):
     label: str = Field(min_length=1, max_length=60)
     type: FieldType
     required: bool = False
-    order: int = 0
+    order: Int4 = 0
     help: str | None = Field(default=None, max_length=300)
     options: tuple[str, ...] | None = Field(default=None, max_length=50)
     max_length: int | None = Field(default=None, ge=1, le=5000)

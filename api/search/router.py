@@ -1,6 +1,4 @@
-from typing import Annotated
-
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, status
 
 from api.auth.dependencies import AdminUser
 from api.auth.models import Role
@@ -9,6 +7,7 @@ from api.errors import Forbidden, ValidationFailed, responses
 from api.search import synonyms
 from api.search.exceptions import SynonymExists, SynonymNotFound
 from api.search.schemas import SynonymIn, SynonymRead
+from api.validation import Id
 
 router = APIRouter(prefix="/search", tags=["search"])
 
@@ -33,6 +32,6 @@ async def add_search_synonym(session: SessionDep, admin: AdminUser, body: Synony
 @router.delete("/synonyms/{synonym_id}", status_code=status.HTTP_204_NO_CONTENT,
                responses=responses(Forbidden, SynonymNotFound))
 async def delete_search_synonym(session: SessionDep, admin: AdminUser,
-                                synonym_id: Annotated[int, Path(ge=1)]) -> None:
+                                synonym_id: Id) -> None:
     """Remove a synonym from the list."""
     await synonyms.remove_synonym(session, synonym_id, admin.actor(Role.admin))

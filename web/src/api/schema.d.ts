@@ -14915,6 +14915,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 正整数编号（1 至 2147483647） */
                 synonym_id: number;
             };
             cookie?: never;
