@@ -1,6 +1,5 @@
-from sqlalchemy import select
 
-from api.audit.models import AuditRecord
+from api.audit import service as audit
 from api.auth.models import Role
 from tests.disclosures.conftest import publish
 from tests.factories import auth, create_user
@@ -25,8 +24,8 @@ class TestSynonymAdmin:
         assert r.status_code == 201, r.text
         items = (await client.get("/api/v1/disclosures", params={"q": "车补"})).json()["items"]
         assert [i["title"] for i in items] == ["公务交通补贴发放办法"]
-        actions = (await session.execute(select(AuditRecord.action, AuditRecord.object_id).where(
-            AuditRecord.action.like("search_synonym.%")))).all()
+        actions = [(r.action, r.object_id) for r in await audit.entries(session)
+                   if r.action.startswith("search_synonym.")]
         assert actions == [("search_synonym.create", str(r.json()["id"]))]
 
     async def test_deleted_synonym_no_longer_applies(self, client, session, team):
