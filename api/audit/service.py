@@ -2,7 +2,7 @@
 
 How a record gets there. `record()` adds one row to `audit_outbox` in the caller's transaction (it commits or
 rolls back with the change it describes; a request pays for one INSERT, and never waits on other writers). The
-linker (api/audit/linker.py: a background task in every worker, on SQLite and PostgreSQL alike) moves committed
+linker (`Linker` below: a background task in every worker, on SQLite and PostgreSQL alike) moves committed
 outbox rows into `audit_records` in batches, oldest first: it locks the one `audit_head` row, numbers each record
 (id = previous id + 1), computes
 
@@ -27,9 +27,8 @@ What it does not guarantee:
   without a trace; checkpoints are signed every PORTAL_AUDIT_CHECKPOINT_SECONDS at most, so that is the window;
 - records still in `audit_outbox` (committed in the last second or so, not yet linked) carry no MAC: a database
   writer can delete them, change them, or add forged ones before the linker chains them;
-- anyone holding the MAC key (the application's host) can rewrite the chain after the last checkpoint held outside;
-  checkpoints already copied out keep the history before them honest, even against that attacker, unless they
-  also hold the signing key and the auditor accepts a checkpoint with a kid not in the published JWKS;
+- anyone holding the MAC key and the signing key (the application's host) can rewrite the chain and sign new
+  checkpoints over it; only checkpoints copied out before that keep the history they cover honest;
 - a MAC proves integrity to the holder of the key only: the auditor's check runs on the server. The checkpoints
   are what a third party can verify without any secret.
 
