@@ -1,4 +1,5 @@
-"""Operator commands: python -m api.cli {migrate,demo,verify-audit,generate-key,generate-audit-key,...}."""
+"""Operator commands: python -m api.cli {migrate,tracking-sequences,demo,verify-audit,generate-key,
+generate-audit-key,...}."""
 
 import argparse
 import asyncio
@@ -23,6 +24,20 @@ def alembic_config(database_url: str | None = None) -> Config:
 def migrate() -> None:
     get_settings().var_dir.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(), "head")
+    asyncio.run(_tracking_sequences(10))
+
+
+async def _tracking_sequences(years: int) -> int:
+    """Schema objects made ahead of time rather than by requests: the 受理编号 sequences of the coming years."""
+    from api.applications.service import create_tracking_sequences
+    from api.database import dispose_engine, get_engine
+
+    async with get_engine().begin() as conn:
+        created = await create_tracking_sequences(conn, years)
+    await dispose_engine()
+    if created:
+        print("created 受理编号 sequences for " + ", ".join(map(str, created)))
+    return 0
 
 
 async def _demo() -> int:
@@ -90,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("purge-demo", help="delete demo accounts")
     gk = sub.add_parser("generate-key", help="write a new EC P-256 signing key (PEM, mode 0600)")
     gk.add_argument("path", type=Path)
+    ts = sub.add_parser("tracking-sequences", help="create the 受理编号 sequences of the coming years (yearly; "
+                        "also run by migrate)")
+    ts.add_argument("--years", type=int, default=10)
     ak = sub.add_parser("generate-audit-key", help="write a new audit MAC key (64 hex digits, mode 0600)")
     ak.add_argument("path", type=Path)
     sub.add_parser("complaints-jobs", help="complaint reminders and auto-close (idempotent; run from cron)")
@@ -99,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "migrate":
         migrate()
         return 0
+    if args.cmd == "tracking-sequences":
+        return asyncio.run(_tracking_sequences(args.years))
     if args.cmd == "demo":
         return asyncio.run(_demo())
     if args.cmd == "verify-audit":

@@ -132,7 +132,9 @@ def _errors_that_occur(path: str, method: str, op: dict[str, Any],
     limits in api/middleware.py), 409 for any write (two requests racing onto a unique constraint, see
     api/errors.py), 400 for a body that cannot be decoded, 422 from the input checks that run on every request
     (api/validation.py)."""
-    out = {err.status: err.title for err in declared}
+    out: dict[int, str] = {}
+    for err in sorted(declared, key=lambda e: (e.status, len(e.__mro__), e.__name__)):
+        out.setdefault(err.status, err.title)  # one title per status: the most general error's, whatever the order
     if "{" in path:
         out.setdefault(404, NotFound.title)
     if method in _BODY_METHODS:

@@ -62,10 +62,11 @@ class TestStatusCodes:
     async def test_405_post_to_a_get_route(self, client):
         assert_problem(await client.post("/api/v1/health", json={}), 405, "method_not_allowed")
 
-    async def test_409(self, client, admin, session):
-        unit = await create_org_unit(session, code="DUP1")
-        r = await client.post("/api/v1/admin/org-units", headers=auth(admin), json={
-            "code": unit.code, "name": "重复的处室", "kind": "department", "parent_id": admin.org_unit_id})
+    async def test_409(self, client, admin):
+        unit = {"code": "DUP409", "name": "重复代码", "kind": "department", "parent_id": admin.org_unit_id}
+        first = await client.post("/api/v1/admin/org-units", json=unit, headers=auth(admin))
+        assert first.status_code == 201, first.text
+        r = await client.post("/api/v1/admin/org-units", json=unit, headers=auth(admin))
         assert_problem(r, 409, "conflict")
 
     async def test_415_text_plain_body(self, client):

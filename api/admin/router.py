@@ -19,7 +19,7 @@ from api.auth.schemas import (
 )
 from api.auth.service import load_user
 from api.auth.views import grant_read, user_read
-from api.database import SessionDep
+from api.database import LIKE_ESCAPE, SessionDep, escape_like
 from api.errors import Conflict, Forbidden, NotFound, ValidationFailed, responses
 from api.pagination import CursorParam, LimitParam, Page, keyset_page, set_link_header
 from api.validation import Id
@@ -51,8 +51,9 @@ async def list_users(
     """Users the admin may manage, newest first."""
     stmt = service.users_readable_by(principal)
     if q:
-        like = f"%{q.strip().lower()}%"
-        stmt = stmt.where(or_(User.username.like(like), User.display_name.like(f"%{q.strip()}%")))
+        like = f"%{escape_like(q.strip())}%"
+        stmt = stmt.where(or_(User.username.like(like.lower(), escape=LIKE_ESCAPE),
+                              User.display_name.like(like, escape=LIKE_ESCAPE)))
     if org_unit_id is not None:
         stmt = stmt.where(OrgUnit.id == org_unit_id)
     if kind is not None:

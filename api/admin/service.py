@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -13,6 +13,7 @@ from api.auth.models import SEPARATED_ROLES, OrgUnit, Role, RoleGrant, User, Use
 from api.auth.passwords import hash_password
 from api.auth.principal import Principal
 from api.auth.schemas import GrantCreate, OrgUnitCreate, OrgUnitUpdate, UserCreate, UserUpdate
+from api.cases.service import units_under
 from api.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 
@@ -27,13 +28,12 @@ def _is_root_scope(principal: Principal, role: Role) -> bool:
 
 def users_readable_by(principal: Principal) -> Select[Any]:
     """The one visibility query for user administration."""
-    paths = principal.scope_paths(Role.admin, Role.security_admin)
-    conds = [OrgUnit.path.startswith(p) for p in paths]
+    conds = [units_under(principal, Role.admin, Role.security_admin)]
     if _is_root_scope(principal, Role.admin) or _is_root_scope(principal, Role.security_admin):
         conds.append(User.org_unit_id.is_(None))
     return (
         select(User).outerjoin(OrgUnit, User.org_unit_id == OrgUnit.id)
-        .where(or_(*conds) if conds else false())
+        .where(or_(*conds))
         .options(selectinload(User.grants).selectinload(RoleGrant.org_unit), selectinload(User.org_unit))
     )
 

@@ -1,9 +1,4 @@
-from api.errors import Conflict, Forbidden
-
-
-class ConcurrentUpdate(Conflict):
-    code = "concurrent_update"
-    title = "该申请刚被他人处理，请刷新后重试"
+from api.errors import Conflict, Forbidden, ServiceUnavailable
 
 
 class NotHandler(Forbidden):
@@ -24,3 +19,8 @@ class AlreadyClaimed(Conflict):
 class ServiceChanging(Conflict):
     code = "service_changing"
     title = "该办事事项正在更新，请稍后重新提交"
+
+
+class TrackingSequenceMissing(ServiceUnavailable):
+    code = "tracking_sequence_missing"
+    title = "受理编号序列尚未创建，暂不能受理新的申请"

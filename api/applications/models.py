@@ -1,10 +1,11 @@
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.applications.states import ApplicationStatus, Decision
+from api.applications.states import APPLICATION, ApplicationStatus, Decision
+from api.cases.workflow import Step, Workflow
 from api.database import Base, utcnow
 
 
@@ -37,6 +38,12 @@ class Application(Base):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative hook
+    __workflow__: ClassVar[Workflow[Any, Any]] = APPLICATION
+
+    def case_event(self, step: Step) -> "ApplicationEvent":
+        return ApplicationEvent(application_id=self.id, action=step.action.value, from_status=step.from_status,
+                                to_status=step.to_status, actor_id=step.actor.id, actor_name=step.actor.name,
+                                actor_role=step.actor.role, note=step.note, detail=step.detail, created_at=step.at)
 
 
 class ApplicationEvent(Base):

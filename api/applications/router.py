@@ -25,7 +25,7 @@ from api.auth.dependencies import CurrentUser, StaffUser
 from api.auth.models import Role
 from api.auth.principal import Principal
 from api.calendar.models import DeadlineClock
-from api.catalog.models import Service
+from api.catalog import service as catalog
 from api.database import SessionDep
 from api.errors import (
     Conflict,
@@ -33,6 +33,7 @@ from api.errors import (
     InvalidTransition,
     NotFound,
     PayloadTooLarge,
+    ServiceUnavailable,
     UnsupportedMediaType,
     ValidationFailed,
     responses,
@@ -60,7 +61,7 @@ async def _page(request: Request, response: Response, session: SessionDep, princ
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ApplicationRead,
-             responses=responses(NotFound, Conflict, ValidationFailed))
+             responses=responses(NotFound, Conflict, ValidationFailed, ServiceUnavailable))
 async def submit_application(session: SessionDep, principal: CurrentUser, body: ApplicationCreate,
                              idempotency_key: IdempotencyKey = None) -> Response:
     """Apply for a service; the form is checked against the service's current version."""
@@ -95,7 +96,7 @@ async def list_applications(
         stmt = stmt.where(Application.status == status_)
     if service_code:
         stmt = stmt.where(Application.service_id.in_(
-            select(Service.id).where(Service.code == service_code)))
+            select(catalog.Service.id).where(catalog.Service.code == service_code)))
     return await _page(request, response, session, principal, stmt, [(Application.id, True)], lambda a: [a.id],
                        cursor, limit)
 

@@ -5,7 +5,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from api.applications.states import ApplicationStatus, Decision
 from api.calendar.schemas import ClockRead, DeadlineStatus
-from api.catalog.schemas import FormField, UnitRef
+from api.catalog.service import FormField, UnitRef
 from api.validation import Id
 
 Note = Field(default=None, max_length=2000)

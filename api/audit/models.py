@@ -53,12 +53,15 @@ class AuditHead(Base):
 
 class AuditOutbox(_Recorded, Base):
     """Records committed with their transaction but not yet in the chain (see api.audit.service.record). The
-    linker moves them into audit_records, numbered and linked, in order."""
+    linker moves them into audit_records, numbered and linked, in order. `mac` (under key `key_id`) is computed by
+    the writer, so a row added by someone without the key is chained as a forgery, not as a record."""
 
     __tablename__ = "audit_outbox"
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     occurred_at: Mapped[datetime]
+    key_id: Mapped[str] = mapped_column(String(32))
+    mac: Mapped[str] = mapped_column(String(64))
 
 
 class AuditCheckpoint(Base):

@@ -2,7 +2,7 @@
 
 How a record gets there. `record()` adds one row to `audit_outbox` in the caller's transaction (it commits or
 rolls back with the change it describes; a request pays for one INSERT, and never waits on other writers). The
-linker (api/audit/linker.py: a background task in every worker, on SQLite and PostgreSQL alike) moves committed
+linker (`Linker` below: a background task in every worker, on SQLite and PostgreSQL alike) moves committed
 outbox rows into `audit_records` in batches, oldest first: it locks the one `audit_head` row, numbers each record
 (id = previous id + 1), computes
 
@@ -25,11 +25,11 @@ database but does not hold the MAC key (it lives in a file outside the database,
 What it does not guarantee:
 - the tail after the last checkpoint held outside the database can be cut off (records deleted, head moved back)
   without a trace; checkpoints are signed every PORTAL_AUDIT_CHECKPOINT_SECONDS at most, so that is the window;
-- records still in `audit_outbox` (committed in the last second or so, not yet linked) carry no MAC: a database
-  writer can delete them, change them, or add forged ones before the linker chains them;
-- anyone holding the MAC key (the application's host) can rewrite the chain after the last checkpoint held outside;
-  checkpoints already copied out keep the history before them honest, even against that attacker, unless they
-  also hold the signing key and the auditor accepts a checkpoint with a kid not in the published JWKS;
+- records still in `audit_outbox` (committed in the last second or so, not yet linked) can be deleted by a database
+  writer before the linker chains them. They cannot be changed or added unnoticed: each carries its writer's MAC,
+  and a row whose MAC fails is chained as an `audit.forged_outbox_row` record holding what the row said;
+- anyone holding the MAC key and the signing key (the application's host) can rewrite the chain and sign new
+  checkpoints over it; only checkpoints copied out before that keep the history they cover honest;
 - a MAC proves integrity to the holder of the key only: the auditor's check runs on the server. The checkpoints
   are what a third party can verify without any secret.
 
@@ -40,6 +40,7 @@ that has since left the JWKS can no longer be checked: they are counted as unver
 """
 
 import asyncio
+import hmac
 import json
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
@@ -108,7 +109,7 @@ async def record(
 ) -> None:
     """Add one record to the caller's transaction (as an outbox row, flushed with the caller's own rows: a
     savepoint or transaction that rolls back takes it along). The linker chains it after the commit."""
-    session.add(AuditOutbox(
+    row = AuditOutbox(
         occurred_at=utcnow(),
         actor_id=actor.id,
         actor_name=actor.name,
@@ -119,8 +120,37 @@ async def record(
         summary=_jsonable(summary or {}),
         ip=client_ip_var.get(),
         request_id=request_id_var.get(),
-    ))
+    )
+    key = get_audit_keys().active
+    row.key_id = key.kid
+    row.mac = outbox_mac(key, row)
+    session.add(row)
     session.info[STAGED] = True
+
+
+def outbox_mac(key: AuditKey, row: AuditOutbox) -> str:
+    """The writer's MAC over a record's content, checked by the linker before it chains the row."""
+    payload = {name: getattr(row, name) for name in _FIELDS}
+    payload["occurred_at"] = row.occurred_at.isoformat(timespec="microseconds")
+    payload["key_id"] = row.key_id
+    return key.mac(b"outbox\0" + json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                                            default=str).encode())
+
+
+FORGED = "audit.forged_outbox_row"
+
+
+def _chained(row: AuditOutbox, keys: dict[str, AuditKey]) -> AuditRecord:
+    """The record an outbox row becomes: itself if its MAC holds; otherwise a record of the forgery, which keeps
+    what the row said in its summary (so the auditor sees it and nothing is lost)."""
+    key = keys.get(row.key_id or "")
+    if key is not None and hmac.compare_digest(outbox_mac(key, row), row.mac or ""):
+        return AuditRecord(**{name: getattr(row, name) for name in _FIELDS})
+    log.error("audit_forged_outbox_row", outbox_id=row.id)
+    said = {name: getattr(row, name) for name in _FIELDS}
+    return AuditRecord(occurred_at=utcnow(), actor_id=None, actor_name=SYSTEM.name, actor_role=SYSTEM.role,
+                       action=FORGED, object_type="audit_outbox", object_id=str(row.id),
+                       summary=_jsonable({"row": said, "key_id": row.key_id}), ip=None, request_id=None)
 
 
 async def link_outbox(session: AsyncSession, limit: int = 1000) -> int:
@@ -142,7 +172,8 @@ def _link_outbox(session: Session, limit: int) -> int:
                            .with_for_update(skip_locked=True)).scalars().all()
     if not rows:
         return 0
-    _append(session, [AuditRecord(**{name: getattr(r, name) for name in _FIELDS}) for r in rows])
+    keys = get_audit_keys().by_kid
+    _append(session, [_chained(r, keys) for r in rows])
     session.execute(delete(AuditOutbox).where(AuditOutbox.id.in_([r.id for r in rows])))
     for r in rows:
         session.expunge(r)

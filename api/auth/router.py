@@ -9,7 +9,7 @@ from api.auth.exceptions import CsrfCheckFailed
 from api.auth.schemas import PasswordChangeIn, RefreshIn, RegisterIn, RegistrationReceived, TokenPair, UserRead
 from api.auth.views import user_read
 from api.config import Environment, get_settings
-from api.database import SessionDep
+from api.database import ReaderDep, SessionDep
 from api.errors import Forbidden, RateLimited, Unauthorized, ValidationFailed, responses
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -53,13 +53,21 @@ def _refresh_token(body: RefreshIn | None, cookie: str | None, delivery: str | N
     return cookie
 
 
+async def checked_password(
+    request: Request, reader: ReaderDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+) -> service.CheckedPassword:
+    return await service.check_login(reader, form.username, form.password, client_ip(request))
+
+
 @router.post("/token", responses=responses(Unauthorized, RateLimited))
 async def login(
-    request: Request, response: Response, session: SessionDep,
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], delivery: DeliveryHeader = None,
+    # Before `session`: FastAPI resolves dependencies in parameter order, and the password must be verified
+    # before the session opens the write transaction (tests/auth/test_login.py checks it under a held lock).
+    checked: Annotated[service.CheckedPassword, Depends(checked_password)],
+    request: Request, response: Response, session: SessionDep, delivery: DeliveryHeader = None,
 ) -> TokenPair:
     """Exchange a username and password for an access token and a refresh token."""
-    pair = await service.login(session, form.username, form.password, client_ip(request))
+    pair = await service.login(session, checked, client_ip(request))
     return _deliver(response, pair, delivery)
 
 
@@ -97,11 +105,18 @@ async def me(session: SessionDep, principal: PasswordChangingUser) -> UserRead:
     return user_read(user)
 
 
+async def prepared_registration(request: Request, body: RegisterIn) -> service.PreparedRegistration:
+    return await service.prepare_registration(body, client_ip(request))
+
+
 @router.post("/register", status_code=status.HTTP_202_ACCEPTED, responses=responses(ValidationFailed, RateLimited))
-async def register(request: Request, session: SessionDep, body: RegisterIn) -> RegistrationReceived:
+async def register(
+    # Before `session`, like login's check: the password is hashed outside the write transaction.
+    prepared: Annotated[service.PreparedRegistration, Depends(prepared_registration)], session: SessionDep,
+) -> RegistrationReceived:
     """Create a public (citizen) account. The answer is the same whether the username was free or taken (it does
     not reveal which accounts exist): sign in with it to find out."""
-    await service.register(session, body, client_ip(request))
+    await service.register(session, prepared)
     return RegistrationReceived()
 
 

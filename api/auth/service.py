@@ -4,6 +4,7 @@ import hashlib
 import secrets
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -21,7 +22,7 @@ from api.auth.principal import Grant, Principal
 from api.auth.schemas import RegisterIn, TokenPair
 from api.auth.tokens import InvalidToken, KeyRing
 from api.config import Environment, get_settings
-from api.database import utcnow
+from api.database import Reader, utcnow
 from api.errors import Conflict, RateLimited, Unauthorized, ValidationFailed
 from api.ratelimit import get_counter
 
@@ -117,19 +118,46 @@ async def _record_failure(username: str, ip: str) -> None:
         await counter.incr(key, WINDOW)
 
 
-async def login(session: AsyncSession, username: str, password: str, ip: str) -> TokenPair:
+@dataclass(frozen=True)
+class CheckedPassword:
+    """A login whose password was verified against `password_hash`, before any write transaction."""
+
+    user_id: int
+    username: str
+    password_hash: str
+    password: str
+
+
+async def check_login(reader: Reader, username: str, password: str, ip: str) -> CheckedPassword:
+    """Throttle, read the hash and verify it (argon2, in a worker thread) outside the request's write transaction.
+
+    On SQLite a writer holds the database lock from its first statement: verifying in there made every login hold
+    it for the whole hash, and a flood of wrong passwords queued every other writer. A failed login here never
+    opens a write transaction at all."""
     username = username.strip().lower()
     await _check_throttle(username, ip)
-    user = (await session.execute(select(User).where(User.username == username))).scalar_one_or_none()
-    ok = await verify_password(user.password_hash if user else None, password)
-    if user is None or not ok or not user.is_active:
+    row = await reader.first(_LOGIN_ROW, {"username": username}, quick=True)
+    ok = await verify_password(row.password_hash if row else None, password)
+    if row is None or not ok or not row.is_active:
         await _record_failure(username, ip)
         raise Unauthorized("用户名或密码错误")
+    return CheckedPassword(row.id, username, row.password_hash, password)
+
+
+_LOGIN_ROW = (select(User.id, User.password_hash, User.is_active)
+              .where(User.username == bindparam("username")))
+
+
+async def login(session: AsyncSession, checked: CheckedPassword, ip: str) -> TokenPair:
+    """Issue the pair for a login `check_login` accepted, unless the account changed in between."""
+    user = await session.get(User, checked.user_id)
+    if user is None or not user.is_active or user.password_hash != checked.password_hash:
+        raise Unauthorized("用户名或密码错误")
     counter = get_counter()
-    await counter.delete(f"login:pair:{username}:{ip}")
-    await counter.set_flag(f"login:known:{username}:{ip}", KNOWN_IP_TTL)
+    await counter.delete(f"login:pair:{checked.username}:{ip}")
+    await counter.set_flag(f"login:known:{checked.username}:{ip}", KNOWN_IP_TTL)
     if needs_rehash(user.password_hash):
-        user.password_hash = await hash_password(password)
+        user.password_hash = await hash_password(checked.password)
     pair = await _issue_pair(session, user)
     await audit.record(session, Actor(user.id, user.display_name, str(user.kind)), "auth.login", "user", user.id)
     return pair
@@ -276,21 +304,32 @@ async def ensure_username_free(session: AsyncSession, username: str) -> None:
         raise Conflict("用户名已被使用", field="username")
 
 
-async def register(session: AsyncSession, data: RegisterIn, ip: str) -> None:
-    """Create a citizen account, or do nothing if the name is taken: the caller cannot tell which.
+@dataclass(frozen=True)
+class PreparedRegistration:
+    data: RegisterIn
+    username: str
+    password_hash: str
 
-    Both paths check the password, hash it (the slow step) and write one audit record; only then is the name
-    looked up, so neither the answer nor its timing says whether the name exists."""
+
+async def prepare_registration(data: RegisterIn, ip: str) -> PreparedRegistration:
+    """Rate limit, password policy and the (slow) hash: before the request's write transaction, and the same for a
+    free and a taken name."""
     count, ttl = await get_counter().incr(f"register:ip:{ip}", REGISTER_WINDOW)
     if count > REGISTER_LIMIT:
         raise RateLimited(ttl, "注册过于频繁，请稍后再试")
     username = data.username.lower()
     check_password_policy(data.password, username, extra_inputs=(data.display_name,))
-    password_hash = await hash_password(data.password)
+    return PreparedRegistration(data, username, await hash_password(data.password))
+
+
+async def register(session: AsyncSession, prepared: PreparedRegistration) -> None:
+    """Create a citizen account, or do nothing if the name is taken: the caller cannot tell which (both paths
+    write one audit record and answer alike)."""
+    data, username = prepared.data, prepared.username
     taken = (await session.execute(select(User.id).where(User.username == username))).scalar_one_or_none()
     if taken is None:
         user = User(username=username, display_name=data.display_name, kind=UserKind.public,
-                    email=data.email, phone=data.phone, password_hash=password_hash)
+                    email=data.email, phone=data.phone, password_hash=prepared.password_hash)
         try:
             async with session.begin_nested():
                 session.add(user)
@@ -328,7 +367,3 @@ async def load_user(session: AsyncSession, user_id: int) -> User | None:
         select(User).where(User.id == user_id)
         .options(selectinload(User.grants).selectinload(RoleGrant.org_unit), selectinload(User.org_unit))
     )).scalar_one_or_none()
-
-
-async def org_unit_names(session: AsyncSession) -> dict[int, str]:
-    return {i: n for i, n in (await session.execute(select(OrgUnit.id, OrgUnit.name))).all()}

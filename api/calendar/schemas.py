@@ -27,14 +27,6 @@ class ClockRead(BaseModel):
     provisional: bool
 
 
-class ClockEventRead(BaseModel):
-    kind: str
-    at: datetime
-    days: int | None
-    reason: str | None
-    actor_name: str | None
-
-
 class CalendarDayRead(BaseModel):
     date: date
     kind: DayKind

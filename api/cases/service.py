@@ -14,9 +14,10 @@ from api.auth.models import OrgUnit, Role
 from api.auth.principal import Principal
 from api.calendar import service as calendar
 from api.calendar.models import ClockStatus, DeadlineClock
-from api.cases.workflow import ConcurrentUpdate, Step, Workflow
+from api.calendar.schemas import DeadlineStatus
+from api.cases.workflow import ConcurrentUpdate, Step, Workflow, register_enum
 from api.database import LIKE_ESCAPE, escape_like, utcnow
-from api.notifications.service import notify
+from api.notifications import service as notifications
 
 
 class Case(Protocol):
@@ -39,16 +40,30 @@ async def flush(session: AsyncSession) -> None:
         raise ConcurrentUpdate() from exc
 
 
+async def audit_step(session: AsyncSession, case: Case, step: Step) -> None:
+    """The step's audit record (action "<workflow>.<action>", object the case), through api/audit."""
+    workflow = step.workflow
+    await audit.record(session, step.actor, f"{workflow.name}.{step.action}", workflow.name, case.id,
+                       workflow.summary(case, step))
+
+
+def notification_values(case: Case, step: Step) -> list[dict[str, Any]]:
+    """The notifications the step sends, as column values (see api.notifications.service.values), for a caller
+    that writes them in a statement of its own."""
+    workflow = step.workflow
+    return [notifications.values(n.user_id, n.title, n.body, n.link, workflow.name, case.id, n.kind, step.at)
+            for n in workflow.notices_for(case, step)]
+
+
 async def record(session: AsyncSession, case: Case, step: Step) -> Any:
     """Append the step's event row, its audit record and its notifications to the session (not flushed)."""
     workflow = step.workflow
     event = case.case_event(step)
     session.add(event)
-    await audit.record(session, step.actor, f"{workflow.name}.{step.action}", workflow.name, case.id,
-                       workflow.summary(case, step))
+    await audit_step(session, case, step)
     for n in workflow.notices_for(case, step):
-        await notify(session, n.user_id, n.title, n.body, link=n.link, object_type=workflow.name, object_id=case.id,
-                     kind=n.kind)
+        await notifications.notify(session, n.user_id, n.title, n.body, link=n.link, object_type=workflow.name,
+                                   object_id=case.id, kind=n.kind)
     return event
 
 
@@ -117,6 +132,11 @@ async def stop_clock(session: AsyncSession, case: Case, actor: Actor) -> Deadlin
     if clock is not None and clock.status != ClockStatus.stopped:
         await calendar.stop_clock(session, clock, actor)
     return clock
+
+
+register_enum("deadline_status", {
+    DeadlineStatus.on_time: "正常", DeadlineStatus.due_soon: "即将到期", DeadlineStatus.overdue: "已超期",
+    DeadlineStatus.very_overdue: "严重超期", DeadlineStatus.paused: "暂停计时", DeadlineStatus.stopped: "已停止计时"})
 
 
 def clock_join(workflow: Workflow[Any, Any], case_id: Any) -> ColumnElement[bool]:

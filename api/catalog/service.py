@@ -40,6 +40,7 @@ from api.catalog.models import ServiceVersion as ServiceVersion
 from api.catalog.schemas import FormField as FormField
 from api.catalog.schemas import ServiceCreate, ServiceGuide, ServiceRead, ServiceSummary, ServiceVersionIn
 from api.catalog.schemas import UnitRef as UnitRef
+from api.database import LIKE_ESCAPE, escape_like
 from api.errors import Conflict, NotFound, ValidationFailed
 from api.files import service as files
 from api.files.models import Attachment
@@ -247,8 +248,9 @@ async def get_version(session: AsyncSession, code: str, version: int) -> tuple[S
 def search(q: str | None, unit_id: int | None, category: str | None) -> Select[Service, ServiceVersion]:
     stmt = readable()
     if q:
-        like = f"%{q.strip()}%"
-        stmt = stmt.where(or_(ServiceVersion.name.like(like), Service.code.like(like.upper())))
+        like = f"%{escape_like(q.strip())}%"
+        stmt = stmt.where(or_(ServiceVersion.name.like(like, escape=LIKE_ESCAPE),
+                              Service.code.like(like.upper(), escape=LIKE_ESCAPE)))
     if unit_id is not None:
         stmt = stmt.where(Service.owner_unit_id == unit_id)
     if category:

@@ -15,7 +15,7 @@ from api.complaints.masking import mask_text
 from api.complaints.models import Complaint, ComplaintPublication
 from api.complaints.schemas import PublicationDraft
 from api.complaints.states import ComplaintAction
-from api.database import utcnow
+from api.database import LIKE_ESCAPE, escape_like, utcnow
 from api.errors import InvalidTransition
 
 A = ComplaintAction
@@ -82,7 +82,7 @@ def published_query(q: str | None = None, mailbox_id: int | None = None) -> Sele
     if mailbox_id is not None:
         stmt = stmt.where(ComplaintPublication.mailbox_id == mailbox_id)
     for word in (q or "").split()[:5]:
-        like = f"%{word}%"
-        stmt = stmt.where(or_(ComplaintPublication.subject.like(like), ComplaintPublication.body.like(like),
-                              ComplaintPublication.reply.like(like)))
+        like = f"%{escape_like(word)}%"
+        stmt = stmt.where(or_(*[c.like(like, escape=LIKE_ESCAPE) for c in (
+            ComplaintPublication.subject, ComplaintPublication.body, ComplaintPublication.reply)]))
     return stmt

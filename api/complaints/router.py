@@ -46,7 +46,7 @@ from api.complaints.schemas import (
 )
 from api.complaints.states import ComplaintKind, ComplaintStatus
 from api.complaints.views import complaint_read, mailbox_read, public_view, publication_read, summary_read
-from api.database import SessionDep, utcnow
+from api.database import LIKE_ESCAPE, SessionDep, escape_like, utcnow
 from api.errors import (
     Forbidden,
     InvalidTransition,
@@ -238,7 +238,8 @@ async def list_complaints(
     if kind is not None:
         stmt = stmt.where(Complaint.kind == kind)
     if q:
-        stmt = stmt.where((Complaint.tracking_no == q.strip().upper()) | Complaint.subject.like(f"%{q.strip()}%"))
+        stmt = stmt.where((Complaint.tracking_no == q.strip().upper()) | Complaint.subject.like(
+            f"%{escape_like(q.strip())}%", escape=LIKE_ESCAPE))
     rows, next_cursor = await keyset_page(session, stmt, [(Complaint.submitted_at, True), (Complaint.id, True)],
                                           lambda c: [c.submitted_at, c.id], cursor, limit)
     set_link_header(request, response, next_cursor)

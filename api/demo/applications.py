@@ -56,7 +56,7 @@ async def _shift(session: AsyncSession, app_id: int, days: int) -> None:
     for note in (await session.execute(select(Notification).where(
             Notification.object_type == "application", Notification.object_id == app_id))).scalars():
         note.created_at -= delta
-    clock = await calendar.get_clock(session, service.CASE_TYPE, app_id)
+    clock = await calendar.get_clock(session, service.APPLICATION.name, app_id)
     if clock is not None:
         clock.start_date = clock.start_date - delta
         clock.started_at -= delta

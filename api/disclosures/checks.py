@@ -20,7 +20,6 @@ class FindingKind(StrEnum):
     bank_card = "bank_card"
 
 
-BLOCKING = frozenset({FindingKind.classification})
 KIND_LABELS = {
     FindingKind.classification: "密级标志",
     FindingKind.resident_id: "居民身份证号码",

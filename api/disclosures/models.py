@@ -1,12 +1,20 @@
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.auth.models import OrgUnit
+from api.cases.workflow import Step, Workflow
 from api.database import Base, utcnow
-from api.disclosures.states import ChangeKind, DisclosureStatus, Freshness, Validity, VersionStatus
+from api.disclosures.states import (
+    DISCLOSURE_VERSION,
+    ChangeKind,
+    DisclosureStatus,
+    Freshness,
+    Validity,
+    VersionStatus,
+)
 
 
 class Column(Base):
@@ -130,9 +138,17 @@ class DisclosureVersion(Base):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative hook
+    __workflow__: ClassVar[Workflow[Any, Any]] = DISCLOSURE_VERSION
 
     disclosure: Mapped[Disclosure] = relationship(lazy="raise")
     column: Mapped[Column] = relationship(lazy="raise")
+
+    def case_event(self, step: Step) -> "DisclosureEvent":
+        return DisclosureEvent(disclosure_id=self.disclosure_id, version_id=self.id, action=step.action.value,
+                               from_status=step.from_status, to_status=step.to_status,
+                               review_level=(step.detail or {}).get("level"), comment=step.note,
+                               actor_id=step.actor.id, actor_name=step.actor.name, actor_role=step.actor.role,
+                               at=step.at)
 
 
 class DisclosureEvent(Base):

@@ -4,12 +4,12 @@ the change log and feeds (changelog.py) are re-exported here. Flushes, never com
 
 import re
 import string
-from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, false, func, insert, or_, select, update
+from sqlalchemy import Select, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +17,8 @@ from api.audit import service as audit
 from api.audit.service import Actor
 from api.auth.models import OrgUnit, Role, User
 from api.auth.principal import Principal
+from api.cases import service as cases
+from api.cases.service import in_units_under
 from api.config import get_settings
 from api.database import utcnow
 from api.disclosures import checks, richtext
@@ -47,15 +49,14 @@ from api.disclosures.schemas import DisclosureCreate, IndexSchemeIn, VersionUpda
 from api.disclosures.search import ListFilters as ListFilters
 from api.disclosures.search import list_public as list_public
 from api.disclosures.states import (
+    DISCLOSURE_VERSION,
     IN_REVIEW,
-    LABELS,
     PENDING,
     STALE_AFTER_DAYS,
     Action,
     ChangeKind,
     DisclosureStatus,
     VersionStatus,
-    can_move,
 )
 from api.errors import InvalidTransition, NotFound, ValidationFailed
 from api.files import service as files
@@ -71,31 +72,30 @@ STAFF_ROLES = (Role.editor, Role.reviewer, Role.secrecy_officer)
 
 # ---- visibility -------------------------------------------------------------------------------
 
-def _in_scope_columns(paths: Sequence[str]) -> Select[Any]:
-    return select(Column.id).join(OrgUnit, OrgUnit.id == Column.owner_unit_id).where(
-        or_(*[OrgUnit.path.startswith(p) for p in paths]))
+def _columns_of(principal: Principal, *roles: Role) -> Select[Any]:
+    """The columns owned by units where the principal holds one of `roles`."""
+    return select(Column.id).where(in_units_under(Column.owner_unit_id, principal, *roles))
 
 
 def readable_by(principal: Principal | None) -> Select[Any]:
     """Published items for everyone; staff also see every item of their units' columns and their own."""
     stmt = select(Disclosure)
-    paths = principal.scope_paths(*STAFF_ROLES) if principal and principal.is_staff else []
-    if principal is None or not paths:
+    if principal is None or not principal.is_staff or not principal.scope_paths(*STAFF_ROLES):
         return stmt.where(Disclosure.status == DisclosureStatus.published)
     return stmt.where(or_(
         Disclosure.status == DisclosureStatus.published,
-        Disclosure.column_id.in_(_in_scope_columns(paths)),
+        Disclosure.column_id.in_(_columns_of(principal, *STAFF_ROLES)),
         Disclosure.created_by_id == principal.id,
     ))
 
 
 def versions_readable_by(principal: Principal) -> Select[Any]:
     """Versions are working copies: staff of the column's unit and the author see them."""
-    paths = principal.scope_paths(*STAFF_ROLES) if principal.is_staff else []
-    if not paths:
+    if not principal.is_staff or not principal.scope_paths(*STAFF_ROLES):
         return select(DisclosureVersion).where(DisclosureVersion.author_id == principal.id)
     return select(DisclosureVersion).where(or_(
-        DisclosureVersion.column_id.in_(_in_scope_columns(paths)), DisclosureVersion.author_id == principal.id))
+        DisclosureVersion.column_id.in_(_columns_of(principal, *STAFF_ROLES)),
+        DisclosureVersion.author_id == principal.id))
 
 
 async def get_disclosure(session: AsyncSession, principal: Principal | None, disclosure_id: int) -> Disclosure:
@@ -288,28 +288,10 @@ async def _check_publisher(session: AsyncSession, publisher_id: int) -> None:
                                  "type": "not_found"}])
 
 
-async def _event(session: AsyncSession, d_id: int, version: DisclosureVersion | None, action: Action,
-                 actor: Actor, frm: str | None, to: str | None, comment: str | None,
-                 level: int | None = None) -> None:
-    session.add(DisclosureEvent(
-        disclosure_id=d_id, version_id=version.id if version else None, action=action.value, from_status=frm,
-        to_status=to, review_level=level, comment=comment, actor_id=actor.id, actor_name=actor.name,
-        actor_role=actor.role, at=utcnow()))
-    await audit.record(session, actor, f"disclosure.{action.value}", "disclosure", d_id, {
-        "version": version.version_no if version else None, "from": frm, "to": to, "comment": comment,
-        "level": level})
-
-
-async def transition(session: AsyncSession, version: DisclosureVersion, to: VersionStatus, action: Action,
-                     actor: Actor, comment: str | None, level: int | None = None) -> None:
-    """The one way a version changes state: checked against the table, recorded in history and audit."""
-    frm = VersionStatus(version.status)
-    if not can_move(frm, to):
-        raise InvalidTransition(f"“{LABELS[frm]}”状态的信息不能执行此操作")
-    version.status = to
-    version.updated_at = utcnow()
-    await session.flush()
-    await _event(session, version.disclosure_id, version, action, actor, frm.value, to.value, comment, level)
+def _allowed(v: DisclosureVersion, action: Action) -> None:
+    """409 naming state and action in Chinese, before a step changes anything."""
+    if not DISCLOSURE_VERSION.can(v.status, action):
+        raise DISCLOSURE_VERSION.refusal(v.status, action)
 
 
 async def create_disclosure(session: AsyncSession, principal: Principal, data: DisclosureCreate) -> DisclosureVersion:
@@ -327,9 +309,7 @@ async def create_disclosure(session: AsyncSession, principal: Principal, data: D
     v = DisclosureVersion(disclosure_id=d.id, version_no=1, status=VersionStatus.draft, author_id=principal.id,
                           change_note=data.change_note, is_major=True, findings=[])
     _copy_content(d, v)
-    session.add(v)
-    await session.flush()
-    await _event(session, d.id, v, Action.create, principal.actor(Role.editor), None, v.status.value, None)
+    await cases.create(session, v, principal.actor(Role.editor))
     return v
 
 
@@ -380,13 +360,16 @@ async def revise(session: AsyncSession, principal: Principal, d: Disclosure) -> 
     if pending:
         raise PendingVersionExists(f"请继续处理版本 {pending[0]}")
     live = await session.get_one(DisclosureVersion, d.published_version_id)
-    v = DisclosureVersion(disclosure_id=d.id, version_no=d.version_no + 1, status=VersionStatus.draft,
+    v = DisclosureVersion(disclosure_id=d.id, version_no=d.version_no + 1, status=DISCLOSURE_VERSION.initial,
                           author_id=principal.id, is_major=False, findings=[])
     _copy_content(live, v)
     session.add(v)
     await session.flush()
     await files.copy_to(session, await files.list_for(session, VERSION_OWNER, [live.id]), VERSION_OWNER, v.id)
-    await _event(session, d.id, v, Action.revise, principal.actor(Role.editor), None, v.status.value, None)
+    # A revision opens a version as create does, under its own action.
+    opening = DISCLOSURE_VERSION.opening(principal.actor(Role.editor), utcnow())
+    await cases.record(session, v, replace(opening, action=Action.revise))
+    await cases.flush(session)
     return v
 
 
@@ -431,6 +414,7 @@ async def _findings(session: AsyncSession, v: DisclosureVersion) -> list[dict[st
 
 async def submit(session: AsyncSession, principal: Principal, v: DisclosureVersion, comment: str | None) -> None:
     col = await _require_scope(session, principal, Role.editor, v.column_id)
+    _allowed(v, Action.submit)
     findings = await _findings(session, v)
     blocking = [f for f in findings if f["blocking"]]
     if blocking:
@@ -442,7 +426,7 @@ async def submit(session: AsyncSession, principal: Principal, v: DisclosureVersi
     v.approved_levels = 0
     v.personal_data_confirmed = False
     v.submitted_at = utcnow()
-    await transition(session, v, VersionStatus.submitted, Action.submit, principal.actor(Role.editor), comment)
+    await cases.transition(session, v, Action.submit, principal.actor(Role.editor), note=comment)
 
 
 async def _approvers(session: AsyncSession, v: DisclosureVersion) -> set[int]:
@@ -457,13 +441,13 @@ async def approve(session: AsyncSession, principal: Principal, v: DisclosureVers
     await _require_scope(session, principal, Role.reviewer, v.column_id)
     if v.author_id == principal.id:
         raise SelfApproval()
-    if v.status not in IN_REVIEW:
-        raise InvalidTransition(f"“{LABELS[v.status]}”状态的信息不能审核")
+    _allowed(v, Action.approve)
     if principal.id in await _approvers(session, v):
         raise SelfApproval("同一人不能审核同一版本的两级")
     v.approved_levels += 1
     to = VersionStatus.secrecy_review if v.approved_levels >= v.review_levels else VersionStatus.in_review
-    await transition(session, v, to, Action.approve, principal.actor(Role.reviewer), comment, v.approved_levels)
+    await cases.transition(session, v, Action.approve, principal.actor(Role.reviewer), to=to, note=comment,
+                           detail={"level": v.approved_levels})
 
 
 async def send_back(session: AsyncSession, principal: Principal, v: DisclosureVersion, comment: str) -> None:
@@ -472,7 +456,7 @@ async def send_back(session: AsyncSession, principal: Principal, v: DisclosureVe
     if v.author_id == principal.id:
         raise SelfApproval("不能审核自己撰写的信息")
     v.approved_levels = 0
-    await transition(session, v, VersionStatus.draft, Action.send_back, principal.actor(role), comment)
+    await cases.transition(session, v, Action.send_back, principal.actor(role), note=comment)
 
 
 async def publish(session: AsyncSession, principal: Principal, v: DisclosureVersion, comment: str | None,
@@ -481,8 +465,7 @@ async def publish(session: AsyncSession, principal: Principal, v: DisclosureVers
     await _require_scope(session, principal, Role.secrecy_officer, v.column_id)
     if v.author_id == principal.id:
         raise SelfApproval()
-    if v.status != VersionStatus.secrecy_review:
-        raise InvalidTransition(f"“{LABELS[v.status]}”状态的信息不能发布")
+    _allowed(v, Action.publish)
     d = (await session.execute(select(Disclosure).where(Disclosure.id == v.disclosure_id)
                                .with_for_update())).scalar_one()
     if d.status == DisclosureStatus.retracted:
@@ -502,10 +485,10 @@ async def publish(session: AsyncSession, principal: Principal, v: DisclosureVers
     now = utcnow()
     if d.published_version_id is not None:
         old = await session.get_one(DisclosureVersion, d.published_version_id)
-        await transition(session, old, VersionStatus.superseded, Action.supersede, actor, f"由第 {v.version_no} 版替代")
+        await cases.transition(session, old, Action.supersede, actor, note=f"由第 {v.version_no} 版替代", at=now)
     note = comment if not personal else f"{comment or ''}（已确认 {len(personal)} 处个人信息可以公开）".strip()
     v.published_at = now
-    await transition(session, v, VersionStatus.published, Action.publish, actor, note)
+    await cases.transition(session, v, Action.publish, actor, note=note, at=now)
     first = d.index_no is None
     if first:
         publisher = await session.get_one(OrgUnit, v.publisher_id)
@@ -535,7 +518,7 @@ async def retract(session: AsyncSession, principal: Principal, d: Disclosure, re
         raise InvalidTransition("只有已发布的信息可以撤回")
     live = await session.get_one(DisclosureVersion, d.published_version_id)
     now = utcnow()
-    await transition(session, live, VersionStatus.retracted, Action.retract, principal.actor(role), reason)
+    await cases.transition(session, live, Action.retract, principal.actor(role), note=reason, at=now)
     d.status = DisclosureStatus.retracted
     d.retracted_at = now
     d.retract_reason = reason
@@ -586,22 +569,17 @@ async def public_attachment(session: AsyncSession, principal: Principal | None, 
 
 # ---- workspace --------------------------------------------------------------------------------
 
-QUEUES = ("mine", "review", "secrecy", "all")
-
-
 def queue_query(principal: Principal, queue: str, status: VersionStatus | None) -> Select[Any]:
     stmt = versions_readable_by(principal)
     if queue == "mine":
         stmt = stmt.where(DisclosureVersion.author_id == principal.id)
     elif queue == "review":
-        paths = principal.scope_paths(Role.reviewer)
         stmt = stmt.where(DisclosureVersion.status.in_(IN_REVIEW), DisclosureVersion.author_id != principal.id,
-                          DisclosureVersion.column_id.in_(_in_scope_columns(paths)) if paths else false())
+                          DisclosureVersion.column_id.in_(_columns_of(principal, Role.reviewer)))
     elif queue == "secrecy":
-        paths = principal.scope_paths(Role.secrecy_officer)
         stmt = stmt.where(DisclosureVersion.status == VersionStatus.secrecy_review,
                           DisclosureVersion.author_id != principal.id,
-                          DisclosureVersion.column_id.in_(_in_scope_columns(paths)) if paths else false())
+                          DisclosureVersion.column_id.in_(_columns_of(principal, Role.secrecy_officer)))
     if status is not None:
         stmt = stmt.where(DisclosureVersion.status == status)
     return stmt

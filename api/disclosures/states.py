@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from api.cases.workflow import Workflow, register, register_enum
+
 
 class VersionStatus(StrEnum):
     draft = "draft"
@@ -21,7 +23,7 @@ class DisclosureStatus(StrEnum):
 
 class Action(StrEnum):
     create = "create"
-    revise = "revise"
+    revise = "revise"  # a new draft from the published version (it opens a version, like create)
     submit = "submit"
     approve = "approve"
     send_back = "send_back"
@@ -30,35 +32,31 @@ class Action(StrEnum):
     retract = "retract"
 
 
-ALLOWED_TRANSITIONS: dict[VersionStatus, frozenset[VersionStatus]] = {
-    VersionStatus.draft: frozenset({VersionStatus.submitted}),
-    VersionStatus.submitted: frozenset({VersionStatus.in_review, VersionStatus.secrecy_review, VersionStatus.draft}),
-    VersionStatus.in_review: frozenset({VersionStatus.in_review, VersionStatus.secrecy_review, VersionStatus.draft}),
-    VersionStatus.secrecy_review: frozenset({VersionStatus.published, VersionStatus.draft}),
-    VersionStatus.published: frozenset({VersionStatus.superseded, VersionStatus.retracted}),
-    VersionStatus.superseded: frozenset(),
-    VersionStatus.retracted: frozenset(),
-}
+V = VersionStatus
 
-EDITABLE = frozenset({VersionStatus.draft})
-IN_REVIEW = frozenset({VersionStatus.submitted, VersionStatus.in_review})
-PENDING = frozenset({VersionStatus.draft, VersionStatus.submitted, VersionStatus.in_review,
-                     VersionStatus.secrecy_review})
-FINAL = frozenset({VersionStatus.superseded, VersionStatus.retracted})
+IN_REVIEW = frozenset({V.submitted, V.in_review})
+PENDING = frozenset({V.draft, V.submitted, V.in_review, V.secrecy_review})  # at most one per item
 
-LABELS = {
-    VersionStatus.draft: "草稿",
-    VersionStatus.submitted: "待审核",
-    VersionStatus.in_review: "审核中",
-    VersionStatus.secrecy_review: "待保密审查",
-    VersionStatus.published: "已发布",
-    VersionStatus.superseded: "已被新版本替代",
-    VersionStatus.retracted: "已撤回",
-}
-
-
-def can_move(current: VersionStatus, to: VersionStatus) -> bool:
-    return to in ALLOWED_TRANSITIONS[current]
+DISCLOSURE_VERSION: Workflow[VersionStatus, Action] = register(Workflow(
+    name="disclosure_version", label="公开信息版本", states=VersionStatus, actions=Action,
+    state_labels={V.draft: "草稿", V.submitted: "待审核", V.in_review: "审核中", V.secrecy_review: "待保密审查",
+                  V.published: "已发布", V.superseded: "已被新版本替代", V.retracted: "已撤回"},
+    action_labels={Action.create: "新建草稿", Action.revise: "新建修订版本", Action.submit: "提交审核",
+                   Action.approve: "审核通过", Action.send_back: "退回修改", Action.publish: "保密审查通过并发布",
+                   Action.supersede: "被新版本替代", Action.retract: "撤回"},
+    transitions={
+        Action.submit: {V.draft: V.submitted},
+        # Each review level approves in turn; the last one hands the version to the secrecy officer.
+        Action.approve: {s: frozenset({V.in_review, V.secrecy_review}) for s in IN_REVIEW},
+        Action.send_back: {s: V.draft for s in (V.submitted, V.in_review, V.secrecy_review)},
+        Action.publish: {V.secrecy_review: V.published},
+        Action.supersede: {V.published: V.superseded},
+        Action.retract: {V.published: V.retracted},
+    },
+    initial=V.draft, create_action=Action.create,
+    groups={"in_review": IN_REVIEW, "pending": PENDING},
+    describe=lambda v: {"disclosure_id": v.disclosure_id, "version": v.version_no},
+))
 
 
 class Freshness(StrEnum):
@@ -84,3 +82,8 @@ class ChangeKind(StrEnum):
     updated = "updated"
     retracted = "retracted"
     removed = "removed"  # only in a filtered view: the item left the filter (another column, publisher, topic)
+
+
+register_enum("disclosure_status", {DisclosureStatus.unpublished: "未发布", DisclosureStatus.published: "已发布",
+                                    DisclosureStatus.retracted: "已撤回"})
+register_enum("disclosure_validity", {Validity.valid: "有效", Validity.expired: "失效", Validity.repealed: "废止"})

@@ -19,7 +19,7 @@ from api.disclosures.schemas import (
     VersionSummary,
     finding_models,
 )
-from api.disclosures.states import LABELS, DisclosureStatus
+from api.disclosures.states import DISCLOSURE_VERSION, DisclosureStatus
 from api.files import service as files
 from api.files.schemas import AttachmentRead
 from api.search.highlight import highlight, snippet
@@ -79,7 +79,8 @@ def _summary_fields(v: DisclosureVersion, ctx: dict[str, Any]) -> dict[str, Any]
     index_no, _ = ctx["disclosures"].get(v.disclosure_id, (None, None))
     return dict(
         id=v.id, disclosure_id=v.disclosure_id, version_no=v.version_no, status=v.status,
-        status_label=LABELS[v.status], title=v.title, column=ColumnRef(id=col.id, name=col.name, slug=col.slug),
+        status_label=DISCLOSURE_VERSION.state_labels[v.status], title=v.title,
+        column=ColumnRef(id=col.id, name=col.name, slug=col.slug),
         publisher=OrgRef(id=v.publisher_id, name=ctx["units"].get(v.publisher_id, "")),
         author=UserRef(id=v.author_id, name=ctx["users"].get(v.author_id, "")), index_no=index_no,
         review_levels=v.review_levels, approved_levels=v.approved_levels, finding_count=len(v.findings or []),

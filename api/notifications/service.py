@@ -1,5 +1,6 @@
 """The in-app inbox: any domain calls notify() inside its own transaction."""
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select, update
@@ -10,11 +11,18 @@ from api.errors import NotFound
 from api.notifications.models import Notification
 
 
+def values(user_id: int, title: str, body: str = "", link: str | None = None, object_type: str | None = None,
+           object_id: int | None = None, kind: str = "info", at: datetime | None = None) -> dict[str, Any]:
+    """Every column of a new notification, for a caller that writes it in a statement of its own (the
+    application submission); notify() is the same through the session."""
+    return {"user_id": user_id, "kind": kind, "title": title[:200], "body": body[:2000], "link": link,
+            "object_type": object_type, "object_id": object_id, "read_at": None, "created_at": at or utcnow()}
+
+
 async def notify(session: AsyncSession, user_id: int, title: str, body: str = "", link: str | None = None,
                  object_type: str | None = None, object_id: int | None = None, kind: str = "info") -> Notification:
     """Added to the caller's transaction; written with its next flush (or its commit)."""
-    row = Notification(user_id=user_id, kind=kind, title=title[:200], body=body[:2000], link=link,
-                       object_type=object_type, object_id=object_id)
+    row = Notification(**values(user_id, title, body, link, object_type, object_id, kind))
     session.add(row)
     return row
 

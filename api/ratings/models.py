@@ -1,11 +1,12 @@
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from api.cases.workflow import Step, Workflow
 from api.database import Base, utcnow
-from api.ratings.states import AppealStatus, RectificationStatus
+from api.ratings.states import RECTIFICATION, AppealStatus, RectificationStatus
 
 
 class Rating(Base):
@@ -51,6 +52,12 @@ class Rectification(Base):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative hook
+    __workflow__: ClassVar[Workflow[Any, Any]] = RECTIFICATION
+
+    def case_event(self, step: Step) -> "RectificationEvent":
+        return RectificationEvent(rectification_id=self.id, action=step.action.value, from_status=step.from_status,
+                                  to_status=step.to_status, note=step.note, detail=step.detail,
+                                  actor_id=step.actor.id, actor_name=step.actor.name, created_at=step.at)
 
 
 class RectificationEvent(Base):

@@ -4,7 +4,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator
 
 from api.calendar.schemas import ClockRead
-from api.catalog.schemas import UnitRef
+from api.catalog.service import UnitRef
 from api.ratings.states import TAGS, AppealStatus, RectificationStatus
 
 

@@ -1,27 +1,24 @@
-"""好差评: one rating per decided application; bad ratings open a rectification task; appeals."""
+"""好差评: one rating per decided application; bad ratings open a rectification task (a case on the kernel,
+api/cases); appeals. Applications are reached through api.applications.service only, and never the other way:
+this module registers its satisfaction counter with the applications' statistics."""
 
 from typing import Any
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, case, false, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql.elements import ColumnElement
 
 from api.applications import service as applications
-from api.applications.exceptions import ConcurrentUpdate, NotApplicant, NotHandler
-from api.applications.models import Application
-from api.applications.states import RATEABLE, STATUS_LABELS
 from api.audit import service as audit
 from api.audit.service import Actor
 from api.auth.models import OrgUnit, Role
 from api.auth.principal import Principal
 from api.calendar import service as calendar
-from api.calendar.models import ClockStatus
+from api.cases import service as cases
 from api.catalog import service as catalog
-from api.catalog.schemas import UnitRef
 from api.database import utcnow
 from api.errors import Conflict, InvalidTransition, NotFound
-from api.notifications.service import notify
 from api.ratings.models import Rating, Rectification, RectificationEvent
 from api.ratings.schemas import (
     AppealDecisionIn,
@@ -32,30 +29,24 @@ from api.ratings.schemas import (
     RectificationRead,
 )
 from api.ratings.states import (
-    ALLOWED_TRANSITIONS,
+    OPEN,
+    RECTIFICATION,
     RECTIFICATION_DAYS,
-    RECTIFICATION_LABELS,
     RECTIFY_MAX,
     SATISFIED_MIN,
     SCORE_LABELS,
     AppealStatus,
+    RectificationAction,
     RectificationStatus,
 )
 
-CASE_TYPE = "rectification"
-R = RectificationStatus
+R, RA = RectificationStatus, RectificationAction
+Application = applications.Application
 
 
 class AlreadyRated(Conflict):
     code = "already_rated"
     title = "该申请已评价，每件只能评价一次"
-
-
-async def _flush(session: AsyncSession) -> None:
-    try:
-        await session.flush()
-    except StaleDataError as exc:
-        raise ConcurrentUpdate() from exc
 
 
 async def rating_of(session: AsyncSession, p: Principal, application_id: int) -> Rating | None:
@@ -75,9 +66,10 @@ async def rate(session: AsyncSession, p: Principal, application_id: int, body: R
     """Rate once after 办结 or 不予批准; 1–2 opens a 15-working-day rectification for the department."""
     app = await applications.get(session, p, application_id)
     if app.applicant_id != p.id:
-        raise NotApplicant("仅限申请人本人评价")
-    if app.status not in RATEABLE:
-        raise InvalidTransition(f"申请当前状态为“{STATUS_LABELS[app.status]}”，办结或不予批准后才能评价")
+        raise applications.NotApplicant("仅限申请人本人评价")
+    if app.status not in applications.RATEABLE:
+        label = applications.APPLICATION.state_labels[applications.ApplicationStatus(app.status)]
+        raise InvalidTransition(f"申请当前状态为“{label}”，办结或不予批准后才能评价")
     if (await session.execute(select(Rating.id).where(Rating.application_id == app.id))).first():
         raise AlreadyRated()
     rating = Rating(application_id=app.id, rater_id=p.id, owner_unit_id=app.owner_unit_id, service_id=app.service_id,
@@ -96,46 +88,17 @@ async def rate(session: AsyncSession, p: Principal, application_id: int, body: R
     return rating
 
 
-async def _open_rectification(session: AsyncSession, rating: Rating, app: Application, actor: Actor) -> None:
-    rect = Rectification(rating_id=rating.id, application_id=app.id, org_unit_id=app.owner_unit_id, status=R.open)
-    session.add(rect)
-    await session.flush()
-    await calendar.start_clock(session, CASE_TYPE, rect.id, RECTIFICATION_DAYS, actor)
-    await _event(session, rect, "open", None, R.open, actor, f"差评（{SCORE_LABELS[rating.score]}）触发整改")
-    if app.assignee_id:
-        await notify(session, app.assignee_id, "差评整改任务", f"受理编号 {app.tracking_no} 收到差评，请在 "
-                     f"{RECTIFICATION_DAYS} 个工作日内回访并整改。", link=f"/workspace/rectifications/{rect.id}",
-                     object_type="rectification", object_id=rect.id, kind="rectification")
-
-
-async def _event(session: AsyncSession, rect: Rectification, action: str, src: R | None, dst: R | None,
-                 actor: Actor, note: str | None = None, detail: dict[str, Any] | None = None) -> None:
-    rect.updated_at = utcnow()
-    session.add(RectificationEvent(rectification_id=rect.id, action=action, from_status=src, to_status=dst,
-                                   note=note, detail=detail, actor_id=actor.id, actor_name=actor.name))
-    await _flush(session)
-    await audit.record(session, actor, f"rectification.{action}", "rectification", rect.id,
-                       {"from": src, "to": dst, "note": note, **(detail or {})})
-
-
-async def _transition(session: AsyncSession, rect: Rectification, to: R, action: str, actor: Actor,
-                      note: str | None = None, detail: dict[str, Any] | None = None) -> None:
-    src = rect.status
-    if to not in ALLOWED_TRANSITIONS[src]:
-        raise InvalidTransition(f"整改任务当前状态为“{RECTIFICATION_LABELS[src]}”，不能执行此操作")
-    rect.status = to
-    await _event(session, rect, action, src, to, actor, note, detail)
-
-
-# --- rectification ------------------------------------------------------------------------------------
+async def _open_rectification(session: AsyncSession, rating: Rating, app: Any, actor: Actor) -> None:
+    rect = Rectification(rating_id=rating.id, application_id=app.id, org_unit_id=app.owner_unit_id)
+    detail = {"tracking_no": app.tracking_no, "handler_id": app.assignee_id}
+    await cases.create(session, rect, actor, note=f"差评（{SCORE_LABELS[rating.score]}）触发整改", detail=detail)
+    await cases.start_clock(session, rect, RECTIFICATION_DAYS, actor)
 
 
 def rectifications_readable_by(p: Principal) -> Select[Any]:
-    paths = p.scope_paths(Role.handler, Role.leader)
-    if not paths:
-        return select(Rectification).where(Rectification.id.is_(None))
-    units = select(OrgUnit.id).where(or_(*[OrgUnit.path.startswith(x, autoescape=True) for x in paths]))
-    return select(Rectification).where(Rectification.org_unit_id.in_(units))
+    if not p.scope_paths(Role.handler, Role.leader):
+        return select(Rectification).where(false())
+    return select(Rectification).where(cases.in_units_under(Rectification.org_unit_id, p, Role.handler, Role.leader))
 
 
 async def get_rectification(session: AsyncSession, p: Principal, rect_id: int, lock: bool = False) -> Rectification:
@@ -151,15 +114,15 @@ async def get_rectification(session: AsyncSession, p: Principal, rect_id: int, l
 async def _require_handler(session: AsyncSession, p: Principal, unit_id: int) -> None:
     unit = await session.get(OrgUnit, unit_id)
     if unit is None or not p.covers(Role.handler, unit.path):
-        raise NotHandler()
+        raise applications.NotHandler()
 
 
 async def follow_up(session: AsyncSession, p: Principal, rect_id: int, body: FollowUpIn) -> Rectification:
     """回访: record contact with the applicant (required before the task can close)."""
     rect = await get_rectification(session, p, rect_id, lock=True)
     await _require_handler(session, p, rect.org_unit_id)
-    await _transition(session, rect, R.followed_up, "follow_up", p.actor(Role.handler), body.note,
-                      {"method": body.method})
+    await cases.transition(session, rect, RA.follow_up, p.actor(Role.handler), note=body.note,
+                           detail={"method": body.method})
     return rect
 
 
@@ -169,16 +132,10 @@ async def close(session: AsyncSession, p: Principal, rect_id: int, measures: str
     if rect.status == R.open:
         raise InvalidTransition("须先完成回访并记录回访情况，才能办结整改")
     actor = p.actor(Role.handler)
-    await _transition(session, rect, R.closed, "close", actor, measures)
     rect.measures, rect.closed_at = measures, utcnow()
-    await _stop_clock(session, rect, actor)
+    await cases.transition(session, rect, RA.close, actor, note=measures)
+    await cases.stop_clock(session, rect, actor)
     return rect
-
-
-async def _stop_clock(session: AsyncSession, rect: Rectification, actor: Actor) -> None:
-    clock = await calendar.get_clock(session, CASE_TYPE, rect.id)
-    if clock is not None and clock.status != ClockStatus.stopped:
-        await calendar.stop_clock(session, clock, actor)
 
 
 async def rectification_read(session: AsyncSession, rect: Rectification) -> RectificationRead:
@@ -188,18 +145,17 @@ async def rectification_read(session: AsyncSession, rect: Rectification) -> Rect
     unit = (await catalog.units_by_id(session, {rect.org_unit_id}))[rect.org_unit_id]
     events = (await session.execute(select(RectificationEvent).where(RectificationEvent.rectification_id == rect.id)
                                     .order_by(RectificationEvent.id))).scalars()
-    clock = await calendar.get_clock(session, CASE_TYPE, rect.id)
+    clock = await cases.clock_of(session, rect)
     return RectificationRead(
-        id=rect.id, application_id=app.id, tracking_no=app.tracking_no, org_unit=UnitRef(id=unit.id, name=unit.name),
-        status=rect.status, status_label=RECTIFICATION_LABELS[rect.status], rating=await rating_read(session, rating),
+        id=rect.id, application_id=app.id, tracking_no=app.tracking_no,
+        org_unit=catalog.UnitRef(id=unit.id, name=unit.name),
+        status=rect.status, status_label=RECTIFICATION.state_labels[R(rect.status)],
+        rating=await rating_read(session, rating),
         measures=rect.measures, clock=await calendar.clock_state(session, clock) if clock else None,
         events=[RectificationEventRead(action=e.action, from_status=e.from_status, to_status=e.to_status, note=e.note,
                                        detail=e.detail, actor_name=e.actor_name, created_at=e.created_at)
                 for e in events],
         created_at=rect.created_at, closed_at=rect.closed_at)
-
-
-# --- appeals ------------------------------------------------------------------------------------------
 
 
 async def _rating_for_staff(session: AsyncSession, p: Principal, rating_id: int) -> Rating:
@@ -239,9 +195,9 @@ async def decide_appeal(session: AsyncSession, p: Principal, rating_id: int, bod
     if body.upheld:
         rect = (await session.execute(select(Rectification).where(Rectification.rating_id == rating.id)
                                       .with_for_update())).scalar_one_or_none()
-        if rect is not None and rect.status in (R.open, R.followed_up):
-            await _transition(session, rect, R.cancelled, "cancel", actor, "申诉成立：恶意差评")
-            await _stop_clock(session, rect, actor)
+        if rect is not None and rect.status in OPEN:
+            await cases.transition(session, rect, RA.cancel, actor, note="申诉成立：恶意差评")
+            await cases.stop_clock(session, rect, actor)
     return rating
 
 
@@ -249,10 +205,8 @@ def pending_appeals() -> Select[Any]:
     return select(Rating).where(Rating.appeal_status == AppealStatus.pending)
 
 
-# --- statistics ---------------------------------------------------------------------------------------
-
-
-async def rating_counts(session: AsyncSession, where: list[Any]) -> dict[tuple[int, int], tuple[int, int]]:
+async def rating_counts(session: AsyncSession,
+                        where: list[ColumnElement[bool]]) -> dict[tuple[int, int], tuple[int, int]]:
     """(service_id, unit_id) → (valid ratings, satisfied) for the applications matching `where`."""
     rows = (await session.execute(
         select(Application.service_id, Application.owner_unit_id, func.count(),
@@ -261,3 +215,6 @@ async def rating_counts(session: AsyncSession, where: list[Any]) -> dict[tuple[i
         .where(*where, Rating.excluded.is_(False))
         .group_by(Application.service_id, Application.owner_unit_id))).all()
     return {(s, u): (int(n), int(sat or 0)) for s, u, n, sat in rows}
+
+
+applications.count_satisfaction_with(rating_counts)

@@ -3,10 +3,10 @@
 import asyncio
 
 import pytest
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.applications.models import Application, TrackingCounter
+from api.applications.models import Application
 from api.calendar.workdays import local_date
 from api.database import utcnow
 from tests.applications.conftest import GOOD, make_world
@@ -90,21 +90,13 @@ class TestConcurrentHandlers:
 
 
 class TestTrackingNumbers:
-    async def test_concurrent_first_submissions_of_the_year_get_distinct_numbers(self, committing_client, engine):
-        """The first takers of a year race to create its sequence (PostgreSQL) or counter row (SQLite), and
-        numbering continues after a counter kept from before (a database upgraded from the counter table)."""
-        from api.applications import service
-
+    async def test_concurrent_submissions_get_distinct_numbers(self, committing_client, engine):
+        """The year's sequence (PostgreSQL) or counter row (SQLite) hands each number out once."""
         year = local_date(utcnow()).year
-        async with engine.begin() as conn:
-            if engine.dialect.name == "postgresql":
-                await conn.execute(text(f"DROP SEQUENCE IF EXISTS application_tracking_{year}"))
-            await conn.execute(insert(TrackingCounter).values(year=year, last=41))
-        service._PG_SEQUENCES.clear()
         w = await _world(engine)
         responses = await asyncio.gather(*[
             committing_client.post("/api/v1/applications", json={"service_code": "TEST", "data": GOOD},
                                    headers={**auth(w.citizen), "Idempotency-Key": f"first-{i}"}) for i in range(8)])
         assert [r.status_code for r in responses] == [201] * 8
         numbers = {r.json()["tracking_no"] for r in responses}
-        assert numbers == {f"SQ{year}-{n:06d}" for n in range(42, 50)}
+        assert len(numbers) == 8 and all(n.startswith(f"SQ{year}-") for n in numbers)

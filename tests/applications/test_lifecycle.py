@@ -301,29 +301,3 @@ class TestClaimAndAssign:
         app = await submitted(client, world.citizen)
         r = await act(client, world.handler, app["id"], "assign", {"user_id": world.other_handler.id})
         assert r.status_code == 422
-
-
-class TestNotifications:
-    async def test_each_status_change_reaches_the_inbox(self, client, world):
-        await completed(client, world)
-        r = await client.get("/api/v1/notifications", headers=auth(world.citizen))
-        titles = [n["title"] for n in r.json()["items"]]
-        assert len(titles) == 4  # submitted, accepted, in progress, completed; newest first
-        assert "已办结" in titles[0]
-        assert r.json()["items"][0]["link"].startswith("/my/applications/")  # the SPA's route
-        count = (await client.get("/api/v1/notifications/unread-count", headers=auth(world.citizen))).json()
-        assert count == {"unread": 4}
-        first = r.json()["items"][0]["id"]
-        r = await client.post(f"/api/v1/notifications/{first}/read", headers=auth(world.citizen))
-        assert r.status_code == 200
-        r = await client.get("/api/v1/notifications", params={"unread": True}, headers=auth(world.citizen))
-        assert len(r.json()["items"]) == 3
-        await client.post("/api/v1/notifications/read-all", headers=auth(world.citizen))
-        count = (await client.get("/api/v1/notifications/unread-count", headers=auth(world.citizen))).json()
-        assert count == {"unread": 0}
-
-    async def test_someone_elses_notification_is_404(self, client, world):
-        await submitted(client, world.citizen)
-        nid = (await client.get("/api/v1/notifications", headers=auth(world.citizen))).json()["items"][0]["id"]
-        r = await client.post(f"/api/v1/notifications/{nid}/read", headers=auth(world.stranger))
-        assert r.status_code == 404

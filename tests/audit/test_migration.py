@@ -85,3 +85,20 @@ async def test_downgrade_restores_the_unkeyed_links(tmp_path):
     finally:
         await engine.dispose()
     assert after == before
+
+
+async def test_rows_waiting_in_the_outbox_at_upgrade_are_chained_as_genuine(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'waiting.db'}"
+    await asyncio.to_thread(upgrade, url, "0014")
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(
+                "INSERT INTO audit_outbox (occurred_at, actor_name, action, object_type, object_id, summary)"
+                " VALUES ('2026-12-03 09:00:00.000001', '系统', 'test.waiting', 'system', '1', '{\"n\": 1}')"))
+        await asyncio.to_thread(upgrade, url)
+        async with AsyncSession(engine) as s:
+            actions = [r.action for r in await audit.entries(s)]
+    finally:
+        await engine.dispose()
+    assert actions == ["test.waiting"]

@@ -3,7 +3,7 @@ batches, by whichever linker gets there first; the chain stays one unbroken sequ
 
 import asyncio
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.audit import service as audit
@@ -104,3 +104,29 @@ async def test_a_rolled_back_savepoint_takes_its_staged_records_along(session):
     await session.flush()
     actions = (await session.execute(select(AuditOutbox.action))).scalars().all()
     assert actions == ["test.kept"]
+
+
+class TestOutboxMac:
+    """A database writer without the key cannot slip a record into the chain through the outbox."""
+
+    async def test_a_row_inserted_without_the_key_is_chained_as_a_forgery(self, session):
+        await audit.record(session, audit.SYSTEM, "test.genuine", "test", 1)
+        await session.flush()
+        genuine = (await session.execute(select(AuditOutbox))).scalar_one()
+        await session.execute(insert(AuditOutbox).values(
+            occurred_at=genuine.occurred_at, actor_id=None, actor_name="局长", actor_role="leader",
+            action="complaint.close", object_type="complaint", object_id="42", summary={}, ip=None,
+            request_id=None, key_id=genuine.key_id, mac="0" * 64))
+        records = await audit.entries(session)
+        assert [r.action for r in records] == ["test.genuine", audit.FORGED]
+        assert records[1].summary["row"]["action"] == "complaint.close"
+        assert records[1].object_type == "audit_outbox"
+        assert (await audit.verify_chain(session)).ok  # the chain itself is sound: the forgery is on record
+
+    async def test_a_waiting_row_changed_before_linking_is_chained_as_a_forgery(self, session):
+        await audit.record(session, audit.SYSTEM, "test.event", "test", 1, {"amount": 100})
+        await session.flush()
+        await session.execute(update(AuditOutbox).values(summary={"amount": 1}))
+        [rec] = await audit.entries(session)
+        assert rec.action == audit.FORGED
+        assert rec.summary["row"]["summary"] == {"amount": 1}

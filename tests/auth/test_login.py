@@ -202,3 +202,44 @@ class TestChangePassword:
                               json={"current_password": PASSWORD, "new_password": "weak"})
         assert r.status_code == 422
         assert {e["field"] for e in r.json()["errors"]} == {"new_password"}
+
+
+class TestOutsideTheWriteTransaction:
+    async def test_a_wrong_password_is_answered_while_another_writer_holds_the_sqlite_lock(
+            self, committing_client, engine):
+        """Verification (argon2) runs before the request's write transaction: a flood of wrong passwords never
+        queues behind, or in front of, the writers."""
+        import sqlite3
+
+        from sqlalchemy.ext.asyncio import AsyncSession
+
+        if engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's database-wide write lock")
+        async with AsyncSession(engine) as s:
+            created = await create_user(s, await create_org_unit(s))
+            username = created.username
+            await s.commit()
+        holder = sqlite3.connect(engine.url.database, timeout=0, isolation_level=None)
+        try:
+            holder.execute("BEGIN IMMEDIATE")
+            r = await login(committing_client, username, "Wrong-pass1")
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert r.status_code == 401, r.text
+        assert (await login(committing_client, username)).status_code == 200
+
+    async def test_registration_is_checked_and_hashed_before_the_write_transaction(self, committing_client, engine):
+        import sqlite3
+
+        if engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's database-wide write lock")
+        holder = sqlite3.connect(engine.url.database, timeout=0, isolation_level=None)
+        try:
+            holder.execute("BEGIN IMMEDIATE")
+            weak = await committing_client.post(REGISTER, json={
+                "username": "locked-out", "password": "Woaini@1314", "display_name": "市民"})
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert weak.status_code == 422, weak.text

@@ -58,3 +58,12 @@ class TestRegistry:
 
     def test_registering_the_same_workflow_again_is_harmless(self):
         assert register(LAMP) is LAMP
+
+
+class TestDomainVocabulary:
+    async def test_applications_and_rectifications_are_registered(self, client):
+        body = (await client.get("/api/v1/vocabulary")).json()
+        states = {s["value"]: s["label"] for s in body["workflows"]["application"]["states"]}
+        assert states["not_accepted"] == "不予受理" and states["supplement_requested"] == "待补正"
+        assert body["workflows"]["rectification"]["label"] == "整改任务"
+        assert {"approval_decision", "rating_score", "appeal_status", "deadline_status"} <= set(body["enums"])

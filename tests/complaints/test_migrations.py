@@ -83,11 +83,11 @@ class TestVocabularyMigration:
 
 class TestIdempotencyOwnerMigration:
     async def test_an_anonymous_writers_key_keeps_its_owner_and_its_seal(self, scratch_url):
-        await asyncio.to_thread(upgrade, scratch_url, "0010")
+        await asyncio.to_thread(upgrade, scratch_url, "0013")
         await _run(scratch_url, "INSERT INTO idempotency_keys (client_hash, key, scope, request_hash, state, "
                                 "response_body, created_at) VALUES ('abc', 'sha256:k', 'POST /complaints', 'h', "
                                 "'done', '{\"sealed\": \"x\"}', '2026-03-02 02:00:00')")
-        await asyncio.to_thread(upgrade, scratch_url, "0011")
+        await asyncio.to_thread(upgrade, scratch_url, "0014")
         (rows,) = await _run(scratch_url, "SELECT owner, user_id, sealed, key FROM idempotency_keys")
         assert [(owner, user_id, bool(sealed), key) for owner, user_id, sealed, key in rows] == [
             ("ip:abc", None, True, "sha256:k")]

@@ -1,6 +1,13 @@
+import pytest
+from sqlalchemy import update
 
 from api.audit import service as audit
 from api.auth.models import Role
+from api.auth.service import load_user, to_principal
+from api.cases.workflow import ConcurrentUpdate
+from api.disclosures import service
+from api.disclosures.models import DisclosureVersion
+from api.disclosures.schemas import DisclosureCreate
 from tests.disclosures.conftest import create_column, draft, publish
 from tests.factories import auth, create_org_unit, create_user
 
@@ -119,6 +126,7 @@ class TestReview:
         r = await client.post(f"{V}/{vid}/publish", json={}, headers=team.h(team.secrecy))
         assert r.status_code == 409
         assert r.json()["code"] == "invalid_transition"
+        assert r.json()["detail"] == "公开信息版本当前状态为“草稿”，不能“保密审查通过并发布”"
 
     async def test_every_transition_is_in_history_and_audit(self, client, session, team):
         v = await publish(client, team)
@@ -126,10 +134,10 @@ class TestReview:
         actions = [(e["action"], e["actor"]["id"]) for e in r.json()]
         assert actions == [("create", team.editor.id), ("submit", team.editor.id),
                            ("approve", team.reviewer.id), ("publish", team.secrecy.id)]
-        audited = [r.action for r in await audit.entries(session, object_type="disclosure",
-                                                          object_id=v["disclosure_id"])]
-        assert audited == ["disclosure.create", "disclosure.submit", "disclosure.approve",
-                                 "disclosure.publish"]
+        records = await audit.entries(session, object_type="disclosure_version", object_id=v["id"])
+        assert [r.action for r in records] == ["disclosure_version.create", "disclosure_version.submit",
+                                               "disclosure_version.approve", "disclosure_version.publish"]
+        assert {r.summary["disclosure_id"] for r in records} == {v["disclosure_id"]}
 
 
 class TestRevision:
@@ -227,3 +235,30 @@ class TestQueues:
         await create_column(session, other, "其他")
         r = await client.get(V, params={"queue": "review"}, headers=team.h(outsider))
         assert r.json()["items"] == []
+
+
+class TestCaseKernel:
+    async def test_the_version_workflow_and_the_validity_labels_are_served(self, client):
+        body = (await client.get("/api/v1/vocabulary")).json()
+        states = {t["value"]: t["label"] for t in body["workflows"]["disclosure_version"]["states"]}
+        assert states["secrecy_review"] == "待保密审查"
+        assert {"value": "repealed", "label": "废止"} in body["enums"]["disclosure_validity"]
+        assert {"value": "retracted", "label": "已撤回"} in body["enums"]["disclosure_status"]
+
+    async def test_a_revision_opens_its_version_under_its_own_action(self, client, team):
+        did = (await publish(client, team))["disclosure_id"]
+        r = await client.post(f"/api/v1/disclosures/{did}/versions", headers=team.h(team.editor))
+        assert r.status_code == 201
+        history = (await client.get(f"/api/v1/disclosures/{did}/history", headers=team.h(team.editor))).json()
+        assert [(e["action"], e["version_no"], e["from_status"], e["to_status"]) for e in history][-1] == (
+            "revise", 2, None, "draft")
+
+    async def test_a_version_changed_since_it_was_read_answers_409(self, session, team):
+        editor = to_principal(await load_user(session, team.editor.id))
+        v = await service.create_disclosure(session, editor, DisclosureCreate(
+            column_id=team.column.id, title="关于车辆管理的通知", body_html="<p>正文</p>"))
+        await session.execute(update(DisclosureVersion).where(DisclosureVersion.id == v.id)
+                              .values(version=DisclosureVersion.version + 1)
+                              .execution_options(synchronize_session=False))
+        with pytest.raises(ConcurrentUpdate):
+            await service.submit(session, editor, v, None)

@@ -53,14 +53,25 @@ def _run_cli(command: str, env: dict[str, str]) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("e2e")
+
+
+@pytest.fixture(scope="session")
+def live_db(live_tmp: Path) -> Path:
+    """The live server's SQLite file, for a test to read what the browser's actions stored."""
+    return live_tmp / "e2e.db"
+
+
+@pytest.fixture(scope="session")
+def live_server(live_tmp: Path, live_db: Path) -> Iterator[str]:
     """Base URL of a uvicorn process serving the API and web/dist, with the demo data loaded."""
     if not DIST_INDEX.is_file():
         _missing("web/dist/index.html is missing: build the SPA first (make web, or cd web && npm ci && npm run build)")
-    tmp = tmp_path_factory.mktemp("e2e")
+    tmp = live_tmp
     env = {
         **os.environ,
-        "PORTAL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'e2e.db'}",
+        "PORTAL_DATABASE_URL": f"sqlite+aiosqlite:///{live_db}",
         "PORTAL_VAR_DIR": str(tmp),
         "PORTAL_ENV": "development",
         "PORTAL_WEB_DIST": str(WEB_DIST),

@@ -76,6 +76,7 @@ def test_item_is_drafted_reviewed_cleared_and_found_by_a_visitor(page: Page) -> 
     page.get_by_test_id("version-table").get_by_role("link", name=TITLE, exact=True).click()
     page.get_by_test_id("action-retract").click()
     page.get_by_test_id("retract-confirm").click()
+    expect(page.get_by_test_id("retract-reason-item")).to_contain_text("请填写撤回理由")  # said on the field
     expect(page.get_by_test_id("version-status")).to_have_text("已发布")  # no reason, nothing sent
     page.get_by_test_id("retract-reason").fill("就餐安排已调整，另行通知")
     page.get_by_test_id("retract-confirm").click()

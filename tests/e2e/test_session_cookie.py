@@ -32,6 +32,9 @@ def test_refresh_token_stays_out_of_page_storage_and_a_reload_keeps_the_session(
     assert refreshed.value.status == 200
     expect(page.get_by_test_id("header-user-name")).to_be_visible()
 
-    page.get_by_test_id("header-logout").click()
+    # The header signs out at once and tells the server after: wait for that answer, which clears the cookie.
+    with page.expect_response(re.compile(r"/api/v1/auth/logout$")) as logged_out:
+        page.get_by_test_id("header-logout").click()
+    assert logged_out.value.ok
     expect(page.get_by_test_id("header-login-link")).to_be_visible()
     assert [c for c in page.context.cookies() if c["name"] == "zw_refresh"] == []

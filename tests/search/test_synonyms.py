@@ -1,6 +1,3 @@
-from sqlalchemy import select
-
-from api.audit.models import AuditRecord
 from api.auth.models import Role
 from tests.disclosures.conftest import publish
 from tests.factories import auth, create_user
@@ -25,9 +22,9 @@ class TestSynonymAdmin:
         assert r.status_code == 201, r.text
         items = (await client.get("/api/v1/disclosures", params={"q": "车补"})).json()["items"]
         assert [i["title"] for i in items] == ["公务交通补贴发放办法"]
-        actions = (await session.execute(select(AuditRecord.action, AuditRecord.object_id).where(
-            AuditRecord.action.like("search_synonym.%")))).all()
-        assert actions == [("search_synonym.create", str(r.json()["id"]))]
+        auditor = auth(await create_user(session, team.unit, [Role.auditor]))
+        log = (await client.get("/api/v1/audit", params={"action": "search_synonym.create"}, headers=auditor)).json()
+        assert [(e["action"], e["object_id"]) for e in log["items"]] == [("search_synonym.create", str(r.json()["id"]))]
 
     async def test_deleted_synonym_no_longer_applies(self, client, session, team):
         admin = await _admin(session, team)

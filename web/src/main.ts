@@ -7,11 +7,14 @@ import './styles/global.css'
 import App from './App.vue'
 import { router } from './router'
 import { useAuthStore } from './stores/auth'
+import { useVocabularyStore } from './stores/vocabulary'
 
 const app = createApp(App)
 app.use(createPinia())
 app.use(router)
 app.use(ElementPlus, { locale: zhCn })
+// Labels come from the API, once; pages render at once and show raw values until they arrive.
+void useVocabularyStore().load()
 
 useAuthStore().setSessionExpiredHandler(() => {
   ElMessage.warning('登录已过期，请重新登录')

@@ -115,6 +115,8 @@ const TYPE_TEXT: Record<string, string> = {
 /** A field error in Chinese: the API's own Chinese message, else a translation of pydantic's type. */
 export function fieldMessage(err: FieldError): string {
   if (/[\u4e00-\u9fff]/.test(err.message)) return err.message
+  // "at least 1 character" after stripping blanks: the field was left empty
+  if (err.type === 'string_too_short' && /at least 1 character/.test(err.message)) return TYPE_TEXT.missing!
   return TYPE_TEXT[err.type] ?? err.message
 }
 

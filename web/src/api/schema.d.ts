@@ -6573,6 +6573,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
+            /** @description 服务暂不可用 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
         };
     };
     get_application_by_tracking_no: {
@@ -9346,7 +9355,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description 重试同一提交时使用相同的键，不会重复提交来信 */
+                /** @description 重试同一提交时使用相同的键，不会重复提交 */
                 "Idempotency-Key"?: string | null;
             };
             path?: never;

@@ -18,6 +18,8 @@ type Tag = 'primary' | 'success' | 'info' | 'warning' | 'danger'
 export const VALIDITY_LABELS: Record<Validity, string> = { valid: '有效', expired: '失效', repealed: '废止' }
 export const VALIDITY_TAGS: Record<Validity, Tag> = { valid: 'success', expired: 'info', repealed: 'danger' }
 
+// VERSION_STATUS_LABELS and ACTION_LABELS stand in for GET /vocabulary's disclosure_version workflow
+// until main's API publishes it (the kernel branch does); the vocabulary store prefers the API's words.
 export const VERSION_STATUS_LABELS: Record<VersionStatus, string> = {
   draft: '草稿',
   submitted: '待审核',

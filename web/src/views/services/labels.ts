@@ -32,12 +32,13 @@ export const RECTIFICATION_TYPES: Record<string, 'success' | 'warning' | 'danger
   cancelled: 'info',
 }
 
-export const RECTIFICATION_STATUS_OPTIONS = [
-  { value: 'open', label: '待整改' },
-  { value: 'followed_up', label: '已回访' },
-  { value: 'closed', label: '已整改' },
-  { value: 'cancelled', label: '已撤销' },
-]
+// Until GET /vocabulary publishes the rectification workflow (the kernel branch does); then this goes.
+export const RECTIFICATION_STATUSES: Record<string, string> = {
+  open: '待整改',
+  followed_up: '已回访',
+  closed: '已整改',
+  cancelled: '已撤销',
+}
 
 export const RECTIFICATION_ACTIONS: Record<string, string> = {
   open: '差评触发整改',

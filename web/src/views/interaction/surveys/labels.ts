@@ -1,24 +1,4 @@
-// Chinese labels for surveys (民意调查) and consultations (征集意见).
-export const QUESTION_KIND_LABELS: Record<string, string> = {
-  single: '单选题',
-  multiple: '多选题',
-  rating: '评分题',
-  text: '文字题',
-}
-export const SURVEY_STATUS_LABELS: Record<string, string> = {
-  draft: '草稿',
-  published: '已发布',
-  cancelled: '已撤回',
-}
-export const CONSULTATION_STATUS_LABELS: Record<string, string> = {
-  draft: '草稿',
-  open: '征集中',
-  closed: '已结束',
-}
-export const AUDIENCE_LABELS: Record<string, string> = {
-  public: '面向公众',
-  staff: '仅限工作人员',
-}
+// Phases of surveys (民意调查) and consultations (征集意见); their labels come from the API (stores/vocabulary).
 
 interface SurveyLike {
   status: string
