@@ -1,8 +1,8 @@
 """受理编号 sequences made ahead of time (this year and the next ten), never by a request
 
-Revision ID: 0015
-Revises: 0014
-Create Date: 2026-12-03 10:30:00+00:00
+Revision ID: 0016
+Revises: 0015
+Create Date: 2026-12-03 10:35:00+00:00
 """
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0015'
-down_revision: str | None = '0014'
+revision: str = '0016'
+down_revision: str | None = '0015'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
