@@ -9355,7 +9355,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description 重试同一提交时使用相同的键，不会重复提交 */
+                /** @description 重试同一提交时使用相同的键，不会重复提交来信 */
                 "Idempotency-Key"?: string | null;
             };
             path?: never;
