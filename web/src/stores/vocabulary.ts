@@ -50,20 +50,10 @@ export const useVocabularyStore = defineStore('vocabulary', () => {
     return pending
   }
 
-  /**
-   * The label of a workflow's state or action; the raw value while loading or if unknown. `fallback` is
-   * for a workflow main's API does not publish yet: it is used only while the API has no such workflow.
-   */
-  function label(
-    workflow: string,
-    kind: TermKind,
-    value: string | number | null | undefined,
-    fallback?: Readonly<Record<string, string>>,
-  ): string {
+  /** The label of a workflow's state or action; the raw value while loading or if unknown. */
+  function label(workflow: string, kind: TermKind, value: string | number | null | undefined): string {
     if (value === null || value === undefined) return ''
-    const w = workflowIndex.value.get(workflow)
-    if (!w && fallback) return fallback[key(value)] ?? key(value)
-    return w?.[kind].get(key(value)) ?? key(value)
+    return workflowIndex.value.get(workflow)?.[kind].get(key(value)) ?? key(value)
   }
 
   /** The label of an enum value; the raw value while loading or if unknown. */
@@ -77,11 +67,9 @@ export const useVocabularyStore = defineStore('vocabulary', () => {
     return workflowIndex.value.get(workflow)?.label ?? workflow
   }
 
-  /** A workflow's states or actions in the API's order, for selects and filters (`fallback` as for label). */
-  function terms(workflow: string, kind: TermKind, fallback?: Readonly<Record<string, string>>): Term[] {
-    const published = data.value?.workflows[workflow]?.[kind]
-    if (published) return published
-    return fallback ? Object.entries(fallback).map(([value, label]) => ({ value, label })) : []
+  /** A workflow's states or actions in the API's order, for selects and filters. */
+  function terms(workflow: string, kind: TermKind): Term[] {
+    return data.value?.workflows[workflow]?.[kind] ?? []
   }
 
   /** An enum's values in the API's order, for selects and filters. */
@@ -95,13 +83,8 @@ export const useVocabularyStore = defineStore('vocabulary', () => {
 })
 
 /** `label('complaint', 'states', c.status)` in a component or template. */
-export function label(
-  workflow: string,
-  kind: TermKind,
-  value: string | number | null | undefined,
-  fallback?: Readonly<Record<string, string>>,
-): string {
-  return useVocabularyStore().label(workflow, kind, value, fallback)
+export function label(workflow: string, kind: TermKind, value: string | number | null | undefined): string {
+  return useVocabularyStore().label(workflow, kind, value)
 }
 
 /** `enumLabel('complaint_kind', c.kind)` in a component or template. */

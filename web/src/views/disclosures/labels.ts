@@ -18,17 +18,6 @@ type Tag = 'primary' | 'success' | 'info' | 'warning' | 'danger'
 export const VALIDITY_LABELS: Record<Validity, string> = { valid: '有效', expired: '失效', repealed: '废止' }
 export const VALIDITY_TAGS: Record<Validity, Tag> = { valid: 'success', expired: 'info', repealed: 'danger' }
 
-// VERSION_STATUS_LABELS and ACTION_LABELS stand in for GET /vocabulary's disclosure_version workflow
-// until main's API publishes it (the kernel branch does); the vocabulary store prefers the API's words.
-export const VERSION_STATUS_LABELS: Record<VersionStatus, string> = {
-  draft: '草稿',
-  submitted: '待审核',
-  in_review: '审核中',
-  secrecy_review: '待保密审查',
-  published: '已发布',
-  superseded: '已被新版本替代',
-  retracted: '已撤回',
-}
 export const VERSION_STATUS_TAGS: Record<VersionStatus, Tag> = {
   draft: 'info',
   submitted: 'warning',
@@ -38,23 +27,6 @@ export const VERSION_STATUS_TAGS: Record<VersionStatus, Tag> = {
   superseded: 'info',
   retracted: 'danger',
 }
-export const DISCLOSURE_STATUS_LABELS: Record<string, string> = {
-  unpublished: '未发布',
-  published: '已发布',
-  retracted: '已撤回',
-}
-
-export const ACTION_LABELS: Record<string, string> = {
-  create: '新建草稿',
-  revise: '新建修订版本',
-  submit: '提交审核',
-  approve: '审核通过',
-  send_back: '退回修改',
-  publish: '保密审查通过并发布',
-  supersede: '被新版本替代',
-  retract: '撤回',
-}
-
 export const FIELD_LABELS: Record<string, string> = {
   title: '标题',
   summary: '摘要',

@@ -32,21 +32,6 @@ export const RECTIFICATION_TYPES: Record<string, 'success' | 'warning' | 'danger
   cancelled: 'info',
 }
 
-// Until GET /vocabulary publishes the rectification workflow (the kernel branch does); then this goes.
-export const RECTIFICATION_STATUSES: Record<string, string> = {
-  open: '待整改',
-  followed_up: '已回访',
-  closed: '已整改',
-  cancelled: '已撤销',
-}
-
-export const RECTIFICATION_ACTIONS: Record<string, string> = {
-  open: '差评触发整改',
-  follow_up: '回访',
-  close: '整改办结',
-  cancel: '撤销整改',
-}
-
 export const FOLLOW_UP_METHODS: Record<string, string> = { phone: '电话回访', visit: '上门回访', online: '线上回访' }
 
 export const APPEAL_LABELS: Record<string, { text: string; type: 'success' | 'warning' | 'danger' | 'info' }> = {
