@@ -97,7 +97,11 @@ def test_letter_to_the_director_is_answered_rated_and_published(page: Page) -> N
     body = page.get_by_test_id("publication-body")
     expect(body).to_have_value(re.compile(r"138\*\*\*\*5678"))
     assert PHONE not in body.input_value()
-    page.get_by_test_id("action-publish").click()
+    # The public list is read next, in another page load: wait for the publication to be answered, not only for
+    # the button to go (the detail can re-render before the POST has committed).
+    with page.expect_response(lambda r: r.url.endswith("/publication") and r.request.method == "POST") as answer:
+        page.get_by_test_id("action-publish").click()
+    assert answer.value.status == 201, answer.value.text()
     expect(page.get_by_test_id("action-publication-preview")).to_have_count(0)
     sign_out(page)
 
