@@ -8,13 +8,24 @@ from sqlalchemy.orm import selectinload
 
 from api.audit import service as audit
 from api.auth import service as auth
+from api.auth.dependencies import ROLE_LABELS
 from api.auth.exceptions import LastRoleHolder, OwnAccount, SeparatedRoleAccount
-from api.auth.models import SEPARATED_ROLES, OrgUnit, Role, RoleGrant, User, UserKind
+from api.auth.models import SEPARATED_ROLES, OrgKind, OrgUnit, Role, RoleGrant, User, UserKind
 from api.auth.passwords import hash_password
 from api.auth.principal import Principal
 from api.auth.schemas import GrantCreate, OrgUnitCreate, OrgUnitUpdate, UserCreate, UserUpdate
 from api.cases.service import units_under
+from api.cases.workflow import register_enum
 from api.errors import Conflict, Forbidden, NotFound, ValidationFailed
+
+ORG_KIND_LABELS = {OrgKind.agency: "机关", OrgKind.department: "处室", OrgKind.centre: "直属中心",
+                   OrgKind.enterprise: "企事业单位"}
+USER_KIND_LABELS = {UserKind.staff: "工作人员", UserKind.public: "公众"}
+register_enum("role", ROLE_LABELS)
+register_enum("org_kind", ORG_KIND_LABELS)
+register_enum("user_kind", USER_KIND_LABELS)
+# Who an audit record says acted: a role, or for plain sign-ins a kind of user, or the system itself.
+register_enum("actor", {**ROLE_LABELS, **USER_KIND_LABELS, "system": "系统"})
 
 
 def _field_error(field: str, message: str, kind: str = "invalid") -> ValidationFailed:
