@@ -230,7 +230,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(docs_router(f"{API_PREFIX}/docs", f"{API_PREFIX}/openapi.json"))
     # Innermost: a cached public read is answered before routing, HEAD included (HeadMiddleware routes it as GET).
     response_cache.max_bytes = settings.response_cache_mb * 1024 * 1024
-    app.add_middleware(ResponseCacheMiddleware, routes=lambda: app.routes,
+    app.add_middleware(ResponseCacheMiddleware, routers=[(API_PREFIX, r) for r in ROUTERS],
                        postgres=make_url(settings.database_url).get_backend_name() == "postgresql",
                        signed_in_cookies=(REFRESH_COOKIE,))
     app.add_middleware(HeadMiddleware)

@@ -27,7 +27,9 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any, TypeVar
 
-from starlette.routing import BaseRoute, Route
+from fastapi import APIRouter
+from fastapi.routing import APIRoute
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import conditional
@@ -44,6 +46,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 HIT_HEADER = b"x-public-cache-hit"
 _DROP_ON_STORE = {b"date", b"server", HIT_HEADER}
 _NOT_ON_304 = {b"content-length", b"content-type", b"link"}
+# Said on every public read, for whoever operates a cache in front or debugs one: served from this worker's
+# copy, made now, or not cacheable (a signed-in caller).
+_HIT, _MISS, _BYPASS = ((b"x-cache", v) for v in (b"HIT", b"MISS", b"BYPASS"))
 
 
 @dataclass(frozen=True)
@@ -134,10 +139,11 @@ def _http_date(at: datetime | None) -> bytes | None:
 
 
 class ResponseCacheMiddleware:
-    def __init__(self, app: ASGIApp, routes: Callable[[], list[BaseRoute]], postgres: bool,
+    def __init__(self, app: ASGIApp, routers: list[tuple[str, APIRouter]], postgres: bool,
                  signed_in_cookies: tuple[str, ...] = ()) -> None:
+        """`routers`: (prefix, router) in the order the app includes them."""
         self.app = app
-        self._routes = routes
+        self._routers = routers
         self._rules: list[tuple[re.Pattern[str], PublicRead | None]] | None = None
         self.postgres = postgres
         self._cookies = tuple(f"{name}=".encode() for name in signed_in_cookies)
@@ -146,8 +152,9 @@ class ResponseCacheMiddleware:
         """The first GET route matching the path decides, as routing would (`/disclosures/changes` is not an
         item)."""
         if self._rules is None:
-            self._rules = [(r.path_regex, getattr(r.endpoint, "public_read", None)) for r in self._routes()
-                           if isinstance(r, Route) and r.methods and "GET" in r.methods]
+            self._rules = [(compile_path(prefix + r.path)[0], getattr(r.endpoint, "public_read", None))
+                           for prefix, router in self._routers for r in router.routes
+                           if isinstance(r, APIRoute) and r.methods and "GET" in r.methods]
         for regex, rule in self._rules:
             if regex.match(path):
                 return rule
@@ -193,7 +200,7 @@ class ResponseCacheMiddleware:
             if entry is not None:
                 if entry.stamp == stamp[0] and entry.expires > now:
                     response_cache.hits += 1
-                    await self._serve(entry, headers, send, rule)
+                    await self._serve(entry, headers, send, rule, _HIT)
                     return
                 response_cache.discard(key)
             response_cache.misses += 1
@@ -236,7 +243,7 @@ class ResponseCacheMiddleware:
         entry = self._entry(start["headers"], body, stamp, rule, now)
         if stamp is not None and not (self.postgres and stamp[0] != heads.generation):
             response_cache.put(key, entry)  # (on PostgreSQL a change that arrived meanwhile voids it anyway)
-        await self._serve(entry, headers, send, None)
+        await self._serve(entry, headers, send, None, _MISS)
 
     def _entry(self, raw: list[tuple[bytes, bytes]], body: bytes, stamp: tuple[object, datetime | None, bool] | None,
                rule: PublicRead, now: float) -> Entry:
@@ -269,8 +276,8 @@ class ResponseCacheMiddleware:
                      size=len(body) + sum(len(k) + len(v) for k, v in out) + 200)
 
     async def _serve(self, entry: Entry, request_headers: list[tuple[bytes, bytes]], send: Send,
-                     rule: PublicRead | None) -> None:
-        headers = list(entry.headers)
+                     rule: PublicRead | None, outcome: tuple[bytes, bytes]) -> None:
+        headers = [*entry.headers, outcome]
         modified = entry.last_modified
         if modified is None:
             modified = entry.last_modified = _http_date(entry.at)  # kept once it has passed
@@ -295,7 +302,7 @@ def _private(send: Send) -> Send:
         if message["type"] == "http.response.start":
             headers = [(k, v) for k, v in message.get("headers", [])
                        if k.lower() not in (b"cache-control", HIT_HEADER)]
-            headers += [(b"cache-control", b"private, no-cache"), (b"vary", conditional.PUBLIC_VARY.encode())]
+            headers += [(b"cache-control", b"private, no-cache"), (b"vary", conditional.PUBLIC_VARY.encode()), _BYPASS]
             message = {**message, "headers": headers}
         await send(message)
 

@@ -10,6 +10,8 @@ before the writer's response is sent. Flushes, never commits.
 `fn()` runs after every change this worker commits or is notified of, and when the notifications were lost."""
 
 import asyncio
+import os
+import uuid
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime
@@ -30,6 +32,9 @@ PUBLIC_CHANNEL = "public_change"
 HEAD = select(PublicChangeHead.seq, PublicChangeHead.at).where(PublicChangeHead.id == 1)
 _PENDING = "publiccache_pending"
 _HOOKED = "publiccache_hooked"
+# Names this worker in its notifications: it dropped its copies at its own commit already, and dropping them
+# again when its own notification comes back would only throw away pages cached since.
+WORKER = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
 async def changed(session: AsyncSession, at: datetime | None = None) -> None:
@@ -42,7 +47,7 @@ async def changed(session: AsyncSession, at: datetime | None = None) -> None:
         session.add(PublicChangeHead(id=1, seq=1, at=at))
         await session.flush()
     if session.get_bind().dialect.name == "postgresql":
-        await session.execute(select(func.pg_notify(PUBLIC_CHANNEL, str(seq or 1))))
+        await session.execute(select(func.pg_notify(PUBLIC_CHANNEL, f"{WORKER} {seq or 1}")))
     sync = session.sync_session
     sync.info[_PENDING] = True
     if not sync.info.get(_HOOKED):
@@ -88,6 +93,10 @@ class Heads:
             except Exception:  # one follower failing never keeps the others (or the cache) from dropping
                 log.warning("public_change_listener_failed", exc_info=True)
 
+    def _notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        if not payload.startswith(WORKER + " "):
+            self.changed()
+
     def start(self, database_url: str) -> None:
         self._task.start(lambda: self._listen(database_url))
 
@@ -110,7 +119,7 @@ class Heads:
                 conn = await asyncpg.connect(dsn)
                 lost = asyncio.Event()
                 conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
-                await conn.add_listener(PUBLIC_CHANNEL, self.changed)
+                await conn.add_listener(PUBLIC_CHANNEL, self._notified)
                 self.changed()  # whatever happened while nobody listened
                 self.live = True
                 while not lost.is_set():
