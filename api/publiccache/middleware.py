@@ -236,7 +236,8 @@ class ResponseCacheMiddleware:
         if streaming or start is None:
             return
         body = b"".join(chunks)
-        if start["status"] != 200 or _header(start["headers"], b"set-cookie") is not None:
+        if start["status"] != 200 or _header(start["headers"], b"set-cookie") is not None or _private_answer(
+                start["headers"]):
             await send({**start, "headers": _without(start["headers"], HIT_HEADER)})
             await send({"type": "http.response.body", "body": body})
             return
@@ -250,10 +251,8 @@ class ResponseCacheMiddleware:
         out: list[tuple[bytes, bytes]] = []
         etag = hit_arg = None
         last_modified = None
-        seen: set[bytes] = set()
         for name, value in raw:
             name = name.lower()
-            seen.add(name)
             if name == b"etag":
                 etag = value.decode("latin-1")
             elif name == b"last-modified":
@@ -261,14 +260,15 @@ class ResponseCacheMiddleware:
                 continue
             elif name == HIT_HEADER:
                 hit_arg = value.decode("latin-1")
+            elif name == b"cache-control":
+                continue  # one policy for every public read (the feeds' "max-age=0, must-revalidate" agrees)
             if name in _DROP_ON_STORE:
                 continue
             out.append((name, value))
         if etag is None:
             etag = _etag(body)
             out.append((b"etag", etag.encode()))
-        if b"cache-control" not in seen:
-            out.append((b"cache-control", conditional.PUBLIC_CACHE_CONTROL.encode()))
+        out.append((b"cache-control", conditional.PUBLIC_CACHE_CONTROL.encode()))
         out.append((b"cdn-cache-control", conditional.CDN_CACHE_CONTROL.encode()))
         out.append((b"vary", conditional.PUBLIC_VARY.encode()))
         return Entry(stamp=stamp[0] if stamp else None, at=stamp[1] if stamp else None, headers=out, body=body,
@@ -323,6 +323,11 @@ def _client_is_current(request_headers: list[tuple[bytes, bytes]], etag: str, mo
         return since.tzinfo is not None and parsedate_to_datetime(modified.decode("latin-1")) <= since
     except (TypeError, ValueError):
         return False
+
+
+def _private_answer(headers: list[tuple[bytes, bytes]]) -> bool:
+    policy = _header(headers, b"cache-control") or b""
+    return b"private" in policy or b"no-store" in policy
 
 
 def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> bytes | None:
