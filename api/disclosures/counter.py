@@ -32,6 +32,8 @@ class ViewCounter:
 
     def flush_soon(self) -> None:
         """Flush in a task of its own (a view counted outside a route, by the response cache)."""
+        if self._flushing:
+            return
         task = asyncio.get_running_loop().create_task(self.flush())
         self._flushing.add(task)
         task.add_done_callback(self._flushing.discard)
