@@ -48,12 +48,18 @@ async def test_a_publish_drops_every_cached_page_before_its_response(cached: htt
     await _twice(cached, item)
     await _twice(cached, index_url)
 
+    # A search's first page is cached like the rest, and dropped alike.
+    search = f"{LIST}?q=鲟鱼"
+    assert (await _twice(cached, search)).json()["items"] == []
+    await publish(cached, team, title="中华鲟鱼标本入藏公告")
+    assert _titles(await cached.get(search)) == ["中华鲟鱼标本入藏公告"]
+
     r = await cached.post(f"{LIST}/{one['disclosure_id']}/retract", json={"reason": "已另行通知"},
                           headers=team.h(team.reviewer))
     assert r.status_code == 200, r.text
     assert (await cached.get(item)).status_code == 404
     assert (await cached.get(index_url)).status_code == 404
-    assert _titles(await cached.get(LIST)) == ["第二条"]
+    assert _titles(await cached.get(LIST)) == ["中华鲟鱼标本入藏公告", "第二条"]
 
 
 async def test_renaming_a_column_drops_the_cached_tree(cached: httpx.AsyncClient, team: AdminTeam) -> None:
