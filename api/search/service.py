@@ -118,7 +118,8 @@ async def newest_ids(reader: Reader, spec: SearchTable, params: dict[str, Any], 
     out: list[int] = []
     while below > 1 and len(out) < n:
         above = max(below - 1 - span, 0)
-        out += [r[0] for r in await reader.all(stmt, {**params, "above": above, "below": below, "n": n - len(out)})]
+        rows = await reader.all(stmt, {**params, "above": above, "below": below, "n": n - len(out)}, bitmap_only=True)
+        out += [r[0] for r in rows]
         if len(out) >= n or above == 0:
             break
         below = above + 1
