@@ -213,7 +213,10 @@ async def search_public(reader: Reader, f: ListFilters, cursor: str | None, limi
     next_cursor: str | None = None
     if phase == "s":
         low, high, older, offset = state
-        rows = await _ranked(reader, groups, q, exact, conditions, params, low, high, offset, limit + 1)
+        window = [i for i in ids if low <= i <= high]
+        if ids[-1] > low:  # over a thousand newer matches since the first page: read the window itself
+            window = [i for i in await newest_ids(reader, SEARCH, params, RANK_WINDOW, below=high + 1) if i >= low]
+        rows = await _ranked(reader, groups, q, exact, conditions, params, low, high, window, offset, limit + 1)
         if len(rows) > limit:
             return SearchPage(rows[:limit], encode_cursor(["s", low, high, older, offset + limit]), total,
                               total_exact, highlight)
@@ -231,8 +234,8 @@ def _title_holds_every_word(groups: list[list[Alternative]]) -> ColumnElement[in
 
 
 async def _ranked(reader: Reader, groups: list[list[Alternative]], q: str, exact: ColumnElement[bool],
-                  conditions: list[ColumnElement[bool]], params: dict[str, Any], low: int, high: int, offset: int,
-                  n: int) -> list[Any]:
+                  conditions: list[ColumnElement[bool]], params: dict[str, Any], low: int, high: int,
+                  window: list[int], offset: int, n: int) -> list[Any]:
     """A page of the rank window [low, high], with exact 文号/索引号 matches from below it put first."""
     ranked = ranked_matches(SEARCH, reader.dialect)
     below = select(Disclosure.id.label("rid"), literal(0.0, Float).label("score")).where(exact, Disclosure.id < low)
@@ -242,7 +245,7 @@ async def _ranked(reader: Reader, groups: list[list[Alternative]], q: str, exact
             .order_by(case((exact, 0), else_=1), _title_holds_every_word(groups), candidates.c.score,
                       Disclosure.published_at.desc(), Disclosure.id.desc())
             .offset(offset).limit(n))
-    return list(await reader.all(stmt, {**params, "low": low, "high": high}))
+    return list(await reader.all(stmt, {**params, "low": low, "high": high, "window": window}))
 
 
 async def _older(reader: Reader, q: str, conditions: list[ColumnElement[bool]], params: dict[str, Any],

@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Float, Integer, String, bindparam, column, func, literal_column, select, table
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Subquery
 
@@ -130,11 +131,15 @@ async def newest_ids(reader: Reader, spec: SearchTable, params: dict[str, Any], 
 
 @lru_cache(maxsize=32)
 def ranked_matches(spec: SearchTable, dialect: str) -> Subquery:
-    """Matches with `:low <= rid <= :high` (a rank window fixed by the first page) and their score."""
+    """Matches with `:low <= rid <= :high` (a rank window fixed by the first page) and their score; on
+    PostgreSQL also among `:window`, the ids of the matches in that range."""
     src, rid, cond, score = _match(spec, dialect)
-    return (select(rid.label("rid"), score.label("score")).select_from(src)
-            .where(cond, rid >= bindparam("low", type_=Integer), rid <= bindparam("high", type_=Integer))
-            .subquery("ranked_matches"))
+    where = [cond, rid >= bindparam("low", type_=Integer), rid <= bindparam("high", type_=Integer)]
+    if dialect == "postgresql":
+        # The window's ids (newest_ids has just read them): a rare word's window spans most of the table, and
+        # the planner would walk that key range checking each row; by id, it is the window's rows only.
+        where.append(rid == func.any(bindparam("window", type_=ARRAY(Integer))))
+    return select(rid.label("rid"), score.label("score")).select_from(src).where(*where).subquery("ranked_matches")
 
 
 def sqlite_ddl(spec: SearchTable) -> list[str]:
