@@ -182,7 +182,10 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 # Transaction-local: the Reader's connection is returned (and its transaction ended) after one statement.
-_BITMAP_ONLY = text("SELECT set_config('enable_indexscan', 'off', true), set_config('enable_seqscan', 'off', true)")
+# A custom plan per execution: asyncpg prepares statements, and a generic plan cannot tell a 16k-id range (AND the
+# key range's bitmap with the GIN one) from the whole table (the GIN bitmap alone) — measured 190 ms against 0.3.
+_BITMAP_ONLY = text("SELECT set_config('enable_indexscan', 'off', true), set_config('enable_seqscan', 'off', true), "
+                    "set_config('plan_cache_mode', 'force_custom_plan', true)")
 
 
 class Reader:
