@@ -31,6 +31,8 @@ from api.cases.router import router as vocabulary_router
 from api.catalog.router import router as catalog_router
 from api.complaints.router import mailboxes_router
 from api.complaints.router import router as complaints_router
+from api.compliance import jobs as compliance_jobs
+from api.compliance.router import router as compliance_router
 from api.config import Environment, Settings, get_settings
 from api.database import dispose_engine, get_sessionmaker
 from api.disclosures import service as disclosures_service
@@ -78,6 +80,7 @@ ROUTERS = [
     captcha_router,
     calendar_router,
     search_router,
+    compliance_router,
     org_units_router,
     admin_router,
     audit_router,
@@ -199,7 +202,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit.linker.start(after_link=audit_checkpoints.checkpoint_if_due)
         if backend == "postgresql":
             disclosures_service.feed_heads.start(settings.database_url)
+        compliance_jobs.daily.start(compliance_jobs.loop)
         yield
+        await compliance_jobs.daily.stop()
         await disclosures_service.feed_heads.stop()
         await audit.linker.stop()
         await dispose_engine()
