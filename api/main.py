@@ -54,6 +54,7 @@ from api.middleware import BodyLimitMiddleware, HeadMiddleware, RequestContextMi
 from api.notifications.router import router as notifications_router
 from api.ratings.router import router as ratings_router
 from api.search.router import router as search_router
+from api.sitesearch.router import router as sitesearch_router
 from api.spa import SPA
 from api.surveys.router import consultations_router, surveys_router
 
@@ -80,6 +81,7 @@ ROUTERS = [
     captcha_router,
     calendar_router,
     search_router,
+    sitesearch_router,
     compliance_router,
     org_units_router,
     admin_router,

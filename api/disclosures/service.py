@@ -48,6 +48,7 @@ from api.disclosures.models import (
 from api.disclosures.schemas import DisclosureCreate, IndexSchemeIn, VersionUpdate
 from api.disclosures.search import ListFilters as ListFilters
 from api.disclosures.search import list_public as list_public
+from api.disclosures.search import search_public as search_public
 from api.disclosures.states import (
     DISCLOSURE_VERSION,
     IN_REVIEW,
