@@ -57,6 +57,8 @@ from api.search.router import router as search_router
 from api.sitesearch.router import router as sitesearch_router
 from api.spa import SPA
 from api.surveys.router import consultations_router, surveys_router
+from api.visits import jobs as visit_jobs
+from api.visits.router import router as visits_router
 
 API_PREFIX = "/api/v1"
 log = get_logger("api.main")
@@ -82,6 +84,7 @@ ROUTERS = [
     calendar_router,
     search_router,
     sitesearch_router,
+    visits_router,
     compliance_router,
     org_units_router,
     admin_router,
@@ -205,7 +208,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if backend == "postgresql":
             disclosures_service.feed_heads.start(settings.database_url)
         compliance_jobs.daily.start(compliance_jobs.loop)
+        visit_jobs.flusher.start(visit_jobs.loop)
         yield
+        await visit_jobs.stop()
         await compliance_jobs.daily.stop()
         await disclosures_service.feed_heads.stop()
         await audit.linker.stop()

@@ -16,7 +16,9 @@ from api.notifications import models as notifications_models
 from api.ratings import models as ratings_models
 from api.search import models as search_models
 from api.surveys import models as surveys_models
+from api.visits import models as visits_models
 
 __all__ = ["Base", "applications_models", "audit_models", "auth_models", "calendar_models", "captcha_models",
            "catalog_models", "complaints_models", "compliance_models", "disclosure_models", "file_models",
-           "idempotency_models", "notifications_models", "ratings_models", "search_models", "surveys_models"]
+           "idempotency_models", "notifications_models", "ratings_models", "search_models", "surveys_models",
+           "visits_models"]
