@@ -52,6 +52,7 @@ from api.errors import (
 from api.logs import configure_logging, get_logger
 from api.middleware import BodyLimitMiddleware, HeadMiddleware, RequestContextMiddleware, RequestGuardMiddleware
 from api.notifications.router import router as notifications_router
+from api.performance.router import router as performance_router
 from api.ratings.router import router as ratings_router
 from api.search.router import router as search_router
 from api.sitesearch.router import router as sitesearch_router
@@ -85,6 +86,7 @@ ROUTERS = [
     search_router,
     sitesearch_router,
     visits_router,
+    performance_router,
     compliance_router,
     org_units_router,
     admin_router,
