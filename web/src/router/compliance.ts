@@ -14,4 +14,10 @@ export const complianceWorkspaceRoutes: RouteRecordRaw[] = [
     component: () => import('@/views/compliance/VisitStatsView.vue'),
     meta: { title: '访问统计', roles: ['admin', 'leader', 'editor'] },
   },
+  {
+    path: 'performance',
+    name: 'performance',
+    component: () => import('@/views/compliance/PerformanceView.vue'),
+    meta: { title: '绩效考核', roles: ['admin', 'leader'] },
+  },
 ]
