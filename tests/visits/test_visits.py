@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.auth.models import Role
 from api.database import utcnow
@@ -16,7 +16,7 @@ from api.visits.models import PageView
 from api.visits.states import VisitKind, is_bot
 from tests.compliance.conftest import COMPLETE_GUIDE, World, column, item
 from tests.compliance.conftest import service as create_service
-from tests.factories import auth, create_user
+from tests.factories import auth, create_org_unit, create_user
 
 BROWSER = {"User-Agent": "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) "
                          "Chrome/126.0 Mobile Safari/537.36 MicroMessenger/8.0.49"}
@@ -117,3 +117,23 @@ class TestStats:
     async def test_citizen_gets_403(self, client: httpx.AsyncClient, session: AsyncSession) -> None:
         citizen = await create_user(session)
         assert (await client.get("/api/v1/visits/stats", headers=auth(citizen))).status_code == 403
+
+
+class TestWorkerFlush:
+    async def test_flush_writes_the_batch_in_its_own_transaction(self, committing_client: httpx.AsyncClient,
+                                                                 engine: AsyncEngine) -> None:
+        async with AsyncSession(engine, expire_on_commit=False) as setup:
+            root = await create_org_unit(setup, "机关事务管理局", code="FLUSHROOT")
+            col = await column(setup, root)
+            d = await item(setup, col, 1)
+            await setup.commit()
+        for expected in (1, 2):
+            assert await _beacon(committing_client, "disclosure", d.id) == expected
+        async with engine.connect() as conn:
+            assert (await conn.execute(select(func.count()).select_from(PageView))).scalar() == 0
+        await service.counter.flush()
+        assert service.counter.take() == {}
+        async with engine.connect() as conn:
+            views = (await conn.execute(select(PageView.views).where(PageView.item_id == d.id))).scalar()
+        assert views == 2
+        assert await _beacon(committing_client, "disclosure", d.id) == 3
