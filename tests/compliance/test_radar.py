@@ -7,11 +7,11 @@ from typing import Any
 
 import httpx
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.auth.models import Role
 from api.complaints.states import ComplaintStatus
-from api.compliance import links
+from api.compliance import jobs, links
 from api.compliance import service as radar
 from api.compliance.models import ComplianceSettings, ComplianceSnapshot
 from api.compliance.service import missing_elements, months_before
@@ -20,7 +20,7 @@ from api.database import utcnow
 from api.disclosures.states import Freshness
 from api.files import service as files
 from tests.compliance.conftest import COMPLETE_GUIDE, World, column, item, letter, mailbox, service
-from tests.factories import auth, create_user
+from tests.factories import auth, create_org_unit, create_user
 
 C = CheckCode
 
@@ -244,3 +244,19 @@ class TestSnapshots:
         empty = [p for p in r.json() if p["check"] == C.column_empty]
         assert [(p["findings"], p["failed"]) for p in empty] == [(5, True), (5, True)]
         assert empty[0]["day"] < empty[1]["day"]
+
+
+class TestDailyJob:
+    async def test_runs_once_a_day_in_its_own_transaction(self, committing_client: httpx.AsyncClient,
+                                                          engine: AsyncEngine) -> None:
+        async with AsyncSession(engine, expire_on_commit=False) as setup:
+            root = await create_org_unit(setup, "机关事务管理局", code="DAILYROOT")
+            await item(setup, await column(setup, root), 1, body_html='<a href="/no-such-page">x</a>')
+            await setup.commit()
+        assert await jobs.run_once() is True
+        assert await jobs.run_once() is False  # today's snapshot exists
+        async with engine.connect() as conn:
+            snapshots = (await conn.execute(select(func.count()).select_from(ComplianceSnapshot))).scalar()
+            broken = (await conn.execute(select(ComplianceSnapshot.findings).where(
+                ComplianceSnapshot.check == CheckCode.broken_link))).scalar()
+        assert snapshots == len(CheckCode) and broken == 1
