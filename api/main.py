@@ -32,6 +32,8 @@ from api.cases.router import router as vocabulary_router
 from api.catalog.router import router as catalog_router
 from api.complaints.router import mailboxes_router
 from api.complaints.router import router as complaints_router
+from api.compliance import jobs as compliance_jobs
+from api.compliance.router import router as compliance_router
 from api.config import Environment, Settings, get_settings
 from api.database import dispose_engine, get_sessionmaker
 from api.disclosures import service as disclosures_service
@@ -51,12 +53,16 @@ from api.errors import (
 from api.logs import configure_logging, get_logger
 from api.middleware import BodyLimitMiddleware, HeadMiddleware, RequestContextMiddleware, RequestGuardMiddleware
 from api.notifications.router import router as notifications_router
+from api.performance.router import router as performance_router
 from api.publiccache.middleware import ResponseCacheMiddleware, response_cache
 from api.publiccache.service import heads as public_heads
 from api.ratings.router import router as ratings_router
 from api.search.router import router as search_router
+from api.sitesearch.router import router as sitesearch_router
 from api.spa import SPA
 from api.surveys.router import consultations_router, surveys_router
+from api.visits import jobs as visit_jobs
+from api.visits.router import router as visits_router
 
 API_PREFIX = "/api/v1"
 log = get_logger("api.main")
@@ -81,6 +87,10 @@ ROUTERS = [
     captcha_router,
     calendar_router,
     search_router,
+    sitesearch_router,
+    visits_router,
+    performance_router,
+    compliance_router,
     org_units_router,
     admin_router,
     audit_router,
@@ -203,7 +213,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if backend == "postgresql":
             disclosures_service.feed_heads.start(settings.database_url)
             public_heads.start(settings.database_url)
+        compliance_jobs.daily.start(compliance_jobs.loop)
+        visit_jobs.flusher.start(visit_jobs.loop)
         yield
+        await visit_jobs.stop()
+        await compliance_jobs.daily.stop()
         await public_heads.stop()
         await disclosures_service.feed_heads.stop()
         await audit.linker.stop()

@@ -27,6 +27,7 @@ from api.complaints.models import (
     Mailbox,
 )
 from api.complaints.states import ANSWERED, COMPLAINT, ComplaintAction
+from api.complaints.states import OPEN as OPEN
 from api.errors import Forbidden, NotFound, ValidationFailed
 from api.files import service as files
 from api.files.models import Attachment

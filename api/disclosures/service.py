@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, insert, or_, select, update
+from sqlalchemy import Select, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,6 +48,7 @@ from api.disclosures.models import (
 from api.disclosures.schemas import DisclosureCreate, IndexSchemeIn, VersionUpdate
 from api.disclosures.search import ListFilters as ListFilters
 from api.disclosures.search import list_public as list_public
+from api.disclosures.search import search_public as search_public
 from api.disclosures.states import (
     DISCLOSURE_VERSION,
     IN_REVIEW,
@@ -69,6 +70,19 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 VERSION_OWNER = "disclosure_version"
 DEFAULT_PATTERN = "{org_code}/{year}-{seq:05d}"
 STAFF_ROLES = (Role.editor, Role.reviewer, Role.secrecy_officer)
+
+
+async def add_views(session: AsyncSession, counts: dict[int, int]) -> dict[int, int]:
+    """Add counted page views to published items (api.visits flushes them in batches); returns the column of
+    each item that took its views (ids of other items are ignored)."""
+    rows = (await session.execute(select(Disclosure.id, Disclosure.column_id).where(
+        Disclosure.id.in_(list(counts)), Disclosure.status == DisclosureStatus.published))).all()
+    columns = {i: c for i, c in rows}
+    if columns:
+        stmt = (update(Disclosure.__table__).where(Disclosure.__table__.c.id == bindparam("did"))  # type: ignore[arg-type]
+                .values(view_count=Disclosure.__table__.c.view_count + bindparam("n")))
+        await session.execute(stmt, [{"did": i, "n": counts[i]} for i in columns])
+    return columns
 
 
 # ---- visibility -------------------------------------------------------------------------------

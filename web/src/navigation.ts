@@ -124,6 +124,9 @@ export const NAV_ITEMS: NavItem[] = [
   },
   { area: 'workspace', group: '网上办事', label: '整改任务', to: '/workspace/rectifications', icon: Suitcase, roles: ['handler', 'leader'], description: '差评回访与整改，15 个工作日内办结' },
   { area: 'workspace', group: '网上办事', label: '差评申诉', to: '/workspace/rating-appeals', icon: Suitcase, roles: ['admin'], description: '裁决部门提出的恶意差评申诉' },
+  { area: 'workspace', group: '网站管理', label: '合规检查', to: '/workspace/compliance', icon: Histogram, roles: ['admin', 'leader', 'editor'], description: '对照国办函〔2019〕38号检查指标：栏目更新、空白栏目、留言答复、办事指南要素、链接可用' },
+  { area: 'workspace', group: '网站管理', label: '访问统计', to: '/workspace/visits', icon: Histogram, roles: ['admin', 'leader', 'editor'], description: '各信息、各栏目每日浏览次数（不含搜索引擎等机器访问）' },
+  { area: 'workspace', group: '网站管理', label: '绩效考核', to: '/workspace/performance', icon: Histogram, roles: ['admin', 'leader'], description: '各部门信息发布、审核、办件、来信答复、满意度与合规问题的综合得分和排名' },
   {
     area: 'workspace',
     label: '消息通知',

@@ -1368,6 +1368,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/compliance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Compliance Report
+         * @description Every 38号 check computed from our own data, each finding with its department and where to fix it.
+         */
+        get: operations["get_compliance_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/link-check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run Compliance Link Check
+         * @description Run the link job now (it also runs daily) and take today's snapshot.
+         */
+        post: operations["run_compliance_link_check"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Compliance Settings
+         * @description Whether the link job may fetch external links, and the site's own host names.
+         */
+        get: operations["get_compliance_settings"];
+        /**
+         * Update Compliance Settings
+         * @description Turn outbound link checks on or off and set the site's own host names.
+         */
+        put: operations["update_compliance_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/trend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Compliance Trend
+         * @description The daily snapshots of the last `days` days: findings per check and day.
+         */
+        get: operations["get_compliance_trend"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/consultations": {
         parameters: {
             query?: never;
@@ -2096,6 +2180,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/performance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Performance
+         * @description Each department's indicators, score and rank for a period, with the weights and the formula.
+         */
+        get: operations["get_performance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/performance/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Performance
+         * @description The same report as an Excel workbook.
+         */
+        get: operations["export_performance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/performance/weights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Performance Weights
+         * @description The weight of each indicator.
+         */
+        get: operations["get_performance_weights"];
+        /**
+         * Set Performance Weights
+         * @description Change indicator weights (others keep theirs).
+         */
+        put: operations["set_performance_weights"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ratings/appeals": {
         parameters: {
             query?: never;
@@ -2408,6 +2556,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/site-search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search Site
+         * @description Search the whole public site, grouped by kind with a count per kind (same tokenizer and synonyms).
+         */
+        get: operations["search_site"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/surveys": {
         parameters: {
             query?: never;
@@ -2548,6 +2716,46 @@ export interface paths {
          * @description Results once the survey has closed; before that only the editors see how many responded.
          */
         get: operations["get_survey_results"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/visits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Count Visit
+         * @description Count one view of a public item (bots excluded; nothing about the visitor is kept); returns 浏览次数.
+         */
+        post: operations["count_visit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/visits/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Visit Stats
+         * @description Views per day, kind and column, and the most viewed items, for editors.
+         */
+        get: operations["get_visit_stats"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3058,6 +3266,27 @@ export interface components {
             next_cursor: string;
         };
         /**
+         * CheckCode
+         * @enum {string}
+         */
+        CheckCode: "homepage_stale" | "column_stale" | "column_empty" | "message_unanswered" | "item_undated" | "guide_incomplete" | "broken_link" | "external_link";
+        /** CheckResult */
+        CheckResult: {
+            code: components["schemas"]["CheckCode"];
+            /** Count */
+            count: number;
+            /**
+             * Fail At
+             * @description 达到该数量即不合格；0 表示仅列出
+             */
+            fail_at: number;
+            /** Failed */
+            failed: boolean;
+            /** Findings */
+            findings: components["schemas"]["Finding"][];
+            severity: components["schemas"]["Severity"];
+        };
+        /**
          * CheckpointRead
          * @description A signed statement of the chain head; `token` is a compact JWS (ES256) verifiable with the public JWKS.
          */
@@ -3168,6 +3397,15 @@ export interface components {
             name?: string | null;
             /** Review Levels */
             review_levels?: number | null;
+        };
+        /** ColumnViews */
+        ColumnViews: {
+            /** Column Id */
+            column_id: number;
+            /** Name */
+            name: string;
+            /** Views */
+            views: number;
         };
         /** CommentRead */
         CommentRead: {
@@ -3452,6 +3690,45 @@ export interface components {
             /** Writer Name */
             writer_name: string | null;
         };
+        /** ComplianceReport */
+        ComplianceReport: {
+            /** Checks */
+            checks: components["schemas"]["CheckResult"][];
+            /**
+             * Failed Vetoes
+             * @description 不合格的单项否决指标数
+             */
+            failed_vetoes: number;
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            /** Links Checked At */
+            links_checked_at: string | null;
+            /** Outbound Checks */
+            outbound_checks: boolean;
+        };
+        /** ComplianceSettingsIn */
+        ComplianceSettingsIn: {
+            /**
+             * Outbound Checks
+             * @description 允许链接检查访问外部网站（内网与本机地址始终不访问）
+             */
+            outbound_checks: boolean;
+            /**
+             * Own Hosts
+             * @description 本站域名：指向这些域名的链接按站内链接检查
+             */
+            own_hosts?: string[];
+        };
+        /** ComplianceSettingsRead */
+        ComplianceSettingsRead: {
+            /** Outbound Checks */
+            outbound_checks: boolean;
+            /** Own Hosts */
+            own_hosts: string[];
+        };
         /** ConsultationAttachmentRead */
         ConsultationAttachmentRead: {
             /** Content Type */
@@ -3551,6 +3828,16 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** DayViews */
+        DayViews: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Views */
+            views: number;
+        };
         /**
          * DeadlineStatus
          * @enum {string}
@@ -3583,6 +3870,19 @@ export interface components {
              * @description 办结结果文书
              */
             result_attachment_ids?: number[];
+        };
+        /** DepartmentScore */
+        DepartmentScore: {
+            /** Indicators */
+            indicators: components["schemas"]["IndicatorValue"][];
+            /** Rank */
+            rank: number;
+            /** Score */
+            score: number | null;
+            /** Unit Id */
+            unit_id: number;
+            /** Unit Name */
+            unit_name: string;
         };
         /** DisclosureCommentIn */
         DisclosureCommentIn: {
@@ -3859,6 +4159,36 @@ export interface components {
          * @enum {string}
          */
         FieldType: "string" | "text" | "number" | "date" | "datetime" | "single_choice" | "multiple_choice" | "phone" | "resident_id" | "file";
+        /** Finding */
+        Finding: {
+            check: components["schemas"]["CheckCode"];
+            /**
+             * Days
+             * @description 已过天数
+             */
+            days?: number | null;
+            /** Detail */
+            detail: string;
+            /**
+             * Fix Url
+             * @description 处理它的页面（SPA 路径或链接）
+             */
+            fix_url: string;
+            /** Since */
+            since?: string | null;
+            /**
+             * Subject
+             * @description 栏目、信息、来信、事项或链接
+             */
+            subject: string;
+            /**
+             * Unit Id
+             * @description 责任部门
+             */
+            unit_id: number | null;
+            /** Unit Name */
+            unit_name: string | null;
+        };
         /** FindingRead */
         FindingRead: {
             /** Blocking */
@@ -4034,6 +4364,60 @@ export interface components {
              * @default {org_code}/{year}-{seq:05d}
              */
             pattern: string;
+        };
+        /**
+         * Indicator
+         * @enum {string}
+         */
+        Indicator: "publish_on_time" | "review_turnaround" | "applications_on_time" | "letters_on_time" | "satisfaction" | "radar_open";
+        /** IndicatorValue */
+        IndicatorValue: {
+            /**
+             * Denominator
+             * @description 分母（条数、件数）
+             */
+            denominator: number | null;
+            indicator: components["schemas"]["Indicator"];
+            /**
+             * Numerator
+             * @description 分子（审核时效为审核工作日合计，合规为问题数）
+             */
+            numerator: number | null;
+            /**
+             * Score
+             * @description 0–1；本期无数据时为空，不计入总分
+             */
+            score: number | null;
+            /**
+             * Value
+             * @description 比率、平均工作日或问题数
+             */
+            value: number | null;
+        };
+        /** ItemViews */
+        ItemViews: {
+            /** Id */
+            id: number;
+            kind: components["schemas"]["VisitKind"];
+            /** Title */
+            title: string;
+            /** Views */
+            views: number;
+        };
+        /** KindViews */
+        KindViews: {
+            kind: components["schemas"]["VisitKind"];
+            /** Views */
+            views: number;
+        };
+        /** LinkCheckRun */
+        LinkCheckRun: {
+            /** Broken */
+            broken: number;
+            /** Checked */
+            checked: number;
+            /** Unchecked */
+            unchecked: number;
         };
         /** LookupIn */
         LookupIn: {
@@ -4325,6 +4709,25 @@ export interface components {
         PasswordResetIn: {
             /** New Password */
             new_password: string;
+        };
+        /** PerformanceReport */
+        PerformanceReport: {
+            /**
+             * Date From
+             * Format: date
+             */
+            date_from: string;
+            /**
+             * Date To
+             * Format: date
+             */
+            date_to: string;
+            /** Formula */
+            formula: string;
+            /** Rows */
+            rows: components["schemas"]["DepartmentScore"][];
+            /** Weights */
+            weights: components["schemas"]["WeightItem"][];
         };
         /** ProblemModel */
         ProblemModel: {
@@ -4674,6 +5077,11 @@ export interface components {
             /** Captcha Id */
             captcha_id?: string | null;
         };
+        /**
+         * ResultKind
+         * @enum {string}
+         */
+        ResultKind: "disclosure" | "service" | "letter" | "survey" | "consultation";
         /** RetractIn */
         RetractIn: {
             /**
@@ -4878,6 +5286,74 @@ export interface components {
              * @description 法定时限（工作日）
              */
             statutory_days: number;
+        };
+        /**
+         * Severity
+         * @enum {string}
+         */
+        Severity: "veto" | "deduction" | "info";
+        /** SiteGroup */
+        SiteGroup: {
+            /** Count */
+            count: number;
+            /**
+             * Count Exact
+             * @description false 时 count 为下限（政府信息匹配过多时）
+             */
+            count_exact: boolean;
+            /** Items */
+            items: components["schemas"]["SiteHit"][];
+            kind: components["schemas"]["ResultKind"];
+        };
+        /** SiteHit */
+        SiteHit: {
+            /** Date */
+            date: string | null;
+            /** Id */
+            id: number;
+            kind: components["schemas"]["ResultKind"];
+            /**
+             * Snippet
+             * @description 摘要（已转义，命中词以 <mark> 标出）
+             */
+            snippet: string;
+            /**
+             * Title
+             * @description 标题（已转义，命中词以 <mark> 标出）
+             */
+            title: string;
+            /**
+             * Url
+             * @description SPA 路径
+             */
+            url: string;
+        };
+        /** SiteSearchResult */
+        SiteSearchResult: {
+            /** Groups */
+            groups: components["schemas"]["SiteGroup"][];
+            /**
+             * Highlight
+             * @description 查询词及其同义词
+             */
+            highlight: string;
+            /** Q */
+            q: string;
+            /** Total */
+            total: number;
+        };
+        /** SnapshotPoint */
+        SnapshotPoint: {
+            check: components["schemas"]["CheckCode"];
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Failed */
+            failed: boolean;
+            /** Findings */
+            findings: number;
         };
         /** StatisticsRead */
         StatisticsRead: {
@@ -5301,6 +5777,51 @@ export interface components {
             /** Written Date */
             written_date?: string | null;
         };
+        /** ViewCount */
+        ViewCount: {
+            /**
+             * Views
+             * @description 浏览次数（含尚未写入的计数）
+             */
+            views: number;
+        };
+        /** VisitIn */
+        VisitIn: {
+            /**
+             * Id
+             * @description 正整数编号（1 至 2147483647）
+             */
+            id: number;
+            kind: components["schemas"]["VisitKind"];
+        };
+        /**
+         * VisitKind
+         * @enum {string}
+         */
+        VisitKind: "disclosure" | "service" | "survey" | "consultation";
+        /** VisitStats */
+        VisitStats: {
+            /** Columns */
+            columns: components["schemas"]["ColumnViews"][];
+            /**
+             * Date From
+             * Format: date
+             */
+            date_from: string;
+            /**
+             * Date To
+             * Format: date
+             */
+            date_to: string;
+            /** Days */
+            days: components["schemas"]["DayViews"][];
+            /** Kinds */
+            kinds: components["schemas"]["KindViews"][];
+            /** Top Items */
+            top_items: components["schemas"]["ItemViews"][];
+            /** Total */
+            total: number;
+        };
         /** Vocabulary */
         Vocabulary: {
             /**
@@ -5317,6 +5838,17 @@ export interface components {
             workflows: {
                 [key: string]: components["schemas"]["WorkflowVocabulary"];
             };
+        };
+        /** WeightItem */
+        WeightItem: {
+            indicator: components["schemas"]["Indicator"];
+            /** Weight */
+            weight: number;
+        };
+        /** WeightsIn */
+        WeightsIn: {
+            /** Weights */
+            weights: components["schemas"]["WeightItem"][];
         };
         /** WorkflowVocabulary */
         WorkflowVocabulary: {
@@ -11175,6 +11707,310 @@ export interface operations {
             };
         };
     };
+    get_compliance_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceReport"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    run_compliance_link_check: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkCheckRun"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_compliance_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceSettingsRead"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    update_compliance_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ComplianceSettingsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceSettingsRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_compliance_trend: {
+        parameters: {
+            query?: {
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SnapshotPoint"][];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
     list_consultations: {
         parameters: {
             query?: never;
@@ -14178,6 +15014,244 @@ export interface operations {
             };
         };
     };
+    get_performance: {
+        parameters: {
+            query?: {
+                /** @description 起始日期（默认今年1月1日） */
+                date_from?: string | null;
+                /** @description 截止日期（默认今天） */
+                date_to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PerformanceReport"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    export_performance: {
+        parameters: {
+            query?: {
+                /** @description 起始日期（默认今年1月1日） */
+                date_from?: string | null;
+                /** @description 截止日期（默认今天） */
+                date_to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 绩效考核表（.xlsx） */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_performance_weights: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeightItem"][];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    set_performance_weights: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WeightsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeightItem"][];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
     list_rating_appeals: {
         parameters: {
             query?: {
@@ -15428,6 +16502,42 @@ export interface operations {
             };
         };
     };
+    search_site: {
+        parameters: {
+            query: {
+                /** @description 检索词 */
+                q: string;
+                /** @description 只查一类 */
+                kind?: components["schemas"]["ResultKind"] | null;
+                /** @description 每类返回的条数 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteSearchResult"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
     list_surveys: {
         parameters: {
             query?: never;
@@ -16125,6 +17235,127 @@ export interface operations {
             };
             /** @description 调查不存在 */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    count_visit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VisitIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ViewCount"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_visit_stats: {
+        parameters: {
+            query?: {
+                /** @description 起始日期（默认近30天） */
+                date_from?: string | null;
+                /** @description 截止日期（默认今天） */
+                date_to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitStats"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -9,9 +9,11 @@ import { accountRoutes } from './account'
 import { adminRoutes } from './admin'
 import { auditRoutes } from './audit'
 import { calendarRoutes } from './calendar'
+import { complianceWorkspaceRoutes } from './compliance'
 import { complaintWorkspaceRoutes, interactionRoutes, surveyWorkspaceRoutes } from './interaction'
 import { disclosureRoutes, disclosureWorkspaceRoutes } from './disclosures'
 import { portalRoutes } from './portal'
+import { searchRoutes } from './search'
 import { servicePortalRoutes, serviceWorkspaceRoutes } from './services'
 import { workspaceRoutes } from './workspace'
 import { homeFor } from './home'
@@ -34,6 +36,7 @@ export const router = createRouter({
         ...serviceWorkspaceRoutes,
         ...surveyWorkspaceRoutes,
         ...disclosureWorkspaceRoutes,
+        ...complianceWorkspaceRoutes,
       ],
     },
     {
@@ -45,6 +48,7 @@ export const router = createRouter({
         ...disclosureRoutes,
         ...servicePortalRoutes,
         ...accountRoutes,
+        ...searchRoutes,
         {
           path: ':pathMatch(.*)*',
           name: 'not-found',
