@@ -8,6 +8,7 @@ from api.captcha import models as captcha_models
 from api.catalog import models as catalog_models
 from api.complaints import models as complaints_models
 from api.database import Base
+from api.disclosure_requests import models as disclosure_request_models
 from api.disclosures import models as disclosure_models
 from api.files import models as file_models
 from api.idempotency import models as idempotency_models
@@ -17,5 +18,5 @@ from api.search import models as search_models
 from api.surveys import models as surveys_models
 
 __all__ = ["Base", "applications_models", "audit_models", "auth_models", "calendar_models", "captcha_models",
-           "catalog_models", "complaints_models", "disclosure_models", "file_models", "idempotency_models",
+           "catalog_models", "complaints_models", "disclosure_models", "disclosure_request_models", "file_models", "idempotency_models",
            "notifications_models", "ratings_models", "search_models", "surveys_models"]
