@@ -33,6 +33,7 @@ from api.complaints.router import mailboxes_router
 from api.complaints.router import router as complaints_router
 from api.config import Environment, Settings, get_settings
 from api.database import dispose_engine, get_sessionmaker
+from api.disclosure_requests.router import router as disclosure_requests_router
 from api.disclosures import service as disclosures_service
 from api.disclosures.router import feeds_router as disclosure_feeds_router
 from api.disclosures.router import router as disclosures_router
@@ -72,6 +73,7 @@ ROUTERS = [
     vocabulary_router,
     auth_router,
     complaints_router,
+    disclosure_requests_router,
     mailboxes_router,
     surveys_router,
     consultations_router,

@@ -2,9 +2,11 @@
 name, and the reply outcomes with their reason codes (国办公开办函〔2021〕30号's rows). Labels live here only;
 GET /vocabulary serves them to the SPA."""
 
+from collections.abc import Iterator
 from enum import StrEnum
+from typing import Any
 
-from api.cases.workflow import Workflow, register, register_enum
+from api.cases.workflow import Notice, Step, Workflow, register, register_enum
 
 
 class RequestStatus(StrEnum):
@@ -74,7 +76,7 @@ class Outcome(StrEnum):
 
 class Reason(StrEnum):
     # 不予公开
-    state_secret = "state_secret"
+    state_secret = "state_secret"  # noqa: S105 - a reason code, not a secret
     law_forbidden = "law_forbidden"
     three_safety = "three_safety"
     third_party = "third_party"
@@ -121,15 +123,15 @@ class ReviewResult(StrEnum):
     pending = "pending"
 
 
-S, A, R, O = RequestStatus, RequestAction, Reason, Outcome
+S, A, R, Oc = RequestStatus, RequestAction, Reason, Outcome
 
 REASONS: dict[Outcome, tuple[Reason, ...]] = {
-    O.disclosed: (), O.partly_disclosed: (),
-    O.withheld: (R.state_secret, R.law_forbidden, R.three_safety, R.third_party, R.internal_affairs,
+    Oc.disclosed: (), Oc.partly_disclosed: (),
+    Oc.withheld: (R.state_secret, R.law_forbidden, R.three_safety, R.third_party, R.internal_affairs,
                  R.process_info, R.enforcement_file, R.query_matter),
-    O.unavailable: (R.not_held, R.needs_creation, R.still_unclear),
-    O.not_processed: (R.petition, R.repeat, R.publication, R.mass_repeat, R.confirmation),
-    O.other: (R.no_supplement, R.unpaid, R.other),
+    Oc.unavailable: (R.not_held, R.needs_creation, R.still_unclear),
+    Oc.not_processed: (R.petition, R.repeat, R.publication, R.mass_repeat, R.confirmation),
+    Oc.other: (R.no_supplement, R.unpaid, R.other),
 }
 # Closing for a lapsed deadline is the workflow's own step, not a reply the handler chooses.
 CLOSING_REASONS = frozenset({R.no_supplement, R.unpaid})
@@ -139,6 +141,15 @@ OPEN = frozenset({S.received, S.supplement_requested, S.consulting, S.fee_notifi
 FINISHED = frozenset({S.replied, S.closed})
 # Steps the applicant sees in their request's history (every step here is something they are told of).
 PUBLIC_ACTIONS = frozenset(RequestAction)
+
+
+
+def _notices(r: Any, step: Step) -> Iterator[Notice]:
+    """The applicant hears of every step taken by someone else (a 补正 notice, an extension, the reply…)."""
+    if r.applicant_id is not None and step.actor.id != r.applicant_id:
+        yield Notice(r.applicant_id, f"政府信息公开申请 {r.tracking_no}：{step.action_label}", step.note or "",
+                     link=f"/my/disclosure-requests/{r.id}")
+
 
 DISCLOSURE_REQUEST: Workflow[RequestStatus, RequestAction] = register(Workflow(
     name="disclosure_request", label="依申请公开", states=RequestStatus, actions=RequestAction,
@@ -164,7 +175,7 @@ DISCLOSURE_REQUEST: Workflow[RequestStatus, RequestAction] = register(Workflow(
     },
     initial=S.received, create_action=A.submit,
     groups={"open": OPEN, "finished": FINISHED},
-    describe=lambda r: {"tracking_no": r.tracking_no},
+    notices=_notices, describe=lambda r: {"tracking_no": r.tracking_no},
 ))
 
 APPLICANT_TYPE_LABELS = {
@@ -176,8 +187,8 @@ CHANNEL_LABELS = {Channel.online: "网上申请", Channel.in_person: "当面提�
 DELIVERY_FORM_LABELS = {DeliveryForm.paper: "纸质", DeliveryForm.electronic: "电子"}
 DELIVERY_ROUTE_LABELS = {DeliveryRoute.pickup: "当面领取", DeliveryRoute.post: "邮寄",
                          DeliveryRoute.email: "电子邮件", DeliveryRoute.online: "网上获取"}
-OUTCOME_LABELS = {O.disclosed: "予以公开", O.partly_disclosed: "部分公开", O.withheld: "不予公开",
-                  O.unavailable: "无法提供", O.not_processed: "不予处理", O.other: "其他处理"}
+OUTCOME_LABELS = {Oc.disclosed: "予以公开", Oc.partly_disclosed: "部分公开", Oc.withheld: "不予公开",
+                  Oc.unavailable: "无法提供", Oc.not_processed: "不予处理", Oc.other: "其他处理"}
 REASON_LABELS = {
     R.state_secret: "属于国家秘密", R.law_forbidden: "其他法律行政法规禁止公开",
     R.three_safety: "危及“三安全一稳定”", R.third_party: "保护第三方合法权益",
@@ -194,7 +205,7 @@ REASON_LABELS = {
 # The article of 《中华人民共和国政府信息公开条例》 a reply cites by default (the handler may edit it).
 _REG = "《中华人民共和国政府信息公开条例》"
 LEGAL_BASIS: dict[Outcome | Reason, str] = {
-    O.disclosed: f"{_REG}第三十六条第（二）项", O.partly_disclosed: f"{_REG}第三十七条",
+    Oc.disclosed: f"{_REG}第三十六条第（二）项", Oc.partly_disclosed: f"{_REG}第三十七条",
     R.state_secret: f"{_REG}第十四条", R.law_forbidden: f"{_REG}第十四条", R.three_safety: f"{_REG}第十四条",
     R.third_party: f"{_REG}第十五条、第三十二条", R.internal_affairs: f"{_REG}第十六条第一款",
     R.process_info: f"{_REG}第十六条第二款", R.enforcement_file: f"{_REG}第十六条第二款",
