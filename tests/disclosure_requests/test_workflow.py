@@ -1,6 +1,9 @@
 from datetime import date, timedelta
 
+import io
+
 import pytest
+from docx import Document
 from sqlalchemy import select
 
 from api.audit import service as audit
@@ -9,7 +12,7 @@ from api.calendar.workdays import local_date
 from api.database import utcnow
 from api.disclosure_requests.states import CLOSING_REASONS, LEGAL_BASIS, REASONS, Outcome
 from api.notifications.models import Notification
-from tests.disclosure_requests.helpers import BASE, act, apply, get, record, set_columns, world
+from tests.disclosure_requests.helpers import BASE, act, application, apply, get, record, set_columns, world
 from tests.factories import auth
 
 
@@ -43,7 +46,6 @@ class TestApply:
     async def test_same_idempotency_key_gives_the_same_request(self, client, session):
         w = await world(session)
         headers = auth(w.citizen) | {"Idempotency-Key": "dr-1"}
-        from tests.disclosure_requests.helpers import application
         first = await client.post(BASE, json=application(w), headers=headers)
         again = await client.post(BASE, json=application(w), headers=headers)
         assert first.status_code == again.status_code == 201
@@ -60,7 +62,6 @@ class TestApply:
 
     async def test_receipt_date_in_the_future_is_refused(self, client, session):
         w = await world(session)
-        from tests.disclosure_requests.helpers import application
         r = await client.post(f"{BASE}/recorded", headers=auth(w.handler), json=application(
             w, channel="fax", received_date=(today() + timedelta(days=1)).isoformat()))
         assert r.status_code == 422 and r.json()["errors"][0]["field"] == "received_date"
@@ -68,14 +69,12 @@ class TestApply:
     @pytest.mark.parametrize("who", ["citizen", "other_handler"])
     async def test_only_the_units_handler_records(self, client, session, who):
         w = await world(session)
-        from tests.disclosure_requests.helpers import application
         r = await client.post(f"{BASE}/recorded", headers=auth(getattr(w, who)), json=application(
             w, channel="in_person", received_date=today().isoformat()))
         assert r.status_code == 403
 
     async def test_missing_description_is_422(self, client, session):
         w = await world(session)
-        from tests.disclosure_requests.helpers import application
         r = await client.post(BASE, json=application(w, info_description=""), headers=auth(w.citizen))
         assert r.status_code == 422
 
@@ -116,7 +115,8 @@ class TestScope:
         fresh = (await apply(client, w))["id"]
         older = (await record(client, w, await recent_working_day(session, 5)))["id"]
         paused = (await apply(client, w))["id"]
-        assert (await act(client, w.handler, paused, "consult", {"kind": "agency", "party": "市财政局"})).status_code == 200
+        r = await act(client, w.handler, paused, "consult", {"kind": "agency", "party": "市财政局"})
+        assert r.status_code == 200
         queue = (await client.get(BASE, headers=auth(w.handler))).json()["items"]
         assert [i["id"] for i in queue] == [older, fresh, paused]
 
@@ -260,9 +260,6 @@ class TestReply:
         assert r.status_code == 409 and r.json()["code"] == "invalid_transition"
 
     async def test_reply_document_and_disclosed_file_download(self, client, session):
-        import io
-
-        from docx import Document
         w = await world(session)
         rid = (await apply(client, w))["id"]
         up = await client.post(f"{BASE}/{rid}/attachments", headers=auth(w.handler),
