@@ -18,5 +18,5 @@ from api.search import models as search_models
 from api.surveys import models as surveys_models
 
 __all__ = ["Base", "applications_models", "audit_models", "auth_models", "calendar_models", "captcha_models",
-           "catalog_models", "complaints_models", "disclosure_models", "disclosure_request_models", "file_models", "idempotency_models",
-           "notifications_models", "ratings_models", "search_models", "surveys_models"]
+           "catalog_models", "complaints_models", "disclosure_models", "disclosure_request_models", "file_models",
+           "idempotency_models", "notifications_models", "ratings_models", "search_models", "surveys_models"]

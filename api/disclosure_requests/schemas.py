@@ -196,3 +196,55 @@ class FeeQuote(BaseModel):
 class ReplyTemplate(BaseModel):
     body: str
     legal_basis: str
+
+
+Table = dict[str, dict[str, int]]
+
+
+class ReportProblem(BaseModel):
+    row: str
+    column: str
+    value: int
+    expected: int
+    message: str
+
+
+class ReportTexts(BaseModel):
+    overview: Annotated[str, StringConstraints(max_length=20000)] = ""
+    problems: Annotated[str, StringConstraints(max_length=20000)] = ""
+    other: Annotated[str, StringConstraints(max_length=20000)] = ""
+
+
+class ReportEntered(BaseModel):
+    licensing: int | None = Field(default=None, ge=0, le=2**31 - 1, description="行政许可 本年处理决定数量")
+    punishment: int | None = Field(default=None, ge=0, le=2**31 - 1, description="行政处罚 本年处理决定数量")
+    enforcement: int | None = Field(default=None, ge=0, le=2**31 - 1, description="行政强制 本年处理决定数量")
+    charges: float | None = Field(default=None, ge=0, le=1e9, description="行政事业性收费 本年收费金额（万元）")
+
+
+class AnnualReportRead(BaseModel):
+    year: int
+    published: bool
+    published_at: datetime | None
+    disclosure_id: int | None = Field(description="发布后在“年度报告”栏目中生成的公开事项")
+    texts: ReportTexts
+    entered: ReportEntered
+    section2: dict[str, dict[str, int]] = Field(description="规章、行政规范性文件：本年制发、本年废止、现行有效")
+    section3: Table = Field(description="行 → 列（申请人类型及总计）→ 件数")
+    section4: Table = Field(description="复议诉讼类别 → 结果 → 件数")
+    section3_adjusted: bool = Field(description="第三部分表格经人工修正（否则按申请自动统计）")
+    fees_collected: int = Field(description="本年收取的信息处理费（元）")
+    problems: list[ReportProblem] = Field(description="未通过的校验规则，逐格说明")
+    layout: dict[str, list[dict[str, str]]] = Field(description="各表的行、列及其中文名称（按报告格式排序）")
+
+
+class AnnualReportUpdate(BaseModel):
+    texts: ReportTexts | None = None
+    entered: ReportEntered | None = None
+    section3: Table | None = Field(default=None, description="修正后的第三部分表格；不填则按申请自动统计")
+    section4: Table | None = None
+    reset_tables: bool = Field(default=False, description="放弃人工修正，恢复自动统计")
+
+
+class PublishIn(BaseModel):
+    column_id: Id = Field(description="“年度报告”栏目")

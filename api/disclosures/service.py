@@ -5,7 +5,7 @@ the change log and feeds (changelog.py) are re-exported here. Flushes, never com
 import re
 import string
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -56,6 +56,7 @@ from api.disclosures.states import (
     Action,
     ChangeKind,
     DisclosureStatus,
+    Validity,
     VersionStatus,
 )
 from api.errors import InvalidTransition, NotFound, ValidationFailed
@@ -629,3 +630,16 @@ async def history(session: AsyncSession, disclosure_id: int) -> list[tuple[Discl
         .outerjoin(DisclosureVersion, DisclosureVersion.id == DisclosureEvent.version_id)
         .where(DisclosureEvent.disclosure_id == disclosure_id).order_by(DisclosureEvent.id))
     return [(r[0], r[1]) for r in rows.all()]
+
+
+async def genre_figures(session: AsyncSession, year: int, genre: str) -> tuple[int, int, int]:
+    """For the annual report's section 二 (第二十条第（一）项): of the published items of one 体裁, how many were
+    made this year (成文日期), repealed this year (废止 with its 失效日期 in the year), and are valid now."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    base = select(func.count()).select_from(Disclosure).where(
+        Disclosure.genre == genre, Disclosure.status == DisclosureStatus.published)
+    issued = (await session.execute(base.where(Disclosure.written_date.between(first, last)))).scalar_one()
+    repealed = (await session.execute(base.where(Disclosure.validity == Validity.repealed,
+                                                 Disclosure.invalid_date.between(first, last)))).scalar_one()
+    valid = (await session.execute(base.where(Disclosure.validity == Validity.valid))).scalar_one()
+    return int(issued), int(repealed), int(valid)
