@@ -33,6 +33,7 @@ from api.complaints.router import mailboxes_router
 from api.complaints.router import router as complaints_router
 from api.config import Environment, Settings, get_settings
 from api.database import dispose_engine, get_sessionmaker
+from api.disclosure_requests.report_router import guide_router as disclosure_guide_router
 from api.disclosure_requests.report_router import router as annual_reports_router
 from api.disclosure_requests.router import router as disclosure_requests_router
 from api.disclosures import service as disclosures_service
@@ -76,6 +77,7 @@ ROUTERS = [
     complaints_router,
     disclosure_requests_router,
     annual_reports_router,
+    disclosure_guide_router,
     mailboxes_router,
     surveys_router,
     consultations_router,

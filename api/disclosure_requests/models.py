@@ -113,3 +113,14 @@ class AnnualReport(Base):
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class DisclosureGuide(Base):
+    """政府信息公开指南: how to apply, where, fees and remedies, as staff keep it (one row; absent: the default)."""
+
+    __tablename__ = "disclosure_guides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sections: Mapped[list[dict[str, str]]] = mapped_column(JSON)  # [{"title": …, "body": …}]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -6,9 +6,18 @@ from api.auth.dependencies import OptionalUser, require_role
 from api.auth.models import Role
 from api.auth.principal import Principal
 from api.database import SessionDep
-from api.disclosure_requests import documents, reports
+from api.disclosure_requests import documents, guide, reports
 from api.disclosure_requests.exceptions import ReportAlreadyPublished, ReportCheckFailed
-from api.disclosure_requests.schemas import AnnualReportRead, AnnualReportUpdate, PublishIn
+from api.disclosure_requests.schemas import (
+    AnnualReportRead,
+    AnnualReportUpdate,
+    GuideRead,
+    GuideSection,
+    GuideUpdate,
+    PublishIn,
+)
+from api.disclosure_requests.service import REPLY_DAYS
+from api.disclosure_requests.states import REMEDY_TEXT
 from api.errors import Forbidden, NotFound, ValidationFailed, responses
 from api.files.service import content_disposition
 
@@ -93,3 +102,21 @@ async def export_annual_report_xlsx(session: SessionDep, principal: OptionalUser
     report = await _visible(session, principal, year)
     return Response(documents.report_xlsx(report), media_type=documents.XLSX_TYPE,
                     headers={"Content-Disposition": content_disposition(f"{year}年政府信息公开工作年度报告.xlsx")})
+
+
+guide_router = APIRouter(prefix="/disclosure-guide", tags=["disclosure-requests"])
+GuideEditor = Annotated[Principal, Depends(require_role(Role.editor))]
+
+
+@guide_router.get("")
+async def get_disclosure_guide(session: SessionDep) -> GuideRead:
+    """政府信息公开指南: how to apply, where, the deadlines, fees and remedies."""
+    return GuideRead(sections=[GuideSection(**s) for s in await guide.sections(session)],
+                     remedy=REMEDY_TEXT, reply_days=REPLY_DAYS)
+
+
+@guide_router.put("", responses=responses(Forbidden, ValidationFailed))
+async def save_disclosure_guide(session: SessionDep, principal: GuideEditor, body: GuideUpdate) -> GuideRead:
+    """Replace the guide's sections (信息员)."""
+    saved = await guide.save(session, principal, [s.model_dump() for s in body.sections])
+    return GuideRead(sections=[GuideSection(**s) for s in saved], remedy=REMEDY_TEXT, reply_days=REPLY_DAYS)

@@ -248,3 +248,18 @@ class AnnualReportUpdate(BaseModel):
 
 class PublishIn(BaseModel):
     column_id: Id = Field(description="“年度报告”栏目")
+
+
+class GuideSection(BaseModel):
+    title: Annotated[Text, StringConstraints(max_length=100)]
+    body: Annotated[Text, StringConstraints(max_length=20000)]
+
+
+class GuideRead(BaseModel):
+    sections: list[GuideSection]
+    remedy: str = Field(description="答复书告知的救济途径")
+    reply_days: int = Field(description="答复期限（工作日）")
+
+
+class GuideUpdate(BaseModel):
+    sections: list[GuideSection] = Field(min_length=1, max_length=30)

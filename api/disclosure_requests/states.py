@@ -237,3 +237,6 @@ register_enum("disclosure_consult_kind", CONSULT_KIND_LABELS)
 register_enum("disclosure_fee_method", FEE_METHOD_LABELS)
 register_enum("disclosure_review_kind", REVIEW_KIND_LABELS)
 register_enum("disclosure_review_result", REVIEW_RESULT_LABELS)
+for _outcome, _reasons in REASONS.items():
+    if _reasons:  # the reasons each outcome allows, so a form offers only those
+        register_enum(f"disclosure_reason_{_outcome.value}", {r: REASON_LABELS[r] for r in _reasons})

@@ -1620,6 +1620,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/disclosure-guide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Disclosure Guide
+         * @description 政府信息公开指南: how to apply, where, the deadlines, fees and remedies.
+         */
+        get: operations["get_disclosure_guide"];
+        /**
+         * Save Disclosure Guide
+         * @description Replace the guide's sections (信息员).
+         */
+        put: operations["save_disclosure_guide"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/disclosure-index-schemes/{org_unit_id}": {
         parameters: {
             query?: never;
@@ -4858,6 +4882,33 @@ export interface components {
             user_display_name?: string | null;
             /** User Id */
             user_id: number;
+        };
+        /** GuideRead */
+        GuideRead: {
+            /**
+             * Remedy
+             * @description 答复书告知的救济途径
+             */
+            remedy: string;
+            /**
+             * Reply Days
+             * @description 答复期限（工作日）
+             */
+            reply_days: number;
+            /** Sections */
+            sections: components["schemas"]["GuideSection"][];
+        };
+        /** GuideSection */
+        GuideSection: {
+            /** Body */
+            body: string;
+            /** Title */
+            title: string;
+        };
+        /** GuideUpdate */
+        GuideUpdate: {
+            /** Sections */
+            sections: components["schemas"]["GuideSection"][];
         };
         /** Health */
         Health: {
@@ -13414,6 +13465,122 @@ export interface operations {
                 };
             };
             /** @description 征求意见期尚未结束 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_disclosure_guide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuideRead"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    save_disclosure_guide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GuideUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuideRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
             409: {
                 headers: {
                     [name: string]: unknown;
