@@ -11,6 +11,7 @@ import { auditRoutes } from './audit'
 import { calendarRoutes } from './calendar'
 import { complaintWorkspaceRoutes, interactionRoutes, surveyWorkspaceRoutes } from './interaction'
 import { disclosureRoutes, disclosureWorkspaceRoutes } from './disclosures'
+import { disclosureRequestRoutes, disclosureRequestWorkspaceRoutes } from './disclosureRequests'
 import { portalRoutes } from './portal'
 import { servicePortalRoutes, serviceWorkspaceRoutes } from './services'
 import { workspaceRoutes } from './workspace'
@@ -34,6 +35,7 @@ export const router = createRouter({
         ...serviceWorkspaceRoutes,
         ...surveyWorkspaceRoutes,
         ...disclosureWorkspaceRoutes,
+        ...disclosureRequestWorkspaceRoutes,
       ],
     },
     {
@@ -42,6 +44,7 @@ export const router = createRouter({
       children: [
         ...portalRoutes,
         ...interactionRoutes,
+        ...disclosureRequestRoutes,
         ...disclosureRoutes,
         ...servicePortalRoutes,
         ...accountRoutes,
