@@ -263,7 +263,7 @@ async def assign_index_no(session: AsyncSession, publisher: OrgUnit, at: datetim
 # ---- drafting ---------------------------------------------------------------------------------
 
 CONTENT_FIELDS = ("column_id", "publisher_id", "title", "summary", "body_html", "doc_no", "topic", "genre",
-                  "written_date", "validity", "effective_date", "invalid_date")
+                  "written_date", "validity", "effective_date", "invalid_date", "interprets_id")
 
 
 def _copy_content(src: Any, dst: Any) -> None:
@@ -289,6 +289,30 @@ async def _check_publisher(session: AsyncSession, publisher_id: int) -> None:
                                  "type": "not_found"}])
 
 
+async def _check_interprets(session: AsyncSession, policy_id: int | None, own_id: int | None) -> None:
+    """A 政策解读 names an existing item other than itself as the policy it interprets."""
+    if policy_id is None:
+        return
+    if policy_id == own_id or await session.get(Disclosure, policy_id) is None:
+        raise ValidationFailed([{"field": "interprets_id", "in": "body", "message": "所解读的政策文件不存在",
+                                 "type": "disclosure"}])
+
+
+async def policy_links(session: AsyncSession, d: Disclosure, staff_view: bool) -> tuple[Any, list[Any]]:
+    """The policy this item interprets and the 政策解读 of this item: (id, title) rows, published only for the
+    public."""
+    def visible(stmt: Any) -> Any:
+        return stmt if staff_view else stmt.where(Disclosure.status == DisclosureStatus.published)
+
+    policy = None
+    if d.interprets_id is not None:
+        policy = (await session.execute(visible(select(Disclosure.id, Disclosure.title).where(
+            Disclosure.id == d.interprets_id)))).first()
+    readings = list((await session.execute(visible(select(Disclosure.id, Disclosure.title).where(
+        Disclosure.interprets_id == d.id).order_by(Disclosure.id)))).all())
+    return policy, readings
+
+
 def _allowed(v: DisclosureVersion, action: Action) -> None:
     """409 naming state and action in Chinese, before a step changes anything."""
     if not DISCLOSURE_VERSION.can(v.status, action):
@@ -302,6 +326,7 @@ async def create_disclosure(session: AsyncSession, principal: Principal, data: D
         raise ValidationFailed([{"field": "publisher_id", "in": "body", "message": "请选择发布机构",
                                  "type": "missing"}])
     await _check_publisher(session, publisher_id)
+    await _check_interprets(session, data.interprets_id, None)
     values = data.model_dump(exclude={"publisher_id", "change_note", "is_major"})
     values["body_html"] = richtext.clean_html(data.body_html)
     d = Disclosure(**values, publisher_id=publisher_id, created_by_id=principal.id, search_text="")
@@ -332,6 +357,8 @@ async def update_version(session: AsyncSession, principal: Principal, v: Disclos
         del changes["publisher_id"]
     if "body_html" in changes:
         changes["body_html"] = richtext.clean_html(changes["body_html"] or "")
+    if changes.get("interprets_id") is not None:
+        await _check_interprets(session, changes["interprets_id"], v.disclosure_id)
     for k, val in changes.items():
         setattr(v, k, val)
     from api.disclosures.schemas import DisclosureFields
