@@ -4221,6 +4221,11 @@ export interface components {
              */
             genre?: string | null;
             /**
+             * Interprets Id
+             * @description 政策解读所解读的政策文件
+             */
+            interprets_id?: number | null;
+            /**
              * Invalid Date
              * @description 失效或废止日期
              */
@@ -4283,6 +4288,13 @@ export interface components {
             /** Version No */
             version_no: number | null;
         };
+        /** DisclosureLink */
+        DisclosureLink: {
+            /** Id */
+            id: number;
+            /** Title */
+            title: string;
+        };
         /** DisclosurePage */
         DisclosurePage: {
             /** Items */
@@ -4321,6 +4333,13 @@ export interface components {
             id: number;
             /** Index No */
             index_no: string | null;
+            /**
+             * Interpretations
+             * @description 本文件的政策解读
+             */
+            interpretations?: components["schemas"]["DisclosureLink"][];
+            /** @description 本解读所解读的政策文件 */
+            interprets?: components["schemas"]["DisclosureLink"] | null;
             /** Invalid Date */
             invalid_date: string | null;
             /**
@@ -6172,6 +6191,8 @@ export interface components {
             id: number;
             /** Index No */
             index_no: string | null;
+            /** Interprets Id */
+            interprets_id?: number | null;
             /** Invalid Date */
             invalid_date: string | null;
             /** Is Major */
@@ -6258,6 +6279,8 @@ export interface components {
             effective_date?: string | null;
             /** Genre */
             genre?: string | null;
+            /** Interprets Id */
+            interprets_id?: number | null;
             /** Invalid Date */
             invalid_date?: string | null;
             /** Is Major */
