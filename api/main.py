@@ -36,6 +36,9 @@ from api.compliance import jobs as compliance_jobs
 from api.compliance.router import router as compliance_router
 from api.config import Environment, Settings, get_settings
 from api.database import dispose_engine, get_sessionmaker
+from api.disclosure_requests.report_router import guide_router as disclosure_guide_router
+from api.disclosure_requests.report_router import router as annual_reports_router
+from api.disclosure_requests.router import router as disclosure_requests_router
 from api.disclosures import service as disclosures_service
 from api.disclosures.router import feeds_router as disclosure_feeds_router
 from api.disclosures.router import router as disclosures_router
@@ -81,6 +84,9 @@ ROUTERS = [
     vocabulary_router,
     auth_router,
     complaints_router,
+    disclosure_requests_router,
+    annual_reports_router,
+    disclosure_guide_router,
     mailboxes_router,
     surveys_router,
     consultations_router,

@@ -9,6 +9,7 @@ from api.catalog import models as catalog_models
 from api.complaints import models as complaints_models
 from api.compliance import models as compliance_models
 from api.database import Base
+from api.disclosure_requests import models as disclosure_request_models
 from api.disclosures import models as disclosure_models
 from api.files import models as file_models
 from api.idempotency import models as idempotency_models
@@ -21,6 +22,6 @@ from api.surveys import models as surveys_models
 from api.visits import models as visits_models
 
 __all__ = ["Base", "applications_models", "audit_models", "auth_models", "calendar_models", "captcha_models",
-           "catalog_models", "complaints_models", "compliance_models", "disclosure_models", "file_models",
-           "idempotency_models", "notifications_models", "performance_models", "publiccache_models", "ratings_models",
-           "search_models", "surveys_models", "visits_models"]
+           "catalog_models", "complaints_models", "compliance_models", "disclosure_models", "disclosure_request_models",
+           "file_models", "idempotency_models", "notifications_models", "performance_models", "publiccache_models",
+           "ratings_models", "search_models", "surveys_models", "visits_models"]

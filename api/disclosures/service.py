@@ -5,7 +5,7 @@ the change log and feeds (changelog.py) are re-exported here. Flushes, never com
 import re
 import string
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -57,6 +57,7 @@ from api.disclosures.states import (
     Action,
     ChangeKind,
     DisclosureStatus,
+    Validity,
     VersionStatus,
 )
 from api.errors import InvalidTransition, NotFound, ValidationFailed
@@ -278,7 +279,7 @@ async def assign_index_no(session: AsyncSession, publisher: OrgUnit, at: datetim
 # ---- drafting ---------------------------------------------------------------------------------
 
 CONTENT_FIELDS = ("column_id", "publisher_id", "title", "summary", "body_html", "doc_no", "topic", "genre",
-                  "written_date", "validity", "effective_date", "invalid_date")
+                  "written_date", "validity", "effective_date", "invalid_date", "interprets_id")
 
 
 def _copy_content(src: Any, dst: Any) -> None:
@@ -304,6 +305,30 @@ async def _check_publisher(session: AsyncSession, publisher_id: int) -> None:
                                  "type": "not_found"}])
 
 
+async def _check_interprets(session: AsyncSession, policy_id: int | None, own_id: int | None) -> None:
+    """A 政策解读 names an existing item other than itself as the policy it interprets."""
+    if policy_id is None:
+        return
+    if policy_id == own_id or await session.get(Disclosure, policy_id) is None:
+        raise ValidationFailed([{"field": "interprets_id", "in": "body", "message": "所解读的政策文件不存在",
+                                 "type": "disclosure"}])
+
+
+async def policy_links(session: AsyncSession, d: Disclosure, staff_view: bool) -> tuple[Any, list[Any]]:
+    """The policy this item interprets and the 政策解读 of this item: (id, title) rows, published only for the
+    public."""
+    def visible(stmt: Any) -> Any:
+        return stmt if staff_view else stmt.where(Disclosure.status == DisclosureStatus.published)
+
+    policy = None
+    if d.interprets_id is not None:
+        policy = (await session.execute(visible(select(Disclosure.id, Disclosure.title).where(
+            Disclosure.id == d.interprets_id)))).first()
+    readings = list((await session.execute(visible(select(Disclosure.id, Disclosure.title).where(
+        Disclosure.interprets_id == d.id).order_by(Disclosure.id)))).all())
+    return policy, readings
+
+
 def _allowed(v: DisclosureVersion, action: Action) -> None:
     """409 naming state and action in Chinese, before a step changes anything."""
     if not DISCLOSURE_VERSION.can(v.status, action):
@@ -317,6 +342,7 @@ async def create_disclosure(session: AsyncSession, principal: Principal, data: D
         raise ValidationFailed([{"field": "publisher_id", "in": "body", "message": "请选择发布机构",
                                  "type": "missing"}])
     await _check_publisher(session, publisher_id)
+    await _check_interprets(session, data.interprets_id, None)
     values = data.model_dump(exclude={"publisher_id", "change_note", "is_major"})
     values["body_html"] = richtext.clean_html(data.body_html)
     d = Disclosure(**values, publisher_id=publisher_id, created_by_id=principal.id, search_text="")
@@ -347,6 +373,8 @@ async def update_version(session: AsyncSession, principal: Principal, v: Disclos
         del changes["publisher_id"]
     if "body_html" in changes:
         changes["body_html"] = richtext.clean_html(changes["body_html"] or "")
+    if changes.get("interprets_id") is not None:
+        await _check_interprets(session, changes["interprets_id"], v.disclosure_id)
     for k, val in changes.items():
         setattr(v, k, val)
     from api.disclosures.schemas import DisclosureFields
@@ -645,3 +673,16 @@ async def history(session: AsyncSession, disclosure_id: int) -> list[tuple[Discl
         .outerjoin(DisclosureVersion, DisclosureVersion.id == DisclosureEvent.version_id)
         .where(DisclosureEvent.disclosure_id == disclosure_id).order_by(DisclosureEvent.id))
     return [(r[0], r[1]) for r in rows.all()]
+
+
+async def genre_figures(session: AsyncSession, year: int, genre: str) -> tuple[int, int, int]:
+    """For the annual report's section 二 (第二十条第（一）项): of the published items of one 体裁, how many were
+    made this year (成文日期), repealed this year (废止 with its 失效日期 in the year), and are valid now."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    base = select(func.count()).select_from(Disclosure).where(
+        Disclosure.genre == genre, Disclosure.status == DisclosureStatus.published)
+    issued = (await session.execute(base.where(Disclosure.written_date.between(first, last)))).scalar_one()
+    repealed = (await session.execute(base.where(Disclosure.validity == Validity.repealed,
+                                                 Disclosure.invalid_date.between(first, last)))).scalar_one()
+    valid = (await session.execute(base.where(Disclosure.validity == Validity.valid))).scalar_one()
+    return int(issued), int(repealed), int(valid)

@@ -59,6 +59,8 @@ export const NAV_ITEMS: NavItem[] = [
   { area: 'workspace', group: '信息发布', label: '我的稿件', to: '/workspace/disclosures', icon: Document, roles: ['editor'], description: '起草政府信息、上传附件、提交审核，查看发布前检查结果' },
   { area: 'workspace', group: '信息发布', label: '信息审核', to: '/workspace/disclosures/review', icon: Document, roles: ['reviewer'], description: '审核待发布的政府信息，通过或退回修改' },
   { area: 'workspace', group: '信息发布', label: '保密审查', to: '/workspace/disclosures/secrecy', icon: Lock, roles: ['secrecy_officer'], description: '发布前保密审查：密级标志、个人信息确认' },
+  { area: 'workspace', group: '依申请公开', label: '公开申请办理', to: '/workspace/disclosure-requests', icon: Document, roles: ['handler', 'leader'], description: '依申请公开的补正、延期、征求意见、收费与答复，按答复期限排序' },
+  { area: 'workspace', group: '依申请公开', label: '年度报告', to: '/workspace/annual-reports', icon: Histogram, roles: ['handler', 'editor', 'leader'], description: '政府信息公开工作年度报告：自动统计、校验、发布与导出' },
   { area: 'workspace', label: '来信办理', to: '/workspace/complaints', icon: ChatDotRound, roles: ['handler', 'leader', 'editor'], description: '局长信箱、投诉、咨询、建议的受理、转办、答复与统计' },
   { area: 'workspace', label: '调查征集', to: '/workspace/surveys', icon: ChatDotRound, roles: ['editor'], description: '民意调查的题目、发布与结果，征集意见的发布与采纳情况' },
   {

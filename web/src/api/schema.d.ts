@@ -216,6 +216,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/annual-reports/{year}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Annual Report
+         * @description 政府信息公开工作年度报告: sections 一 to 六, the tables counted from the requests, and any broken check rule.
+         */
+        get: operations["get_annual_report"];
+        /**
+         * Save Annual Report
+         * @description Save the text, the entered figures and corrected cells of a draft report.
+         */
+        put: operations["save_annual_report"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/annual-reports/{year}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish Annual Report
+         * @description Publish, unless a check rule fails (409 naming the cell); the report enters the 年度报告 column for review.
+         */
+        post: operations["publish_annual_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/annual-reports/{year}/report.docx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Annual Report Docx
+         * @description The report as .docx in the official layout.
+         */
+        get: operations["export_annual_report_docx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/annual-reports/{year}/report.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Annual Report Xlsx
+         * @description The report's tables as .xlsx.
+         */
+        get: operations["export_annual_report_xlsx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/applications": {
         parameters: {
             query?: never;
@@ -1620,6 +1704,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/disclosure-guide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Disclosure Guide
+         * @description 政府信息公开指南: how to apply, where, the deadlines, fees and remedies.
+         */
+        get: operations["get_disclosure_guide"];
+        /**
+         * Save Disclosure Guide
+         * @description Replace the guide's sections (信息员).
+         */
+        put: operations["save_disclosure_guide"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/disclosure-index-schemes/{org_unit_id}": {
         parameters: {
             query?: never;
@@ -1634,6 +1742,390 @@ export interface paths {
          */
         put: operations["set_index_scheme"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Disclosure Requests
+         * @description Requests the caller may read: their own newest first, or the staff queue by urgency (nearest deadline).
+         */
+        get: operations["list_disclosure_requests"];
+        put?: never;
+        /**
+         * Apply For Disclosure
+         * @description Apply online for government information; the 20-working-day clock starts today.
+         */
+        post: operations["apply_for_disclosure"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/fees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Quote Fee
+         * @description The information-processing fee (国办函〔2020〕109号) for one request, by item or by pages, before it is sent.
+         */
+        get: operations["quote_fee"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/recorded": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record Disclosure Request
+         * @description Record a request received by letter, fax, e-mail or in person, with its channel and date of receipt.
+         */
+        post: operations["record_disclosure_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Disclosure Request
+         * @description One request with its clock, history, reply and the actions the caller may take; others' answer 404.
+         */
+        get: operations["get_disclosure_request"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add Attachment
+         * @description The applicant adds materials; the handler adds the files the reply discloses.
+         */
+        post: operations["add_attachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}/attachments/{attachment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Attachment
+         * @description Download one of the request's files.
+         */
+        get: operations["download_attachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}/close-no-supplement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close No Supplement
+         * @description 逾期不补正: after the correction deadline the request is deemed withdrawn and closed.
+         */
+        post: operations["close_no_supplement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}/close-unpaid": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close Unpaid
+         * @description 逾期未缴费: after the payment deadline the request is no longer processed.
+         */
+        post: operations["close_unpaid"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}/consult": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Consult
+         * @description 征求意见 of a third party or another agency (15 working days); the clock is paused meanwhile.
+         */
+        post: operations["consult"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}/end-consultation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End Consultation
+         * @description The consultation is over (answered, or the 15 days passed): the clock runs again.
+         */
+        post: operations["end_consultation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}/extend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Extend
+         * @description 延长答复期限: once, at most 20 working days, naming the approver; the applicant is told.
+         */
+        post: operations["extend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}/fee-notice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Notify Fee
+         * @description 收费通知 by item or by pages; the clock waits for the payment.
+         */
+        post: operations["notify_fee"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}/payment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record Payment
+         * @description The fee was paid: the clock runs again.
+         */
+        post: operations["record_payment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}/reply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reply
+         * @description 答复 with one of the law's outcomes, its reason and legal basis, and the applicant's remedies.
+         */
+        post: operations["reply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}/reply-template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Reply Template
+         * @description The reply text and legal basis the template gives for an outcome and reason, for the handler to edit.
+         */
+        get: operations["reply_template"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}/reply.docx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Reply
+         * @description The reply document (政府信息公开申请答复书) as .docx.
+         */
+        get: operations["download_reply"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record Review
+         * @description Record the 行政复议 or 行政诉讼 brought against the reply and its result.
+         */
+        post: operations["record_review"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}/supplement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Supplement
+         * @description 提交补正: the 20 working days run again from today.
+         */
+        post: operations["supplement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}/supplement-request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Request Supplement
+         * @description 告知补正: once, within 7 working days of receipt; the clock waits for the corrected request.
+         */
+        post: operations["request_supplement"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2793,6 +3285,99 @@ export interface components {
             /** Note */
             note?: string | null;
         };
+        /** AnnualReportRead */
+        AnnualReportRead: {
+            /**
+             * Disclosure Id
+             * @description 发布后在“年度报告”栏目中生成的公开事项
+             */
+            disclosure_id: number | null;
+            entered: components["schemas"]["ReportEntered"];
+            /**
+             * Fees Collected
+             * @description 本年收取的信息处理费（元）
+             */
+            fees_collected: number;
+            /**
+             * Layout
+             * @description 各表的行、列及其中文名称（按报告格式排序）
+             */
+            layout: {
+                [key: string]: {
+                    [key: string]: string;
+                }[];
+            };
+            /**
+             * Problems
+             * @description 未通过的校验规则，逐格说明
+             */
+            problems: components["schemas"]["ReportProblem"][];
+            /** Published */
+            published: boolean;
+            /** Published At */
+            published_at: string | null;
+            /**
+             * Section2
+             * @description 规章、行政规范性文件：本年制发、本年废止、现行有效
+             */
+            section2: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+            /**
+             * Section3
+             * @description 行 → 列（申请人类型及总计）→ 件数
+             */
+            section3: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+            /**
+             * Section3 Adjusted
+             * @description 第三部分表格经人工修正（否则按申请自动统计）
+             */
+            section3_adjusted: boolean;
+            /**
+             * Section4
+             * @description 复议诉讼类别 → 结果 → 件数
+             */
+            section4: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+            texts: components["schemas"]["ReportTexts"];
+            /** Year */
+            year: number;
+        };
+        /** AnnualReportUpdate */
+        AnnualReportUpdate: {
+            entered?: components["schemas"]["ReportEntered"] | null;
+            /**
+             * Reset Tables
+             * @description 放弃人工修正，恢复自动统计
+             * @default false
+             */
+            reset_tables: boolean;
+            /**
+             * Section3
+             * @description 修正后的第三部分表格；不填则按申请自动统计
+             */
+            section3?: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            } | null;
+            /** Section4 */
+            section4?: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            } | null;
+            texts?: components["schemas"]["ReportTexts"] | null;
+        };
         /** AppealDecisionIn */
         AppealDecisionIn: {
             /** Note */
@@ -2816,6 +3401,11 @@ export interface components {
          * @enum {string}
          */
         AppealStatus: "none" | "pending" | "upheld" | "rejected";
+        /**
+         * ApplicantType
+         * @enum {string}
+         */
+        ApplicantType: "natural_person" | "business" | "research" | "public_welfare" | "legal_service" | "other_org";
         /** ApplicationAttachmentRead */
         ApplicationAttachmentRead: {
             /** Content Type */
@@ -3054,24 +3644,6 @@ export interface components {
             open_applications: number;
             org_unit: components["schemas"]["UnitRef"] | null;
         };
-        /** AttachmentRead */
-        AttachmentRead: {
-            /** Content Type */
-            content_type: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Filename */
-            filename: string;
-            /** Id */
-            id: number;
-            /** Sha256 */
-            sha256: string;
-            /** Size */
-            size: number;
-        };
         /** AttachmentRef */
         AttachmentRef: {
             /**
@@ -3133,6 +3705,11 @@ export interface components {
             summary: {
                 [key: string]: unknown;
             };
+        };
+        /** Body_add_attachment */
+        Body_add_attachment: {
+            /** File */
+            file: string;
         };
         /** Body_add_consultation_attachment */
         Body_add_consultation_attachment: {
@@ -3266,6 +3843,12 @@ export interface components {
             next_cursor: string;
         };
         /**
+         * Channel
+         * @description Art. 31: how the request arrived decides which date is the date of receipt.
+         * @enum {string}
+         */
+        Channel: "online" | "in_person" | "post" | "letter" | "fax" | "email";
+        /**
          * CheckCode
          * @enum {string}
          */
@@ -3334,14 +3917,6 @@ export interface components {
             status: components["schemas"]["DeadlineStatus"];
             /** Used Working Days */
             used_working_days: number;
-        };
-        /** CloseIn */
-        CloseIn: {
-            /**
-             * Measures
-             * @description 整改措施
-             */
-            measures: string;
         };
         /** ColumnNode */
         ColumnNode: {
@@ -3729,6 +4304,22 @@ export interface components {
             /** Own Hosts */
             own_hosts: string[];
         };
+        /** ConsultIn */
+        ConsultIn: {
+            kind: components["schemas"]["ConsultKind"];
+            /** Note */
+            note?: string | null;
+            /**
+             * Party
+             * @description 被征求意见的第三方或机关
+             */
+            party: string;
+        };
+        /**
+         * ConsultKind
+         * @enum {string}
+         */
+        ConsultKind: "third_party" | "agency";
         /** ConsultationAttachmentRead */
         ConsultationAttachmentRead: {
             /** Content Type */
@@ -3871,6 +4462,16 @@ export interface components {
              */
             result_attachment_ids?: number[];
         };
+        /**
+         * DeliveryForm
+         * @enum {string}
+         */
+        DeliveryForm: "paper" | "electronic";
+        /**
+         * DeliveryRoute
+         * @enum {string}
+         */
+        DeliveryRoute: "pickup" | "post" | "email" | "online";
         /** DepartmentScore */
         DepartmentScore: {
             /** Indicators */
@@ -3919,6 +4520,11 @@ export interface components {
              * @description 体裁
              */
             genre?: string | null;
+            /**
+             * Interprets Id
+             * @description 政策解读所解读的政策文件
+             */
+            interprets_id?: number | null;
             /**
              * Invalid Date
              * @description 失效或废止日期
@@ -3982,6 +4588,13 @@ export interface components {
             /** Version No */
             version_no: number | null;
         };
+        /** DisclosureLink */
+        DisclosureLink: {
+            /** Id */
+            id: number;
+            /** Title */
+            title: string;
+        };
         /** DisclosurePage */
         DisclosurePage: {
             /** Items */
@@ -4002,7 +4615,7 @@ export interface components {
         /** DisclosureRead */
         DisclosureRead: {
             /** Attachments */
-            attachments: components["schemas"]["AttachmentRead"][];
+            attachments: components["schemas"]["api__files__schemas__AttachmentRead"][];
             /** Body Html */
             body_html: string;
             column: components["schemas"]["ColumnRef"];
@@ -4020,6 +4633,13 @@ export interface components {
             id: number;
             /** Index No */
             index_no: string | null;
+            /**
+             * Interpretations
+             * @description 本文件的政策解读
+             */
+            interpretations?: components["schemas"]["DisclosureLink"][];
+            /** @description 本解读所解读的政策文件 */
+            interprets?: components["schemas"]["DisclosureLink"] | null;
             /** Invalid Date */
             invalid_date: string | null;
             /**
@@ -4063,6 +4683,217 @@ export interface components {
             view_count: number;
             /** Written Date */
             written_date: string | null;
+        };
+        /**
+         * DisclosureRequestCreate
+         * @description Art. 29: who asks (name, identity document, contact), what they ask for, and in which form and route.
+         */
+        DisclosureRequestCreate: {
+            /** Applicant Name */
+            applicant_name: string;
+            applicant_type: components["schemas"]["ApplicantType"];
+            /** Contact Address */
+            contact_address?: string | null;
+            /** Contact Email */
+            contact_email?: string | null;
+            /** Contact Phone */
+            contact_phone: string;
+            delivery_form: components["schemas"]["DeliveryForm"];
+            delivery_route: components["schemas"]["DeliveryRoute"];
+            /**
+             * Identity No
+             * @description 身份证件号码；法人或其他组织填统一社会信用代码
+             */
+            identity_no: string;
+            /**
+             * Info Description
+             * @description 所需信息的内容描述
+             */
+            info_description: string;
+            /**
+             * Info Doc No
+             * @description 文号
+             */
+            info_doc_no?: string | null;
+            /**
+             * Info Name
+             * @description 所需信息的名称
+             */
+            info_name?: string | null;
+            /**
+             * Unit Id
+             * @description 受理申请的机关（单位）
+             */
+            unit_id: number;
+        };
+        /** DisclosureRequestRead */
+        DisclosureRequestRead: {
+            /**
+             * Actions
+             * @description 调用者当前可执行的操作
+             */
+            actions: string[];
+            /** Applicant Name */
+            applicant_name: string;
+            applicant_type: components["schemas"]["ApplicantType"];
+            /** Attachments */
+            attachments: components["schemas"]["api__disclosure_requests__schemas__AttachmentRead"][];
+            channel: components["schemas"]["Channel"];
+            clock: components["schemas"]["ClockRead"] | null;
+            /** Consult Due Date */
+            consult_due_date: string | null;
+            consult_kind: components["schemas"]["ConsultKind"] | null;
+            /** Consult Party */
+            consult_party: string | null;
+            /** Contact Address */
+            contact_address: string | null;
+            /** Contact Email */
+            contact_email: string | null;
+            /** Contact Phone */
+            contact_phone: string;
+            delivery_form: components["schemas"]["DeliveryForm"];
+            delivery_route: components["schemas"]["DeliveryRoute"];
+            /** Events */
+            events: components["schemas"]["EventRead"][];
+            /** Extension Approver */
+            extension_approver: string | null;
+            /** Extension Days */
+            extension_days: number;
+            /** Extension Reason */
+            extension_reason: string | null;
+            /** Fee Amount */
+            fee_amount: number | null;
+            /** Fee Due Date */
+            fee_due_date: string | null;
+            fee_method: components["schemas"]["FeeMethod"] | null;
+            /** Fee Paid Date */
+            fee_paid_date: string | null;
+            /** Fee Quantity */
+            fee_quantity: number | null;
+            /** Finished Date */
+            finished_date: string | null;
+            /** Id */
+            id: number;
+            /** Identity No */
+            identity_no: string;
+            /** Info Description */
+            info_description: string;
+            /** Info Doc No */
+            info_doc_no: string | null;
+            /** Info Name */
+            info_name: string | null;
+            /** Info Summary */
+            info_summary: string;
+            /** Legal Basis */
+            legal_basis: string | null;
+            outcome: components["schemas"]["Outcome"] | null;
+            reason: components["schemas"]["Reason"] | null;
+            /**
+             * Received Date
+             * Format: date
+             */
+            received_date: string;
+            /** Referral */
+            referral: string | null;
+            /**
+             * Remedy
+             * @description 救济途径（行政复议、行政诉讼及其期限）
+             */
+            remedy: string | null;
+            /** Reply Body */
+            reply_body: string | null;
+            review_kind: components["schemas"]["ReviewKind"] | null;
+            review_result: components["schemas"]["ReviewResult"] | null;
+            status: components["schemas"]["RequestStatus"];
+            /** Supplement Due Date */
+            supplement_due_date: string | null;
+            /** Supplement Note */
+            supplement_note: string | null;
+            /** Supplement Text */
+            supplement_text: string | null;
+            /** Supplemented Date */
+            supplemented_date: string | null;
+            /** Tracking No */
+            tracking_no: string;
+            /** Unit Id */
+            unit_id: number;
+            /** Unit Name */
+            unit_name: string;
+        };
+        /**
+         * DisclosureRequestRecord
+         * @description A request staff record from a letter, fax, e-mail or a walk-in, with Art. 31's date of receipt.
+         */
+        DisclosureRequestRecord: {
+            /** Applicant Name */
+            applicant_name: string;
+            applicant_type: components["schemas"]["ApplicantType"];
+            channel: components["schemas"]["Channel"];
+            /** Contact Address */
+            contact_address?: string | null;
+            /** Contact Email */
+            contact_email?: string | null;
+            /** Contact Phone */
+            contact_phone: string;
+            delivery_form: components["schemas"]["DeliveryForm"];
+            delivery_route: components["schemas"]["DeliveryRoute"];
+            /**
+             * Identity No
+             * @description 身份证件号码；法人或其他组织填统一社会信用代码
+             */
+            identity_no: string;
+            /**
+             * Info Description
+             * @description 所需信息的内容描述
+             */
+            info_description: string;
+            /**
+             * Info Doc No
+             * @description 文号
+             */
+            info_doc_no?: string | null;
+            /**
+             * Info Name
+             * @description 所需信息的名称
+             */
+            info_name?: string | null;
+            /**
+             * Received Date
+             * Format: date
+             * @description 收到申请之日（条例第三十一条）
+             */
+            received_date: string;
+            /**
+             * Unit Id
+             * @description 受理申请的机关（单位）
+             */
+            unit_id: number;
+        };
+        /** DisclosureRequestSummary */
+        DisclosureRequestSummary: {
+            /** Applicant Name */
+            applicant_name: string;
+            applicant_type: components["schemas"]["ApplicantType"];
+            channel: components["schemas"]["Channel"];
+            clock: components["schemas"]["ClockRead"] | null;
+            /** Id */
+            id: number;
+            /** Info Summary */
+            info_summary: string;
+            outcome: components["schemas"]["Outcome"] | null;
+            reason: components["schemas"]["Reason"] | null;
+            /**
+             * Received Date
+             * Format: date
+             */
+            received_date: string;
+            status: components["schemas"]["RequestStatus"];
+            /** Tracking No */
+            tracking_no: string;
+            /** Unit Id */
+            unit_id: number;
+            /** Unit Name */
+            unit_name: string;
         };
         /**
          * DisclosureStatus
@@ -4133,15 +4964,78 @@ export interface components {
             /** Reviewed By Name */
             reviewed_by_name: string | null;
         };
-        /** ExtendIn */
-        ExtendIn: {
-            /** Days */
-            days: number;
+        /** EndConsultationIn */
+        EndConsultationIn: {
             /**
-             * Explanation
-             * @description 向来信人说明延期理由
+             * Note
+             * @description 意见答复情况；第三方逾期未提出意见的，由本机关决定
              */
-            explanation: string;
+            note?: string | null;
+        };
+        /** EventRead */
+        EventRead: {
+            /** Action */
+            action: string;
+            /** Actor Name */
+            actor_name: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** From Status */
+            from_status: string | null;
+            /** Note */
+            note: string | null;
+            /** To Status */
+            to_status: string | null;
+        };
+        /** FeeLineRead */
+        FeeLineRead: {
+            /** Amount */
+            amount: number;
+            /** First */
+            first: number;
+            /** Last */
+            last: number;
+            /** Unit Fee */
+            unit_fee: number;
+        };
+        /**
+         * FeeMethod
+         * @enum {string}
+         */
+        FeeMethod: "item" | "volume";
+        /** FeeNoticeIn */
+        FeeNoticeIn: {
+            /**
+             * Due Date
+             * Format: date
+             * @description 缴费期限
+             */
+            due_date: string;
+            method: components["schemas"]["FeeMethod"];
+            /**
+             * Pages
+             * @description 按量计收时的页数
+             */
+            pages?: number | null;
+        };
+        /** FeeQuote */
+        FeeQuote: {
+            /**
+             * Amount
+             * @description 应缴金额（元）
+             */
+            amount: number;
+            /** Lines */
+            lines: components["schemas"]["FeeLineRead"][];
+            method: components["schemas"]["FeeMethod"];
+            /**
+             * Quantity
+             * @description 按件：本月第几件申请；按量：页数
+             */
+            quantity: number;
         };
         /** FieldError */
         FieldError: {
@@ -4337,6 +5231,33 @@ export interface components {
             user_display_name?: string | null;
             /** User Id */
             user_id: number;
+        };
+        /** GuideRead */
+        GuideRead: {
+            /**
+             * Remedy
+             * @description 答复书告知的救济途径
+             */
+            remedy: string;
+            /**
+             * Reply Days
+             * @description 答复期限（工作日）
+             */
+            reply_days: number;
+            /** Sections */
+            sections: components["schemas"]["GuideSection"][];
+        };
+        /** GuideSection */
+        GuideSection: {
+            /** Body */
+            body: string;
+            /** Title */
+            title: string;
+        };
+        /** GuideUpdate */
+        GuideUpdate: {
+            /** Sections */
+            sections: components["schemas"]["GuideSection"][];
         };
         /** Health */
         Health: {
@@ -4621,6 +5542,11 @@ export interface components {
             /** Sort Order */
             sort_order?: number | null;
         };
+        /**
+         * Outcome
+         * @enum {string}
+         */
+        Outcome: "disclosed" | "partly_disclosed" | "withheld" | "unavailable" | "not_processed" | "other";
         /** Page[ApplicationSummary] */
         Page_ApplicationSummary_: {
             /** Items */
@@ -4646,6 +5572,13 @@ export interface components {
         Page_ComplaintSummary_: {
             /** Items */
             items: components["schemas"]["ComplaintSummary"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[DisclosureRequestSummary] */
+        Page_DisclosureRequestSummary_: {
+            /** Items */
+            items: components["schemas"]["DisclosureRequestSummary"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -4846,17 +5779,6 @@ export interface components {
              */
             submitted_date: string;
         };
-        /** PublishIn */
-        PublishIn: {
-            /** Comment */
-            comment?: string | null;
-            /**
-             * Confirm Personal Data
-             * @description 确认所列个人信息依法可以公开
-             * @default false
-             */
-            confirm_personal_data: boolean;
-        };
         /** QuestionIn */
         QuestionIn: {
             kind: components["schemas"]["QuestionKind"];
@@ -4961,6 +5883,11 @@ export interface components {
             /** Status */
             status: string;
         };
+        /**
+         * Reason
+         * @enum {string}
+         */
+        Reason: "state_secret" | "law_forbidden" | "three_safety" | "third_party" | "internal_affairs" | "process_info" | "enforcement_file" | "query_matter" | "not_held" | "needs_creation" | "still_unclear" | "petition" | "repeat" | "publication" | "mass_repeat" | "confirmation" | "no_supplement" | "unpaid" | "other";
         /** ReasonIn */
         ReasonIn: {
             /** Reason */
@@ -5054,6 +5981,27 @@ export interface components {
              */
             status: string;
         };
+        /** ReplyIn */
+        ReplyIn: {
+            /**
+             * Body
+             * @description 答复正文；不填则按模板生成
+             */
+            body?: string | null;
+            /**
+             * Legal Basis
+             * @description 法律依据；不填则引用条例相应条款
+             */
+            legal_basis?: string | null;
+            outcome: components["schemas"]["Outcome"];
+            /** @description 不予公开、无法提供、不予处理、其他处理须选择理由 */
+            reason?: components["schemas"]["Reason"] | null;
+            /**
+             * Referral
+             * @description 负责公开该信息的机关名称及联系方式（如知道）
+             */
+            referral?: string | null;
+        };
         /** ReplyRead */
         ReplyRead: {
             /** Body */
@@ -5063,6 +6011,72 @@ export interface components {
             /** Unit Name */
             unit_name: string | null;
         };
+        /** ReplyTemplate */
+        ReplyTemplate: {
+            /** Body */
+            body: string;
+            /** Legal Basis */
+            legal_basis: string;
+        };
+        /** ReportEntered */
+        ReportEntered: {
+            /**
+             * Charges
+             * @description 行政事业性收费 本年收费金额（万元）
+             */
+            charges?: number | null;
+            /**
+             * Enforcement
+             * @description 行政强制 本年处理决定数量
+             */
+            enforcement?: number | null;
+            /**
+             * Licensing
+             * @description 行政许可 本年处理决定数量
+             */
+            licensing?: number | null;
+            /**
+             * Punishment
+             * @description 行政处罚 本年处理决定数量
+             */
+            punishment?: number | null;
+        };
+        /** ReportProblem */
+        ReportProblem: {
+            /** Column */
+            column: string;
+            /** Expected */
+            expected: number;
+            /** Message */
+            message: string;
+            /** Row */
+            row: string;
+            /** Value */
+            value: number;
+        };
+        /** ReportTexts */
+        ReportTexts: {
+            /**
+             * Other
+             * @default
+             */
+            other: string;
+            /**
+             * Overview
+             * @default
+             */
+            overview: string;
+            /**
+             * Problems
+             * @default
+             */
+            problems: string;
+        };
+        /**
+         * RequestStatus
+         * @enum {string}
+         */
+        RequestStatus: "received" | "supplement_requested" | "consulting" | "fee_notified" | "replied" | "closed";
         /** ResponseIn */
         ResponseIn: {
             /**
@@ -5090,16 +6104,16 @@ export interface components {
              */
             reason: string;
         };
-        /** ReviewIn */
-        ReviewIn: {
-            /** Comment */
-            comment?: string | null;
-            /**
-             * Decision
-             * @enum {string}
-             */
-            decision: "approve" | "return";
-        };
+        /**
+         * ReviewKind
+         * @enum {string}
+         */
+        ReviewKind: "reconsideration" | "litigation_direct" | "litigation_after_review";
+        /**
+         * ReviewResult
+         * @enum {string}
+         */
+        ReviewResult: "upheld" | "corrected" | "other" | "pending";
         /**
          * Role
          * @enum {string}
@@ -5386,28 +6400,6 @@ export interface components {
              */
             summary: string;
         };
-        /** SupplementIn */
-        SupplementIn: {
-            /**
-             * Data
-             * @description 更正或补充的表单字段
-             */
-            data?: {
-                [key: string]: unknown;
-            };
-            /** Note */
-            note?: string | null;
-        };
-        /** SupplementRequestIn */
-        SupplementRequestIn: {
-            /**
-             * Items
-             * @description 需补正的材料或内容
-             */
-            items: string[];
-            /** Note */
-            note?: string | null;
-        };
         /** SurveyCreate */
         SurveyCreate: {
             /** @default public */
@@ -5644,7 +6636,7 @@ export interface components {
             /** Approved Levels */
             approved_levels: number;
             /** Attachments */
-            attachments: components["schemas"]["AttachmentRead"][];
+            attachments: components["schemas"]["api__files__schemas__AttachmentRead"][];
             author: components["schemas"]["UserRef"];
             /** Blocking Count */
             blocking_count: number;
@@ -5675,6 +6667,8 @@ export interface components {
             id: number;
             /** Index No */
             index_no: string | null;
+            /** Interprets Id */
+            interprets_id?: number | null;
             /** Invalid Date */
             invalid_date: string | null;
             /** Is Major */
@@ -5761,6 +6755,8 @@ export interface components {
             effective_date?: string | null;
             /** Genre */
             genre?: string | null;
+            /** Interprets Id */
+            interprets_id?: number | null;
             /** Invalid Date */
             invalid_date?: string | null;
             /** Is Major */
@@ -5898,6 +6894,156 @@ export interface components {
          * @enum {string}
          */
         YearSource: "chinese_calendar" | "admin";
+        /** SupplementIn */
+        api__applications__schemas__SupplementIn: {
+            /**
+             * Data
+             * @description 更正或补充的表单字段
+             */
+            data?: {
+                [key: string]: unknown;
+            };
+            /** Note */
+            note?: string | null;
+        };
+        /** SupplementRequestIn */
+        api__applications__schemas__SupplementRequestIn: {
+            /**
+             * Items
+             * @description 需补正的材料或内容
+             */
+            items: string[];
+            /** Note */
+            note?: string | null;
+        };
+        /** ExtendIn */
+        api__complaints__schemas__ExtendIn: {
+            /** Days */
+            days: number;
+            /**
+             * Explanation
+             * @description 向来信人说明延期理由
+             */
+            explanation: string;
+        };
+        /** ReviewIn */
+        api__complaints__schemas__ReviewIn: {
+            /** Comment */
+            comment?: string | null;
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "approve" | "return";
+        };
+        /** AttachmentRead */
+        api__disclosure_requests__schemas__AttachmentRead: {
+            /** Content Type */
+            content_type: string;
+            /** Filename */
+            filename: string;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @description application: 申请材料; reply: 答复及公开的文件
+             */
+            kind: string;
+            /** Size */
+            size: number;
+        };
+        /** CloseIn */
+        api__disclosure_requests__schemas__CloseIn: {
+            /** Note */
+            note?: string | null;
+        };
+        /** ExtendIn */
+        api__disclosure_requests__schemas__ExtendIn: {
+            /**
+             * Approver
+             * @description 批准延期的负责人
+             */
+            approver: string;
+            /**
+             * Days
+             * @description 延长的工作日数（不超过 20 个工作日）
+             */
+            days: number;
+            /** Reason */
+            reason: string;
+        };
+        /** PublishIn */
+        api__disclosure_requests__schemas__PublishIn: {
+            /**
+             * Column Id
+             * @description “年度报告”栏目
+             */
+            column_id: number;
+        };
+        /** ReviewIn */
+        api__disclosure_requests__schemas__ReviewIn: {
+            kind: components["schemas"]["ReviewKind"];
+            result: components["schemas"]["ReviewResult"];
+        };
+        /** SupplementIn */
+        api__disclosure_requests__schemas__SupplementIn: {
+            /**
+             * Text
+             * @description 补正后的申请内容
+             */
+            text: string;
+        };
+        /** SupplementRequestIn */
+        api__disclosure_requests__schemas__SupplementRequestIn: {
+            /**
+             * Due Date
+             * Format: date
+             * @description 补正期限
+             */
+            due_date: string;
+            /**
+             * Note
+             * @description 需要补正的事项
+             */
+            note: string;
+        };
+        /** PublishIn */
+        api__disclosures__schemas__PublishIn: {
+            /** Comment */
+            comment?: string | null;
+            /**
+             * Confirm Personal Data
+             * @description 确认所列个人信息依法可以公开
+             * @default false
+             */
+            confirm_personal_data: boolean;
+        };
+        /** AttachmentRead */
+        api__files__schemas__AttachmentRead: {
+            /** Content Type */
+            content_type: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Filename */
+            filename: string;
+            /** Id */
+            id: number;
+            /** Sha256 */
+            sha256: string;
+            /** Size */
+            size: number;
+        };
+        /** CloseIn */
+        api__ratings__schemas__CloseIn: {
+            /**
+             * Measures
+             * @description 整改措施
+             */
+            measures: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -6952,6 +8098,381 @@ export interface operations {
             };
         };
     };
+    get_annual_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 报告年度 */
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnnualReportRead"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    save_annual_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 报告年度 */
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnnualReportUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnnualReportRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 该年度报告已发布 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    publish_annual_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 报告年度 */
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api__disclosure_requests__schemas__PublishIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnnualReportRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 该年度报告已发布 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    export_annual_report_docx: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 报告年度 */
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 年度报告（Word） */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": unknown;
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    export_annual_report_xlsx: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 报告年度 */
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 年度报告表格（Excel） */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
     list_applications: {
         parameters: {
             query?: {
@@ -7350,7 +8871,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AttachmentRead"];
+                    "application/json": components["schemas"]["api__files__schemas__AttachmentRead"];
                 };
             };
             /** @description 请求体无法解析 */
@@ -8355,7 +9876,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SupplementIn"];
+                "application/json": components["schemas"]["api__applications__schemas__SupplementIn"];
             };
         };
         responses: {
@@ -8454,7 +9975,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SupplementRequestIn"];
+                "application/json": components["schemas"]["api__applications__schemas__SupplementRequestIn"];
             };
         };
         responses: {
@@ -10892,7 +12413,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ExtendIn"];
+                "application/json": components["schemas"]["api__complaints__schemas__ExtendIn"];
             };
         };
         responses: {
@@ -11620,7 +13141,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ReviewIn"];
+                "application/json": components["schemas"]["api__complaints__schemas__ReviewIn"];
             };
         };
         responses: {
@@ -12840,6 +14361,122 @@ export interface operations {
             };
         };
     };
+    get_disclosure_guide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuideRead"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    save_disclosure_guide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GuideUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuideRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
     set_index_scheme: {
         parameters: {
             query?: never;
@@ -12902,6 +14539,1712 @@ export interface operations {
                 };
             };
             /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    list_disclosure_requests: {
+        parameters: {
+            query?: {
+                /** @description 只看本人提交的申请 */
+                mine?: boolean;
+                status?: components["schemas"]["RequestStatus"] | null;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+                /** @description 每页条数（最多 100） */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DisclosureRequestSummary_"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    apply_for_disclosure: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 重试同一提交时使用相同的键，不会重复提交申请 */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisclosureRequestCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRequestRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 相同幂等键的请求正在处理中，请稍后重试 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    quote_fee: {
+        parameters: {
+            query: {
+                method: components["schemas"]["FeeMethod"];
+                /** @description 按件：本月第几件申请 */
+                count?: number | null;
+                /** @description 按量：页数 */
+                pages?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeeQuote"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    record_disclosure_request: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 重试同一提交时使用相同的键，不会重复提交申请 */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisclosureRequestRecord"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRequestRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 相同幂等键的请求正在处理中，请稍后重试 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_disclosure_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRequestRead"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该政府信息公开申请 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    add_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_add_attachment"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api__disclosure_requests__schemas__AttachmentRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该政府信息公开申请 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    download_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+                /** @description 正整数编号（1 至 2147483647） */
+                attachment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 附件内容（类型由文件内容判定） */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/msword": string;
+                    "application/ofd": string;
+                    "application/pdf": string;
+                    "application/vnd.ms-excel": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                    "image/jpeg": string;
+                    "image/png": string;
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    close_no_supplement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api__disclosure_requests__schemas__CloseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRequestRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该政府信息公开申请 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 期限尚未届满，不能终止处理 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    close_unpaid: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api__disclosure_requests__schemas__CloseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRequestRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该政府信息公开申请 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 期限尚未届满，不能终止处理 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    consult: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsultIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRequestRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该政府信息公开申请 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    end_consultation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EndConsultationIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRequestRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该政府信息公开申请 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    extend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api__disclosure_requests__schemas__ExtendIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRequestRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该政府信息公开申请 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 答复期限只能延长一次 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    notify_fee: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeeNoticeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRequestRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该政府信息公开申请 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 按规定本申请无需收费 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    record_payment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api__disclosure_requests__schemas__CloseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRequestRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该政府信息公开申请 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    reply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplyIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRequestRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该政府信息公开申请 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    reply_template: {
+        parameters: {
+            query: {
+                outcome: components["schemas"]["Outcome"];
+                reason?: components["schemas"]["Reason"] | null;
+            };
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplyTemplate"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该政府信息公开申请 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    download_reply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 答复书（Word） */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": unknown;
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    record_review: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api__disclosure_requests__schemas__ReviewIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRequestRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该政府信息公开申请 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    supplement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api__disclosure_requests__schemas__SupplementIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRequestRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该政府信息公开申请 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 期限已过 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    request_supplement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api__disclosure_requests__schemas__SupplementRequestIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRequestRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该政府信息公开申请 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不能告知补正 */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -13273,7 +16616,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AttachmentRead"];
+                    "application/json": components["schemas"]["api__files__schemas__AttachmentRead"];
                 };
             };
             /** @description 请求体无法解析 */
@@ -13498,7 +16841,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["PublishIn"];
+                "application/json": components["schemas"]["api__disclosures__schemas__PublishIn"];
             };
         };
         responses: {
@@ -15664,7 +19007,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CloseIn"];
+                "application/json": components["schemas"]["api__ratings__schemas__CloseIn"];
             };
         };
         responses: {
@@ -16334,7 +19677,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AttachmentRead"];
+                    "application/json": components["schemas"]["api__files__schemas__AttachmentRead"];
                 };
             };
             /** @description 请求体无法解析 */

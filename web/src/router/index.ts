@@ -12,6 +12,7 @@ import { calendarRoutes } from './calendar'
 import { complianceWorkspaceRoutes } from './compliance'
 import { complaintWorkspaceRoutes, interactionRoutes, surveyWorkspaceRoutes } from './interaction'
 import { disclosureRoutes, disclosureWorkspaceRoutes } from './disclosures'
+import { disclosureRequestRoutes, disclosureRequestWorkspaceRoutes } from './disclosureRequests'
 import { portalRoutes } from './portal'
 import { searchRoutes } from './search'
 import { servicePortalRoutes, serviceWorkspaceRoutes } from './services'
@@ -37,6 +38,7 @@ export const router = createRouter({
         ...surveyWorkspaceRoutes,
         ...disclosureWorkspaceRoutes,
         ...complianceWorkspaceRoutes,
+        ...disclosureRequestWorkspaceRoutes,
       ],
     },
     {
@@ -45,6 +47,7 @@ export const router = createRouter({
       children: [
         ...portalRoutes,
         ...interactionRoutes,
+        ...disclosureRequestRoutes,
         ...disclosureRoutes,
         ...servicePortalRoutes,
         ...accountRoutes,
