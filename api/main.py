@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
@@ -50,10 +50,16 @@ from api.errors import (
 from api.logs import configure_logging, get_logger
 from api.middleware import BodyLimitMiddleware, HeadMiddleware, RequestContextMiddleware, RequestGuardMiddleware
 from api.notifications.router import router as notifications_router
+from api.partners import service as partners_service
+from api.partners.dependencies import client_gate
+from api.partners.middleware import ClientUsageMiddleware
+from api.partners.router import router as api_clients_router
 from api.ratings.router import router as ratings_router
 from api.search.router import router as search_router
 from api.spa import SPA
 from api.surveys.router import consultations_router, surveys_router
+from api.websub import service as websub_service
+from api.websub.router import router as websub_router
 
 API_PREFIX = "/api/v1"
 log = get_logger("api.main")
@@ -80,6 +86,8 @@ ROUTERS = [
     search_router,
     org_units_router,
     admin_router,
+    api_clients_router,
+    websub_router,
     audit_router,
 ]
 
@@ -199,7 +207,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit.linker.start(after_link=audit_checkpoints.checkpoint_if_due)
         if backend == "postgresql":
             disclosures_service.feed_heads.start(settings.database_url)
+        partners_service.usage_flusher.start(lambda: partners_service.run_usage_flusher(get_sessionmaker()))
+        websub_service.deliverer.start(lambda: websub_service.run_forever(get_sessionmaker(),
+                                                                          disclosures_service.render_feed))
         yield
+        await websub_service.deliverer.stop()
+        await partners_service.usage_flusher.stop()
         await disclosures_service.feed_heads.stop()
         await audit.linker.stop()
         await dispose_engine()
@@ -209,6 +222,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         description="政务公开、网上办事、互动交流。错误一律以 application/problem+json（RFC 9457）返回。",
         lifespan=lifespan,
+        # Every route: a registered API client's token is held to its scopes and limits (api/partners).
+        dependencies=[Depends(client_gate)],
         generate_unique_id_function=_operation_id,
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=None,  # our own page (api/docs.py): FastAPI's loads Swagger UI from a CDN with an inline script
@@ -223,6 +238,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(jwks_router)
     app.include_router(docs_router(f"{API_PREFIX}/docs", f"{API_PREFIX}/openapi.json"))
+    app.add_middleware(ClientUsageMiddleware)
     app.add_middleware(HeadMiddleware)
     app.add_middleware(RequestGuardMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_json=settings.max_json_body_bytes,

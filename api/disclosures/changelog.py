@@ -19,6 +19,7 @@ from api.disclosures.models import Column, Disclosure, DisclosureChange, Disclos
 from api.disclosures.states import ChangeKind, DisclosureStatus
 from api.logs import get_logger
 from api.tasks import BackgroundTask
+from api.websub import service as websub
 
 log = get_logger("api.disclosures")
 
@@ -249,3 +250,4 @@ async def record_change(session: AsyncSession, d: Disclosure, kind: ChangeKind, 
     await session.flush()
     if session.get_bind().dialect.name == "postgresql":  # each worker's FeedHeads drops its copies at commit
         await session.execute(select(func.pg_notify(FEED_CHANNEL, str(seq))))
+    await websub.topics_changed(session, at=at)  # the feeds' subscribers are pushed the change
