@@ -50,6 +50,7 @@ from api.errors import (
 from api.logs import configure_logging, get_logger
 from api.middleware import BodyLimitMiddleware, HeadMiddleware, RequestContextMiddleware, RequestGuardMiddleware
 from api.notifications.router import router as notifications_router
+from api.open311.router import router as open311_router
 from api.partners import service as partners_service
 from api.partners.dependencies import client_gate
 from api.partners.middleware import ClientUsageMiddleware
@@ -112,6 +113,7 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
+OPEN311_PREFIX = "/open311/"
 PROBLEM_REF = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemModel"}}}
 _BODY_METHODS = ("post", "put", "patch")
 
@@ -175,6 +177,8 @@ def _problem_contract(app: FastAPI, routers: list[tuple[str, APIRouter]]) -> Non
         schemas.pop("ValidationError", None)
         declared = _route_errors(routers)
         for path, item in spec.get("paths", {}).items():
+            if path.startswith(OPEN311_PREFIX):  # GeoReport v2 answers its own error arrays, not problem+json
+                continue
             for method, op in item.items():
                 responses = op.setdefault("responses", {})
                 occurring = _errors_that_occur(path, method, op, declared.get((path, method), set()))
@@ -237,6 +241,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(jwks_router)
+    app.include_router(open311_router)
     app.include_router(docs_router(f"{API_PREFIX}/docs", f"{API_PREFIX}/openapi.json"))
     app.add_middleware(ClientUsageMiddleware)
     app.add_middleware(HeadMiddleware)

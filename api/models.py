@@ -12,6 +12,7 @@ from api.disclosures import models as disclosure_models
 from api.files import models as file_models
 from api.idempotency import models as idempotency_models
 from api.notifications import models as notifications_models
+from api.open311 import models as open311_models
 from api.partners import models as partners_models
 from api.ratings import models as ratings_models
 from api.search import models as search_models
@@ -20,5 +21,5 @@ from api.websub import models as websub_models
 
 __all__ = ["Base", "applications_models", "audit_models", "auth_models", "calendar_models", "captcha_models",
            "catalog_models", "complaints_models", "disclosure_models", "file_models", "idempotency_models",
-           "notifications_models", "partners_models", "ratings_models", "search_models", "surveys_models",
-           "websub_models"]
+           "notifications_models", "open311_models", "partners_models", "ratings_models", "search_models",
+           "surveys_models", "websub_models"]

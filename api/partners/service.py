@@ -26,6 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from api.audit import service as audit
 from api.audit.service import Actor
 from api.auth import grants
+from api.auth.models import User, UserKind
+from api.auth.principal import Principal
 from api.auth.schemas import TokenPair
 from api.auth.service import get_keyring
 from api.auth.tokens import InvalidToken
@@ -365,3 +367,17 @@ class Usage:
     endpoint: str
     limits: Limits | None = None
 
+
+
+async def service_principal(session: AsyncSession, c: ApiClient) -> Principal:
+    """The account a client's filings are made under (an application needs an applicant). It cannot sign in:
+    inactive, with no password that any input hashes to."""
+    username = f"client:{c.client_id}"
+    user = (await session.execute(select(User).where(User.username == username))).scalar_one_or_none()
+    if user is None:
+        user = User(username=username, display_name=f"{c.name}（接入客户端）", kind=UserKind.public,
+                    password_hash="!client-account", is_active=False)  # noqa: S106 - unusable on purpose
+        session.add(user)
+        await session.flush()
+    return Principal(id=user.id, username=user.username, display_name=user.display_name, kind=UserKind.public,
+                     org_unit_id=None, org_unit_path=None)
