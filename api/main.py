@@ -51,6 +51,7 @@ from api.logs import configure_logging, get_logger
 from api.middleware import BodyLimitMiddleware, HeadMiddleware, RequestContextMiddleware, RequestGuardMiddleware
 from api.notifications.router import router as notifications_router
 from api.open311.router import router as open311_router
+from api.partners import openapi as partners_openapi
 from api.partners import service as partners_service
 from api.partners.dependencies import client_gate
 from api.partners.middleware import ClientUsageMiddleware
@@ -175,6 +176,7 @@ def _problem_contract(app: FastAPI, routers: list[tuple[str, APIRouter]]) -> Non
         schemas["ProblemModel"] = problem
         schemas.pop("HTTPValidationError", None)
         schemas.pop("ValidationError", None)
+        partners_openapi.document(spec)
         declared = _route_errors(routers)
         for path, item in spec.get("paths", {}).items():
             if path.startswith(OPEN311_PREFIX):  # GeoReport v2 answers its own error arrays, not problem+json

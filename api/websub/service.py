@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import httpx
 from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from api.database import utcnow
 from api.logs import get_logger
@@ -82,7 +83,7 @@ async def request(session: AsyncSession, mode: str, topic: str, callback: str, l
     await session.flush()
 
 
-def _live(now: datetime) -> object:
+def _live(now: datetime) -> ColumnElement[bool]:
     return and_(Subscription.state == SubscriptionState.active, Subscription.expires_at > now)
 
 

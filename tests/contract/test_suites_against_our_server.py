@@ -11,7 +11,7 @@ from tests.catalog.helpers import create_service
 from tests.complaints.helpers import create_mailbox
 from tests.contract import feed_mirror, georeport
 from tests.contract.report import Report
-from tests.disclosures.conftest import Team, create_column, draft, publish, team  # noqa: F401 - the fixture
+from tests.disclosures.conftest import Team, create_column, publish
 from tests.factories import create_org_unit
 
 

@@ -25,7 +25,7 @@ class Subscriber:
         sub = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 params = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
                 sub.verifications.append(params)
                 body = (params.get("hub.challenge", "") if sub.echo_challenge else "no").encode()
@@ -34,7 +34,7 @@ class Subscriber:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 sub.deliveries.append(Delivery({k.lower(): v for k, v in self.headers.items()}, body))
                 self.send_response(sub.delivery_status)

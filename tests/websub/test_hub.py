@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.database import utcnow
 from api.websub import service as websub
 from api.websub.models import Job, Subscription, SubscriptionState
-from tests.disclosures.conftest import Team, publish, team  # noqa: F401 - the fixture
+from tests.disclosures.conftest import Team, publish
 from tests.websub.subscriber import Subscriber
 
 TOPIC = "http://testserver/api/v1/feeds/disclosures.atom"
@@ -50,7 +50,10 @@ async def hub(session: AsyncSession):
         yield run
 
 
-async def _subscribe(client, callback: str, secret: str | None = "s3cret", lease: int | None = 3600,
+SECRET = "s3cret"
+
+
+async def _subscribe(client, callback: str, secret: str | None = SECRET, lease: int | None = 3600,
                      mode: str = "subscribe", topic: str = TOPIC):
     form = {"hub.mode": mode, "hub.topic": topic, "hub.callback": callback}
     if secret:
