@@ -180,6 +180,8 @@ def _problem_contract(app: FastAPI, routers: list[tuple[str, APIRouter]]) -> Non
         declared = _route_errors(routers)
         for path, item in spec.get("paths", {}).items():
             if path.startswith(OPEN311_PREFIX):  # GeoReport v2 answers its own error arrays, not problem+json
+                for op in item.values():  # except the input checks every route shares (too long a path segment)
+                    op["responses"]["422"] = {"description": ValidationFailed.title, "content": PROBLEM_REF}
                 continue
             for method, op in item.items():
                 responses = op.setdefault("responses", {})

@@ -55,4 +55,5 @@ async def rotate_api_client_secret(session: SessionDep, principal: AdminUser, cl
 async def api_client_usage(session: SessionDep, principal: AdminUser, client_pk: Id,
                            days: Annotated[int, Query(ge=1, le=90)] = 30) -> UsageRead:
     """Requests and errors per UTC day and per route, over the last `days` days."""
+    await service.flush_usage(session)  # this worker's counts so far (the others' within FLUSH_EVERY)
     return await service.usage(session, await service.get_client(session, client_pk), days)

@@ -33,7 +33,7 @@ from api.auth.service import get_keyring
 from api.auth.tokens import InvalidToken
 from api.cases.workflow import register_enum
 from api.config import get_settings
-from api.database import Reader, utcnow
+from api.database import Reader, begin_write, utcnow
 from api.errors import RateLimited
 from api.logs import get_logger
 from api.partners.exceptions import ClientNotFound, InvalidClient, ScopeRequired
@@ -302,6 +302,7 @@ async def flush_usage(session: AsyncSession) -> int:
     """Add the counts gathered in this process to the table (an upsert per row)."""
     if not _usage:
         return 0
+    await begin_write(session)  # an upsert after a read: take the write lock first (SQLite)
     pending = list(_usage.items())
     _usage.clear()
     known = set((await session.execute(select(ApiClient.id).where(

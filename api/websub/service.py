@@ -29,7 +29,7 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from api.database import utcnow
+from api.database import begin_write, utcnow
 from api.logs import get_logger
 from api.tasks import BackgroundTask
 from api.websub.exceptions import HubRequestRefused
@@ -163,7 +163,12 @@ async def run_due(sessions: SessionFactory, http: httpx.AsyncClient, render: Ren
     """Claim the due jobs (short transaction), perform them (no transaction held), settle them. Returns how
     many were performed."""
     now = now or utcnow()
+    async with sessions() as session:  # a plain read first: most rounds find nothing and take no write lock
+        if (await session.execute(select(Job.id).where(Job.done_at.is_(None), Job.next_attempt_at <= now)
+                                  .limit(1))).first() is None:
+            return 0
     async with sessions() as session:
+        await begin_write(session)
         jobs = await claim(session, now)
         secrets_of = {}
         sub_ids = {j.subscription_id for j in jobs if j.subscription_id is not None}
@@ -196,6 +201,7 @@ async def run_due(sessions: SessionFactory, http: httpx.AsyncClient, render: Ren
         results.append(result)
     if results:
         async with sessions() as session:
+            await begin_write(session)
             await settle(session, {j.id: j for j in jobs}, results, now)
             await session.commit()
     return len(results)
