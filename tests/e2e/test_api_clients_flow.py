@@ -18,7 +18,7 @@ def test_admin_registers_a_client_and_sees_its_usage(page: Page, live_server: st
     page.get_by_test_id("api-client-create").click()
     page.get_by_test_id("api-client-form-name").fill("市政府门户网站")
     page.get_by_test_id("api-client-form-contact").fill("王工 0571-12345678")
-    page.get_by_role("checkbox", name="读取政务公开信息与订阅源").check()
+    page.get_by_role("dialog", name="登记接入客户端").get_by_text("读取政务公开信息与订阅源").click()
     page.get_by_test_id("api-client-form-submit").click()
 
     secret_el = page.get_by_test_id("api-client-secret")
