@@ -320,6 +320,7 @@ async def disclosures_atom_feed(request: Request, reader: ReaderDep, column_id: 
     f = changelog.FeedFilter(column_id, publisher_id, topic)
     seq, at = await changelog.feed_validator(reader, f)
     headers = feeds.validators("atom", seq, at)
+    headers["Link"] = feeds.link_header(_base(request), str(request.url))
     cached = conditional.not_modified(request, headers, at)
     if cached:
         return cached
@@ -339,6 +340,7 @@ async def disclosures_json_feed(request: Request, reader: ReaderDep, column_id: 
     f = changelog.FeedFilter(column_id, publisher_id, topic)
     seq, at = await changelog.feed_validator(reader, f)
     headers = feeds.validators("json", seq, at)
+    headers["Link"] = feeds.link_header(_base(request), str(request.url))
     cached = conditional.not_modified(request, headers, at)
     if cached:
         return cached

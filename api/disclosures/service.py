@@ -20,8 +20,8 @@ from api.auth.principal import Principal
 from api.cases import service as cases
 from api.cases.service import in_units_under
 from api.config import get_settings
-from api.database import utcnow
-from api.disclosures import checks, richtext
+from api.database import get_reader, utcnow
+from api.disclosures import changelog, checks, feeds, richtext
 from api.disclosures.changelog import FEED_HEAD, record_change
 from api.disclosures.changelog import changes as changes
 from api.disclosures.changelog import feed_entries as feed_entries
@@ -686,3 +686,15 @@ async def genre_figures(session: AsyncSession, year: int, genre: str) -> tuple[i
                                                  Disclosure.invalid_date.between(first, last)))).scalar_one()
     valid = (await session.execute(base.where(Disclosure.validity == Validity.valid))).scalar_one()
     return int(issued), int(repealed), int(valid)
+
+
+async def render_feed(topic_path: str, base: str, self_url: str) -> tuple[str, bytes]:
+    """The unfiltered Atom or JSON feed as its route renders it: the content the WebSub hub pushes."""
+    reader = await get_reader()
+    f = changelog.FeedFilter()
+    _, at = await changelog.feed_validator(reader, f)
+    rows = await changelog.feed_entries(reader, f)
+    departed = await changelog.departures(reader, f)
+    if topic_path.endswith(".json"):
+        return "application/feed+json; charset=utf-8", feeds.json_feed(rows, departed, base, self_url).encode()
+    return "application/atom+xml; charset=utf-8", feeds.atom(rows, departed, base, self_url, at).encode()

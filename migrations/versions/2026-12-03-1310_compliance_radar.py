@@ -1,7 +1,7 @@
 """Compliance radar (38号 checks): stored link checks, daily snapshots, the outbound-check setting
 
 Revision ID: op01
-Revises: dr03
+Revises: pa03
 Create Date: 2026-12-03 13:10:00+00:00
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import api.database
 
 revision: str = 'op01'
-down_revision: str | None = 'dr03'
+down_revision: str | None = 'pa03'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -5,6 +5,7 @@ import {
   Bell,
   Calendar,
   ChatDotRound,
+  Connection,
   Document,
   HomeFilled,
   Histogram,
@@ -80,6 +81,15 @@ export const NAV_ITEMS: NavItem[] = [
     icon: OfficeBuilding,
     roles: ['admin'],
     description: '维护机关、处室、直属中心与企事业单位',
+  },
+  {
+    area: 'workspace',
+    group: '系统管理',
+    label: '接入客户端',
+    to: '/workspace/admin/api-clients',
+    icon: Connection,
+    roles: ['admin'],
+    description: '登记第三方门户与应用的接入凭据、权限范围与限额，查看调用统计',
   },
   {
     area: 'workspace',

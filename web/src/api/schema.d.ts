@@ -24,6 +24,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/api-clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Api Clients
+         * @description Registered API clients, newest first.
+         */
+        get: operations["list_api_clients"];
+        put?: never;
+        /**
+         * Create Api Client
+         * @description Register a client; its secret is in this answer only.
+         */
+        post: operations["create_api_client"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/api-clients/{client_pk}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Api Client
+         * @description Change a client's name, contact, scopes or limits, or deactivate it (its tokens stop working).
+         */
+        patch: operations["update_api_client"];
+        trace?: never;
+    };
+    "/api/v1/admin/api-clients/{client_pk}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate Api Client Secret
+         * @description Issue a new secret; the previous ones keep working for the overlap period.
+         */
+        post: operations["rotate_api_client_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/api-clients/{client_pk}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Api Client Usage
+         * @description Requests and errors per UTC day and per route, over the last `days` days.
+         */
+        get: operations["api_client_usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/org-units": {
         parameters: {
             query?: never;
@@ -867,7 +951,9 @@ export interface paths {
         put?: never;
         /**
          * Login
-         * @description Exchange a username and password for an access token and a refresh token.
+         * @description Exchange a username and password for an access token and a refresh token (`grant_type=password`), or a
+         *     registered API client's credentials for an access token carrying its scopes (`grant_type=client_credentials`,
+         *     no refresh token).
          */
         post: operations["login"];
         delete?: never;
@@ -3276,6 +3362,151 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/websub": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Websub Hub
+         * @description WebSub hub of the disclosure feeds: subscribe or unsubscribe a callback (verified asynchronously, then
+         *     each change of the feed is POSTed to it, signed with hub.secret when given).
+         */
+        post: operations["websub_hub"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/discovery.{fmt}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open311 Discovery
+         * @description Service discovery: the endpoint, its specification and formats.
+         */
+        get: operations["open311_discovery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/requests.{fmt}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open311 Requests
+         * @description Service requests filed through Open311 (no personal data): service_request_id overrides every other filter; the date range defaults to the last 90 days and may not be wider.
+         */
+        get: operations["open311_requests"];
+        put?: never;
+        /**
+         * Open311 Create Request
+         * @description File a service request (form-encoded; api_key = a registered client's secret with the open311 scope). It becomes an application or a letter; the answer carries a token.
+         */
+        post: operations["open311_create_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/requests/{service_request_id}.{fmt}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open311 Request
+         * @description One service request (no personal data).
+         */
+        get: operations["open311_request"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/services.{fmt}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open311 Services
+         * @description Every online service and letter mailbox that takes service requests.
+         */
+        get: operations["open311_services"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/services/{service_code}.{fmt}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open311 Service Definition
+         * @description A service's definition: its attributes from the form.
+         */
+        get: operations["open311_service_definition"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/tokens/{token}.{fmt}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open311 Token
+         * @description The service_request_id a POST's token became.
+         */
+        get: operations["open311_token"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3377,6 +3608,89 @@ export interface components {
                 };
             } | null;
             texts?: components["schemas"]["ReportTexts"] | null;
+        };
+        /** ApiClientCreate */
+        ApiClientCreate: {
+            /**
+             * Daily Quota
+             * @default 20000
+             */
+            daily_quota: number;
+            /**
+             * Name
+             * @description 客户端名称，如“市政府门户网站”
+             */
+            name: string;
+            /**
+             * Owner Contact
+             * @description 负责人及联系方式
+             */
+            owner_contact: string;
+            /**
+             * Rate Limit Per Minute
+             * @default 120
+             */
+            rate_limit_per_minute: number;
+            /** Scopes */
+            scopes: components["schemas"]["Scope"][];
+        };
+        /**
+         * ApiClientCredentials
+         * @description Shown once: only a hash of the secret is kept.
+         */
+        ApiClientCredentials: {
+            client: components["schemas"]["ApiClientRead"];
+            /** Client Id */
+            client_id: string;
+            /**
+             * Client Secret
+             * @description 只显示这一次，请妥善保存；也用作 Open311 的 api_key
+             */
+            client_secret: string;
+            /**
+             * Previous Secrets Expire At
+             * @description 轮换时：旧密钥在此时刻之前仍然有效
+             */
+            previous_secrets_expire_at?: string | null;
+        };
+        /** ApiClientRead */
+        ApiClientRead: {
+            /** Client Id */
+            client_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Daily Quota */
+            daily_quota: number;
+            /** Id */
+            id: number;
+            /** Is Active */
+            is_active: boolean;
+            /** Name */
+            name: string;
+            /** Owner Contact */
+            owner_contact: string;
+            /** Rate Limit Per Minute */
+            rate_limit_per_minute: number;
+            /** Scopes */
+            scopes: components["schemas"]["Scope"][];
+        };
+        /** ApiClientUpdate */
+        ApiClientUpdate: {
+            /** Daily Quota */
+            daily_quota?: number | null;
+            /** Is Active */
+            is_active?: boolean | null;
+            /** Name */
+            name?: string | null;
+            /** Owner Contact */
+            owner_contact?: string | null;
+            /** Rate Limit Per Minute */
+            rate_limit_per_minute?: number | null;
+            /** Scopes */
+            scopes?: components["schemas"]["Scope"][] | null;
         };
         /** AppealDecisionIn */
         AppealDecisionIn: {
@@ -3731,14 +4045,14 @@ export interface components {
              * Password
              * Format: password
              */
-            password: string;
+            password?: string | null;
             /**
              * Scope
              * @default
              */
             scope: string;
             /** Username */
-            username: string;
+            username?: string | null;
         };
         /** Body_upload_application_file */
         Body_upload_application_file: {
@@ -3759,6 +4073,19 @@ export interface components {
         Body_upload_service_template: {
             /** File */
             file: string;
+        };
+        /** Body_websub_hub */
+        Body_websub_hub: {
+            /** Hub.Callback */
+            "hub.callback": string;
+            /** Hub.Lease Seconds */
+            "hub.lease_seconds"?: number | null;
+            /** Hub.Mode */
+            "hub.mode": string;
+            /** Hub.Secret */
+            "hub.secret"?: string | null;
+            /** Hub.Topic */
+            "hub.topic": string;
         };
         /** CalendarDayRead */
         CalendarDayRead: {
@@ -6119,11 +6446,25 @@ export interface components {
          * @enum {string}
          */
         Role: "editor" | "reviewer" | "secrecy_officer" | "handler" | "leader" | "admin" | "security_admin" | "auditor";
+        /** RotationIn */
+        RotationIn: {
+            /**
+             * Overlap Hours
+             * @description 旧密钥继续有效的小时数
+             * @default 24
+             */
+            overlap_hours: number;
+        };
         /**
          * Satisfaction
          * @enum {string}
          */
         Satisfaction: "satisfied" | "basically_satisfied" | "dissatisfied";
+        /**
+         * Scope
+         * @enum {string}
+         */
+        Scope: "disclosures:read" | "services:read" | "open311";
         /** SendBackIn */
         SendBackIn: {
             /**
@@ -6536,6 +6877,11 @@ export interface components {
              */
             refresh_token: string | null;
             /**
+             * Scope
+             * @description client_credentials：授予的权限范围（空格分隔）
+             */
+            scope?: string | null;
+            /**
              * Token Type
              * @default bearer
              */
@@ -6552,6 +6898,33 @@ export interface components {
         UnreadCount: {
             /** Unread */
             unread: number;
+        };
+        /** UsageRead */
+        UsageRead: {
+            /** Client Id */
+            client_id: string;
+            /** Days */
+            days: string[];
+            /** Errors Per Day */
+            errors_per_day: number[];
+            /** Requests Per Day */
+            requests_per_day: number[];
+            /** Rows */
+            rows: components["schemas"]["UsageRow"][];
+        };
+        /** UsageRow */
+        UsageRow: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Endpoint */
+            endpoint: string;
+            /** Errors */
+            errors: number;
+            /** Requests */
+            requests: number;
         };
         /** UserCreate */
         UserCreate: {
@@ -7073,6 +7446,399 @@ export interface operations {
                             [key: string]: string;
                         }[];
                     };
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    list_api_clients: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiClientRead"][];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    create_api_client: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiClientCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiClientCredentials"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    update_api_client: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                client_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiClientUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiClientRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    rotate_api_client_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                client_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RotationIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiClientCredentials"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    api_client_usage: {
+        parameters: {
+            query?: {
+                days?: number;
+            };
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                client_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageRead"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -10768,7 +11534,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/x-www-form-urlencoded": components["schemas"]["Body_login"];
             };
@@ -10794,6 +11560,15 @@ export interface operations {
             };
             /** @description 未登录或登录已过期 */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11237,8 +12012,35 @@ export interface operations {
                     "application/json": components["schemas"]["ColumnNode"][];
                 };
             };
+            /** @description 客户端令牌无效、已过期或客户端已停用 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 令牌缺少所需的权限范围 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 超出客户端的每分钟限额或每日配额 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -17165,8 +17967,35 @@ export interface operations {
                     "application/json": components["schemas"]["DisclosurePage"];
                 };
             };
+            /** @description 客户端令牌无效、已过期或客户端已停用 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 令牌缺少所需的权限范围 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 超出客户端的每分钟限额或每日配额 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -17293,7 +18122,7 @@ export interface operations {
                     "application/json": components["schemas"]["DisclosureRead"];
                 };
             };
-            /** @description 未登录或登录已过期 */
+            /** @description 客户端令牌无效、已过期或客户端已停用 */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17302,7 +18131,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description 请先修改密码 */
+            /** @description 令牌缺少所需的权限范围 */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17322,6 +18151,15 @@ export interface operations {
             };
             /** @description 提交的数据未通过校验 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 超出客户端的每分钟限额或每日配额 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -17358,8 +18196,35 @@ export interface operations {
                     "application/json": components["schemas"]["ChangesPage"];
                 };
             };
+            /** @description 客户端令牌无效、已过期或客户端已停用 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 令牌缺少所需的权限范围 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 超出客户端的每分钟限额或每日配额 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -17390,7 +18255,7 @@ export interface operations {
                     "application/json": components["schemas"]["DisclosureRead"];
                 };
             };
-            /** @description 未登录或登录已过期 */
+            /** @description 客户端令牌无效、已过期或客户端已停用 */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17399,7 +18264,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description 请先修改密码 */
+            /** @description 令牌缺少所需的权限范围 */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17419,6 +18284,15 @@ export interface operations {
             };
             /** @description 提交的数据未通过校验 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 超出客户端的每分钟限额或每日配额 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -17458,7 +18332,7 @@ export interface operations {
                     "image/png": string;
                 };
             };
-            /** @description 未登录或登录已过期 */
+            /** @description 客户端令牌无效、已过期或客户端已停用 */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17467,7 +18341,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description 请先修改密码 */
+            /** @description 令牌缺少所需的权限范围 */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17487,6 +18361,15 @@ export interface operations {
             };
             /** @description 提交的数据未通过校验 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 超出客户端的每分钟限额或每日配额 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -17517,7 +18400,7 @@ export interface operations {
                     "application/json": components["schemas"]["DisclosureEventRead"][];
                 };
             };
-            /** @description 未登录或登录已过期 */
+            /** @description 客户端令牌无效、已过期或客户端已停用 */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -17526,7 +18409,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description 没有权限执行此操作 */
+            /** @description 令牌缺少所需的权限范围 */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17546,6 +18429,15 @@ export interface operations {
             };
             /** @description 提交的数据未通过校验 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 超出客户端的每分钟限额或每日配额 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -17772,8 +18664,35 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description 客户端令牌无效、已过期或客户端已停用 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 令牌缺少所需的权限范围 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 超出客户端的每分钟限额或每日配额 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -17815,8 +18734,35 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description 客户端令牌无效、已过期或客户端已停用 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 令牌缺少所需的权限范围 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 超出客户端的每分钟限额或每日配额 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -17873,8 +18819,35 @@ export interface operations {
                     "application/json": components["schemas"]["MailboxRead"][];
                 };
             };
+            /** @description 客户端令牌无效、已过期或客户端已停用 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 令牌缺少所需的权限范围 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 超出客户端的每分钟限额或每日配额 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -18346,8 +19319,35 @@ export interface operations {
                     "application/json": components["schemas"]["OrgUnitRead"][];
                 };
             };
+            /** @description 客户端令牌无效、已过期或客户端已停用 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 令牌缺少所需的权限范围 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 超出客户端的每分钟限额或每日配额 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -19420,8 +20420,35 @@ export interface operations {
                     "application/json": components["schemas"]["Page_ServiceSummary_"];
                 };
             };
+            /** @description 客户端令牌无效、已过期或客户端已停用 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 令牌缺少所需的权限范围 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 超出客户端的每分钟限额或每日配额 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -19538,6 +20565,24 @@ export interface operations {
                     "application/json": components["schemas"]["ServiceRead"];
                 };
             };
+            /** @description 客户端令牌无效、已过期或客户端已停用 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 令牌缺少所需的权限范围 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 资源不存在 */
             404: {
                 headers: {
@@ -19549,6 +20594,15 @@ export interface operations {
             };
             /** @description 提交的数据未通过校验 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 超出客户端的每分钟限额或每日配额 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -19783,6 +20837,24 @@ export interface operations {
                     "image/png": string;
                 };
             };
+            /** @description 客户端令牌无效、已过期或客户端已停用 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 令牌缺少所需的权限范围 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 资源不存在 */
             404: {
                 headers: {
@@ -19794,6 +20866,15 @@ export interface operations {
             };
             /** @description 提交的数据未通过校验 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 超出客户端的每分钟限额或每日配额 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -19825,6 +20906,24 @@ export interface operations {
                     "application/json": components["schemas"]["ServiceRead"];
                 };
             };
+            /** @description 客户端令牌无效、已过期或客户端已停用 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 令牌缺少所需的权限范围 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 资源不存在 */
             404: {
                 headers: {
@@ -19836,6 +20935,15 @@ export interface operations {
             };
             /** @description 提交的数据未通过校验 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 超出客户端的每分钟限额或每日配额 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -20741,6 +21849,503 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    websub_hub: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["Body_websub_hub"];
+            };
+        };
+        responses: {
+            /** @description 已受理，将向 hub.callback 验证订阅意图 */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 订阅请求无效 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    open311_discovery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description xml（规范要求）或 json */
+                fmt: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description GeoReport v2 错误数组（<errors><error><code/><description/></error></errors>） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description GeoReport v2 错误数组（<errors><error><code/><description/></error></errors>） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    open311_requests: {
+        parameters: {
+            query?: {
+                service_request_id?: string | null;
+                service_code?: string | null;
+                start_date?: string | null;
+                end_date?: string | null;
+                status?: string | null;
+                jurisdiction_id?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description xml（规范要求）或 json */
+                fmt: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description GeoReport v2 错误数组（<errors><error><code/><description/></error></errors>） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description GeoReport v2 错误数组（<errors><error><code/><description/></error></errors>） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    open311_create_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description xml（规范要求）或 json */
+                fmt: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    account_id?: string;
+                    address_id?: string;
+                    address_string?: string;
+                    api_key: string;
+                    description?: string;
+                    device_id?: string;
+                    email?: string;
+                    first_name?: string;
+                    last_name?: string;
+                    lat?: string;
+                    long?: string;
+                    media_url?: string;
+                    phone?: string;
+                    service_code: string;
+                } & {
+                    [key: string]: string;
+                };
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description GeoReport v2 错误数组（<errors><error><code/><description/></error></errors>） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description GeoReport v2 错误数组（<errors><error><code/><description/></error></errors>） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description GeoReport v2 错误数组（<errors><error><code/><description/></error></errors>） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description GeoReport v2 错误数组（<errors><error><code/><description/></error></errors>） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    open311_request: {
+        parameters: {
+            query?: {
+                jurisdiction_id?: string | null;
+            };
+            header?: never;
+            path: {
+                service_request_id: string;
+                /** @description xml（规范要求）或 json */
+                fmt: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description GeoReport v2 错误数组（<errors><error><code/><description/></error></errors>） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description GeoReport v2 错误数组（<errors><error><code/><description/></error></errors>） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    open311_services: {
+        parameters: {
+            query?: {
+                jurisdiction_id?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description xml（规范要求）或 json */
+                fmt: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description GeoReport v2 错误数组（<errors><error><code/><description/></error></errors>） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description GeoReport v2 错误数组（<errors><error><code/><description/></error></errors>） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    open311_service_definition: {
+        parameters: {
+            query?: {
+                jurisdiction_id?: string | null;
+            };
+            header?: never;
+            path: {
+                service_code: string;
+                /** @description xml（规范要求）或 json */
+                fmt: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description GeoReport v2 错误数组（<errors><error><code/><description/></error></errors>） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description GeoReport v2 错误数组（<errors><error><code/><description/></error></errors>） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    open311_token: {
+        parameters: {
+            query?: {
+                jurisdiction_id?: string | null;
+            };
+            header?: never;
+            path: {
+                token: string;
+                /** @description xml（规范要求）或 json */
+                fmt: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description GeoReport v2 错误数组（<errors><error><code/><description/></error></errors>） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description GeoReport v2 错误数组（<errors><error><code/><description/></error></errors>） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
             };
             /** @description 提交的数据未通过校验 */
             422: {
