@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from api import health
+from api import health, worker
 from api.admin.router import public_router as org_units_router
 from api.admin.router import router as admin_router
 from api.applications.router import router as applications_router
@@ -54,6 +54,8 @@ from api.ratings.router import router as ratings_router
 from api.search.router import router as search_router
 from api.spa import SPA
 from api.surveys.router import consultations_router, surveys_router
+from api.wechat.router import auth_router as wechat_auth_router
+from api.wechat.router import router as wechat_router
 
 API_PREFIX = "/api/v1"
 log = get_logger("api.main")
@@ -71,6 +73,8 @@ ROUTERS = [
     notifications_router,
     vocabulary_router,
     auth_router,
+    wechat_auth_router,
+    wechat_router,
     complaints_router,
     mailboxes_router,
     surveys_router,
@@ -199,7 +203,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit.linker.start(after_link=audit_checkpoints.checkpoint_if_due)
         if backend == "postgresql":
             disclosures_service.feed_heads.start(settings.database_url)
+        if settings.runs_worker_in_process:
+            worker.start_in_process()
         yield
+        await worker.in_process.stop()
         await disclosures_service.feed_heads.stop()
         await audit.linker.stop()
         await dispose_engine()

@@ -15,7 +15,8 @@ from api.notifications import models as notifications_models
 from api.ratings import models as ratings_models
 from api.search import models as search_models
 from api.surveys import models as surveys_models
+from api.wechat import models as wechat_models
 
 __all__ = ["Base", "applications_models", "audit_models", "auth_models", "calendar_models", "captcha_models",
            "catalog_models", "complaints_models", "disclosure_models", "file_models", "idempotency_models",
-           "notifications_models", "ratings_models", "search_models", "surveys_models"]
+           "notifications_models", "ratings_models", "search_models", "surveys_models", "wechat_models"]
