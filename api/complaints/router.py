@@ -228,8 +228,6 @@ async def list_complaints(
     cursor: CursorParam = None, limit: LimitParam = 20,
 ) -> Page[ComplaintSummary]:
     """Letters the caller may see: their own, or the queue of their units; newest first."""
-    if principal.is_staff:
-        await reminders.run_due_jobs_now_and_then(session)
     stmt = service.with_relations(service.readable_by(principal))
     if status_:
         stmt = stmt.where(Complaint.status.in_(status_))

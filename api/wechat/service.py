@@ -2,8 +2,8 @@
 the content check. Services never commit."""
 
 import re
-from collections.abc import Mapping
 import secrets
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 

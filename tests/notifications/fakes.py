@@ -171,7 +171,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[Message] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 
@@ -183,9 +183,9 @@ def smtp_server() -> tuple[Controller, Inbox]:
     return controller, inbox
 
 
-async def poll(condition: Any, timeout: float = 10.0) -> None:
+async def poll(condition: Any, within: float = 10.0) -> None:
     """Wait for `condition()` to be true (no fixed sleeps)."""
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + within
     while not condition():
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("condition not met in time")

@@ -91,7 +91,8 @@ class TestFanOut:
         # the citizen reads the log
         log = (await client.get("/api/v1/notifications/deliveries", headers=auth(world.citizen))).json()["items"]
         assert len(log) == 3 and all(d["log"][0]["outcome"] == "sent" for d in log)
-        assert (await client.get("/api/v1/notifications/deliveries", headers=auth(world.stranger))).json()["items"] == []
+        theirs = await client.get("/api/v1/notifications/deliveries", headers=auth(world.stranger))
+        assert theirs.json()["items"] == []
 
     async def test_the_inbox_only_when_nothing_is_chosen(self, client, session, sessions, world, smtp):
         await submitted(client, world.citizen)
