@@ -53,7 +53,7 @@ async def queue_due() -> int:
 
 
 @jobs.periodic(cron="*/2 * * * * *", periodic_id="relay")
-@jobs.task(name="relay", queue=QUEUE, queueing_lock="relay")
+@jobs.task(name="relay", queue=QUEUE)
 async def relay(timestamp: int) -> None:
     await queue_due()
 
@@ -66,7 +66,7 @@ async def due_jobs_once() -> None:
 
 
 @jobs.periodic(cron="*/5 * * * *", periodic_id="due_jobs")
-@jobs.task(name="due_jobs", queue="periodic", queueing_lock="due_jobs")
+@jobs.task(name="due_jobs", queue="periodic")
 async def due_jobs(timestamp: int) -> None:
     await due_jobs_once()
 
