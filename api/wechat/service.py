@@ -262,8 +262,8 @@ async def check_text(session: AsyncSession, user_id: int, *texts: str | None) ->
     if account is None or not content:
         return
     try:
-        ok = await client.msg_sec_check(session, account.openid, content)
+        for start in range(0, len(content), 2500):  # WeChat checks at most 2,500 characters at a time
+            if not await client.msg_sec_check(session, account.openid, content[start:start + 2500]):
+                raise ContentRisky()
     except WechatError:
         return
-    if not ok:
-        raise ContentRisky()
