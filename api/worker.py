@@ -85,15 +85,23 @@ def make_app(database_url: str | None = None, **pool: Any) -> procrastinate.App:
     return app
 
 
+SCHEMA_LOCK = 7_240_514  # a PostgreSQL advisory lock: two workers starting at once create the schema once
+
+
 async def ensure_schema(app: procrastinate.App) -> bool:
     """Create procrastinate's schema once (its own PostgreSQL schema, out of alembic's way); True if created."""
-    async with get_engine().begin() as conn:
-        await conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"))
-        exists = (await conn.execute(text(f"SELECT to_regclass('{SCHEMA}.procrastinate_jobs')"))).scalar()
-    if exists:
-        return False
-    await app.schema_manager.apply_schema_async()
-    return True
+    async with get_engine().connect() as conn:
+        await conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": SCHEMA_LOCK})
+        try:
+            await conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"))
+            exists = (await conn.execute(text(f"SELECT to_regclass('{SCHEMA}.procrastinate_jobs')"))).scalar()
+            await conn.commit()
+            if not exists:
+                await app.schema_manager.apply_schema_async()
+        finally:
+            await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SCHEMA_LOCK})
+            await conn.commit()
+    return not exists
 
 
 async def run_worker(concurrency: int = 4, wait: bool = True) -> None:
