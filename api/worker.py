@@ -13,7 +13,6 @@ Jobs:
 
 import asyncio
 import logging
-from typing import Any
 
 import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued
@@ -76,13 +75,20 @@ def conninfo(database_url: str) -> str:
     return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def make_app(database_url: str | None = None, **pool: Any) -> procrastinate.App:
-    connector = procrastinate.PsycopgConnector(
-        conninfo=conninfo(database_url or get_settings().database_url),
-        kwargs={"options": f"-c search_path={SCHEMA}"}, min_size=1, max_size=pool.pop("max_size", 4), **pool)
-    app = procrastinate.App(connector=connector)
-    app.add_tasks_from(jobs, namespace="portal")
-    return app
+_app: procrastinate.App | None = None
+
+
+def make_app(max_size: int = 4) -> procrastinate.App:
+    """The process's one procrastinate App (a blueprint's tasks belong to one app: add_tasks_from renames them),
+    on PORTAL_DATABASE_URL with procrastinate's schema first in the search path."""
+    global _app
+    if _app is None:
+        connector = procrastinate.PsycopgConnector(
+            conninfo=conninfo(get_settings().database_url), kwargs={"options": f"-c search_path={SCHEMA}"},
+            min_size=1, max_size=max_size)
+        _app = procrastinate.App(connector=connector)
+        _app.add_tasks_from(jobs, namespace="portal")
+    return _app
 
 
 SCHEMA_LOCK = 7_240_514  # a PostgreSQL advisory lock: two workers starting at once create the schema once

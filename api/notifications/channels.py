@@ -11,7 +11,6 @@ import smtplib
 import uuid
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import make_msgid
 from typing import Any
 from urllib.parse import quote
 
@@ -55,7 +54,7 @@ def _email(delivery_id: int, note: Notification, to: str) -> EmailMessage:
     msg["To"] = to
     msg["Subject"] = note.title
     # The delivery id is the message's identity: a resend after a crash carries the same Message-ID and header.
-    msg["Message-ID"] = make_msgid(f"delivery-{delivery_id}", s.smtp_from.rpartition("@")[2] or None)
+    msg["Message-ID"] = f"<delivery-{delivery_id}@{s.smtp_from.rpartition('@')[2] or 'portal.invalid'}>"
     msg["X-Portal-Delivery"] = str(delivery_id)
     msg.set_content(note.body or note.title)
     return msg
