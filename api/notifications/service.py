@@ -107,7 +107,7 @@ async def with_log(session: AsyncSession, rows: list[Delivery]) -> list[Delivery
     logs: dict[int, list[AttemptRead]] = {d.id: [] for d in rows}
     if rows:
         attempts = await session.execute(select(DeliveryAttempt).where(DeliveryAttempt.delivery_id.in_(logs))
-                                         .order_by(DeliveryAttempt.delivery_id, DeliveryAttempt.attempt))
+                                         .order_by(DeliveryAttempt.delivery_id, DeliveryAttempt.id))
         for a in attempts.scalars():
             logs[a.delivery_id].append(AttemptRead.model_validate(a))
     return [DeliveryRead.model_validate(d).model_copy(update={"log": logs[d.id][-20:]}) for d in rows]
