@@ -26,7 +26,19 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from fastapi import UploadFile
-from sqlalchemy import Executable, Integer, Table, bindparam, case, func, insert, literal_column, select, text
+from sqlalchemy import (
+    Executable,
+    Integer,
+    Table,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -169,14 +181,15 @@ def _pg_write(approvals: int, notices: int, complete: Executable | None) -> Exec
         .returning(apps.c.id).cte("new_application")
     rows: list[Any] = [insert(events).values(id=bindparam("e_id", type_=events.c.id.type),
                                              **_binds(events, EVENT_COLUMNS, "e")).cte("new_event")]
-    if approvals:
-        table = cast(Table, Approval.__table__)
-        rows.append(insert(table).values([_binds(table, APPROVAL_COLUMNS, f"p{i}") for i in range(approvals)])
-                    .cte("new_approvals"))
-    if notices:
-        table = cast(Table, Notification.__table__)
-        rows.append(insert(table).values([_binds(table, NOTIFICATION_COLUMNS, f"n{i}") for i in range(notices)])
-                    .cte("new_notifications"))
+    # Several rows as INSERT … SELECT … UNION ALL …: a multi-row VALUES insert has no cache key in SQLAlchemy,
+    # which would compile the whole statement again on every submission. Rows keep their order (and ids).
+    for model, columns, prefix, n in ((Approval, APPROVAL_COLUMNS, "p", approvals),
+                                      (Notification, NOTIFICATION_COLUMNS, "n", notices)):
+        if n:
+            table = cast(Table, model.__table__)
+            selects = [select(*_binds(table, columns, f"{prefix}{i}").values()) for i in range(n)]
+            rows.append(insert(table).from_select(list(columns), union_all(*selects) if n > 1 else selects[0])
+                        .cte(f"new_{table.name}"))
     if complete is not None:
         rows.append(complete.cte("key_done"))  # type: ignore[attr-defined]
     return select(app.c.id).add_cte(*rows)

@@ -119,23 +119,31 @@ def in_units_under(column: Any, principal: Principal, *roles: Role) -> ColumnEle
     return column.in_(select(OrgUnit.id).where(units_under(principal, *roles)))
 
 
-def _case_type(case: Case) -> str:
-    return type(case).__workflow__.name
+def clock_type(workflow: Workflow[Any, Any], phase: str | None = None) -> str:
+    """A clock's ``case_type``: the workflow's name, or ``<name>_<phase>`` for a case's further clock (e.g. a
+    letter reopened after its reply runs a second clock, ``complaint_reopened``)."""
+    return workflow.name if phase is None else f"{workflow.name}_{phase}"
+
+
+def _case_type(case: Case, phase: str | None = None) -> str:
+    return clock_type(type(case).__workflow__, phase)
 
 
 async def start_clock(session: AsyncSession, case: Case, days: int, actor: Actor,
-                      at: datetime | None = None) -> DeadlineClock:
-    """Attach a working-day deadline clock to the case (case_type = its workflow's name) and start it."""
-    return await calendar.start_clock(session, _case_type(case), case.id, days, actor, at=at)
+                      at: datetime | None = None, phase: str | None = None) -> DeadlineClock:
+    """Attach a working-day deadline clock to the case (case_type = its workflow's name, see clock_type) and
+    start it."""
+    return await calendar.start_clock(session, _case_type(case, phase), case.id, days, actor, at=at)
 
 
-async def clock_of(session: AsyncSession, case: Case) -> DeadlineClock | None:
-    return await calendar.get_clock(session, _case_type(case), case.id)
+async def clock_of(session: AsyncSession, case: Case, phase: str | None = None) -> DeadlineClock | None:
+    return await calendar.get_clock(session, _case_type(case, phase), case.id)
 
 
-async def stop_clock(session: AsyncSession, case: Case, actor: Actor) -> DeadlineClock | None:
+async def stop_clock(session: AsyncSession, case: Case, actor: Actor,
+                     phase: str | None = None) -> DeadlineClock | None:
     """Stop the case's clock if it has one still counting (running or paused); returns it."""
-    clock = await clock_of(session, case)
+    clock = await clock_of(session, case, phase)
     if clock is not None and clock.status != ClockStatus.stopped:
         await calendar.stop_clock(session, clock, actor)
     return clock

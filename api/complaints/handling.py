@@ -151,7 +151,7 @@ async def rate(session: AsyncSession, c: Complaint, satisfaction: Satisfaction, 
         await cases.transition(session, c, A.reopen, actor, to=_handled_at(c), at=now,
                                note="来信人对答复不满意，已重新交办" + (f"：{comment}" if comment else ""),
                                detail={"satisfaction": satisfaction})
-        await calendar.start_clock(session, service.REOPENED_CASE_TYPE, c.id, c.mailbox.reply_days, actor, at=now)
+        await cases.start_clock(session, c, c.mailbox.reply_days, actor, at=now, phase="reopened")
         return
     c.satisfaction, c.satisfaction_comment, c.completed_at = satisfaction, comment, now
     await cases.transition(session, c, A.rate, actor, note=f"来信人评价：{SATISFACTION_LABELS[satisfaction]}", at=now,

@@ -15,7 +15,7 @@ from api.auth.models import OrgUnit, Role
 from api.auth.principal import Principal
 from api.calendar import service as calendar
 from api.calendar.schemas import ClockRead
-from api.cases.service import in_units_under
+from api.cases.service import clock_type, in_units_under
 from api.complaints.exceptions import ComplaintNotFound
 from api.complaints.models import (
     Complaint,
@@ -34,14 +34,14 @@ from api.files.models import Attachment
 A = ComplaintAction
 # A reopened case gets a second clock beside the first (api.cases attaches one per case), so the first keeps
 # its history and the 办复率 keeps counting from the letter's own deadline.
-REOPENED_CASE_TYPE = f"{COMPLAINT.name}_reopened"
+REOPENED_CASE_TYPE = clock_type(COMPLAINT, "reopened")
 ANONYMOUS = Actor(None, "来信人", "public")
 TRIAGE_ROLES = (Role.handler, Role.leader)
 
 
 def case_type(c: Complaint) -> str:
     """A reopened case gets a second clock (the first one's history stays as it was)."""
-    return COMPLAINT.name if c.reopen_count == 0 else REOPENED_CASE_TYPE
+    return clock_type(COMPLAINT, None if c.reopen_count == 0 else "reopened")
 
 
 def bad(field: str, message: str) -> ValidationFailed:

@@ -33,3 +33,26 @@ async def test_a_keyed_submission_takes_four_statements_and_the_audit_records(cl
     write = next(s for s in seen if "INSERT INTO applications" in s)
     for table in ("application_events", "approvals", "notifications", "UPDATE idempotency_keys"):
         assert table in write
+
+
+@pytest.mark.skipif(not DATABASE_URL.startswith("postgresql"), reason="data-modifying CTEs are PostgreSQL's")
+async def test_the_write_is_compiled_once_and_then_reused(client, session, world):
+    """A statement without a cache key (e.g. a multi-row VALUES insert) is compiled again on every submission;
+    one from SQLAlchemy's compiled cache runs the same Compiled object each time."""
+    compiled: list[Any] = []
+    sync_engine = session.bind.engine.sync_engine
+
+    def keep(_conn: Any, _cur: Any, statement: str, _params: Any, context: Any, _many: bool) -> None:
+        if "INSERT INTO applications" in statement:
+            assert "approvals" in statement  # two approving units: several rows within the one write
+            compiled.append(context.compiled)
+
+    event.listen(sync_engine, "before_cursor_execute", keep)
+    try:
+        for key in ("first", "second", "third"):
+            r = await submit(client, world.citizen, **{"Idempotency-Key": key})
+            assert r.status_code == 201, r.text
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", keep)
+    assert len(compiled) == 3
+    assert compiled[1] is compiled[2]
