@@ -18,6 +18,14 @@ from fastapi import Request, Response
 # missed by a date (never by the ETag).
 COMMIT_LAG = timedelta(seconds=1)
 CACHE_CONTROL = "public, max-age=0, must-revalidate"
+# Anonymous public reads (api/publiccache). Browsers revalidate every time (a 304 costs a cache hit): a citizen
+# opening an item just retracted must not be shown the copy in their own cache, which stale-while-revalidate
+# in Cache-Control would allow. Shared caches in front are told apart (RFC 9213): a CDN may hold a page 5 s and
+# serve it up to 30 s longer while it revalidates, or 10 minutes while the portal is down; nginx is configured
+# to the same (the README's section). Responses differ for a signed-in caller: Vary: Authorization.
+PUBLIC_CACHE_CONTROL = "public, no-cache"
+CDN_CACHE_CONTROL = "public, max-age=5, stale-while-revalidate=30, stale-if-error=600"
+PUBLIC_VARY = "Authorization"
 
 
 def last_modified(last_change: datetime) -> datetime:
@@ -39,19 +47,22 @@ def validators(etag: str, last_change: datetime | None, now: datetime | None = N
 
 def not_modified(request: Request, headers: dict[str, str], last_change: datetime | None) -> Response | None:
     """A 304 carrying `headers` when the client's copy is certainly current, else None (answer 200)."""
-    inm = request.headers.get("if-none-match")
-    if inm is not None:
-        tags = {t.strip().removeprefix("W/") for t in inm.split(",")}
-        if "*" in tags or headers["ETag"] in tags:
-            return Response(status_code=304, headers=headers)
-        return None
-    ims = request.headers.get("if-modified-since")
-    if not ims or last_change is None:
-        return None
-    try:
-        since = parsedate_to_datetime(ims)
-    except (TypeError, ValueError):
-        return None
-    if since.tzinfo is not None and last_modified(last_change) <= since:
+    if client_is_current(request.headers.get("if-none-match"), request.headers.get("if-modified-since"),
+                         headers["ETag"], last_change):
         return Response(status_code=304, headers=headers)
     return None
+
+
+def client_is_current(if_none_match: str | None, if_modified_since: str | None, etag: str,
+                      last_change: datetime | None) -> bool:
+    """The 200-or-304 decision on the raw request headers (also used by the response cache, below routing)."""
+    if if_none_match is not None:
+        tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+        return "*" in tags or etag in tags
+    if not if_modified_since or last_change is None:
+        return False
+    try:
+        since = parsedate_to_datetime(if_modified_since)
+    except (TypeError, ValueError):
+        return False
+    return since.tzinfo is not None and last_modified(last_change) <= since

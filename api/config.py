@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     previous_audit_key_files: list[Path] = Field(default_factory=list)
     # The linker signs a checkpoint of the chain head (ES256, the token signing key) at most this often.
     audit_checkpoint_seconds: int = Field(default=300, ge=1, le=86400)
+    # Each worker's cache of anonymous public reads (api/publiccache), in MiB; 0 keeps nothing (the validators
+    # and the headers for a cache in front are given all the same).
+    response_cache_mb: int = Field(default=64, ge=0, le=4096)
     opentelemetry: bool = False  # FastAPI's built-in spans and metrics (exported by the providers you set up)
 
     max_upload_bytes: int = 20 * 1024 * 1024

@@ -22,6 +22,7 @@ from api.audit import service as audit
 from api.audit.keys import get_audit_keys
 from api.audit.router import router as audit_router
 from api.auth.models import User
+from api.auth.router import COOKIE_NAME as REFRESH_COOKIE
 from api.auth.router import jwks_router
 from api.auth.router import router as auth_router
 from api.auth.service import get_keyring
@@ -50,6 +51,8 @@ from api.errors import (
 from api.logs import configure_logging, get_logger
 from api.middleware import BodyLimitMiddleware, HeadMiddleware, RequestContextMiddleware, RequestGuardMiddleware
 from api.notifications.router import router as notifications_router
+from api.publiccache.middleware import ResponseCacheMiddleware, response_cache
+from api.publiccache.service import heads as public_heads
 from api.ratings.router import router as ratings_router
 from api.search.router import router as search_router
 from api.spa import SPA
@@ -203,10 +206,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit.linker.start(after_link=audit_checkpoints.checkpoint_if_due)
         if backend == "postgresql":
             disclosures_service.feed_heads.start(settings.database_url)
+            public_heads.start(settings.database_url)
         if settings.runs_worker_in_process:
             worker.start_in_process()
         yield
         await worker.in_process.stop()
+        await public_heads.stop()
         await disclosures_service.feed_heads.stop()
         await audit.linker.stop()
         await dispose_engine()
@@ -230,6 +235,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(jwks_router)
     app.include_router(docs_router(f"{API_PREFIX}/docs", f"{API_PREFIX}/openapi.json"))
+    # Innermost: a cached public read is answered before routing, HEAD included (HeadMiddleware routes it as GET).
+    response_cache.max_bytes = settings.response_cache_mb * 1024 * 1024
+    app.add_middleware(ResponseCacheMiddleware, routers=[(API_PREFIX, r) for r in ROUTERS],
+                       postgres=make_url(settings.database_url).get_backend_name() == "postgresql",
+                       signed_in_cookies=(REFRESH_COOKIE,))
     app.add_middleware(HeadMiddleware)
     app.add_middleware(RequestGuardMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_json=settings.max_json_body_bytes,

@@ -12,6 +12,7 @@ from api.disclosures import models as disclosure_models
 from api.files import models as file_models
 from api.idempotency import models as idempotency_models
 from api.notifications import models as notifications_models
+from api.publiccache import models as publiccache_models
 from api.ratings import models as ratings_models
 from api.search import models as search_models
 from api.surveys import models as surveys_models
@@ -19,4 +20,5 @@ from api.wechat import models as wechat_models
 
 __all__ = ["Base", "applications_models", "audit_models", "auth_models", "calendar_models", "captcha_models",
            "catalog_models", "complaints_models", "disclosure_models", "file_models", "idempotency_models",
-           "notifications_models", "ratings_models", "search_models", "surveys_models", "wechat_models"]
+           "notifications_models", "publiccache_models", "ratings_models", "search_models", "surveys_models",
+           "wechat_models"]

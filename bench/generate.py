@@ -11,6 +11,9 @@ from api.demo.disclosures import COLUMNS, PLACES, SUBJECTS, TEMPLATES, TOPICS, U
 from api.search.tokenizer import index_text
 
 AGENCY = ("JGSW", "某市机关事务管理局")
+# A word in five items only, whatever n: the bench's rare-word search (as fast as a common word, issue 17).
+RARE_WORD = "鲟鱼"
+RARE_ITEMS = 5
 UNIT_CODES = ["BGS", "JHCWC", "FCGLC", "JNB", "CLGLZX", "SHFWZX", "WYGS"]
 # Share of items per column, roughly like a real 信息公开目录 (news dominates).
 WEIGHTS = {"gzdt": 40, "tzgg": 16, "zcwj": 8, "ghjh": 3, "rsxx": 4, "tjxx": 6, "czyjs": 2, "zfcg": 9, "zbtb": 5,
@@ -46,6 +49,8 @@ def items(n: int, column_ids: dict[str, int], unit_ids: list[int], seed: int = 7
         year = published.year
         title = _render(title_t, rnd, year)
         body = _render(body_t, rnd, year) + rnd.choice(EXTRA)
+        if i % max(1, n // RARE_ITEMS) == 0:
+            body += f"本馆展出的中华{RARE_WORD}标本系依法征集。"
         seqs[year] = seqs.get(year, 0) + 1
         index_no = f"JGSW/{year}-{seqs[year]:05d}"
         doc_no = f"某机管发〔{year}〕{rnd.randint(1, 200)}号" if slug in ("zcwj", "tzgg") else None

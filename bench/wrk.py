@@ -40,6 +40,16 @@ end
 """
 
 
+# Each request a different URL (`path` plus a counter the API ignores): a response cache in front never answers.
+UNCACHED_GET = """
+local counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", path .. "&n=" .. counter)
+end
+"""
+
+
 def require() -> str:
     path = shutil.which("wrk")
     if path is None:

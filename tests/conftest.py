@@ -14,6 +14,9 @@ os.environ["PORTAL_DATABASE_URL"] = DATABASE_URL
 os.environ["PORTAL_VAR_DIR"] = str(_TMP)
 os.environ.setdefault("PORTAL_ENV", "development")
 os.environ.pop("PORTAL_REDIS_URL", None)
+# The response cache keeps nothing unless a test turns it on (tests/cache): most tests run in one rolled-back
+# transaction the cache's own head read could not see.
+os.environ.setdefault("PORTAL_RESPONSE_CACHE_MB", "0")
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402

@@ -17,6 +17,7 @@ from api.auth.schemas import GrantCreate, OrgUnitCreate, OrgUnitUpdate, UserCrea
 from api.cases.service import units_under
 from api.cases.workflow import register_enum
 from api.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from api.publiccache import service as publiccache
 
 ORG_KIND_LABELS = {OrgKind.agency: "机关", OrgKind.department: "处室", OrgKind.centre: "直属中心",
                    OrgKind.enterprise: "企事业单位"}
@@ -209,6 +210,7 @@ async def update_org_unit(session: AsyncSession, principal: Principal, unit_id: 
         unit.sort_order = changes["sort_order"]
     await session.flush()
     await audit.record(session, principal.actor(Role.admin), "org_unit.update", "org_unit", unit.id, changes)
+    await publiccache.changed(session)  # public pages name publishers and units
     return unit
 
 

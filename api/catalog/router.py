@@ -13,6 +13,7 @@ from api.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, Unsupport
 from api.files import service as files
 from api.files.schemas import DOWNLOAD_RESPONSES, AttachmentRead
 from api.pagination import CursorParam, LimitParam, Page, keyset_page, set_link_header
+from api.publiccache.middleware import public_read
 from api.validation import Id
 
 router = APIRouter(prefix="/services", tags=["services"])
@@ -21,6 +22,7 @@ Code = Annotated[str, Path(max_length=32)]
 
 
 @router.get("")
+@public_read()
 async def list_services(
     request: Request, response: Response, session: SessionDep,
     q: Annotated[str | None, Query(max_length=50, description="名称或编码")] = None,
@@ -45,6 +47,7 @@ async def create_service(session: SessionDep, admin: AdminUser, body: ServiceCre
 
 
 @router.get("/{code}", responses=responses(NotFound))
+@public_read()
 async def get_service(session: SessionDep, code: Code) -> ServiceRead:
     """A service's current guide and application form."""
     return await service.read(session, *await service.get_current(session, code))
@@ -59,6 +62,7 @@ async def publish_service_version(session: SessionDep, admin: AdminUser, code: C
 
 
 @router.get("/{code}/versions/{version}", responses=responses(NotFound))
+@public_read()
 async def get_service_version(session: SessionDep, code: Code, version: Id) -> ServiceRead:
     """The guide and form as they were in one version."""
     return await service.read(session, *await service.get_version(session, code, version))

@@ -44,6 +44,7 @@ from api.database import LIKE_ESCAPE, escape_like
 from api.errors import Conflict, NotFound, ValidationFailed
 from api.files import service as files
 from api.files.models import Attachment
+from api.publiccache import service as publiccache
 
 # Other domains import this module only (pyproject.toml, contract "domains-through-service"); the names
 # re-exported above ("X as X": the rows, the form schema and its checks, the unit reference) are what they
@@ -289,6 +290,7 @@ async def create_service(session: AsyncSession, data: ServiceCreate, actor: Acto
     await session.flush()
     await _add_version(session, service, 1, data, actor)
     await audit.record(session, actor, "service.create", "service", service.id, {"code": service.code})
+    await publiccache.changed(session)
     return service
 
 
@@ -317,6 +319,7 @@ async def publish_version(session: AsyncSession, code: str, data: ServiceVersion
     await _add_version(session, service, service.current_version, data, actor)
     await audit.record(session, actor, "service.publish_version", "service", service.id,
                        {"version": service.current_version})
+    await publiccache.changed(session)
     return service
 
 
@@ -324,6 +327,7 @@ async def upload_template(session: AsyncSession, code: str, upload: UploadFile, 
     service, _ = await get_current(session, code)
     att = await files.store_upload(session, upload, TEMPLATE_OWNER, service.id, actor.id)
     await audit.record(session, actor, "service.upload_template", "service", service.id, {"attachment_id": att.id})
+    await publiccache.changed(session)
     return att
 
 

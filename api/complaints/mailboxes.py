@@ -12,6 +12,7 @@ from api.complaints.exceptions import MailboxNotFound
 from api.complaints.models import Mailbox
 from api.complaints.schemas import MailboxCreate, MailboxUpdate
 from api.complaints.states import ComplaintKind
+from api.publiccache import service as publiccache
 
 DEFAULT_REPLY_DAYS = {ComplaintKind.inquiry: 5}
 DEFAULT_OTHER_REPLY_DAYS = 10
@@ -56,5 +57,6 @@ async def update_mailbox(session: AsyncSession, mailbox_id: int, data: MailboxUp
             setattr(mailbox, field, value)
     await session.flush()
     await audit.record(session, actor, "mailbox.update", "mailbox", mailbox.id, changes)
+    await publiccache.changed(session)  # published letters name their mailbox
     session.expunge(mailbox)
     return await get_mailbox(session, mailbox_id)

@@ -17,6 +17,7 @@ from api.complaints.schemas import PublicationDraft
 from api.complaints.states import ComplaintAction
 from api.database import LIKE_ESCAPE, escape_like, utcnow
 from api.errors import InvalidTransition
+from api.publiccache import service as publiccache
 
 A = ComplaintAction
 
@@ -64,6 +65,7 @@ async def publish(session: AsyncSession, principal: Principal, c: Complaint, dat
     await session.flush()
     await cases.transition(session, c, A.publish, principal.actor(Role.editor), note="已公开选登",
                            detail={"publication_id": pub.id})
+    await publiccache.changed(session)
     return pub
 
 
@@ -75,6 +77,7 @@ async def withdraw_publication(session: AsyncSession, principal: Principal, c: C
     pub.withdrawn_at = utcnow()
     await cases.transition(session, c, A.withdraw_publication, principal.actor(Role.editor), note="已撤回公开",
                            detail={"publication_id": pub.id})
+    await publiccache.changed(session)
 
 
 def published_query(q: str | None = None, mailbox_id: int | None = None) -> Select[Any]:

@@ -61,6 +61,7 @@ from api.files import service as files
 from api.files.schemas import DOWNLOAD_RESPONSES
 from api.idempotency import service as idempotency
 from api.pagination import CursorParam, LimitParam, Page, keyset_page, set_link_header
+from api.publiccache.middleware import public_read
 from api.validation import Id
 from api.wechat import service as wechat
 from api.wechat.exceptions import ContentRisky
@@ -169,6 +170,7 @@ async def _mailbox_names(session: SessionDep) -> dict[int, str]:
 
 
 @router.get("/published")
+@public_read()
 async def list_published_complaints(
     request: Request, response: Response, session: SessionDep,
     q: Annotated[str | None, Query(max_length=100, description="标题、来信或答复中的词")] = None,
@@ -184,6 +186,7 @@ async def list_published_complaints(
 
 
 @router.get("/published/{publication_id}", responses=responses(NotFound))
+@public_read()
 async def get_published_complaint(session: SessionDep, publication_id: Id) -> PublicationRead:
     """One published letter and its reply."""
     stmt = publication.published_query().where(ComplaintPublication.id == publication_id)

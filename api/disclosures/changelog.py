@@ -18,6 +18,7 @@ from api.database import Reader
 from api.disclosures.models import Column, Disclosure, DisclosureChange, DisclosureFeedHead
 from api.disclosures.states import ChangeKind, DisclosureStatus
 from api.logs import get_logger
+from api.publiccache import service as publiccache
 from api.tasks import BackgroundTask
 
 log = get_logger("api.disclosures")
@@ -249,3 +250,4 @@ async def record_change(session: AsyncSession, d: Disclosure, kind: ChangeKind, 
     await session.flush()
     if session.get_bind().dialect.name == "postgresql":  # each worker's FeedHeads drops its copies at commit
         await session.execute(select(func.pg_notify(FEED_CHANNEL, str(seq))))
+    await publiccache.changed(session, at)  # and every cached public page goes

@@ -1,6 +1,7 @@
 """View counts buffered in memory and written in one batch every few seconds, so reading an item
 never writes (or waits for a write lock) on the request path. A crash loses at most one interval."""
 
+import asyncio
 import time
 from collections import Counter
 
@@ -20,6 +21,7 @@ class ViewCounter:
         self.pending: Counter[int] = Counter()
         self.last_flush = time.monotonic()
         self.enabled = True
+        self._flushing: set[asyncio.Task[None]] = set()
 
     def add(self, disclosure_id: int) -> bool:
         """Count one view; True when a flush is due (the caller schedules it after the response)."""
@@ -27,6 +29,14 @@ class ViewCounter:
             return False
         self.pending[disclosure_id] += 1
         return len(self.pending) >= self.max_pending or time.monotonic() - self.last_flush >= self.interval
+
+    def flush_soon(self) -> None:
+        """Flush in a task of its own (a view counted outside a route, by the response cache)."""
+        if self._flushing:
+            return
+        task = asyncio.get_running_loop().create_task(self.flush())
+        self._flushing.add(task)
+        task.add_done_callback(self._flushing.discard)
 
     async def flush(self) -> None:
         batch, self.pending = self.pending, Counter()

@@ -52,6 +52,7 @@ from api.errors import (
 from api.files import service as files
 from api.files.schemas import DOWNLOAD_RESPONSES, AttachmentRead
 from api.pagination import CursorParam, LimitParam, Page, link_header, set_link_header
+from api.publiccache.middleware import HIT_HEADER, public_read
 from api.validation import Id
 
 router = APIRouter(tags=["disclosures"])
@@ -66,6 +67,7 @@ TopicFilter = Annotated[str | None, Query(min_length=1, max_length=50, descripti
 # ---- public catalogue -------------------------------------------------------------------------
 
 @router.get("/columns", tags=["columns"])
+@public_read(ttl=60)  # each column's staleness moves with the clock
 async def list_columns(session: SessionDep) -> list[ColumnNode]:
     """The 信息公开目录 as a tree, with published item counts and staleness."""
     return [ColumnNode.model_validate(n) for n in await service.column_tree(session)]
@@ -96,6 +98,7 @@ async def set_index_scheme(session: SessionDep, admin: AdminUser, org_unit_id: I
 
 
 @router.get("/disclosures", response_model=DisclosurePage, responses=responses(ValidationFailed))
+@public_read()
 async def list_disclosures(
     request: Request, reader: ReaderDep, limit: LimitParam = 20, cursor: CursorParam = None,
     column_id: ColumnFilter = None, publisher_id: PublisherFilter = None,
@@ -121,6 +124,7 @@ async def list_disclosures(
 
 
 @router.get("/disclosures/changes", response_model=ChangesPage, responses=responses(ValidationFailed))
+@public_read()
 async def list_disclosure_changes(
     request: Request, reader: ReaderDep,
     since: Annotated[str, Query(pattern=r"^\d{1,18}$", description="上次返回的 next_cursor；首次传 0")] = "0",
@@ -145,22 +149,32 @@ async def list_disclosure_changes(
     return Response(body.model_dump_json(), media_type="application/json", headers=headers)
 
 
+def _count_cached_view(disclosure_id: str) -> None:
+    """A view served from the response cache counts too (the flush runs after the response, as below)."""
+    if view_counter.add(int(disclosure_id)):
+        view_counter.flush_soon()
+
+
 @router.get("/disclosures/by-index-no", responses=responses(DisclosureNotFound))
+@public_read(on_hit=_count_cached_view)
 async def get_disclosure_by_index_no(
-    session: SessionDep, principal: OptionalUser, background: BackgroundTasks,
+    session: SessionDep, principal: OptionalUser, background: BackgroundTasks, response: Response,
     index_no: Annotated[str, Query(min_length=1, max_length=64, description="索引号")],
 ) -> DisclosureRead:
     """One item looked up by its 索引号."""
     d = await service.get_by_index_no(session, principal, index_no)
     _count_view(background, d.id)
+    response.headers[HIT_HEADER.decode()] = str(d.id)
     return await views.disclosure_read(session, d, principal)
 
 
 @router.get("/disclosures/{disclosure_id}", responses=responses(DisclosureNotFound))
+@public_read(on_hit=_count_cached_view)
 async def get_disclosure(session: SessionDep, principal: OptionalUser, d: ReadableDisclosure,
-                         background: BackgroundTasks) -> DisclosureRead:
+                         background: BackgroundTasks, response: Response) -> DisclosureRead:
     """One item with its metadata and attachments (staff also see unpublished and retracted ones)."""
     _count_view(background, d.id)
+    response.headers[HIT_HEADER.decode()] = str(d.id)
     return await views.disclosure_read(session, d, principal)
 
 
@@ -315,6 +329,7 @@ def _base(request: Request) -> str:
 @feeds_router.get("/disclosures.atom", response_class=Response,
                   responses={200: {"description": "Atom 1.0", "content": {"application/atom+xml": {}}},
                              304: {"description": "未变化"}})
+@public_read()
 async def disclosures_atom_feed(request: Request, reader: ReaderDep, column_id: FeedColumnFilter = None,
                                 publisher_id: PublisherFilter = None, topic: TopicFilter = None) -> Response:
     """Latest published items as Atom, with at:deleted-entry tombstones for retracted ones and for items that
@@ -333,6 +348,7 @@ async def disclosures_atom_feed(request: Request, reader: ReaderDep, column_id: 
 @feeds_router.get("/disclosures.json", response_class=Response,
                   responses={200: {"description": "JSON Feed 1.1", "content": {"application/feed+json": {}}},
                              304: {"description": "未变化"}})
+@public_read()
 async def disclosures_json_feed(request: Request, reader: ReaderDep, column_id: FeedColumnFilter = None,
                                 publisher_id: PublisherFilter = None, topic: TopicFilter = None) -> Response:
     """Latest published items as JSON Feed 1.1; retracted items and items that left the filter are listed

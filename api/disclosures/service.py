@@ -62,6 +62,7 @@ from api.errors import InvalidTransition, NotFound, ValidationFailed
 from api.files import service as files
 from api.files.models import Attachment
 from api.pagination import keyset_page
+from api.publiccache import service as publiccache
 from api.search.tokenizer import index_text
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -192,6 +193,7 @@ async def update_column(session: AsyncSession, column_id: int, changes: dict[str
         setattr(col, k, v)
     await session.flush()
     await audit.record(session, actor, "column.update", "column", col.id, changes)
+    await publiccache.changed(session)  # the column tree, and every page naming the column
     return col
 
 

@@ -1,0 +1,142 @@
+"""What a change to public data must do so that no cached copy outlives it, and how each worker learns of it.
+
+`changed(session)` is the one hook: any domain calls it in the transaction that changes something an anonymous
+public read shows (the disclosure change log does on every append). It bumps the one-row head (its number keys
+the cache on SQLite, its time is the Last-Modified of the pages the cache holds), notifies PUBLIC_CHANNEL on
+PostgreSQL (delivered to every worker at commit), and drops this worker's copies the moment the commit returns,
+before the writer's response is sent. Flushes, never commits.
+
+`subscribe(fn)` lets anything else follow the same signal in this worker (a WebSub hub ping, another cache):
+`fn()` runs after every change this worker commits or is notified of, and when the notifications were lost."""
+
+import asyncio
+import os
+import uuid
+from collections.abc import Callable
+from contextlib import suppress
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import event, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from api.database import Reader, utcnow
+from api.logs import get_logger
+from api.publiccache.models import PublicChangeHead
+from api.tasks import BackgroundTask
+
+log = get_logger("api.publiccache")
+
+PUBLIC_CHANNEL = "public_change"
+HEAD = select(PublicChangeHead.seq, PublicChangeHead.at).where(PublicChangeHead.id == 1)
+_PENDING = "publiccache_pending"
+_HOOKED = "publiccache_hooked"
+# Names this worker in its notifications: it dropped its copies at its own commit already, and dropping them
+# again when its own notification comes back would only throw away pages cached since.
+WORKER = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+async def changed(session: AsyncSession, at: datetime | None = None) -> None:
+    """Record, in the caller's transaction, that public data changed (see the module docstring)."""
+    at = at or utcnow()
+    bump = (update(PublicChangeHead).where(PublicChangeHead.id == 1)
+            .values(seq=PublicChangeHead.seq + 1, at=at).returning(PublicChangeHead.seq))
+    seq = (await session.execute(bump)).scalar_one_or_none()
+    if seq is None:
+        session.add(PublicChangeHead(id=1, seq=1, at=at))
+        await session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(func.pg_notify(PUBLIC_CHANNEL, f"{WORKER} {seq or 1}")))
+    sync = session.sync_session
+    sync.info[_PENDING] = True
+    if not sync.info.get(_HOOKED):
+        sync.info[_HOOKED] = True
+        event.listen(sync, "after_commit", _committed)
+        event.listen(sync, "after_rollback", _rolled_back)
+
+
+def _committed(sync: Session) -> None:
+    if sync.info.pop(_PENDING, False):
+        heads.changed()
+
+
+def _rolled_back(sync: Session) -> None:
+    sync.info.pop(_PENDING, None)
+
+
+async def read_head(reader: Reader) -> tuple[int, datetime | None]:
+    """The head as committed now (inline on SQLite: an indexed one-row read)."""
+    row = await reader.first(HEAD, quick=True)
+    return (int(row[0]), row[1]) if row else (0, None)
+
+
+class Heads:
+    """This worker's view of the head. `generation` moves on every change this worker commits and, on
+    PostgreSQL, on every notification its LISTEN connection receives; `live` says that connection is up (only
+    then may a copy be trusted without reading the head; on SQLite the head itself is read, see ResponseCache)."""
+
+    def __init__(self) -> None:
+        self.generation = 0
+        self.live = False
+        self._listeners: list[Callable[[], None]] = []
+        self._task = BackgroundTask("public-change-listen")
+
+    def subscribe(self, fn: Callable[[], None]) -> None:
+        self._listeners.append(fn)
+
+    def changed(self, *_: Any) -> None:
+        self.generation += 1
+        for fn in self._listeners:
+            try:
+                fn()
+            except Exception:  # one follower failing never keeps the others (or the cache) from dropping
+                log.warning("public_change_listener_failed", exc_info=True)
+
+    def _notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        if not payload.startswith(WORKER + " "):
+            self.changed()
+
+    def start(self, database_url: str) -> None:
+        self._task.start(lambda: self._listen(database_url))
+
+    async def stop(self) -> None:
+        await self._task.stop()
+        self._down()
+
+    def _down(self) -> None:
+        self.live = False
+        self.changed()
+
+    async def _listen(self, database_url: str) -> None:
+        import asyncpg
+        from sqlalchemy.engine import make_url
+
+        dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+        while True:
+            conn = None
+            try:
+                conn = await asyncpg.connect(dsn)
+                lost = asyncio.Event()
+                conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
+                await conn.add_listener(PUBLIC_CHANNEL, self._notified)
+                self.changed()  # whatever happened while nobody listened
+                self.live = True
+                while not lost.is_set():
+                    with suppress(TimeoutError):
+                        await asyncio.wait_for(lost.wait(), 30)
+                    if not lost.is_set():  # a silent network failure would otherwise keep old copies
+                        await conn.fetchval("SELECT 1", timeout=5)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database restarting, a network hiccup: bypass the cache meanwhile, retry
+                log.warning("public_change_listen_failed", exc_info=True)
+            finally:
+                self._down()
+                if conn is not None and not conn.is_closed():
+                    conn.terminate()
+            await asyncio.sleep(1)
+
+
+heads = Heads()
+subscribe = heads.subscribe
