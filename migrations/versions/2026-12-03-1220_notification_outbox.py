@@ -3,7 +3,7 @@ per-channel deliveries with their attempt log, WeChat accounts, the shared acces
 and credits
 
 Revision ID: nt01
-Revises: ca01
+Revises: 0016
 Create Date: 2026-12-03 12:20:00+00:00
 """
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 from api.database import UTCDateTime
 
 revision: str = 'nt01'
-down_revision: str | None = 'ca01'
+down_revision: str | None = '0016'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
