@@ -59,6 +59,33 @@ class Settings(BaseSettings):
     due_soon_working_days: int = Field(default=3, ge=0, le=30)
     consultation_min_days: int = Field(default=30, ge=1, le=365)  # 征集意见: shortest comment period, days
 
+    # WeChat mini-program (sign-in, subscribe messages, phone number, msg_sec_check): off when no appid is set.
+    # The API base is a setting so tests and staging point it at a local server speaking WeChat's API.
+    wechat_appid: str | None = None
+    wechat_secret: str | None = None
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    wechat_miniprogram_state: str = "formal"  # subscribe messages open this version: developer|trial|formal
+    # Email over SMTP (off when no host): the notification channel "email".
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "noreply@portal.invalid"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    # SMS through Alibaba Cloud's SMS API (SendSms, RPC signature v1); off when no access key is set.
+    sms_api_base: str = "https://dysmsapi.aliyuncs.com"
+    sms_access_key_id: str | None = None
+    sms_access_key_secret: str | None = None
+    sms_sign_name: str = ""
+    sms_template_code: str = ""  # one template with ${title} and ${link}
+    # Delivery of the outbox: attempts before a message lands in dead-letter, and the first backoff (doubled
+    # on each retry).
+    delivery_max_attempts: int = Field(default=6, ge=1, le=20)
+    delivery_backoff_seconds: float = Field(default=30, ge=0.01, le=3600)
+    # Run the delivery worker and the periodic jobs inside the API process. Default: on with SQLite (one
+    # process), off with PostgreSQL (run `python -m api.cli worker`).
+    worker_in_process: bool | None = None
+
     @field_validator("access_token_ttl_seconds")
     @classmethod
     def _short_access_tokens(cls, v: int) -> int:
@@ -69,6 +96,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def runs_worker_in_process(self) -> bool:
+        return self.is_sqlite if self.worker_in_process is None else self.worker_in_process
 
     @property
     def files_dir(self) -> Path:

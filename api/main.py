@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from api import health
+from api import health, worker
 from api.admin.router import public_router as org_units_router
 from api.admin.router import router as admin_router
 from api.applications.router import router as applications_router
@@ -74,6 +74,8 @@ from api.visits import jobs as visit_jobs
 from api.visits.router import router as visits_router
 from api.websub import service as websub_service
 from api.websub.router import router as websub_router
+from api.wechat.router import auth_router as wechat_auth_router
+from api.wechat.router import router as wechat_router
 
 API_PREFIX = "/api/v1"
 log = get_logger("api.main")
@@ -91,6 +93,8 @@ ROUTERS = [
     notifications_router,
     vocabulary_router,
     auth_router,
+    wechat_auth_router,
+    wechat_router,
     complaints_router,
     disclosure_requests_router,
     annual_reports_router,
@@ -240,7 +244,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         partners_service.usage_flusher.start(lambda: partners_service.run_usage_flusher(get_sessionmaker()))
         websub_service.deliverer.start(lambda: websub_service.run_forever(get_sessionmaker(),
                                                                           disclosures_service.render_feed))
+        if settings.runs_worker_in_process:
+            worker.start_in_process()
         yield
+        await worker.in_process.stop()
         await websub_service.deliverer.stop()
         await partners_service.usage_flusher.stop()
         await visit_jobs.stop()

@@ -148,6 +148,17 @@ _LOGIN_ROW = (select(User.id, User.password_hash, User.is_active)
               .where(User.username == bindparam("username")))
 
 
+async def sign_in(session: AsyncSession, user: User, method: str) -> TokenPair:
+    """Issue a token pair for a user another kernel authenticated (the WeChat mini-program), audited as a
+    login with its method."""
+    if not user.is_active:
+        raise Unauthorized("账号已停用")
+    pair = await _issue_pair(session, user)
+    await audit.record(session, Actor(user.id, user.display_name, str(user.kind)), "auth.login", "user", user.id,
+                       {"method": method})
+    return pair
+
+
 async def login(session: AsyncSession, checked: CheckedPassword, ip: str) -> TokenPair:
     """Issue the pair for a login `check_login` accepted, unless the account changed in between."""
     user = await session.get(User, checked.user_id)

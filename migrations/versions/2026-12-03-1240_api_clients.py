@@ -1,7 +1,7 @@
 """api clients: registered partners (OAuth2 client credentials), their hashed secrets, their daily usage
 
 Revision ID: pa01
-Revises: dr03
+Revises: nt01
 Create Date: 2026-12-03 12:40:00+00:00
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import api.database
 
 revision: str = 'pa01'
-down_revision: str | None = 'dr03'
+down_revision: str | None = 'nt01'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

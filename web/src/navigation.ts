@@ -148,6 +148,13 @@ export const NAV_ITEMS: NavItem[] = [
   },
   {
     area: 'workspace',
+    label: '通知方式',
+    to: '/workspace/notifications/settings',
+    icon: Bell,
+    description: '选择邮件、短信、微信订阅消息，查看发送记录，管理微信绑定',
+  },
+  {
+    area: 'workspace',
     label: '个人中心',
     to: '/workspace/profile',
     icon: UserFilled,
