@@ -56,6 +56,21 @@ class Settings(BaseSettings):
     due_soon_working_days: int = Field(default=3, ge=0, le=30)
     consultation_min_days: int = Field(default=30, ge=1, le=365)  # 征集意见: shortest comment period, days
 
+    # The site's identity (api/site.py): what the footer, 联系我们 and the <meta> tags show. The defaults
+    # are the demo site's; a real deployment sets its own 网站标识码 and 备案 numbers.
+    site_name: str = "某市机关事务管理局"
+    site_domain: str = "jgswj.example.gov.cn"
+    site_id_code: str = "0000000000"  # 网站标识码, ten digits, issued by the 政府网站 registry
+    site_sponsor: str = "某市机关事务管理局"  # 主办单位
+    site_organizer: str = "某市机关事务管理局信息中心"  # 承办单位
+    site_address: str = "某市某区政务路 1 号"
+    site_postcode: str = "000000"
+    site_phone: str = "12345（政务服务便民热线）"
+    site_email: str = "jgswj@example.gov.cn"
+    site_icp_number: str = "某ICP备00000000号"
+    site_police_number: str = "某公网安备 00000000000000号"
+    site_party_badge_url: str | None = None  # the 党政机关 badge's verification link (conac.cn), when issued
+
     @field_validator("access_token_ttl_seconds")
     @classmethod
     def _short_access_tokens(cls, v: int) -> int:

@@ -52,6 +52,7 @@ from api.middleware import BodyLimitMiddleware, HeadMiddleware, RequestContextMi
 from api.notifications.router import router as notifications_router
 from api.ratings.router import router as ratings_router
 from api.search.router import router as search_router
+from api.site import router as site_router
 from api.spa import SPA
 from api.surveys.router import consultations_router, surveys_router
 
@@ -63,6 +64,7 @@ log = get_logger("api.main")
 # order changes nothing else.
 ROUTERS = [
     health.router,
+    site_router,
     disclosures_router,
     disclosure_feeds_router,
     catalog_router,

@@ -2408,6 +2408,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/site": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Site
+         * @description 网站标识码, 备案 numbers with links, the 党政机关 badge link and the sponsor's contact details.
+         */
+        get: operations["get_site"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/surveys": {
         parameters: {
             query?: never;
@@ -4878,6 +4898,39 @@ export interface components {
              * @description 法定时限（工作日）
              */
             statutory_days: number;
+        };
+        /** SiteRead */
+        SiteRead: {
+            /** Address */
+            address: string;
+            /** Email */
+            email: string;
+            /** Find Error Url */
+            find_error_url: string | null;
+            /** Icp Number */
+            icp_number: string;
+            /** Icp Url */
+            icp_url: string;
+            /** Organizer */
+            organizer: string;
+            /** Party Badge Url */
+            party_badge_url: string | null;
+            /** Phone */
+            phone: string;
+            /** Police Number */
+            police_number: string;
+            /** Police Url */
+            police_url: string | null;
+            /** Postcode */
+            postcode: string;
+            /** Site Domain */
+            site_domain: string;
+            /** Site Id Code */
+            site_id_code: string;
+            /** Site Name */
+            site_name: string;
+            /** Sponsor */
+            sponsor: string;
         };
         /** StatisticsRead */
         StatisticsRead: {
@@ -15415,6 +15468,35 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_site: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteRead"];
                 };
             };
             /** @description 提交的数据未通过校验 */
