@@ -100,3 +100,21 @@ def test_home_page_first_load_is_within_budget(browser: Browser, live_server: st
     report = "\n".join(f"{size:>8} {name}" for name, size in sorted(sizes, key=lambda s: -s[1]))
     assert all(size > 0 for _, size in sizes), f"a resource came from a cache, not the wire:\n{report}"
     assert total <= HOME_BUDGET_BYTES, f"home page first load {total} B > budget {HOME_BUDGET_BYTES} B:\n{report}"
+
+
+def test_back_from_an_item_keeps_the_catalogue_pages_and_scroll(phone: Page) -> None:
+    settle(phone, "/disclosures/catalogue")
+    items = phone.locator("[data-testid^='disclosure-item-']")
+    first_page = items.count()
+    phone.get_by_test_id("catalogue-more").click()
+    expect(items).not_to_have_count(first_page)
+    loaded = items.count()
+    target = items.nth(loaded - 2)
+    target.scroll_into_view_if_needed()
+    scrolled = phone.evaluate("() => window.scrollY")
+    assert scrolled > 0
+    target.get_by_test_id("disclosure-item-link").click()
+    expect(phone).to_have_url(re.compile(r"/disclosures/\d+$"))
+    phone.go_back()
+    expect(items).to_have_count(loaded)
+    phone.wait_for_function(f"() => Math.abs(window.scrollY - {scrolled}) < 40")
