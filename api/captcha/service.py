@@ -3,9 +3,9 @@
 The characters are drawn as stroke paths (seven-segment glyphs, each stroke nudged at random, each
 glyph rotated), never as <text>: the page source holds no characters to copy, so a script must
 recognise the drawing. Enough to stop drive-by scripts at a portal's letter box, not a defence against
-a determined bot (those are held back by the per-IP rate limits). The image carries a spoken-style
-alternative text (``describe``) only as a hint of what to do, never the numbers. The answer is stored only as a salted hash and the challenge is consumed by the
-first attempt, right or wrong (marked in the shared counter store, which a rollback does not undo).
+a determined bot (those are held back by the per-IP rate limits). The answer is stored only as a
+salted hash and the challenge is consumed by the first attempt, right or wrong (marked in the shared
+counter store, which a rollback does not undo).
 """
 
 import base64

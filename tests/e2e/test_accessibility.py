@@ -55,7 +55,8 @@ def serious_violations(page: Page, path: str) -> list[str]:
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
         """async () => {
-            const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+            const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']
+            const r = await axe.run(document, { runOnly: { type: 'tag', values: tags } })
             return r.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious')
               .map((v) => `${v.impact} ${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`)
         }"""
