@@ -82,6 +82,7 @@ def test_at_least_twenty_pages_are_checked() -> None:
 
 def test_skip_link_moves_focus_to_the_content(page: Page) -> None:
     page.goto("/disclosures")
+    expect(page.locator("h1").first).to_be_visible()  # the app has mounted: Tab starts from the page top
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="跳到主要内容")
     expect(skip).to_be_focused()
