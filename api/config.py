@@ -85,6 +85,20 @@ class Settings(BaseSettings):
     # Run the delivery worker and the periodic jobs inside the API process. Default: on with SQLite (one
     # process), off with PostgreSQL (run `python -m api.cli worker`).
     worker_in_process: bool | None = None
+    # The site's identity (api/site.py): what the footer, 联系我们 and the <meta> tags show. The defaults
+    # are the demo site's; a real deployment sets its own 网站标识码 and 备案 numbers.
+    site_name: str = "某市机关事务管理局"
+    site_domain: str = "jgswj.example.gov.cn"
+    site_id_code: str = "0000000000"  # 网站标识码, ten digits, issued by the 政府网站 registry
+    site_sponsor: str = "某市机关事务管理局"  # 主办单位
+    site_organizer: str = "某市机关事务管理局信息中心"  # 承办单位
+    site_address: str = "某市某区政务路 1 号"
+    site_postcode: str = "000000"
+    site_phone: str = "12345（政务服务便民热线）"
+    site_email: str = "jgswj@example.gov.cn"
+    site_icp_number: str = "某ICP备00000000号"
+    site_police_number: str = "某公网安备 00000000000000号"
+    site_party_badge_url: str | None = None  # the 党政机关 badge's verification link (conac.cn), when issued
 
     @field_validator("access_token_ttl_seconds")
     @classmethod

@@ -67,6 +67,7 @@ from api.publiccache.middleware import ResponseCacheMiddleware, response_cache
 from api.publiccache.service import heads as public_heads
 from api.ratings.router import router as ratings_router
 from api.search.router import router as search_router
+from api.site import router as site_router
 from api.sitesearch.router import router as sitesearch_router
 from api.spa import SPA
 from api.surveys.router import consultations_router, surveys_router
@@ -85,6 +86,7 @@ log = get_logger("api.main")
 # order changes nothing else.
 ROUTERS = [
     health.router,
+    site_router,
     disclosures_router,
     disclosure_feeds_router,
     catalog_router,
