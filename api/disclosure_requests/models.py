@@ -10,13 +10,13 @@ from api.database import Base, utcnow
 from api.disclosure_requests.states import (
     DISCLOSURE_REQUEST,
     ApplicantType,
-    Channel,
     ConsultKind,
     DeliveryForm,
     DeliveryRoute,
     FeeMethod,
     Outcome,
     Reason,
+    ReceiptChannel,
     RequestStatus,
     ReviewKind,
     ReviewResult,
@@ -44,7 +44,7 @@ class DisclosureRequest(Base):
     info_description: Mapped[str] = mapped_column(Text)
     delivery_form: Mapped[DeliveryForm] = mapped_column(String(20))
     delivery_route: Mapped[DeliveryRoute] = mapped_column(String(20))
-    channel: Mapped[Channel] = mapped_column(String(20))
+    channel: Mapped[ReceiptChannel] = mapped_column(String(20))
     received_date: Mapped[date] = mapped_column(index=True)  # Art. 31's date of receipt
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     status: Mapped[RequestStatus] = mapped_column(String(30), index=True)

@@ -6,13 +6,13 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from api.calendar.schemas import ClockRead
 from api.disclosure_requests.states import (
     ApplicantType,
-    Channel,
     ConsultKind,
     DeliveryForm,
     DeliveryRoute,
     FeeMethod,
     Outcome,
     Reason,
+    ReceiptChannel,
     RequestStatus,
     ReviewKind,
     ReviewResult,
@@ -47,7 +47,7 @@ class DisclosureRequestCreate(BaseModel):
 class DisclosureRequestRecord(DisclosureRequestCreate):
     """A request staff record from a letter, fax, e-mail or a walk-in, with Art. 31's date of receipt."""
 
-    channel: Channel
+    channel: ReceiptChannel
     received_date: date = Field(description="收到申请之日（条例第三十一条）")
 
 
@@ -108,7 +108,7 @@ class CloseIn(BaseModel):
     note: Note | None = None
 
 
-class EventRead(BaseModel):
+class RequestEventRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     action: str
     from_status: str | None
@@ -134,7 +134,7 @@ class DisclosureRequestSummary(BaseModel):
     applicant_type: ApplicantType
     applicant_name: str
     info_summary: str
-    channel: Channel
+    channel: ReceiptChannel
     received_date: date
     status: RequestStatus
     outcome: Outcome | None
@@ -175,7 +175,7 @@ class DisclosureRequestRead(DisclosureRequestSummary):
     review_kind: ReviewKind | None
     review_result: ReviewResult | None
     actions: list[str] = Field(description="调用者当前可执行的操作")
-    events: list[EventRead]
+    events: list[RequestEventRead]
     attachments: list[AttachmentRead]
 
 

@@ -56,10 +56,10 @@ from api.disclosure_requests.states import (
     REMEDY_TEXT,
     REVIEW_KIND_LABELS,
     REVIEW_RESULT_LABELS,
-    Channel,
     FeeMethod,
     Outcome,
     Reason,
+    ReceiptChannel,
     RequestAction,
     RequestStatus,
 )
@@ -191,7 +191,7 @@ async def create(session: AsyncSession, principal: Principal, data: DisclosureRe
             raise bad("received_date", "收到申请的日期不能晚于今天")
         channel, received = data.channel, data.received_date
     else:
-        channel, received = Channel.online, local_date(now)
+        channel, received = ReceiptChannel.online, local_date(now)
     fields = data.model_dump(exclude={"channel", "received_date"})
     r = DisclosureRequest(**fields, tracking_no=f"TMP{now.timestamp():.6f}"[:24], channel=channel,
                           received_date=received, submitted_at=now, status=WORD.initial,
@@ -209,7 +209,7 @@ async def create(session: AsyncSession, principal: Principal, data: DisclosureRe
     return await load(session, r.id)
 
 
-def channel_note(channel: Channel) -> str:
+def channel_note(channel: ReceiptChannel) -> str:
     return CHANNEL_LABELS[channel]
 
 

@@ -42,7 +42,7 @@ class ApplicantType(StrEnum):
     other_org = "other_org"
 
 
-class Channel(StrEnum):
+class ReceiptChannel(StrEnum):
     """Art. 31: how the request arrived decides which date is the date of receipt."""
 
     online = "online"
@@ -182,8 +182,8 @@ APPLICANT_TYPE_LABELS = {
     ApplicantType.natural_person: "自然人", ApplicantType.business: "商业企业", ApplicantType.research: "科研机构",
     ApplicantType.public_welfare: "社会公益组织", ApplicantType.legal_service: "法律服务机构",
     ApplicantType.other_org: "其他"}
-CHANNEL_LABELS = {Channel.online: "网上申请", Channel.in_person: "当面提交", Channel.post: "邮寄",
-                  Channel.letter: "平常信函", Channel.fax: "传真", Channel.email: "电子邮件"}
+CHANNEL_LABELS = {ReceiptChannel.online: "网上申请", ReceiptChannel.in_person: "当面提交", ReceiptChannel.post: "邮寄",
+                  ReceiptChannel.letter: "平常信函", ReceiptChannel.fax: "传真", ReceiptChannel.email: "电子邮件"}
 DELIVERY_FORM_LABELS = {DeliveryForm.paper: "纸质", DeliveryForm.electronic: "电子"}
 DELIVERY_ROUTE_LABELS = {DeliveryRoute.pickup: "当面领取", DeliveryRoute.post: "邮寄",
                          DeliveryRoute.email: "电子邮件", DeliveryRoute.online: "网上获取"}

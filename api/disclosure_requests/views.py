@@ -10,7 +10,7 @@ from api.disclosure_requests.schemas import (
     AttachmentRead,
     DisclosureRequestRead,
     DisclosureRequestSummary,
-    EventRead,
+    RequestEventRead,
 )
 
 
@@ -35,6 +35,6 @@ async def request_read(session: AsyncSession, principal: Principal, r: Disclosur
         fee_paid_date=r.fee_paid_date, legal_basis=r.legal_basis, reply_body=r.reply_body, referral=r.referral,
         remedy=service.remedy(r), finished_date=r.finished_date, review_kind=r.review_kind,
         review_result=r.review_result, actions=service.allowed_actions(principal, r),
-        events=[EventRead.model_validate(e) for e in await service.events(session, r)],
+        events=[RequestEventRead.model_validate(e) for e in await service.events(session, r)],
         attachments=[AttachmentRead(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size, kind=k)
                      for k, a in await service.attachments(session, r)])

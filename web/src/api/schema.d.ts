@@ -3261,6 +3261,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/site": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Site
+         * @description 网站标识码, 备案 numbers with links, the 党政机关 badge link and the sponsor's contact details.
+         */
+        get: operations["get_site"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/site-search": {
         parameters: {
             query?: never;
@@ -4426,10 +4446,15 @@ export interface components {
              */
             next_cursor: string;
         };
+        /**
+         * Channel
+         * @enum {string}
+         */
+        Channel: "email" | "sms" | "wechat";
         /** ChannelChoice */
         ChannelChoice: {
             /** Channels */
-            channels: components["schemas"]["api__notifications__models__Channel"][];
+            channels: components["schemas"]["Channel"][];
             /**
              * Event
              * @description "<workflow>.<action>", or "*" for every event
@@ -5077,7 +5102,7 @@ export interface components {
         DeliveryRead: {
             /** Attempts */
             attempts: number;
-            channel: components["schemas"]["api__notifications__models__Channel"];
+            channel: components["schemas"]["Channel"];
             /**
              * Created At
              * Format: date-time
@@ -5375,7 +5400,7 @@ export interface components {
             applicant_type: components["schemas"]["ApplicantType"];
             /** Attachments */
             attachments: components["schemas"]["api__disclosure_requests__schemas__AttachmentRead"][];
-            channel: components["schemas"]["api__disclosure_requests__states__Channel"];
+            channel: components["schemas"]["ReceiptChannel"];
             clock: components["schemas"]["ClockRead"] | null;
             /** Consult Due Date */
             consult_due_date: string | null;
@@ -5391,7 +5416,7 @@ export interface components {
             delivery_form: components["schemas"]["DeliveryForm"];
             delivery_route: components["schemas"]["DeliveryRoute"];
             /** Events */
-            events: components["schemas"]["api__disclosure_requests__schemas__EventRead"][];
+            events: components["schemas"]["RequestEventRead"][];
             /** Extension Approver */
             extension_approver: string | null;
             /** Extension Days */
@@ -5465,7 +5490,7 @@ export interface components {
             /** Applicant Name */
             applicant_name: string;
             applicant_type: components["schemas"]["ApplicantType"];
-            channel: components["schemas"]["api__disclosure_requests__states__Channel"];
+            channel: components["schemas"]["ReceiptChannel"];
             /** Contact Address */
             contact_address?: string | null;
             /** Contact Email */
@@ -5511,7 +5536,7 @@ export interface components {
             /** Applicant Name */
             applicant_name: string;
             applicant_type: components["schemas"]["ApplicantType"];
-            channel: components["schemas"]["api__disclosure_requests__states__Channel"];
+            channel: components["schemas"]["ReceiptChannel"];
             clock: components["schemas"]["ClockRead"] | null;
             /** Id */
             id: number;
@@ -5608,6 +5633,16 @@ export interface components {
              * @description 意见答复情况；第三方逾期未提出意见的，由本机关决定
              */
             note?: string | null;
+        };
+        /**
+         * EventRead
+         * @description An event users can choose channels for: "<workflow>.<action>" of every registered case type.
+         */
+        EventRead: {
+            /** Event */
+            event: string;
+            /** Label */
+            label: string;
         };
         /** FeeLineRead */
         FeeLineRead: {
@@ -6534,6 +6569,12 @@ export interface components {
             /** Reason */
             reason: string;
         };
+        /**
+         * ReceiptChannel
+         * @description Art. 31: how the request arrived decides which date is the date of receipt.
+         * @enum {string}
+         */
+        ReceiptChannel: "online" | "in_person" | "post" | "letter" | "fax" | "email";
         /** RectificationEventRead */
         RectificationEventRead: {
             /** Action */
@@ -6712,6 +6753,24 @@ export interface components {
              * @default
              */
             problems: string;
+        };
+        /** RequestEventRead */
+        RequestEventRead: {
+            /** Action */
+            action: string;
+            /** Actor Name */
+            actor_name: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** From Status */
+            from_status: string | null;
+            /** Note */
+            note: string | null;
+            /** To Status */
+            to_status: string | null;
         };
         /**
          * RequestStatus
@@ -6996,6 +7055,39 @@ export interface components {
              * @description SPA 路径
              */
             url: string;
+        };
+        /** SiteRead */
+        SiteRead: {
+            /** Address */
+            address: string;
+            /** Email */
+            email: string;
+            /** Find Error Url */
+            find_error_url: string | null;
+            /** Icp Number */
+            icp_number: string;
+            /** Icp Url */
+            icp_url: string;
+            /** Organizer */
+            organizer: string;
+            /** Party Badge Url */
+            party_badge_url: string | null;
+            /** Phone */
+            phone: string;
+            /** Police Number */
+            police_number: string;
+            /** Police Url */
+            police_url: string | null;
+            /** Postcode */
+            postcode: string;
+            /** Site Domain */
+            site_domain: string;
+            /** Site Id Code */
+            site_id_code: string;
+            /** Site Name */
+            site_name: string;
+            /** Sponsor */
+            sponsor: string;
         };
         /** SiteSearchResult */
         SiteSearchResult: {
@@ -7710,24 +7802,6 @@ export interface components {
             /** Note */
             note?: string | null;
         };
-        /** EventRead */
-        api__disclosure_requests__schemas__EventRead: {
-            /** Action */
-            action: string;
-            /** Actor Name */
-            actor_name: string;
-            /**
-             * At
-             * Format: date-time
-             */
-            at: string;
-            /** From Status */
-            from_status: string | null;
-            /** Note */
-            note: string | null;
-            /** To Status */
-            to_status: string | null;
-        };
         /** ExtendIn */
         api__disclosure_requests__schemas__ExtendIn: {
             /**
@@ -7778,12 +7852,6 @@ export interface components {
              */
             note: string;
         };
-        /**
-         * Channel
-         * @description Art. 31: how the request arrived decides which date is the date of receipt.
-         * @enum {string}
-         */
-        api__disclosure_requests__states__Channel: "online" | "in_person" | "post" | "letter" | "fax" | "email";
         /** PublishIn */
         api__disclosures__schemas__PublishIn: {
             /** Comment */
@@ -7812,21 +7880,6 @@ export interface components {
             sha256: string;
             /** Size */
             size: number;
-        };
-        /**
-         * Channel
-         * @enum {string}
-         */
-        api__notifications__models__Channel: "email" | "sms" | "wechat";
-        /**
-         * EventRead
-         * @description An event users can choose channels for: "<workflow>.<action>" of every registered case type.
-         */
-        api__notifications__schemas__EventRead: {
-            /** Event */
-            event: string;
-            /** Label */
-            label: string;
         };
         /** CloseIn */
         api__ratings__schemas__CloseIn: {
@@ -19826,7 +19879,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["api__notifications__schemas__EventRead"][];
+                    "application/json": components["schemas"]["EventRead"][];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -21822,6 +21875,35 @@ export interface operations {
             };
             /** @description 超出客户端的每分钟限额或每日配额 */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_site: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteRead"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
