@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test install web browser wrk migrate demo serve lint lint-imports typecheck openapi openapi-check \
+.PHONY: run test install web browser wrk worker migrate demo serve lint lint-imports typecheck openapi openapi-check \
         migration bench fuzz verify-audit clean
 
 $(BIN)/python:
@@ -41,6 +41,10 @@ wrk:
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || \
 	  { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
+
+# Notification delivery and the periodic jobs (make run on SQLite runs them inside the API process).
+worker: install
+	$(BIN)/python -m api.cli worker
 
 migrate: install
 	@mkdir -p var

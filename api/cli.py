@@ -110,7 +110,11 @@ def main(argv: list[str] | None = None) -> int:
     ts.add_argument("--years", type=int, default=10)
     ak = sub.add_parser("generate-audit-key", help="write a new audit MAC key (64 hex digits, mode 0600)")
     ak.add_argument("path", type=Path)
-    sub.add_parser("complaints-jobs", help="complaint reminders and auto-close (idempotent; run from cron)")
+    sub.add_parser("complaints-jobs", help="complaint reminders and auto-close once (the worker runs them every "
+                   "5 minutes)")
+    wk = sub.add_parser("worker", help="deliver notifications and run the periodic jobs (procrastinate on "
+                        "PostgreSQL, an in-process loop on SQLite); run as many as you like")
+    wk.add_argument("--concurrency", type=int, default=4)
     oa = sub.add_parser("openapi", help="write the OpenAPI document")
     oa.add_argument("path", type=Path, nargs="?", default=ROOT / "openapi" / "v1.json")
     args = parser.parse_args(argv)
@@ -141,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
         from api.complaints.jobs import run_cli
 
         return asyncio.run(run_cli())
+    if args.cmd == "worker":
+        from api.worker import main as worker_main
+
+        return worker_main(args.concurrency)
     if args.cmd == "openapi":
         write_openapi(args.path)
         return 0

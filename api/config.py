@@ -59,6 +59,47 @@ class Settings(BaseSettings):
     due_soon_working_days: int = Field(default=3, ge=0, le=30)
     consultation_min_days: int = Field(default=30, ge=1, le=365)  # 征集意见: shortest comment period, days
 
+    # WeChat mini-program (sign-in, subscribe messages, phone number, msg_sec_check): off when no appid is set.
+    # The API base is a setting so tests and staging point it at a local server speaking WeChat's API.
+    wechat_appid: str | None = None
+    wechat_secret: str | None = None
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    wechat_miniprogram_state: str = "formal"  # subscribe messages open this version: developer|trial|formal
+    # Email over SMTP (off when no host): the notification channel "email".
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "noreply@portal.invalid"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    # SMS through Alibaba Cloud's SMS API (SendSms, RPC signature v1); off when no access key is set.
+    sms_api_base: str = "https://dysmsapi.aliyuncs.com"
+    sms_access_key_id: str | None = None
+    sms_access_key_secret: str | None = None
+    sms_sign_name: str = ""
+    sms_template_code: str = ""  # one template with ${title} and ${link}
+    # Delivery of the outbox: attempts before a message lands in dead-letter, and the first backoff (doubled
+    # on each retry).
+    delivery_max_attempts: int = Field(default=6, ge=1, le=20)
+    delivery_backoff_seconds: float = Field(default=30, ge=0.01, le=3600)
+    # Run the delivery worker and the periodic jobs inside the API process. Default: on with SQLite (one
+    # process), off with PostgreSQL (run `python -m api.cli worker`).
+    worker_in_process: bool | None = None
+    # The site's identity (api/site.py): what the footer, 联系我们 and the <meta> tags show. The defaults
+    # are the demo site's; a real deployment sets its own 网站标识码 and 备案 numbers.
+    site_name: str = "某市机关事务管理局"
+    site_domain: str = "jgswj.example.gov.cn"
+    site_id_code: str = "0000000000"  # 网站标识码, ten digits, issued by the 政府网站 registry
+    site_sponsor: str = "某市机关事务管理局"  # 主办单位
+    site_organizer: str = "某市机关事务管理局信息中心"  # 承办单位
+    site_address: str = "某市某区政务路 1 号"
+    site_postcode: str = "000000"
+    site_phone: str = "12345（政务服务便民热线）"
+    site_email: str = "jgswj@example.gov.cn"
+    site_icp_number: str = "某ICP备00000000号"
+    site_police_number: str = "某公网安备 00000000000000号"
+    site_party_badge_url: str | None = None  # the 党政机关 badge's verification link (conac.cn), when issued
+
     @field_validator("access_token_ttl_seconds")
     @classmethod
     def _short_access_tokens(cls, v: int) -> int:
@@ -69,6 +110,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def runs_worker_in_process(self) -> bool:
+        return self.is_sqlite if self.worker_in_process is None else self.worker_in_process
 
     @property
     def files_dir(self) -> Path:

@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from api import health
+from api import health, worker
 from api.admin.router import public_router as org_units_router
 from api.admin.router import router as admin_router
 from api.applications.router import router as applications_router
@@ -32,8 +32,13 @@ from api.cases.router import router as vocabulary_router
 from api.catalog.router import router as catalog_router
 from api.complaints.router import mailboxes_router
 from api.complaints.router import router as complaints_router
+from api.compliance import jobs as compliance_jobs
+from api.compliance.router import router as compliance_router
 from api.config import Environment, Settings, get_settings
 from api.database import dispose_engine, get_sessionmaker
+from api.disclosure_requests.report_router import guide_router as disclosure_guide_router
+from api.disclosure_requests.report_router import router as annual_reports_router
+from api.disclosure_requests.router import router as disclosure_requests_router
 from api.disclosures import service as disclosures_service
 from api.disclosures.router import feeds_router as disclosure_feeds_router
 from api.disclosures.router import router as disclosures_router
@@ -51,12 +56,27 @@ from api.errors import (
 from api.logs import configure_logging, get_logger
 from api.middleware import BodyLimitMiddleware, HeadMiddleware, RequestContextMiddleware, RequestGuardMiddleware
 from api.notifications.router import router as notifications_router
+from api.open311.router import router as open311_router
+from api.partners import openapi as partners_openapi
+from api.partners import service as partners_service
+from api.partners.dependencies import client_gate
+from api.partners.middleware import ClientUsageMiddleware
+from api.partners.router import router as api_clients_router
+from api.performance.router import router as performance_router
 from api.publiccache.middleware import ResponseCacheMiddleware, response_cache
 from api.publiccache.service import heads as public_heads
 from api.ratings.router import router as ratings_router
 from api.search.router import router as search_router
+from api.site import router as site_router
+from api.sitesearch.router import router as sitesearch_router
 from api.spa import SPA
 from api.surveys.router import consultations_router, surveys_router
+from api.visits import jobs as visit_jobs
+from api.visits.router import router as visits_router
+from api.websub import service as websub_service
+from api.websub.router import router as websub_router
+from api.wechat.router import auth_router as wechat_auth_router
+from api.wechat.router import router as wechat_router
 
 API_PREFIX = "/api/v1"
 log = get_logger("api.main")
@@ -66,6 +86,7 @@ log = get_logger("api.main")
 # order changes nothing else.
 ROUTERS = [
     health.router,
+    site_router,
     disclosures_router,
     disclosure_feeds_router,
     catalog_router,
@@ -74,15 +95,26 @@ ROUTERS = [
     notifications_router,
     vocabulary_router,
     auth_router,
+    wechat_auth_router,
+    wechat_router,
     complaints_router,
+    disclosure_requests_router,
+    annual_reports_router,
+    disclosure_guide_router,
     mailboxes_router,
     surveys_router,
     consultations_router,
     captcha_router,
     calendar_router,
     search_router,
+    sitesearch_router,
+    visits_router,
+    performance_router,
+    compliance_router,
     org_units_router,
     admin_router,
+    api_clients_router,
+    websub_router,
     audit_router,
 ]
 
@@ -107,6 +139,7 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
+OPEN311_PREFIX = "/open311/"
 PROBLEM_REF = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemModel"}}}
 _BODY_METHODS = ("post", "put", "patch")
 
@@ -168,8 +201,13 @@ def _problem_contract(app: FastAPI, routers: list[tuple[str, APIRouter]]) -> Non
         schemas["ProblemModel"] = problem
         schemas.pop("HTTPValidationError", None)
         schemas.pop("ValidationError", None)
+        partners_openapi.document(spec)
         declared = _route_errors(routers)
         for path, item in spec.get("paths", {}).items():
+            if path.startswith(OPEN311_PREFIX):  # GeoReport v2 answers its own error arrays, not problem+json
+                for op in item.values():  # except the input checks every route shares (too long a path segment)
+                    op["responses"]["422"] = {"description": ValidationFailed.title, "content": PROBLEM_REF}
+                continue
             for method, op in item.items():
                 responses = op.setdefault("responses", {})
                 occurring = _errors_that_occur(path, method, op, declared.get((path, method), set()))
@@ -203,7 +241,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if backend == "postgresql":
             disclosures_service.feed_heads.start(settings.database_url)
             public_heads.start(settings.database_url)
+        compliance_jobs.daily.start(compliance_jobs.loop)
+        visit_jobs.flusher.start(visit_jobs.loop)
+        partners_service.usage_flusher.start(lambda: partners_service.run_usage_flusher(get_sessionmaker()))
+        websub_service.deliverer.start(lambda: websub_service.run_forever(get_sessionmaker(),
+                                                                          disclosures_service.render_feed))
+        if settings.runs_worker_in_process:
+            worker.start_in_process()
         yield
+        await worker.in_process.stop()
+        await websub_service.deliverer.stop()
+        await partners_service.usage_flusher.stop()
+        await visit_jobs.stop()
+        await compliance_jobs.daily.stop()
         await public_heads.stop()
         await disclosures_service.feed_heads.stop()
         await audit.linker.stop()
@@ -214,6 +264,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         description="政务公开、网上办事、互动交流。错误一律以 application/problem+json（RFC 9457）返回。",
         lifespan=lifespan,
+        # Every route: a registered API client's token is held to its scopes and limits (api/partners).
+        dependencies=[Depends(client_gate)],
         generate_unique_id_function=_operation_id,
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=None,  # our own page (api/docs.py): FastAPI's loads Swagger UI from a CDN with an inline script
@@ -227,12 +279,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(jwks_router)
+    app.include_router(open311_router)
     app.include_router(docs_router(f"{API_PREFIX}/docs", f"{API_PREFIX}/openapi.json"))
     # Innermost: a cached public read is answered before routing, HEAD included (HeadMiddleware routes it as GET).
     response_cache.max_bytes = settings.response_cache_mb * 1024 * 1024
     app.add_middleware(ResponseCacheMiddleware, routers=[(API_PREFIX, r) for r in ROUTERS],
                        postgres=make_url(settings.database_url).get_backend_name() == "postgresql",
                        signed_in_cookies=(REFRESH_COOKIE,))
+    app.add_middleware(ClientUsageMiddleware)
     app.add_middleware(HeadMiddleware)
     app.add_middleware(RequestGuardMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_json=settings.max_json_body_bytes,

@@ -30,7 +30,7 @@ async def spa_client(dist):
 
 
 class TestHeaders:
-    @pytest.mark.parametrize("path", ["/", "/some/client/route", "/assets/app.js", "/api/v1/health",
+    @pytest.mark.parametrize("path", ["/", "/disclosures/catalogue", "/assets/app.js", "/api/v1/health",
                                       "/api/v1/auth/me", "/api/v1/no-such-thing", "/.well-known/jwks.json"])
     async def test_every_response_carries_them(self, spa_client, path):
         r = await spa_client.get(path)
@@ -87,7 +87,7 @@ class TestHead:
         assert r.content == b""
 
     async def test_head_on_the_spa(self, spa_client):
-        r = await spa_client.head("/some/client/route")
+        r = await spa_client.head("/disclosures/catalogue")
         assert r.status_code == 200
         assert r.content == b""
         assert r.headers["content-type"].startswith("text/html")

@@ -216,7 +216,7 @@ class TestSpaFallback:
     async def test_client_route_gets_index_html(self, tmp_path):
         (tmp_path / "index.html").write_text("<!doctype html><title>政务门户</title>", encoding="utf-8")
         async with await fresh_client(create_app(Settings(web_dist=tmp_path))) as c:
-            r = await c.get("/some/client/route")
+            r = await c.get("/disclosures/catalogue")
             assert r.status_code == 200
             assert r.headers["content-type"].startswith("text/html")
             assert "政务门户" in r.text

@@ -27,9 +27,9 @@ class TestContract:
 
     def test_every_route_declares_problem_json_errors_when_it_has_any(self):
         spec = create_app().openapi()
-        for path in spec["paths"].values():
+        for url, path in spec["paths"].items():
             for method, op in path.items():
-                if method not in METHODS:
+                if method not in METHODS or url.startswith("/open311/"):  # GeoReport v2's own error arrays
                     continue
                 for status, resp in op["responses"].items():
                     if status.startswith(("4", "5")) and status != "422":

@@ -67,7 +67,8 @@ APPLICATION_COLUMNS = ("tracking_no", "service_id", "service_version_id", "appli
 EVENT_COLUMNS = ("application_id", "action", "from_status", "to_status", "actor_id", "actor_name", "actor_role",
                  "note", "detail", "created_at")
 APPROVAL_COLUMNS = ("application_id", "org_unit_id", "decision")
-NOTIFICATION_COLUMNS = ("user_id", "kind", "title", "body", "link", "object_type", "object_id", "created_at")
+NOTIFICATION_COLUMNS = ("user_id", "kind", "title", "body", "link", "object_type", "object_id", "event",
+                        "created_at")
 
 
 def sequence_name(year: int) -> str:

@@ -1,9 +1,9 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Cookie, Depends, Header, Request, Response, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Body, Cookie, Depends, Form, Header, Request, Response, status
+from fastapi.security import HTTPBasic, HTTPBasicCredentials
 
-from api.auth import service
+from api.auth import grants, service
 from api.auth.dependencies import BearerToken, PasswordChangingUser, client_ip
 from api.auth.exceptions import CsrfCheckFailed
 from api.auth.schemas import PasswordChangeIn, RefreshIn, RegisterIn, RegistrationReceived, TokenPair, UserRead
@@ -53,20 +53,58 @@ def _refresh_token(body: RefreshIn | None, cookie: str | None, delivery: str | N
     return cookie
 
 
+class TokenForm:
+    """RFC 6749's token request: `password` (users; the default) or `client_credentials` (registered API clients,
+    authenticated by HTTP Basic or by client_id/client_secret in the form)."""
+
+    def __init__(
+        self,
+        grant_type: Annotated[str | None, Form(pattern="^(password|client_credentials)$")] = None,
+        username: Annotated[str | None, Form(max_length=200)] = None,
+        password: Annotated[str | None, Form(max_length=200, json_schema_extra={"format": "password"})] = None,
+        scope: Annotated[str, Form(max_length=500)] = "",
+        client_id: Annotated[str | None, Form(max_length=100)] = None,
+        client_secret: Annotated[str | None, Form(max_length=200, json_schema_extra={"format": "password"})] = None,
+    ) -> None:
+        self.grant_type = grant_type or "password"
+        self.username, self.password, self.scope = username, password, scope
+        self.client_id, self.client_secret = client_id, client_secret
+
+
+client_basic = HTTPBasic(auto_error=False, description="client_credentials：client_id 与 client_secret")
+
+
 async def checked_password(
-    request: Request, reader: ReaderDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
-) -> service.CheckedPassword:
+    request: Request, reader: ReaderDep, form: Annotated[TokenForm, Depends()]
+) -> service.CheckedPassword | None:
+    if form.grant_type != "password":
+        return None
+    missing = [{"loc": ["body", name], "msg": "Field required", "type": "missing"}
+               for name in ("username", "password") if not getattr(form, name)]
+    if missing:
+        raise ValidationFailed(missing)
+    assert form.username is not None and form.password is not None
     return await service.check_login(reader, form.username, form.password, client_ip(request))
 
 
-@router.post("/token", responses=responses(Unauthorized, RateLimited))
+@router.post("/token", responses=responses(Unauthorized, Forbidden, RateLimited))
 async def login(
     # Before `session`: FastAPI resolves dependencies in parameter order, and the password must be verified
     # before the session opens the write transaction (tests/auth/test_login.py checks it under a held lock).
-    checked: Annotated[service.CheckedPassword, Depends(checked_password)],
+    checked: Annotated[service.CheckedPassword | None, Depends(checked_password)],
+    form: Annotated[TokenForm, Depends()],
+    basic: Annotated[HTTPBasicCredentials | None, Depends(client_basic)],
     request: Request, response: Response, session: SessionDep, delivery: DeliveryHeader = None,
 ) -> TokenPair:
-    """Exchange a username and password for an access token and a refresh token."""
+    """Exchange a username and password for an access token and a refresh token (`grant_type=password`), or a
+    registered API client's credentials for an access token carrying its scopes (`grant_type=client_credentials`,
+    no refresh token)."""
+    if checked is None:
+        grant = grants.get(form.grant_type)
+        if grant is None:
+            raise Unauthorized("不支持的授权类型")
+        client_id, secret = (basic.username, basic.password) if basic else (form.client_id, form.client_secret)
+        return await grant(session, grants.GrantRequest(client_id, secret, form.scope or None))
     pair = await service.login(session, checked, client_ip(request))
     return _deliver(response, pair, delivery)
 

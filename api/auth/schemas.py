@@ -16,6 +16,7 @@ class TokenPair(BaseModel):
         description="null when the request asked for cookie delivery (header X-Token-Delivery: cookie): the "
                     "refresh token is then only in the HttpOnly cookie")
     refresh_expires_in: int
+    scope: str | None = Field(default=None, description="client_credentials：授予的权限范围（空格分隔）")
 
 
 class RefreshIn(BaseModel):

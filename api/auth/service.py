@@ -148,6 +148,17 @@ _LOGIN_ROW = (select(User.id, User.password_hash, User.is_active)
               .where(User.username == bindparam("username")))
 
 
+async def sign_in(session: AsyncSession, user: User, method: str) -> TokenPair:
+    """Issue a token pair for a user another kernel authenticated (the WeChat mini-program), audited as a
+    login with its method."""
+    if not user.is_active:
+        raise Unauthorized("账号已停用")
+    pair = await _issue_pair(session, user)
+    await audit.record(session, Actor(user.id, user.display_name, str(user.kind)), "auth.login", "user", user.id,
+                       {"method": method})
+    return pair
+
+
 async def login(session: AsyncSession, checked: CheckedPassword, ip: str) -> TokenPair:
     """Issue the pair for a login `check_login` accepted, unless the account changed in between."""
     user = await session.get(User, checked.user_id)
@@ -240,10 +251,14 @@ async def revoke_all(session: AsyncSession, user_id: int) -> None:
     )
 
 
-async def principal_from_token(session: AsyncSession, token: str) -> Principal:
+async def principal_from_token(session: AsyncSession, token: str) -> Principal | None:
+    """The user the token was issued to; None for a registered API client's token (client_credentials): it is
+    nobody's, so the route sees an anonymous caller (api/partners checks the client and its scopes)."""
     s = get_settings()
     try:
         claims = get_keyring().decode(token, issuer=s.jwt_issuer, audience=s.jwt_audience)
+        if claims.get("kind") == "client":
+            return None
         user_id = int(claims["sub"])
     except (InvalidToken, ValueError) as exc:
         raise Unauthorized("访问令牌无效或已过期") from exc

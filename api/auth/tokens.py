@@ -157,3 +157,12 @@ class KeyRing:
         if not isinstance(claims.get("sub"), str):
             raise InvalidToken("sub must be a string")
         return claims
+
+
+def unverified_kind(token: str) -> str | None:
+    """The `kind` claim read without verifying the token: only to route it to the check that verifies it."""
+    try:
+        kind = jwt.get_unverified_claims(token).get("kind")
+    except (JOSEError, ValueError, TypeError, AttributeError):
+        return None
+    return kind if isinstance(kind, str) else None

@@ -1,9 +1,11 @@
 """A self-contained arithmetic captcha drawn as SVG, answered once within a few minutes.
 
-The digits are <text> elements with rotation and noise: enough to stop drive-by scripts at a
-portal's letter box, not a defence against a determined bot (those are held back by the per-IP
-rate limits). The answer is stored only as a salted hash and the challenge is consumed by the
-first attempt, right or wrong (marked in the shared counter store, which a rollback does not undo).
+The characters are drawn as stroke paths (seven-segment glyphs, each stroke nudged at random, each
+glyph rotated), never as <text>: the page source holds no characters to copy, so a script must
+recognise the drawing. Enough to stop drive-by scripts at a portal's letter box, not a defence against
+a determined bot (those are held back by the per-IP rate limits). The answer is stored only as a
+salted hash and the challenge is consumed by the first attempt, right or wrong (marked in the shared
+counter store, which a rollback does not undo).
 """
 
 import base64
@@ -48,27 +50,47 @@ def _hash(captcha_id: str, answer: str) -> str:
 def _question() -> tuple[str, str]:
     a, b = _rand.randint(2, 19), _rand.randint(1, 9)
     if _rand.random() < 0.5 and a > b:
-        return f"{a}-{b}=?", str(a - b)
-    return f"{a}+{b}=?", str(a + b)
+        return f"{a}-{b}", str(a - b)
+    return f"{a}+{b}", str(a + b)
+
+
+# Seven-segment strokes in a 14×24 glyph box: (x1, y1, x2, y2). "v" is the plus sign's upright.
+SEGMENTS: dict[str, tuple[int, int, int, int]] = {
+    "a": (2, 2, 12, 2), "b": (12, 2, 12, 12), "c": (12, 12, 12, 22), "d": (2, 22, 12, 22),
+    "e": (2, 12, 2, 22), "f": (2, 2, 2, 12), "g": (2, 12, 12, 12), "v": (7, 7, 7, 17),
+}
+GLYPHS: dict[str, str] = {
+    "0": "abcdef", "1": "bc", "2": "abged", "3": "abgcd", "4": "fgbc", "5": "afgcd", "6": "afgedc",
+    "7": "abc", "8": "abcdefg", "9": "abcdfg", "+": "gv", "-": "g",
+}
+_JITTER = 1.4
+
+
+def _stroke(x1: int, y1: int, x2: int, y2: int) -> str:
+    def j(v: int) -> str:
+        return f"{v + _rand.uniform(-_JITTER, _JITTER):.1f}"
+    return f"M{j(x1)} {j(y1)}L{j(x2)} {j(y2)}"
 
 
 def render_svg(text: str) -> str:
-    width, height = 24 + 22 * len(text), 48
+    """Draw ``text`` (digits, + and -) as jittered, rotated stroke glyphs over line and dot noise."""
+    width, height = 24 + 24 * len(text), 48
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
              f'viewBox="0 0 {width} {height}"><rect width="100%" height="100%" fill="#f4f6fa"/>']
     for _ in range(6):
         x1, y1, x2, y2 = (_rand.randint(0, width), _rand.randint(0, height),
                           _rand.randint(0, width), _rand.randint(0, height))
         color = f"#{_rand.randint(0x888888, 0xcccccc):06x}"
-        parts.append(f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="{color}" stroke-width="1"/>')
+        parts.append(f'<path d="M{x1} {y1}L{x2} {y2}" stroke="{color}" stroke-width="1"/>')
     for _ in range(25):
         parts.append(f'<circle cx="{_rand.randint(0, width)}" cy="{_rand.randint(0, height)}" r="1" fill="#999"/>')
     for i, ch in enumerate(text):
-        x, y = 14 + 22 * i, 32 + _rand.randint(-5, 5)
-        angle = _rand.randint(-25, 25)
+        x, y = 12 + 24 * i, 12 + _rand.randint(-4, 4)
+        angle = _rand.randint(-18, 18)
         color = f"#{_rand.randint(0x102040, 0x405080):06x}"
-        parts.append(f'<text x="{x}" y="{y}" transform="rotate({angle} {x} {y})" fill="{color}" '
-                     f'font-family="monospace" font-size="{_rand.randint(22, 28)}" font-weight="bold">{ch}</text>')
+        strokes = "".join(_stroke(*SEGMENTS[seg]) for seg in GLYPHS[ch])
+        parts.append(f'<path transform="translate({x} {y}) rotate({angle} 7 12)" d="{strokes}" fill="none" '
+                     f'stroke="{color}" stroke-width="{_rand.choice((2.4, 2.8, 3.2))}" stroke-linecap="round"/>')
     parts.append("</svg>")
     return "".join(parts)
 

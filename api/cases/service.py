@@ -18,6 +18,7 @@ from api.calendar.schemas import DeadlineStatus
 from api.cases.workflow import ConcurrentUpdate, Step, Workflow, register_enum
 from api.database import LIKE_ESCAPE, escape_like, utcnow
 from api.notifications import service as notifications
+from api.notifications.models import Channel, DeliveryStatus
 
 
 class Case(Protocol):
@@ -51,8 +52,14 @@ def notification_values(case: Case, step: Step) -> list[dict[str, Any]]:
     """The notifications the step sends, as column values (see api.notifications.service.values), for a caller
     that writes them in a statement of its own."""
     workflow = step.workflow
-    return [notifications.values(n.user_id, n.title, n.body, n.link, workflow.name, case.id, n.kind, step.at)
-            for n in workflow.notices_for(case, step)]
+    return [notifications.values(n.user_id, n.title, n.body, n.link, workflow.name, case.id, n.kind, step.at,
+                                 event=event_name(step)) for n in workflow.notices_for(case, step)]
+
+
+def event_name(step: Step) -> str:
+    """The event a step's notifications carry, "<workflow>.<action>" (e.g. "application.accept"): what users
+    choose channels for and admins map subscribe-message templates to, for every registered case type."""
+    return f"{step.workflow.name}.{step.action}"
 
 
 async def record(session: AsyncSession, case: Case, step: Step) -> Any:
@@ -63,7 +70,7 @@ async def record(session: AsyncSession, case: Case, step: Step) -> Any:
     await audit_step(session, case, step)
     for n in workflow.notices_for(case, step):
         await notifications.notify(session, n.user_id, n.title, n.body, link=n.link, object_type=workflow.name,
-                                   object_id=case.id, kind=n.kind)
+                                   object_id=case.id, kind=n.kind, event=event_name(step))
     return event
 
 
@@ -142,6 +149,10 @@ async def stop_clock(session: AsyncSession, case: Case, actor: Actor,
     return clock
 
 
+register_enum("notification_channel", {Channel.email: "电子邮件", Channel.sms: "短信", Channel.wechat: "微信订阅消息"})
+register_enum("delivery_status", {DeliveryStatus.pending: "待发送", DeliveryStatus.retrying: "等待重试",
+                                  DeliveryStatus.sent: "已发送", DeliveryStatus.dead: "发送失败（死信）",
+                                  DeliveryStatus.skipped: "未发送"})
 register_enum("deadline_status", {
     DeadlineStatus.on_time: "正常", DeadlineStatus.due_soon: "即将到期", DeadlineStatus.overdue: "已超期",
     DeadlineStatus.very_overdue: "严重超期", DeadlineStatus.paused: "暂停计时", DeadlineStatus.stopped: "已停止计时"})

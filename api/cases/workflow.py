@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 
 from api.audit.service import Actor
 from api.errors import Conflict, InvalidTransition
+from api.events import register_event
 
 S = TypeVar("S", bound=StrEnum)
 A = TypeVar("A", bound=StrEnum)
@@ -162,6 +163,8 @@ def register(workflow: Workflow[Any, Any]) -> Workflow[Any, Any]:
     if known is not None and known is not workflow:
         raise ValueError(f"two workflows named {workflow.name}")
     _WORKFLOWS[workflow.name] = workflow
+    for action in workflow.actions:  # what users choose notification channels for
+        register_event(f"{workflow.name}.{action.value}", f"{workflow.label}·{workflow.action_labels[action]}")
     return workflow
 
 

@@ -37,6 +37,7 @@ from api.catalog.forms import file_ids as file_ids
 from api.catalog.forms import validate_form as validate_form
 from api.catalog.models import Service as Service
 from api.catalog.models import ServiceVersion as ServiceVersion
+from api.catalog.schemas import FieldType as FieldType
 from api.catalog.schemas import FormField as FormField
 from api.catalog.schemas import ServiceCreate, ServiceGuide, ServiceRead, ServiceSummary, ServiceVersionIn
 from api.catalog.schemas import UnitRef as UnitRef

@@ -21,7 +21,6 @@ from api.complaints.schemas import DueJobsReport
 from api.complaints.states import COMPLAINT, OPEN, ComplaintAction, ComplaintStatus, Satisfaction
 from api.database import utcnow
 from api.notifications import service as notifications
-from api.ratelimit import get_counter
 
 S = ComplaintStatus
 A = ComplaintAction
@@ -87,13 +86,6 @@ async def run_due_jobs(session: AsyncSession, now: datetime | None = None) -> Du
 async def add_working_days_between(session: AsyncSession, start: date, end: date) -> int:
     """Working days after `start` up to and including `end`."""
     return (await calendar.load_calendar(session, start, end)).working_days_between(start, end)
-
-
-async def run_due_jobs_now_and_then(session: AsyncSession) -> None:
-    """Run the due jobs at most once every five minutes per counter store (opportunistically, on queue reads)."""
-    count, _ = await get_counter().incr("complaints:due-jobs", 300)
-    if count == 1:
-        await run_due_jobs(session)
 
 
 async def overdue(session: AsyncSession, principal: Principal, now: datetime | None = None) -> list[Complaint]:

@@ -63,6 +63,8 @@ from api.idempotency import service as idempotency
 from api.pagination import CursorParam, LimitParam, Page, keyset_page, set_link_header
 from api.publiccache.middleware import public_read
 from api.validation import Id
+from api.wechat import service as wechat
+from api.wechat.exceptions import ContentRisky
 
 mailboxes_router = APIRouter(prefix="/mailboxes", tags=["complaints"])
 router = APIRouter(prefix="/complaints", tags=["complaints"])
@@ -100,13 +102,17 @@ async def upload_complaint_attachment(
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ComplaintReceipt,
-             responses=responses(ValidationFailed, CaptchaInvalid, RateLimited, idempotency.RequestInFlight))
+             responses=responses(ValidationFailed, CaptchaInvalid, RateLimited, idempotency.RequestInFlight,
+                                 ContentRisky))
 async def submit_complaint(
     request: Request, session: SessionDep, principal: OptionalUser, body: ComplaintCreate,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    """Write to a mailbox; anonymous writers solve the captcha. Returns the tracking number and query code."""
+    """Write to a mailbox; anonymous writers solve the captcha. Returns the tracking number and query code. A
+    WeChat user's text goes through WeChat's msg_sec_check first (when WeChat is configured): 422 content_risky."""
     ip = client_ip(request)
+    if principal is not None:
+        await wechat.check_text(session, principal.id, body.subject, body.body)
     claim = await submission.claim_submission(session, principal, body, ip, idempotency_key)
     if claim.replay is not None:
         return claim.replay
@@ -231,8 +237,6 @@ async def list_complaints(
     cursor: CursorParam = None, limit: LimitParam = 20,
 ) -> Page[ComplaintSummary]:
     """Letters the caller may see: their own, or the queue of their units; newest first."""
-    if principal.is_staff:
-        await reminders.run_due_jobs_now_and_then(session)
     stmt = service.with_relations(service.readable_by(principal))
     if status_:
         stmt = stmt.where(Complaint.status.in_(status_))

@@ -26,7 +26,8 @@ from api.complaints.models import (
     ComplaintReply,
     Mailbox,
 )
-from api.complaints.states import ANSWERED, COMPLAINT, ComplaintAction
+from api.complaints.states import ANSWERED, COMPLAINT, ComplaintAction, ComplaintStatus
+from api.complaints.states import OPEN as OPEN
 from api.errors import Forbidden, NotFound, ValidationFailed
 from api.files import service as files
 from api.files.models import Attachment
@@ -212,3 +213,46 @@ async def detail(session: AsyncSession, principal: Principal, c: Complaint) -> D
     atts = await attachments_of(session, c)
     return Detail(c, await current_clock(session, c), drafts, await events(session, c, not staff), atts,
                   await publication_of(session, c), staff)
+
+
+# ---- for the Open311 façade (api/open311) ----
+
+@dataclass(frozen=True)
+class PublicState:
+    """What may be said about a letter to anyone holding its number: no personal data."""
+
+    status: str
+    label: str
+    is_open: bool
+    updated_at: datetime
+    deadline_at: datetime | None
+
+
+async def active_mailboxes(session: AsyncSession) -> list[Mailbox]:
+    return list((await session.execute(select(Mailbox).where(Mailbox.is_active.is_(True))
+                                       .order_by(Mailbox.sort_order, Mailbox.id))).scalars())
+
+
+async def file_letter(session: AsyncSession, mailbox_id: int, subject: str, body: str, writer_name: str | None,
+                      writer_phone: str | None, writer_email: str | None, ip: str, now: datetime) -> Complaint:
+    """Receive a letter a registered partner relays (authenticated by its key: no captcha); the letter is
+    anonymous to the portal's accounts and runs the normal workflow."""
+    from api.complaints.schemas import ComplaintCreate
+    from api.complaints.submission import receive  # it imports this module
+
+    data = ComplaintCreate(mailbox_id=mailbox_id, subject=subject, body=body, writer_name=writer_name,
+                           writer_phone=writer_phone, writer_email=writer_email)
+    c, _, _ = await receive(session, None, data, ip, now)
+    return c
+
+
+async def public_states(session: AsyncSession, ids: list[int]) -> dict[int, PublicState]:
+    rows = (await session.execute(select(Complaint.id, Complaint.status, Complaint.updated_at)
+                                  .where(Complaint.id.in_(ids)))).all()
+    out = {}
+    for r in rows:
+        clock = await calendar.get_clock(session, COMPLAINT.name, r.id)
+        deadline = (await calendar.clock_state(session, clock)).deadline_at if clock is not None else None
+        status = ComplaintStatus(r.status)
+        out[r.id] = PublicState(str(status), COMPLAINT.state_labels[status], status in OPEN, r.updated_at, deadline)
+    return out

@@ -20,6 +20,7 @@ from api.disclosures.states import ChangeKind, DisclosureStatus
 from api.logs import get_logger
 from api.publiccache import service as publiccache
 from api.tasks import BackgroundTask
+from api.websub import service as websub
 
 log = get_logger("api.disclosures")
 
@@ -251,3 +252,4 @@ async def record_change(session: AsyncSession, d: Disclosure, kind: ChangeKind, 
     if session.get_bind().dialect.name == "postgresql":  # each worker's FeedHeads drops its copies at commit
         await session.execute(select(func.pg_notify(FEED_CHANNEL, str(seq))))
     await publiccache.changed(session, at)  # and every cached public page goes
+    await websub.topics_changed(session, at=at)  # the feeds' subscribers are pushed the change

@@ -8,10 +8,11 @@ from xml.sax.saxutils import escape, quoteattr
 
 from api import conditional
 from api.disclosures.states import DisclosureStatus
+from api.websub.service import HUB_PATH
 
 TAG = "tag:zhengwu-portal.example,2026:disclosure/"
 FEED_TITLE = "政务公开"
-FORMAT_VERSION = "2"  # part of every ETag: a change of rendering must not answer 304 to an old copy
+FORMAT_VERSION = "3"  # part of every ETag: a change of rendering must not answer 304 to an old copy
 LEFT_FILTER = "已移出本订阅的范围（栏目、发布机构或主题分类已变更）"
 
 
@@ -22,6 +23,15 @@ def entry_id(disclosure_id: int) -> str:
 def _iso(dt: datetime | None) -> str:
     return (dt or datetime(2026, 1, 1, tzinfo=UTC)).astimezone(UTC).isoformat(timespec="seconds").replace(
         "+00:00", "Z")
+
+
+def hub_url(base: str) -> str:
+    return base + HUB_PATH
+
+
+def link_header(base: str, self_url: str) -> str:
+    """WebSub discovery in the HTTP headers as well as in the document."""
+    return f'<{hub_url(base)}>; rel="hub", <{self_url}>; rel="self"'
 
 
 def validators(kind: str, seq: int, at: datetime | None) -> dict[str, str]:
@@ -40,6 +50,7 @@ def atom(rows: list[Any], departed: list[Any], base: str, self_url: str, updated
         f"<updated>{_iso(updated)}</updated>",
         f"<link rel=\"self\" type=\"application/atom+xml\" href={quoteattr(self_url)}/>",
         f"<link rel=\"alternate\" type=\"text/html\" href={quoteattr(base + '/')}/>",
+        f"<link rel=\"hub\" href={quoteattr(hub_url(base))}/>",
         "<author><name>政务门户</name></author>",
         "<generator>Zhengwu Portal</generator>",
     ]
@@ -101,6 +112,7 @@ def json_feed(rows: list[Any], departed: list[Any], base: str, self_url: str) ->
         "feed_url": self_url,
         "language": "zh-CN",
         "authors": [{"name": "政务门户"}],
+        "hubs": [{"type": "WebSub", "url": hub_url(base)}],
         "items": items,
         "_zhengwu": {"deleted_items": deleted},
     }

@@ -83,6 +83,9 @@ class Disclosure(Base):
     validity: Mapped[Validity] = mapped_column(String(20), default=Validity.valid)
     effective_date: Mapped[date | None]
     invalid_date: Mapped[date | None]
+    # 政策解读: the policy document this item interprets (the policy shows its interpretations).
+    # Checked on save (no reference: adding one on SQLite would mean rebuilding the table and its FTS triggers).
+    interprets_id: Mapped[int | None] = mapped_column(index=True)
     version_no: Mapped[int] = mapped_column(default=0)
     published_version_id: Mapped[int | None]
     has_attachments: Mapped[bool] = mapped_column(default=False)
@@ -123,6 +126,7 @@ class DisclosureVersion(Base):
     validity: Mapped[Validity] = mapped_column(String(20), default=Validity.valid)
     effective_date: Mapped[date | None]
     invalid_date: Mapped[date | None]
+    interprets_id: Mapped[int | None]
     change_note: Mapped[str | None] = mapped_column(String(500))
     is_major: Mapped[bool] = mapped_column(default=True)
     review_levels: Mapped[int] = mapped_column(default=1)  # copied from the column at submission

@@ -1,14 +1,13 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, Query, Request, Response, UploadFile, status
 
 from api import conditional
 from api.auth.dependencies import AdminUser, OptionalUser, StaffUser
 from api.auth.models import Role
 from api.database import ReaderDep, SessionDep
 from api.disclosures import changelog, feeds, search, service, views
-from api.disclosures.counter import view_counter
 from api.disclosures.dependencies import ReadableDisclosure, ReadableVersion, StaffDisclosure, VersionForUpdate
 from api.disclosures.exceptions import (
     ClassifiedContent,
@@ -52,7 +51,7 @@ from api.errors import (
 from api.files import service as files
 from api.files.schemas import DOWNLOAD_RESPONSES, AttachmentRead
 from api.pagination import CursorParam, LimitParam, Page, link_header, set_link_header
-from api.publiccache.middleware import HIT_HEADER, public_read
+from api.publiccache.middleware import public_read
 from api.validation import Id
 
 router = APIRouter(tags=["disclosures"])
@@ -149,32 +148,21 @@ async def list_disclosure_changes(
     return Response(body.model_dump_json(), media_type="application/json", headers=headers)
 
 
-def _count_cached_view(disclosure_id: str) -> None:
-    """A view served from the response cache counts too (the flush runs after the response, as below)."""
-    if view_counter.add(int(disclosure_id)):
-        view_counter.flush_soon()
-
-
 @router.get("/disclosures/by-index-no", responses=responses(DisclosureNotFound))
-@public_read(on_hit=_count_cached_view)
+@public_read()
 async def get_disclosure_by_index_no(
-    session: SessionDep, principal: OptionalUser, background: BackgroundTasks, response: Response,
+    session: SessionDep, principal: OptionalUser,
     index_no: Annotated[str, Query(min_length=1, max_length=64, description="索引号")],
 ) -> DisclosureRead:
     """One item looked up by its 索引号."""
     d = await service.get_by_index_no(session, principal, index_no)
-    _count_view(background, d.id)
-    response.headers[HIT_HEADER.decode()] = str(d.id)
     return await views.disclosure_read(session, d, principal)
 
 
 @router.get("/disclosures/{disclosure_id}", responses=responses(DisclosureNotFound))
-@public_read(on_hit=_count_cached_view)
-async def get_disclosure(session: SessionDep, principal: OptionalUser, d: ReadableDisclosure,
-                         background: BackgroundTasks, response: Response) -> DisclosureRead:
+@public_read()
+async def get_disclosure(session: SessionDep, principal: OptionalUser, d: ReadableDisclosure) -> DisclosureRead:
     """One item with its metadata and attachments (staff also see unpublished and retracted ones)."""
-    _count_view(background, d.id)
-    response.headers[HIT_HEADER.decode()] = str(d.id)
     return await views.disclosure_read(session, d, principal)
 
 
@@ -187,11 +175,6 @@ async def download_disclosure_attachment(
     """Download an attachment of an item the caller may read."""
     row = await service.public_attachment(session, principal, disclosure_id, attachment_id)
     return files.download_response(row)
-
-
-def _count_view(background: BackgroundTasks, disclosure_id: int) -> None:
-    if view_counter.add(disclosure_id):
-        background.add_task(view_counter.flush)
 
 
 # ---- staff workspace --------------------------------------------------------------------------
@@ -337,6 +320,7 @@ async def disclosures_atom_feed(request: Request, reader: ReaderDep, column_id: 
     f = changelog.FeedFilter(column_id, publisher_id, topic)
     seq, at = await changelog.feed_validator(reader, f)
     headers = feeds.validators("atom", seq, at)
+    headers["Link"] = feeds.link_header(_base(request), str(request.url))
     cached = conditional.not_modified(request, headers, at)
     if cached:
         return cached
@@ -356,6 +340,7 @@ async def disclosures_json_feed(request: Request, reader: ReaderDep, column_id: 
     f = changelog.FeedFilter(column_id, publisher_id, topic)
     seq, at = await changelog.feed_validator(reader, f)
     headers = feeds.validators("json", seq, at)
+    headers["Link"] = feeds.link_header(_base(request), str(request.url))
     cached = conditional.not_modified(request, headers, at)
     if cached:
         return cached

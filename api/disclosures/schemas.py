@@ -62,6 +62,7 @@ class DisclosureFields(BaseModel):
     validity: Validity = Validity.valid
     effective_date: date | None = Field(default=None, description="生效日期")
     invalid_date: date | None = Field(default=None, description="失效或废止日期")
+    interprets_id: Id | None = Field(default=None, description="政策解读所解读的政策文件")
     change_note: str | None = Field(default=None, max_length=500)
     is_major: bool = Field(default=True, description="重大变更（更新发布日期）或一般更正")
 
@@ -92,6 +93,7 @@ class VersionUpdate(BaseModel):
     validity: Validity | None = None
     effective_date: date | None = None
     invalid_date: date | None = None
+    interprets_id: Id | None = None
     change_note: str | None = Field(default=None, max_length=500)
     is_major: bool | None = None
 
@@ -134,8 +136,15 @@ class DisclosurePage(BaseModel):
         default=None, description="检索时：true 为精确条数；false 表示命中超过 1000 条，total 为下限（至少这么多条）")
 
 
+class DisclosureLink(BaseModel):
+    id: int
+    title: str
+
+
 class DisclosureRead(DisclosureSummary):
     body_html: str
+    interprets: DisclosureLink | None = Field(default=None, description="本解读所解读的政策文件")
+    interpretations: list[DisclosureLink] = Field(default_factory=list, description="本文件的政策解读")
     effective_date: date | None
     invalid_date: date | None
     version_no: int
@@ -182,6 +191,7 @@ class VersionRead(VersionSummary):
     validity: Validity
     effective_date: date | None
     invalid_date: date | None
+    interprets_id: int | None = None
     change_note: str | None
     is_major: bool
     findings: list[FindingRead]

@@ -5,11 +5,11 @@ the change log and feeds (changelog.py) are re-exported here. Flushes, never com
 import re
 import string
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, insert, or_, select, update
+from sqlalchemy import Select, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,8 +20,8 @@ from api.auth.principal import Principal
 from api.cases import service as cases
 from api.cases.service import in_units_under
 from api.config import get_settings
-from api.database import utcnow
-from api.disclosures import checks, richtext
+from api.database import get_reader, utcnow
+from api.disclosures import changelog, checks, feeds, richtext
 from api.disclosures.changelog import FEED_HEAD, record_change
 from api.disclosures.changelog import changes as changes
 from api.disclosures.changelog import feed_entries as feed_entries
@@ -48,6 +48,7 @@ from api.disclosures.models import (
 from api.disclosures.schemas import DisclosureCreate, IndexSchemeIn, VersionUpdate
 from api.disclosures.search import ListFilters as ListFilters
 from api.disclosures.search import list_public as list_public
+from api.disclosures.search import search_public as search_public
 from api.disclosures.states import (
     DISCLOSURE_VERSION,
     IN_REVIEW,
@@ -56,6 +57,7 @@ from api.disclosures.states import (
     Action,
     ChangeKind,
     DisclosureStatus,
+    Validity,
     VersionStatus,
 )
 from api.errors import InvalidTransition, NotFound, ValidationFailed
@@ -69,6 +71,19 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 VERSION_OWNER = "disclosure_version"
 DEFAULT_PATTERN = "{org_code}/{year}-{seq:05d}"
 STAFF_ROLES = (Role.editor, Role.reviewer, Role.secrecy_officer)
+
+
+async def add_views(session: AsyncSession, counts: dict[int, int]) -> dict[int, int]:
+    """Add counted page views to published items (api.visits flushes them in batches); returns the column of
+    each item that took its views (ids of other items are ignored)."""
+    rows = (await session.execute(select(Disclosure.id, Disclosure.column_id).where(
+        Disclosure.id.in_(list(counts)), Disclosure.status == DisclosureStatus.published))).all()
+    columns = {i: c for i, c in rows}
+    if columns:
+        stmt = (update(Disclosure.__table__).where(Disclosure.__table__.c.id == bindparam("did"))  # type: ignore[arg-type]
+                .values(view_count=Disclosure.__table__.c.view_count + bindparam("n")))
+        await session.execute(stmt, [{"did": i, "n": counts[i]} for i in columns])
+    return columns
 
 
 # ---- visibility -------------------------------------------------------------------------------
@@ -264,7 +279,7 @@ async def assign_index_no(session: AsyncSession, publisher: OrgUnit, at: datetim
 # ---- drafting ---------------------------------------------------------------------------------
 
 CONTENT_FIELDS = ("column_id", "publisher_id", "title", "summary", "body_html", "doc_no", "topic", "genre",
-                  "written_date", "validity", "effective_date", "invalid_date")
+                  "written_date", "validity", "effective_date", "invalid_date", "interprets_id")
 
 
 def _copy_content(src: Any, dst: Any) -> None:
@@ -290,6 +305,30 @@ async def _check_publisher(session: AsyncSession, publisher_id: int) -> None:
                                  "type": "not_found"}])
 
 
+async def _check_interprets(session: AsyncSession, policy_id: int | None, own_id: int | None) -> None:
+    """A 政策解读 names an existing item other than itself as the policy it interprets."""
+    if policy_id is None:
+        return
+    if policy_id == own_id or await session.get(Disclosure, policy_id) is None:
+        raise ValidationFailed([{"field": "interprets_id", "in": "body", "message": "所解读的政策文件不存在",
+                                 "type": "disclosure"}])
+
+
+async def policy_links(session: AsyncSession, d: Disclosure, staff_view: bool) -> tuple[Any, list[Any]]:
+    """The policy this item interprets and the 政策解读 of this item: (id, title) rows, published only for the
+    public."""
+    def visible(stmt: Any) -> Any:
+        return stmt if staff_view else stmt.where(Disclosure.status == DisclosureStatus.published)
+
+    policy = None
+    if d.interprets_id is not None:
+        policy = (await session.execute(visible(select(Disclosure.id, Disclosure.title).where(
+            Disclosure.id == d.interprets_id)))).first()
+    readings = list((await session.execute(visible(select(Disclosure.id, Disclosure.title).where(
+        Disclosure.interprets_id == d.id).order_by(Disclosure.id)))).all())
+    return policy, readings
+
+
 def _allowed(v: DisclosureVersion, action: Action) -> None:
     """409 naming state and action in Chinese, before a step changes anything."""
     if not DISCLOSURE_VERSION.can(v.status, action):
@@ -303,6 +342,7 @@ async def create_disclosure(session: AsyncSession, principal: Principal, data: D
         raise ValidationFailed([{"field": "publisher_id", "in": "body", "message": "请选择发布机构",
                                  "type": "missing"}])
     await _check_publisher(session, publisher_id)
+    await _check_interprets(session, data.interprets_id, None)
     values = data.model_dump(exclude={"publisher_id", "change_note", "is_major"})
     values["body_html"] = richtext.clean_html(data.body_html)
     d = Disclosure(**values, publisher_id=publisher_id, created_by_id=principal.id, search_text="")
@@ -333,6 +373,8 @@ async def update_version(session: AsyncSession, principal: Principal, v: Disclos
         del changes["publisher_id"]
     if "body_html" in changes:
         changes["body_html"] = richtext.clean_html(changes["body_html"] or "")
+    if changes.get("interprets_id") is not None:
+        await _check_interprets(session, changes["interprets_id"], v.disclosure_id)
     for k, val in changes.items():
         setattr(v, k, val)
     from api.disclosures.schemas import DisclosureFields
@@ -631,3 +673,28 @@ async def history(session: AsyncSession, disclosure_id: int) -> list[tuple[Discl
         .outerjoin(DisclosureVersion, DisclosureVersion.id == DisclosureEvent.version_id)
         .where(DisclosureEvent.disclosure_id == disclosure_id).order_by(DisclosureEvent.id))
     return [(r[0], r[1]) for r in rows.all()]
+
+
+async def genre_figures(session: AsyncSession, year: int, genre: str) -> tuple[int, int, int]:
+    """For the annual report's section 二 (第二十条第（一）项): of the published items of one 体裁, how many were
+    made this year (成文日期), repealed this year (废止 with its 失效日期 in the year), and are valid now."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    base = select(func.count()).select_from(Disclosure).where(
+        Disclosure.genre == genre, Disclosure.status == DisclosureStatus.published)
+    issued = (await session.execute(base.where(Disclosure.written_date.between(first, last)))).scalar_one()
+    repealed = (await session.execute(base.where(Disclosure.validity == Validity.repealed,
+                                                 Disclosure.invalid_date.between(first, last)))).scalar_one()
+    valid = (await session.execute(base.where(Disclosure.validity == Validity.valid))).scalar_one()
+    return int(issued), int(repealed), int(valid)
+
+
+async def render_feed(topic_path: str, base: str, self_url: str) -> tuple[str, bytes]:
+    """The unfiltered Atom or JSON feed as its route renders it: the content the WebSub hub pushes."""
+    reader = await get_reader()
+    f = changelog.FeedFilter()
+    _, at = await changelog.feed_validator(reader, f)
+    rows = await changelog.feed_entries(reader, f)
+    departed = await changelog.departures(reader, f)
+    if topic_path.endswith(".json"):
+        return "application/feed+json; charset=utf-8", feeds.json_feed(rows, departed, base, self_url).encode()
+    return "application/atom+xml; charset=utf-8", feeds.atom(rows, departed, base, self_url, at).encode()

@@ -11,6 +11,7 @@ from api.disclosures.models import Column, Disclosure, DisclosureEvent, Disclosu
 from api.disclosures.schemas import (
     ColumnRef,
     DisclosureEventRead,
+    DisclosureLink,
     DisclosurePage,
     DisclosureRead,
     OrgRef,
@@ -60,7 +61,10 @@ async def disclosure_read(session: AsyncSession, d: Disclosure, principal: Princ
     staff_view = d.status != DisclosureStatus.published or bool(
         principal and principal.is_staff and principal.scope_paths(*service.STAFF_ROLES))
     attachments = await service.public_attachments(session, d, staff_view)
+    policy, readings = await service.policy_links(session, d, staff_view)
     return DisclosureRead(
+        interprets=DisclosureLink(id=policy.id, title=policy.title) if policy else None,
+        interpretations=[DisclosureLink(id=x.id, title=x.title) for x in readings],
         id=d.id, index_no=d.index_no, title=d.title, summary=d.summary,
         column=ColumnRef(id=col.id, name=col.name, slug=col.slug), publisher=OrgRef(id=unit.id, name=unit.name),
         doc_no=d.doc_no, topic=d.topic, genre=d.genre, written_date=d.written_date, published_at=d.published_at,
@@ -102,7 +106,7 @@ async def version_read(session: AsyncSession, v: DisclosureVersion, principal: P
     return VersionRead(
         **_summary_fields(v, ctx), summary=v.summary, body_html=v.body_html, doc_no=v.doc_no, topic=v.topic,
         genre=v.genre, written_date=v.written_date, validity=v.validity, effective_date=v.effective_date,
-        invalid_date=v.invalid_date, change_note=v.change_note, is_major=v.is_major,
+        invalid_date=v.invalid_date, interprets_id=v.interprets_id, change_note=v.change_note, is_major=v.is_major,
         findings=finding_models(v.findings or []), personal_data_confirmed=v.personal_data_confirmed,
         attachments=[attachment_read(a) for a in attachments], disclosure_status=d_status,
         created_at=v.created_at, published_at=v.published_at,

@@ -34,6 +34,8 @@ from api.surveys.schemas import (
     SurveyResults,
 )
 from api.validation import Id
+from api.wechat import service as wechat
+from api.wechat.exceptions import ContentRisky
 
 surveys_router = APIRouter(prefix="/surveys", tags=["surveys"])
 consultations_router = APIRouter(prefix="/consultations", tags=["consultations"])
@@ -108,12 +110,15 @@ async def cancel_survey(session: SessionDep, principal: StaffUser, survey_id: Su
 
 @surveys_router.post("/{survey_id}/responses", status_code=status.HTTP_204_NO_CONTENT,
                      responses=responses(SurveyNotFound, NotAccepting, AlreadyResponded, CaptchaInvalid,
-                                         RateLimited, ValidationFailed, Forbidden))
+                                         RateLimited, ValidationFailed, Forbidden, ContentRisky))
 async def respond_to_survey(
     request: Request, session: SessionDep, principal: OptionalUser, survey_id: SurveyId, body: ResponseIn
 ) -> None:
-    """Answer a survey once; anonymous respondents solve the captcha."""
+    """Answer a survey once; anonymous respondents solve the captcha. A WeChat user's text answers go through
+    WeChat's msg_sec_check first (when WeChat is configured): 422 content_risky."""
     survey = await service.get_survey(session, principal, survey_id)
+    if principal is not None:
+        await wechat.check_text(session, principal.id, *[v for v in body.answers.values() if isinstance(v, str)])
     await service.respond(session, principal, survey, body, client_ip(request))
 
 

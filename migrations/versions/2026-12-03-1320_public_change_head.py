@@ -2,7 +2,7 @@
 cache's key on SQLite and the Last-Modified of the pages it holds)
 
 Revision ID: ca01
-Revises: 0016
+Revises: op03
 Create Date: 2026-12-03 13:20:00+00:00
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import api.database
 
 revision: str = 'ca01'
-down_revision: str | None = '0016'
+down_revision: str | None = 'op03'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,6 +1,6 @@
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import httpx
@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.auth.models import Role, User
-from api.disclosures.counter import view_counter
 from api.publiccache.middleware import response_cache
 from api.publiccache.service import heads
 from tests.conftest import DATABASE_URL
@@ -25,13 +24,6 @@ async def until(condition: Callable[[], bool], within: float = 10.0, what: str =
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.01)
-
-
-@pytest.fixture(autouse=True)
-def no_view_flush() -> Iterator[None]:
-    view_counter.enabled = False
-    yield
-    view_counter.enabled = True
 
 
 @pytest.fixture

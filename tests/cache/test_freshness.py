@@ -3,7 +3,6 @@ cached. One worker (this process), SQLite or PostgreSQL (TEST_DATABASE_URL)."""
 
 import httpx
 
-from api.disclosures.counter import view_counter
 from api.publiccache.middleware import response_cache
 from tests.cache.conftest import AdminTeam
 from tests.disclosures.conftest import publish
@@ -109,20 +108,3 @@ async def test_head_is_answered_from_the_cache(cached: httpx.AsyncClient, team: 
     r = await cached.head(LIST)
     assert r.status_code == 200 and r.content == b"" and r.headers["x-cache"] == "HIT"
     assert r.headers["etag"] == body.headers["etag"]
-
-
-async def test_a_view_served_from_the_cache_is_still_counted(cached: httpx.AsyncClient, team: AdminTeam) -> None:
-    v = await publish(cached, team)
-    did = v["disclosure_id"]
-    index_no = (await cached.get(f"{LIST}/{did}")).json()["index_no"]
-    view_counter.enabled, view_counter.interval = True, 3600.0  # counted in memory, never flushed here
-    view_counter.pending.clear()
-    try:
-        for url in (f"{LIST}/{did}", f"{LIST}/{did}", f"{LIST}/by-index-no?index_no={index_no}",
-                    f"{LIST}/by-index-no?index_no={index_no}"):
-            await cached.get(url)
-        assert (await cached.get(f"{LIST}/{did}")).headers["x-cache"] == "HIT"
-        assert view_counter.pending[did] == 5
-    finally:
-        view_counter.pending.clear()
-        view_counter.enabled, view_counter.interval = False, 5.0

@@ -1,4 +1,3 @@
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -7,7 +6,6 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.models import OrgUnit, Role, User
-from api.disclosures.counter import view_counter
 from api.disclosures.models import Column
 from api.disclosures.states import Freshness
 from tests.factories import auth, create_org_unit, create_user
@@ -20,14 +18,6 @@ async def create_column(session: AsyncSession, owner: OrgUnit, name: str = "é€šç
     session.add(col)
     await session.flush()
     return col
-
-
-@pytest.fixture(autouse=True)
-def no_view_flush() -> Iterator[None]:
-    """View counts are flushed by a separate connection, which would wait on the test's open transaction."""
-    view_counter.enabled = False
-    yield
-    view_counter.enabled = True
 
 
 @dataclass

@@ -78,12 +78,14 @@ def test_vehicle_pass_from_application_to_rating(page: Page, tmp_path) -> None:
     page.get_by_test_id("action-accept").click()
     expect(page.get_by_test_id("application-status")).to_have_text("已受理")
     page.get_by_test_id("action-approve").click()
+    page.get_by_role("dialog", name="本部门同意").get_by_role("button", name="确定").click()
     expect(page.get_by_test_id("application-status")).to_have_text("办理中")
     log_out(page)
 
     log_in(page, "handler2")
     page.goto(f"/workspace/applications/{app_id}")
     page.get_by_test_id("action-approve").click()
+    page.get_by_role("dialog", name="本部门同意").get_by_role("button", name="确定").click()
     expect(page.get_by_test_id("application-status")).to_have_text("已办结")
     log_out(page)
 

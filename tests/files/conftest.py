@@ -1,2 +1,2 @@
 # The upload and download endpoints that exercise the files kernel belong to disclosures.
-from tests.disclosures.conftest import no_view_flush, team  # noqa: F401
+from tests.disclosures.conftest import team  # noqa: F401

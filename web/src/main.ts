@@ -1,9 +1,14 @@
 import { createApp } from 'vue'
 import { createPinia } from 'pinia'
-import ElementPlus, { ElMessage } from 'element-plus'
-import zhCn from 'element-plus/es/locale/lang/zh-cn'
-import 'element-plus/dist/index.css'
+import { ElMessage } from 'element-plus'
+// Components come on demand (vite.config.ts); the services called from scripts need their styles here.
+import 'element-plus/theme-chalk/base.css'
+import 'element-plus/es/components/message/style/css'
+import 'element-plus/es/components/message-box/style/css'
+import 'element-plus/es/components/loading/style/css'
 import './styles/global.css'
+import './styles/a11y.css'
+import '@/composables/useReadingPrefs'
 import App from './App.vue'
 import { router } from './router'
 import { useAuthStore } from './stores/auth'
@@ -12,7 +17,6 @@ import { useVocabularyStore } from './stores/vocabulary'
 const app = createApp(App)
 app.use(createPinia())
 app.use(router)
-app.use(ElementPlus, { locale: zhCn })
 // Labels come from the API, once; pages render at once and show raw values until they arrive.
 void useVocabularyStore().load()
 

@@ -1,3 +1,4 @@
+import { dismissProblem } from './problem'
 import createClient, { type Middleware } from 'openapi-fetch'
 import type { paths } from './schema'
 
@@ -57,5 +58,12 @@ async function fetchWithRefresh(request: Request): Promise<Response> {
 
 export const api = createClient<paths>({ baseUrl: '', fetch: fetchWithRefresh })
 api.use(bearer)
+// A write that succeeded makes the error toast of an earlier attempt stale.
+api.use({
+  onResponse({ request, response }) {
+    if (response.ok && request.method !== 'GET' && request.method !== 'HEAD') dismissProblem()
+    return undefined
+  },
+})
 
 export type ApiClient = typeof api

@@ -126,6 +126,15 @@ export function showProblem(e: unknown, extraLines: string[] = []): Problem {
   let text = p.detail || p.title
   if (p.status === 429 && p.retry_after) text += `（请 ${p.retry_after} 秒后再试）`
   if (extraLines.length) text += '：' + extraLines.join('；')
-  ElMessage.error({ message: text, grouping: true, duration: 4000 })
+  dismissProblem()
+  lastProblem = ElMessage.error({ message: text, grouping: true, duration: 4000 })
   return p
+}
+
+let lastProblem: { close: () => void } | null = null
+
+/** Take down the last problem's toast: a later success makes it stale (called on every successful write). */
+export function dismissProblem(): void {
+  lastProblem?.close()
+  lastProblem = null
 }

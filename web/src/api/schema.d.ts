@@ -24,6 +24,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/api-clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Api Clients
+         * @description Registered API clients, newest first.
+         */
+        get: operations["list_api_clients"];
+        put?: never;
+        /**
+         * Create Api Client
+         * @description Register a client; its secret is in this answer only.
+         */
+        post: operations["create_api_client"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/api-clients/{client_pk}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Api Client
+         * @description Change a client's name, contact, scopes or limits, or deactivate it (its tokens stop working).
+         */
+        patch: operations["update_api_client"];
+        trace?: never;
+    };
+    "/api/v1/admin/api-clients/{client_pk}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate Api Client Secret
+         * @description Issue a new secret; the previous ones keep working for the overlap period.
+         */
+        post: operations["rotate_api_client_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/api-clients/{client_pk}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Api Client Usage
+         * @description Requests and errors per UTC day and per route, over the last `days` days.
+         */
+        get: operations["api_client_usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/org-units": {
         parameters: {
             query?: never;
@@ -210,6 +294,90 @@ export interface paths {
          * @description Set a new password that the user must change at next login; ends their sessions.
          */
         post: operations["reset_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/annual-reports/{year}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Annual Report
+         * @description 政府信息公开工作年度报告: sections 一 to 六, the tables counted from the requests, and any broken check rule.
+         */
+        get: operations["get_annual_report"];
+        /**
+         * Save Annual Report
+         * @description Save the text, the entered figures and corrected cells of a draft report.
+         */
+        put: operations["save_annual_report"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/annual-reports/{year}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish Annual Report
+         * @description Publish, unless a check rule fails (409 naming the cell); the report enters the 年度报告 column for review.
+         */
+        post: operations["publish_annual_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/annual-reports/{year}/report.docx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Annual Report Docx
+         * @description The report as .docx in the official layout.
+         */
+        get: operations["export_annual_report_docx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/annual-reports/{year}/report.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Annual Report Xlsx
+         * @description The report's tables as .xlsx.
+         */
+        get: operations["export_annual_report_xlsx"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -783,9 +951,33 @@ export interface paths {
         put?: never;
         /**
          * Login
-         * @description Exchange a username and password for an access token and a refresh token.
+         * @description Exchange a username and password for an access token and a refresh token (`grant_type=password`), or a
+         *     registered API client's credentials for an access token carrying its scopes (`grant_type=client_credentials`,
+         *     no refresh token).
          */
         post: operations["login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/wechat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Wechat Sign In
+         * @description Mini-program sign-in: the code from wx.login() → code2Session → the citizen bound to that openid (created
+         *     on first sign-in) → our tokens in the body (a mini-program has no cookies). 40029 → 401, -1/45011 → 503 with
+         *     Retry-After, 40226 → 403.
+         */
+        post: operations["wechat_sign_in"];
         delete?: never;
         options?: never;
         head?: never;
@@ -935,7 +1127,8 @@ export interface paths {
         put?: never;
         /**
          * Submit Complaint
-         * @description Write to a mailbox; anonymous writers solve the captcha. Returns the tracking number and query code.
+         * @description Write to a mailbox; anonymous writers solve the captcha. Returns the tracking number and query code. A
+         *     WeChat user's text goes through WeChat's msg_sec_check first (when WeChat is configured): 422 content_risky.
          */
         post: operations["submit_complaint"];
         delete?: never;
@@ -1368,6 +1561,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/compliance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Compliance Report
+         * @description Every 38号 check computed from our own data, each finding with its department and where to fix it.
+         */
+        get: operations["get_compliance_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/link-check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run Compliance Link Check
+         * @description Run the link job now (it also runs daily) and take today's snapshot.
+         */
+        post: operations["run_compliance_link_check"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Compliance Settings
+         * @description Whether the link job may fetch external links, and the site's own host names.
+         */
+        get: operations["get_compliance_settings"];
+        /**
+         * Update Compliance Settings
+         * @description Turn outbound link checks on or off and set the site's own host names.
+         */
+        put: operations["update_compliance_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/trend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Compliance Trend
+         * @description The daily snapshots of the last `days` days: findings per check and day.
+         */
+        get: operations["get_compliance_trend"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/consultations": {
         parameters: {
             query?: never;
@@ -1536,6 +1813,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/disclosure-guide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Disclosure Guide
+         * @description 政府信息公开指南: how to apply, where, the deadlines, fees and remedies.
+         */
+        get: operations["get_disclosure_guide"];
+        /**
+         * Save Disclosure Guide
+         * @description Replace the guide's sections (信息员).
+         */
+        put: operations["save_disclosure_guide"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/disclosure-index-schemes/{org_unit_id}": {
         parameters: {
             query?: never;
@@ -1550,6 +1851,390 @@ export interface paths {
          */
         put: operations["set_index_scheme"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Disclosure Requests
+         * @description Requests the caller may read: their own newest first, or the staff queue by urgency (nearest deadline).
+         */
+        get: operations["list_disclosure_requests"];
+        put?: never;
+        /**
+         * Apply For Disclosure
+         * @description Apply online for government information; the 20-working-day clock starts today.
+         */
+        post: operations["apply_for_disclosure"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/fees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Quote Fee
+         * @description The information-processing fee (国办函〔2020〕109号) for one request, by item or by pages, before it is sent.
+         */
+        get: operations["quote_fee"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/recorded": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record Disclosure Request
+         * @description Record a request received by letter, fax, e-mail or in person, with its channel and date of receipt.
+         */
+        post: operations["record_disclosure_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Disclosure Request
+         * @description One request with its clock, history, reply and the actions the caller may take; others' answer 404.
+         */
+        get: operations["get_disclosure_request"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add Attachment
+         * @description The applicant adds materials; the handler adds the files the reply discloses.
+         */
+        post: operations["add_attachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}/attachments/{attachment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Attachment
+         * @description Download one of the request's files.
+         */
+        get: operations["download_attachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}/close-no-supplement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close No Supplement
+         * @description 逾期不补正: after the correction deadline the request is deemed withdrawn and closed.
+         */
+        post: operations["close_no_supplement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}/close-unpaid": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close Unpaid
+         * @description 逾期未缴费: after the payment deadline the request is no longer processed.
+         */
+        post: operations["close_unpaid"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}/consult": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Consult
+         * @description 征求意见 of a third party or another agency (15 working days); the clock is paused meanwhile.
+         */
+        post: operations["consult"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}/end-consultation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End Consultation
+         * @description The consultation is over (answered, or the 15 days passed): the clock runs again.
+         */
+        post: operations["end_consultation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}/extend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Extend
+         * @description 延长答复期限: once, at most 20 working days, naming the approver; the applicant is told.
+         */
+        post: operations["extend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}/fee-notice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Notify Fee
+         * @description 收费通知 by item or by pages; the clock waits for the payment.
+         */
+        post: operations["notify_fee"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}/payment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record Payment
+         * @description The fee was paid: the clock runs again.
+         */
+        post: operations["record_payment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}/reply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reply
+         * @description 答复 with one of the law's outcomes, its reason and legal basis, and the applicant's remedies.
+         */
+        post: operations["reply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}/reply-template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Reply Template
+         * @description The reply text and legal basis the template gives for an outcome and reason, for the handler to edit.
+         */
+        get: operations["reply_template"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}/reply.docx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Reply
+         * @description The reply document (政府信息公开申请答复书) as .docx.
+         */
+        get: operations["download_reply"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record Review
+         * @description Record the 行政复议 or 行政诉讼 brought against the reply and its result.
+         */
+        post: operations["record_review"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}/supplement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Supplement
+         * @description 提交补正: the 20 working days run again from today.
+         */
+        post: operations["supplement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}/supplement-request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Request Supplement
+         * @description 告知补正: once, within 7 working days of receipt; the clock waits for the corrected request.
+         */
+        post: operations["request_supplement"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2016,6 +2701,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/notifications/admin/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List All Deliveries
+         * @description Every delivery (admins), e.g. `status=dead` for the dead letters.
+         */
+        get: operations["list_all_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/admin/deliveries/{delivery_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry Delivery
+         * @description Send a dead-lettered or skipped delivery again (admins, after fixing its cause).
+         */
+        post: operations["retry_delivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List My Deliveries
+         * @description The delivery log of my notifications: per channel, sent / retried / failed and why, newest first.
+         */
+        get: operations["list_my_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Notification Events
+         * @description The events I can choose channels for: every case type's actions ("application.accept"…).
+         */
+        get: operations["list_notification_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Notification Preferences
+         * @description The channels (email, SMS, WeChat subscribe message) I chose per event; the inbox always gets everything.
+         */
+        get: operations["get_notification_preferences"];
+        /**
+         * Put Notification Preferences
+         * @description Replace my channel choices ("*" as the event: every event).
+         */
+        put: operations["put_notification_preferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notifications/read-all": {
         parameters: {
             query?: never;
@@ -2089,6 +2878,70 @@ export interface paths {
          */
         get: operations["list_org_units"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/performance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Performance
+         * @description Each department's indicators, score and rank for a period, with the weights and the formula.
+         */
+        get: operations["get_performance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/performance/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Performance
+         * @description The same report as an Excel workbook.
+         */
+        get: operations["export_performance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/performance/weights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Performance Weights
+         * @description The weight of each indicator.
+         */
+        get: operations["get_performance_weights"];
+        /**
+         * Set Performance Weights
+         * @description Change indicator weights (others keep theirs).
+         */
+        put: operations["set_performance_weights"];
         post?: never;
         delete?: never;
         options?: never;
@@ -2408,6 +3261,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/site": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Site
+         * @description 网站标识码, 备案 numbers with links, the 党政机关 badge link and the sponsor's contact details.
+         */
+        get: operations["get_site"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/site-search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search Site
+         * @description Search the whole public site, grouped by kind with a count per kind (same tokenizer and synonyms).
+         */
+        get: operations["search_site"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/surveys": {
         parameters: {
             query?: never;
@@ -2527,7 +3420,8 @@ export interface paths {
         put?: never;
         /**
          * Respond To Survey
-         * @description Answer a survey once; anonymous respondents solve the captcha.
+         * @description Answer a survey once; anonymous respondents solve the captcha. A WeChat user's text answers go through
+         *     WeChat's msg_sec_check first (when WeChat is configured): 422 content_risky.
          */
         post: operations["respond_to_survey"];
         delete?: never;
@@ -2556,6 +3450,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/visits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Count Visit
+         * @description Count one view of a public item (bots excluded; nothing about the visitor is kept); returns 浏览次数.
+         */
+        post: operations["count_visit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/visits/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Visit Stats
+         * @description Views per day, kind and column, and the most viewed items, for editors.
+         */
+        get: operations["get_visit_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/vocabulary": {
         parameters: {
             query?: never;
@@ -2576,6 +3510,255 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/websub": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Websub Hub
+         * @description WebSub hub of the disclosure feeds: subscribe or unsubscribe a callback (verified asynchronously, then
+         *     each change of the feed is POSTed to it, signed with hub.secret when given).
+         */
+        post: operations["websub_hub"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wechat/binding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Wechat Binding */
+        get: operations["get_wechat_binding"];
+        put?: never;
+        /**
+         * Bind Wechat
+         * @description Bind my WeChat (a wx.login() code) to my account.
+         */
+        post: operations["bind_wechat"];
+        /**
+         * Unbind Wechat
+         * @description Unbind my WeChat (its subscribe-message credits go with it).
+         */
+        delete: operations["unbind_wechat"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wechat/phone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify Wechat Phone
+         * @description My phone number as WeChat verified it (the code of a getPhoneNumber button).
+         */
+        post: operations["verify_wechat_phone"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wechat/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Subscribe Credits */
+        get: operations["get_subscribe_credits"];
+        put?: never;
+        /**
+         * Report Subscriptions
+         * @description Report what wx.requestSubscribeMessage returned: each "accept" is one message we may send.
+         */
+        post: operations["report_subscriptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wechat/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Subscribe Templates */
+        get: operations["list_subscribe_templates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wechat/templates/{event}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Put Subscribe Template
+         * @description The subscribe-message template of an event ("<workflow>.<action>", see GET /notifications/events).
+         */
+        put: operations["put_subscribe_template"];
+        post?: never;
+        /** Delete Subscribe Template */
+        delete: operations["delete_subscribe_template"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/discovery.{fmt}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open311 Discovery
+         * @description Service discovery: the endpoint, its specification and formats.
+         */
+        get: operations["open311_discovery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/requests.{fmt}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open311 Requests
+         * @description Service requests filed through Open311 (no personal data): service_request_id overrides every other filter; the date range defaults to the last 90 days and may not be wider.
+         */
+        get: operations["open311_requests"];
+        put?: never;
+        /**
+         * Open311 Create Request
+         * @description File a service request (form-encoded; api_key = a registered client's secret with the open311 scope). It becomes an application or a letter; the answer carries a token.
+         */
+        post: operations["open311_create_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/requests/{service_request_id}.{fmt}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open311 Request
+         * @description One service request (no personal data).
+         */
+        get: operations["open311_request"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/services.{fmt}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open311 Services
+         * @description Every online service and letter mailbox that takes service requests.
+         */
+        get: operations["open311_services"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/services/{service_code}.{fmt}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open311 Service Definition
+         * @description A service's definition: its attributes from the form.
+         */
+        get: operations["open311_service_definition"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/tokens/{token}.{fmt}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open311 Token
+         * @description The service_request_id a POST's token became.
+         */
+        get: operations["open311_token"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2584,6 +3767,182 @@ export interface components {
         AcceptIn: {
             /** Note */
             note?: string | null;
+        };
+        /** AnnualReportRead */
+        AnnualReportRead: {
+            /**
+             * Disclosure Id
+             * @description 发布后在“年度报告”栏目中生成的公开事项
+             */
+            disclosure_id: number | null;
+            entered: components["schemas"]["ReportEntered"];
+            /**
+             * Fees Collected
+             * @description 本年收取的信息处理费（元）
+             */
+            fees_collected: number;
+            /**
+             * Layout
+             * @description 各表的行、列及其中文名称（按报告格式排序）
+             */
+            layout: {
+                [key: string]: {
+                    [key: string]: string;
+                }[];
+            };
+            /**
+             * Problems
+             * @description 未通过的校验规则，逐格说明
+             */
+            problems: components["schemas"]["ReportProblem"][];
+            /** Published */
+            published: boolean;
+            /** Published At */
+            published_at: string | null;
+            /**
+             * Section2
+             * @description 规章、行政规范性文件：本年制发、本年废止、现行有效
+             */
+            section2: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+            /**
+             * Section3
+             * @description 行 → 列（申请人类型及总计）→ 件数
+             */
+            section3: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+            /**
+             * Section3 Adjusted
+             * @description 第三部分表格经人工修正（否则按申请自动统计）
+             */
+            section3_adjusted: boolean;
+            /**
+             * Section4
+             * @description 复议诉讼类别 → 结果 → 件数
+             */
+            section4: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+            texts: components["schemas"]["ReportTexts"];
+            /** Year */
+            year: number;
+        };
+        /** AnnualReportUpdate */
+        AnnualReportUpdate: {
+            entered?: components["schemas"]["ReportEntered"] | null;
+            /**
+             * Reset Tables
+             * @description 放弃人工修正，恢复自动统计
+             * @default false
+             */
+            reset_tables: boolean;
+            /**
+             * Section3
+             * @description 修正后的第三部分表格；不填则按申请自动统计
+             */
+            section3?: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            } | null;
+            /** Section4 */
+            section4?: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            } | null;
+            texts?: components["schemas"]["ReportTexts"] | null;
+        };
+        /** ApiClientCreate */
+        ApiClientCreate: {
+            /**
+             * Daily Quota
+             * @default 20000
+             */
+            daily_quota: number;
+            /**
+             * Name
+             * @description 客户端名称，如“市政府门户网站”
+             */
+            name: string;
+            /**
+             * Owner Contact
+             * @description 负责人及联系方式
+             */
+            owner_contact: string;
+            /**
+             * Rate Limit Per Minute
+             * @default 120
+             */
+            rate_limit_per_minute: number;
+            /** Scopes */
+            scopes: components["schemas"]["Scope"][];
+        };
+        /**
+         * ApiClientCredentials
+         * @description Shown once: only a hash of the secret is kept.
+         */
+        ApiClientCredentials: {
+            client: components["schemas"]["ApiClientRead"];
+            /** Client Id */
+            client_id: string;
+            /**
+             * Client Secret
+             * @description 只显示这一次，请妥善保存；也用作 Open311 的 api_key
+             */
+            client_secret: string;
+            /**
+             * Previous Secrets Expire At
+             * @description 轮换时：旧密钥在此时刻之前仍然有效
+             */
+            previous_secrets_expire_at?: string | null;
+        };
+        /** ApiClientRead */
+        ApiClientRead: {
+            /** Client Id */
+            client_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Daily Quota */
+            daily_quota: number;
+            /** Id */
+            id: number;
+            /** Is Active */
+            is_active: boolean;
+            /** Name */
+            name: string;
+            /** Owner Contact */
+            owner_contact: string;
+            /** Rate Limit Per Minute */
+            rate_limit_per_minute: number;
+            /** Scopes */
+            scopes: components["schemas"]["Scope"][];
+        };
+        /** ApiClientUpdate */
+        ApiClientUpdate: {
+            /** Daily Quota */
+            daily_quota?: number | null;
+            /** Is Active */
+            is_active?: boolean | null;
+            /** Name */
+            name?: string | null;
+            /** Owner Contact */
+            owner_contact?: string | null;
+            /** Rate Limit Per Minute */
+            rate_limit_per_minute?: number | null;
+            /** Scopes */
+            scopes?: components["schemas"]["Scope"][] | null;
         };
         /** AppealDecisionIn */
         AppealDecisionIn: {
@@ -2608,6 +3967,11 @@ export interface components {
          * @enum {string}
          */
         AppealStatus: "none" | "pending" | "upheld" | "rejected";
+        /**
+         * ApplicantType
+         * @enum {string}
+         */
+        ApplicantType: "natural_person" | "business" | "research" | "public_welfare" | "legal_service" | "other_org";
         /** ApplicationAttachmentRead */
         ApplicationAttachmentRead: {
             /** Content Type */
@@ -2846,24 +4210,6 @@ export interface components {
             open_applications: number;
             org_unit: components["schemas"]["UnitRef"] | null;
         };
-        /** AttachmentRead */
-        AttachmentRead: {
-            /** Content Type */
-            content_type: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Filename */
-            filename: string;
-            /** Id */
-            id: number;
-            /** Sha256 */
-            sha256: string;
-            /** Size */
-            size: number;
-        };
         /** AttachmentRef */
         AttachmentRef: {
             /**
@@ -2886,6 +4232,19 @@ export interface components {
             size: number;
             /** Upload Token */
             upload_token: string;
+        };
+        /** AttemptRead */
+        AttemptRead: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Attempt */
+            attempt: number;
+            /** Error */
+            error: string | null;
+            outcome: components["schemas"]["DeliveryStatus"];
         };
         /**
          * Audience
@@ -2926,6 +4285,23 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** BindingRead */
+        BindingRead: {
+            /** Bound */
+            bound: boolean;
+            /** Bound At */
+            bound_at?: string | null;
+            /**
+             * Has Unionid
+             * @default false
+             */
+            has_unionid: boolean;
+        };
+        /** Body_add_attachment */
+        Body_add_attachment: {
+            /** File */
+            file: string;
+        };
         /** Body_add_consultation_attachment */
         Body_add_consultation_attachment: {
             /** File */
@@ -2946,14 +4322,14 @@ export interface components {
              * Password
              * Format: password
              */
-            password: string;
+            password?: string | null;
             /**
              * Scope
              * @default
              */
             scope: string;
             /** Username */
-            username: string;
+            username?: string | null;
         };
         /** Body_upload_application_file */
         Body_upload_application_file: {
@@ -2974,6 +4350,19 @@ export interface components {
         Body_upload_service_template: {
             /** File */
             file: string;
+        };
+        /** Body_websub_hub */
+        Body_websub_hub: {
+            /** Hub.Callback */
+            "hub.callback": string;
+            /** Hub.Lease Seconds */
+            "hub.lease_seconds"?: number | null;
+            /** Hub.Mode */
+            "hub.mode": string;
+            /** Hub.Secret */
+            "hub.secret"?: string | null;
+            /** Hub.Topic */
+            "hub.topic": string;
         };
         /** CalendarDayRead */
         CalendarDayRead: {
@@ -3058,6 +4447,42 @@ export interface components {
             next_cursor: string;
         };
         /**
+         * Channel
+         * @enum {string}
+         */
+        Channel: "email" | "sms" | "wechat";
+        /** ChannelChoice */
+        ChannelChoice: {
+            /** Channels */
+            channels: components["schemas"]["Channel"][];
+            /**
+             * Event
+             * @description "<workflow>.<action>", or "*" for every event
+             */
+            event: string;
+        };
+        /**
+         * CheckCode
+         * @enum {string}
+         */
+        CheckCode: "homepage_stale" | "column_stale" | "column_empty" | "message_unanswered" | "item_undated" | "guide_incomplete" | "broken_link" | "external_link";
+        /** CheckResult */
+        CheckResult: {
+            code: components["schemas"]["CheckCode"];
+            /** Count */
+            count: number;
+            /**
+             * Fail At
+             * @description 达到该数量即不合格；0 表示仅列出
+             */
+            fail_at: number;
+            /** Failed */
+            failed: boolean;
+            /** Findings */
+            findings: components["schemas"]["Finding"][];
+            severity: components["schemas"]["Severity"];
+        };
+        /**
          * CheckpointRead
          * @description A signed statement of the chain head; `token` is a compact JWS (ES256) verifiable with the public JWKS.
          */
@@ -3106,13 +4531,13 @@ export interface components {
             /** Used Working Days */
             used_working_days: number;
         };
-        /** CloseIn */
-        CloseIn: {
+        /** CodeIn */
+        CodeIn: {
             /**
-             * Measures
-             * @description 整改措施
+             * Code
+             * @description wx.login() 或手机号按钮返回的 code（5 分钟内一次有效）
              */
-            measures: string;
+            code: string;
         };
         /** ColumnNode */
         ColumnNode: {
@@ -3168,6 +4593,15 @@ export interface components {
             name?: string | null;
             /** Review Levels */
             review_levels?: number | null;
+        };
+        /** ColumnViews */
+        ColumnViews: {
+            /** Column Id */
+            column_id: number;
+            /** Name */
+            name: string;
+            /** Views */
+            views: number;
         };
         /** CommentRead */
         CommentRead: {
@@ -3452,6 +4886,61 @@ export interface components {
             /** Writer Name */
             writer_name: string | null;
         };
+        /** ComplianceReport */
+        ComplianceReport: {
+            /** Checks */
+            checks: components["schemas"]["CheckResult"][];
+            /**
+             * Failed Vetoes
+             * @description 不合格的单项否决指标数
+             */
+            failed_vetoes: number;
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            /** Links Checked At */
+            links_checked_at: string | null;
+            /** Outbound Checks */
+            outbound_checks: boolean;
+        };
+        /** ComplianceSettingsIn */
+        ComplianceSettingsIn: {
+            /**
+             * Outbound Checks
+             * @description 允许链接检查访问外部网站（内网与本机地址始终不访问）
+             */
+            outbound_checks: boolean;
+            /**
+             * Own Hosts
+             * @description 本站域名：指向这些域名的链接按站内链接检查
+             */
+            own_hosts?: string[];
+        };
+        /** ComplianceSettingsRead */
+        ComplianceSettingsRead: {
+            /** Outbound Checks */
+            outbound_checks: boolean;
+            /** Own Hosts */
+            own_hosts: string[];
+        };
+        /** ConsultIn */
+        ConsultIn: {
+            kind: components["schemas"]["ConsultKind"];
+            /** Note */
+            note?: string | null;
+            /**
+             * Party
+             * @description 被征求意见的第三方或机关
+             */
+            party: string;
+        };
+        /**
+         * ConsultKind
+         * @enum {string}
+         */
+        ConsultKind: "third_party" | "agency";
         /** ConsultationAttachmentRead */
         ConsultationAttachmentRead: {
             /** Content Type */
@@ -3530,6 +5019,16 @@ export interface components {
          * @enum {string}
          */
         ConsultationStatus: "draft" | "open" | "closed";
+        /** CreditsRead */
+        CreditsRead: {
+            /**
+             * Credits
+             * @description 每个模板剩余的一次性订阅次数
+             */
+            credits: {
+                [key: string]: number;
+            };
+        };
         /** DayIn */
         DayIn: {
             /**
@@ -3550,6 +5049,16 @@ export interface components {
             kind: components["schemas"]["DayKind"];
             /** Name */
             name: string;
+        };
+        /** DayViews */
+        DayViews: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Views */
+            views: number;
         };
         /**
          * DeadlineStatus
@@ -3583,6 +5092,60 @@ export interface components {
              * @description 办结结果文书
              */
             result_attachment_ids?: number[];
+        };
+        /**
+         * DeliveryForm
+         * @enum {string}
+         */
+        DeliveryForm: "paper" | "electronic";
+        /** DeliveryRead */
+        DeliveryRead: {
+            /** Attempts */
+            attempts: number;
+            channel: components["schemas"]["Channel"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Last Error */
+            last_error: string | null;
+            /** Log */
+            log?: components["schemas"]["AttemptRead"][];
+            /** Next Attempt At */
+            next_attempt_at: string | null;
+            /** Notification Id */
+            notification_id: number;
+            /** Sent At */
+            sent_at: string | null;
+            status: components["schemas"]["DeliveryStatus"];
+            /** User Id */
+            user_id: number;
+        };
+        /**
+         * DeliveryRoute
+         * @enum {string}
+         */
+        DeliveryRoute: "pickup" | "post" | "email" | "online";
+        /**
+         * DeliveryStatus
+         * @enum {string}
+         */
+        DeliveryStatus: "pending" | "retrying" | "sent" | "dead" | "skipped";
+        /** DepartmentScore */
+        DepartmentScore: {
+            /** Indicators */
+            indicators: components["schemas"]["IndicatorValue"][];
+            /** Rank */
+            rank: number;
+            /** Score */
+            score: number | null;
+            /** Unit Id */
+            unit_id: number;
+            /** Unit Name */
+            unit_name: string;
         };
         /** DisclosureCommentIn */
         DisclosureCommentIn: {
@@ -3619,6 +5182,11 @@ export interface components {
              * @description 体裁
              */
             genre?: string | null;
+            /**
+             * Interprets Id
+             * @description 政策解读所解读的政策文件
+             */
+            interprets_id?: number | null;
             /**
              * Invalid Date
              * @description 失效或废止日期
@@ -3682,6 +5250,13 @@ export interface components {
             /** Version No */
             version_no: number | null;
         };
+        /** DisclosureLink */
+        DisclosureLink: {
+            /** Id */
+            id: number;
+            /** Title */
+            title: string;
+        };
         /** DisclosurePage */
         DisclosurePage: {
             /** Items */
@@ -3702,7 +5277,7 @@ export interface components {
         /** DisclosureRead */
         DisclosureRead: {
             /** Attachments */
-            attachments: components["schemas"]["AttachmentRead"][];
+            attachments: components["schemas"]["api__files__schemas__AttachmentRead"][];
             /** Body Html */
             body_html: string;
             column: components["schemas"]["ColumnRef"];
@@ -3720,6 +5295,13 @@ export interface components {
             id: number;
             /** Index No */
             index_no: string | null;
+            /**
+             * Interpretations
+             * @description 本文件的政策解读
+             */
+            interpretations?: components["schemas"]["DisclosureLink"][];
+            /** @description 本解读所解读的政策文件 */
+            interprets?: components["schemas"]["DisclosureLink"] | null;
             /** Invalid Date */
             invalid_date: string | null;
             /**
@@ -3763,6 +5345,217 @@ export interface components {
             view_count: number;
             /** Written Date */
             written_date: string | null;
+        };
+        /**
+         * DisclosureRequestCreate
+         * @description Art. 29: who asks (name, identity document, contact), what they ask for, and in which form and route.
+         */
+        DisclosureRequestCreate: {
+            /** Applicant Name */
+            applicant_name: string;
+            applicant_type: components["schemas"]["ApplicantType"];
+            /** Contact Address */
+            contact_address?: string | null;
+            /** Contact Email */
+            contact_email?: string | null;
+            /** Contact Phone */
+            contact_phone: string;
+            delivery_form: components["schemas"]["DeliveryForm"];
+            delivery_route: components["schemas"]["DeliveryRoute"];
+            /**
+             * Identity No
+             * @description 身份证件号码；法人或其他组织填统一社会信用代码
+             */
+            identity_no: string;
+            /**
+             * Info Description
+             * @description 所需信息的内容描述
+             */
+            info_description: string;
+            /**
+             * Info Doc No
+             * @description 文号
+             */
+            info_doc_no?: string | null;
+            /**
+             * Info Name
+             * @description 所需信息的名称
+             */
+            info_name?: string | null;
+            /**
+             * Unit Id
+             * @description 受理申请的机关（单位）
+             */
+            unit_id: number;
+        };
+        /** DisclosureRequestRead */
+        DisclosureRequestRead: {
+            /**
+             * Actions
+             * @description 调用者当前可执行的操作
+             */
+            actions: string[];
+            /** Applicant Name */
+            applicant_name: string;
+            applicant_type: components["schemas"]["ApplicantType"];
+            /** Attachments */
+            attachments: components["schemas"]["api__disclosure_requests__schemas__AttachmentRead"][];
+            channel: components["schemas"]["ReceiptChannel"];
+            clock: components["schemas"]["ClockRead"] | null;
+            /** Consult Due Date */
+            consult_due_date: string | null;
+            consult_kind: components["schemas"]["ConsultKind"] | null;
+            /** Consult Party */
+            consult_party: string | null;
+            /** Contact Address */
+            contact_address: string | null;
+            /** Contact Email */
+            contact_email: string | null;
+            /** Contact Phone */
+            contact_phone: string;
+            delivery_form: components["schemas"]["DeliveryForm"];
+            delivery_route: components["schemas"]["DeliveryRoute"];
+            /** Events */
+            events: components["schemas"]["RequestEventRead"][];
+            /** Extension Approver */
+            extension_approver: string | null;
+            /** Extension Days */
+            extension_days: number;
+            /** Extension Reason */
+            extension_reason: string | null;
+            /** Fee Amount */
+            fee_amount: number | null;
+            /** Fee Due Date */
+            fee_due_date: string | null;
+            fee_method: components["schemas"]["FeeMethod"] | null;
+            /** Fee Paid Date */
+            fee_paid_date: string | null;
+            /** Fee Quantity */
+            fee_quantity: number | null;
+            /** Finished Date */
+            finished_date: string | null;
+            /** Id */
+            id: number;
+            /** Identity No */
+            identity_no: string;
+            /** Info Description */
+            info_description: string;
+            /** Info Doc No */
+            info_doc_no: string | null;
+            /** Info Name */
+            info_name: string | null;
+            /** Info Summary */
+            info_summary: string;
+            /** Legal Basis */
+            legal_basis: string | null;
+            outcome: components["schemas"]["Outcome"] | null;
+            reason: components["schemas"]["Reason"] | null;
+            /**
+             * Received Date
+             * Format: date
+             */
+            received_date: string;
+            /** Referral */
+            referral: string | null;
+            /**
+             * Remedy
+             * @description 救济途径（行政复议、行政诉讼及其期限）
+             */
+            remedy: string | null;
+            /** Reply Body */
+            reply_body: string | null;
+            review_kind: components["schemas"]["ReviewKind"] | null;
+            review_result: components["schemas"]["ReviewResult"] | null;
+            status: components["schemas"]["RequestStatus"];
+            /** Supplement Due Date */
+            supplement_due_date: string | null;
+            /** Supplement Note */
+            supplement_note: string | null;
+            /** Supplement Text */
+            supplement_text: string | null;
+            /** Supplemented Date */
+            supplemented_date: string | null;
+            /** Tracking No */
+            tracking_no: string;
+            /** Unit Id */
+            unit_id: number;
+            /** Unit Name */
+            unit_name: string;
+        };
+        /**
+         * DisclosureRequestRecord
+         * @description A request staff record from a letter, fax, e-mail or a walk-in, with Art. 31's date of receipt.
+         */
+        DisclosureRequestRecord: {
+            /** Applicant Name */
+            applicant_name: string;
+            applicant_type: components["schemas"]["ApplicantType"];
+            channel: components["schemas"]["ReceiptChannel"];
+            /** Contact Address */
+            contact_address?: string | null;
+            /** Contact Email */
+            contact_email?: string | null;
+            /** Contact Phone */
+            contact_phone: string;
+            delivery_form: components["schemas"]["DeliveryForm"];
+            delivery_route: components["schemas"]["DeliveryRoute"];
+            /**
+             * Identity No
+             * @description 身份证件号码；法人或其他组织填统一社会信用代码
+             */
+            identity_no: string;
+            /**
+             * Info Description
+             * @description 所需信息的内容描述
+             */
+            info_description: string;
+            /**
+             * Info Doc No
+             * @description 文号
+             */
+            info_doc_no?: string | null;
+            /**
+             * Info Name
+             * @description 所需信息的名称
+             */
+            info_name?: string | null;
+            /**
+             * Received Date
+             * Format: date
+             * @description 收到申请之日（条例第三十一条）
+             */
+            received_date: string;
+            /**
+             * Unit Id
+             * @description 受理申请的机关（单位）
+             */
+            unit_id: number;
+        };
+        /** DisclosureRequestSummary */
+        DisclosureRequestSummary: {
+            /** Applicant Name */
+            applicant_name: string;
+            applicant_type: components["schemas"]["ApplicantType"];
+            channel: components["schemas"]["ReceiptChannel"];
+            clock: components["schemas"]["ClockRead"] | null;
+            /** Id */
+            id: number;
+            /** Info Summary */
+            info_summary: string;
+            outcome: components["schemas"]["Outcome"] | null;
+            reason: components["schemas"]["Reason"] | null;
+            /**
+             * Received Date
+             * Format: date
+             */
+            received_date: string;
+            status: components["schemas"]["RequestStatus"];
+            /** Tracking No */
+            tracking_no: string;
+            /** Unit Id */
+            unit_id: number;
+            /** Unit Name */
+            unit_name: string;
         };
         /**
          * DisclosureStatus
@@ -3833,15 +5626,70 @@ export interface components {
             /** Reviewed By Name */
             reviewed_by_name: string | null;
         };
-        /** ExtendIn */
-        ExtendIn: {
-            /** Days */
-            days: number;
+        /** EndConsultationIn */
+        EndConsultationIn: {
             /**
-             * Explanation
-             * @description 向来信人说明延期理由
+             * Note
+             * @description 意见答复情况；第三方逾期未提出意见的，由本机关决定
              */
-            explanation: string;
+            note?: string | null;
+        };
+        /**
+         * EventRead
+         * @description An event users can choose channels for: "<workflow>.<action>" of every registered case type.
+         */
+        EventRead: {
+            /** Event */
+            event: string;
+            /** Label */
+            label: string;
+        };
+        /** FeeLineRead */
+        FeeLineRead: {
+            /** Amount */
+            amount: number;
+            /** First */
+            first: number;
+            /** Last */
+            last: number;
+            /** Unit Fee */
+            unit_fee: number;
+        };
+        /**
+         * FeeMethod
+         * @enum {string}
+         */
+        FeeMethod: "item" | "volume";
+        /** FeeNoticeIn */
+        FeeNoticeIn: {
+            /**
+             * Due Date
+             * Format: date
+             * @description 缴费期限
+             */
+            due_date: string;
+            method: components["schemas"]["FeeMethod"];
+            /**
+             * Pages
+             * @description 按量计收时的页数
+             */
+            pages?: number | null;
+        };
+        /** FeeQuote */
+        FeeQuote: {
+            /**
+             * Amount
+             * @description 应缴金额（元）
+             */
+            amount: number;
+            /** Lines */
+            lines: components["schemas"]["FeeLineRead"][];
+            method: components["schemas"]["FeeMethod"];
+            /**
+             * Quantity
+             * @description 按件：本月第几件申请；按量：页数
+             */
+            quantity: number;
         };
         /** FieldError */
         FieldError: {
@@ -3859,6 +5707,36 @@ export interface components {
          * @enum {string}
          */
         FieldType: "string" | "text" | "number" | "date" | "datetime" | "single_choice" | "multiple_choice" | "phone" | "resident_id" | "file";
+        /** Finding */
+        Finding: {
+            check: components["schemas"]["CheckCode"];
+            /**
+             * Days
+             * @description 已过天数
+             */
+            days?: number | null;
+            /** Detail */
+            detail: string;
+            /**
+             * Fix Url
+             * @description 处理它的页面（SPA 路径或链接）
+             */
+            fix_url: string;
+            /** Since */
+            since?: string | null;
+            /**
+             * Subject
+             * @description 栏目、信息、来信、事项或链接
+             */
+            subject: string;
+            /**
+             * Unit Id
+             * @description 责任部门
+             */
+            unit_id: number | null;
+            /** Unit Name */
+            unit_name: string | null;
+        };
         /** FindingRead */
         FindingRead: {
             /** Blocking */
@@ -4008,6 +5886,33 @@ export interface components {
             /** User Id */
             user_id: number;
         };
+        /** GuideRead */
+        GuideRead: {
+            /**
+             * Remedy
+             * @description 答复书告知的救济途径
+             */
+            remedy: string;
+            /**
+             * Reply Days
+             * @description 答复期限（工作日）
+             */
+            reply_days: number;
+            /** Sections */
+            sections: components["schemas"]["GuideSection"][];
+        };
+        /** GuideSection */
+        GuideSection: {
+            /** Body */
+            body: string;
+            /** Title */
+            title: string;
+        };
+        /** GuideUpdate */
+        GuideUpdate: {
+            /** Sections */
+            sections: components["schemas"]["GuideSection"][];
+        };
         /** Health */
         Health: {
             /** Status */
@@ -4034,6 +5939,60 @@ export interface components {
              * @default {org_code}/{year}-{seq:05d}
              */
             pattern: string;
+        };
+        /**
+         * Indicator
+         * @enum {string}
+         */
+        Indicator: "publish_on_time" | "review_turnaround" | "applications_on_time" | "letters_on_time" | "satisfaction" | "radar_open";
+        /** IndicatorValue */
+        IndicatorValue: {
+            /**
+             * Denominator
+             * @description 分母（条数、件数）
+             */
+            denominator: number | null;
+            indicator: components["schemas"]["Indicator"];
+            /**
+             * Numerator
+             * @description 分子（审核时效为审核工作日合计，合规为问题数）
+             */
+            numerator: number | null;
+            /**
+             * Score
+             * @description 0–1；本期无数据时为空，不计入总分
+             */
+            score: number | null;
+            /**
+             * Value
+             * @description 比率、平均工作日或问题数
+             */
+            value: number | null;
+        };
+        /** ItemViews */
+        ItemViews: {
+            /** Id */
+            id: number;
+            kind: components["schemas"]["VisitKind"];
+            /** Title */
+            title: string;
+            /** Views */
+            views: number;
+        };
+        /** KindViews */
+        KindViews: {
+            kind: components["schemas"]["VisitKind"];
+            /** Views */
+            views: number;
+        };
+        /** LinkCheckRun */
+        LinkCheckRun: {
+            /** Broken */
+            broken: number;
+            /** Checked */
+            checked: number;
+            /** Unchecked */
+            unchecked: number;
         };
         /** LookupIn */
         LookupIn: {
@@ -4158,6 +6117,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** Event */
+            event: string | null;
             /** Id */
             id: number;
             /** Kind */
@@ -4237,6 +6198,11 @@ export interface components {
             /** Sort Order */
             sort_order?: number | null;
         };
+        /**
+         * Outcome
+         * @enum {string}
+         */
+        Outcome: "disclosed" | "partly_disclosed" | "withheld" | "unavailable" | "not_processed" | "other";
         /** Page[ApplicationSummary] */
         Page_ApplicationSummary_: {
             /** Items */
@@ -4262,6 +6228,20 @@ export interface components {
         Page_ComplaintSummary_: {
             /** Items */
             items: components["schemas"]["ComplaintSummary"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[DeliveryRead] */
+        Page_DeliveryRead_: {
+            /** Items */
+            items: components["schemas"]["DeliveryRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[DisclosureRequestSummary] */
+        Page_DisclosureRequestSummary_: {
+            /** Items */
+            items: components["schemas"]["DisclosureRequestSummary"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -4325,6 +6305,38 @@ export interface components {
         PasswordResetIn: {
             /** New Password */
             new_password: string;
+        };
+        /** PerformanceReport */
+        PerformanceReport: {
+            /**
+             * Date From
+             * Format: date
+             */
+            date_from: string;
+            /**
+             * Date To
+             * Format: date
+             */
+            date_to: string;
+            /** Formula */
+            formula: string;
+            /** Rows */
+            rows: components["schemas"]["DepartmentScore"][];
+            /** Weights */
+            weights: components["schemas"]["WeightItem"][];
+        };
+        /** PhoneRead */
+        PhoneRead: {
+            /** Phone */
+            phone: string;
+        };
+        /**
+         * Preferences
+         * @description The channels I chose per event (besides the in-app inbox, which always receives everything).
+         */
+        Preferences: {
+            /** Choices */
+            choices: components["schemas"]["ChannelChoice"][];
         };
         /** ProblemModel */
         ProblemModel: {
@@ -4443,17 +6455,6 @@ export interface components {
              */
             submitted_date: string;
         };
-        /** PublishIn */
-        PublishIn: {
-            /** Comment */
-            comment?: string | null;
-            /**
-             * Confirm Personal Data
-             * @description 确认所列个人信息依法可以公开
-             * @default false
-             */
-            confirm_personal_data: boolean;
-        };
         /** QuestionIn */
         QuestionIn: {
             kind: components["schemas"]["QuestionKind"];
@@ -4558,11 +6559,22 @@ export interface components {
             /** Status */
             status: string;
         };
+        /**
+         * Reason
+         * @enum {string}
+         */
+        Reason: "state_secret" | "law_forbidden" | "three_safety" | "third_party" | "internal_affairs" | "process_info" | "enforcement_file" | "query_matter" | "not_held" | "needs_creation" | "still_unclear" | "petition" | "repeat" | "publication" | "mass_repeat" | "confirmation" | "no_supplement" | "unpaid" | "other";
         /** ReasonIn */
         ReasonIn: {
             /** Reason */
             reason: string;
         };
+        /**
+         * ReceiptChannel
+         * @description Art. 31: how the request arrived decides which date is the date of receipt.
+         * @enum {string}
+         */
+        ReceiptChannel: "online" | "in_person" | "post" | "letter" | "fax" | "email";
         /** RectificationEventRead */
         RectificationEventRead: {
             /** Action */
@@ -4651,6 +6663,27 @@ export interface components {
              */
             status: string;
         };
+        /** ReplyIn */
+        ReplyIn: {
+            /**
+             * Body
+             * @description 答复正文；不填则按模板生成
+             */
+            body?: string | null;
+            /**
+             * Legal Basis
+             * @description 法律依据；不填则引用条例相应条款
+             */
+            legal_basis?: string | null;
+            outcome: components["schemas"]["Outcome"];
+            /** @description 不予公开、无法提供、不予处理、其他处理须选择理由 */
+            reason?: components["schemas"]["Reason"] | null;
+            /**
+             * Referral
+             * @description 负责公开该信息的机关名称及联系方式（如知道）
+             */
+            referral?: string | null;
+        };
         /** ReplyRead */
         ReplyRead: {
             /** Body */
@@ -4660,6 +6693,90 @@ export interface components {
             /** Unit Name */
             unit_name: string | null;
         };
+        /** ReplyTemplate */
+        ReplyTemplate: {
+            /** Body */
+            body: string;
+            /** Legal Basis */
+            legal_basis: string;
+        };
+        /** ReportEntered */
+        ReportEntered: {
+            /**
+             * Charges
+             * @description 行政事业性收费 本年收费金额（万元）
+             */
+            charges?: number | null;
+            /**
+             * Enforcement
+             * @description 行政强制 本年处理决定数量
+             */
+            enforcement?: number | null;
+            /**
+             * Licensing
+             * @description 行政许可 本年处理决定数量
+             */
+            licensing?: number | null;
+            /**
+             * Punishment
+             * @description 行政处罚 本年处理决定数量
+             */
+            punishment?: number | null;
+        };
+        /** ReportProblem */
+        ReportProblem: {
+            /** Column */
+            column: string;
+            /** Expected */
+            expected: number;
+            /** Message */
+            message: string;
+            /** Row */
+            row: string;
+            /** Value */
+            value: number;
+        };
+        /** ReportTexts */
+        ReportTexts: {
+            /**
+             * Other
+             * @default
+             */
+            other: string;
+            /**
+             * Overview
+             * @default
+             */
+            overview: string;
+            /**
+             * Problems
+             * @default
+             */
+            problems: string;
+        };
+        /** RequestEventRead */
+        RequestEventRead: {
+            /** Action */
+            action: string;
+            /** Actor Name */
+            actor_name: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** From Status */
+            from_status: string | null;
+            /** Note */
+            note: string | null;
+            /** To Status */
+            to_status: string | null;
+        };
+        /**
+         * RequestStatus
+         * @enum {string}
+         */
+        RequestStatus: "received" | "supplement_requested" | "consulting" | "fee_notified" | "replied" | "closed";
         /** ResponseIn */
         ResponseIn: {
             /**
@@ -4674,6 +6791,11 @@ export interface components {
             /** Captcha Id */
             captcha_id?: string | null;
         };
+        /**
+         * ResultKind
+         * @enum {string}
+         */
+        ResultKind: "disclosure" | "service" | "letter" | "survey" | "consultation";
         /** RetractIn */
         RetractIn: {
             /**
@@ -4682,26 +6804,40 @@ export interface components {
              */
             reason: string;
         };
-        /** ReviewIn */
-        ReviewIn: {
-            /** Comment */
-            comment?: string | null;
-            /**
-             * Decision
-             * @enum {string}
-             */
-            decision: "approve" | "return";
-        };
+        /**
+         * ReviewKind
+         * @enum {string}
+         */
+        ReviewKind: "reconsideration" | "litigation_direct" | "litigation_after_review";
+        /**
+         * ReviewResult
+         * @enum {string}
+         */
+        ReviewResult: "upheld" | "corrected" | "other" | "pending";
         /**
          * Role
          * @enum {string}
          */
         Role: "editor" | "reviewer" | "secrecy_officer" | "handler" | "leader" | "admin" | "security_admin" | "auditor";
+        /** RotationIn */
+        RotationIn: {
+            /**
+             * Overlap Hours
+             * @description 旧密钥继续有效的小时数
+             * @default 24
+             */
+            overlap_hours: number;
+        };
         /**
          * Satisfaction
          * @enum {string}
          */
         Satisfaction: "satisfied" | "basically_satisfied" | "dissatisfied";
+        /**
+         * Scope
+         * @enum {string}
+         */
+        Scope: "disclosures:read" | "services:read" | "open311";
         /** SendBackIn */
         SendBackIn: {
             /**
@@ -4879,6 +7015,107 @@ export interface components {
              */
             statutory_days: number;
         };
+        /**
+         * Severity
+         * @enum {string}
+         */
+        Severity: "veto" | "deduction" | "info";
+        /** SiteGroup */
+        SiteGroup: {
+            /** Count */
+            count: number;
+            /**
+             * Count Exact
+             * @description false 时 count 为下限（政府信息匹配过多时）
+             */
+            count_exact: boolean;
+            /** Items */
+            items: components["schemas"]["SiteHit"][];
+            kind: components["schemas"]["ResultKind"];
+        };
+        /** SiteHit */
+        SiteHit: {
+            /** Date */
+            date: string | null;
+            /** Id */
+            id: number;
+            kind: components["schemas"]["ResultKind"];
+            /**
+             * Snippet
+             * @description 摘要（已转义，命中词以 <mark> 标出）
+             */
+            snippet: string;
+            /**
+             * Title
+             * @description 标题（已转义，命中词以 <mark> 标出）
+             */
+            title: string;
+            /**
+             * Url
+             * @description SPA 路径
+             */
+            url: string;
+        };
+        /** SiteRead */
+        SiteRead: {
+            /** Address */
+            address: string;
+            /** Email */
+            email: string;
+            /** Find Error Url */
+            find_error_url: string | null;
+            /** Icp Number */
+            icp_number: string;
+            /** Icp Url */
+            icp_url: string;
+            /** Organizer */
+            organizer: string;
+            /** Party Badge Url */
+            party_badge_url: string | null;
+            /** Phone */
+            phone: string;
+            /** Police Number */
+            police_number: string;
+            /** Police Url */
+            police_url: string | null;
+            /** Postcode */
+            postcode: string;
+            /** Site Domain */
+            site_domain: string;
+            /** Site Id Code */
+            site_id_code: string;
+            /** Site Name */
+            site_name: string;
+            /** Sponsor */
+            sponsor: string;
+        };
+        /** SiteSearchResult */
+        SiteSearchResult: {
+            /** Groups */
+            groups: components["schemas"]["SiteGroup"][];
+            /**
+             * Highlight
+             * @description 查询词及其同义词
+             */
+            highlight: string;
+            /** Q */
+            q: string;
+            /** Total */
+            total: number;
+        };
+        /** SnapshotPoint */
+        SnapshotPoint: {
+            check: components["schemas"]["CheckCode"];
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Failed */
+            failed: boolean;
+            /** Findings */
+            findings: number;
+        };
         /** StatisticsRead */
         StatisticsRead: {
             /** By Department */
@@ -4902,6 +7139,16 @@ export interface components {
             start: string;
             total: components["schemas"]["ComplaintStatsRow"];
         };
+        /**
+         * SubscriptionsIn
+         * @description The result of wx.requestSubscribeMessage as the mini-program got it: {template_id: answer}.
+         */
+        SubscriptionsIn: {
+            /** Results */
+            results: {
+                [key: string]: "accept" | "reject" | "ban" | "filter";
+            };
+        };
         /** SummaryIn */
         SummaryIn: {
             /**
@@ -4909,28 +7156,6 @@ export interface components {
              * @description 意见采纳情况说明
              */
             summary: string;
-        };
-        /** SupplementIn */
-        SupplementIn: {
-            /**
-             * Data
-             * @description 更正或补充的表单字段
-             */
-            data?: {
-                [key: string]: unknown;
-            };
-            /** Note */
-            note?: string | null;
-        };
-        /** SupplementRequestIn */
-        SupplementRequestIn: {
-            /**
-             * Items
-             * @description 需补正的材料或内容
-             */
-            items: string[];
-            /** Note */
-            note?: string | null;
         };
         /** SurveyCreate */
         SurveyCreate: {
@@ -5044,6 +7269,62 @@ export interface components {
              */
             term: string;
         };
+        /** TemplateIn */
+        TemplateIn: {
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
+            /**
+             * Fields
+             * @description 模板关键词 → 通知字段，如 {"thing1": "title", "time2": "created_at"}；按 WeChat 的类型限制截断
+             */
+            fields: {
+                [key: string]: "title" | "body" | "created_at" | "object_id";
+            };
+            /**
+             * Page
+             * @description 消息打开的小程序页面，可含 {object_id}，如 pages/case/index?id={object_id}
+             */
+            page?: string | null;
+            /** Template Id */
+            template_id: string;
+        };
+        /** TemplateRead */
+        TemplateRead: {
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
+            /** Event */
+            event: string;
+            /**
+             * Fields
+             * @description 模板关键词 → 通知字段，如 {"thing1": "title", "time2": "created_at"}；按 WeChat 的类型限制截断
+             */
+            fields: {
+                [key: string]: "title" | "body" | "created_at" | "object_id";
+            };
+            /**
+             * Last Error
+             * @description 最近一次 47003 等模板数据错误，修正配置后清空
+             */
+            last_error: string | null;
+            /**
+             * Page
+             * @description 消息打开的小程序页面，可含 {object_id}，如 pages/case/index?id={object_id}
+             */
+            page?: string | null;
+            /** Template Id */
+            template_id: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
         /** Term */
         Term: {
             /**
@@ -5068,6 +7349,11 @@ export interface components {
              */
             refresh_token: string | null;
             /**
+             * Scope
+             * @description client_credentials：授予的权限范围（空格分隔）
+             */
+            scope?: string | null;
+            /**
              * Token Type
              * @default bearer
              */
@@ -5084,6 +7370,33 @@ export interface components {
         UnreadCount: {
             /** Unread */
             unread: number;
+        };
+        /** UsageRead */
+        UsageRead: {
+            /** Client Id */
+            client_id: string;
+            /** Days */
+            days: string[];
+            /** Errors Per Day */
+            errors_per_day: number[];
+            /** Requests Per Day */
+            requests_per_day: number[];
+            /** Rows */
+            rows: components["schemas"]["UsageRow"][];
+        };
+        /** UsageRow */
+        UsageRow: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Endpoint */
+            endpoint: string;
+            /** Errors */
+            errors: number;
+            /** Requests */
+            requests: number;
         };
         /** UserCreate */
         UserCreate: {
@@ -5168,7 +7481,7 @@ export interface components {
             /** Approved Levels */
             approved_levels: number;
             /** Attachments */
-            attachments: components["schemas"]["AttachmentRead"][];
+            attachments: components["schemas"]["api__files__schemas__AttachmentRead"][];
             author: components["schemas"]["UserRef"];
             /** Blocking Count */
             blocking_count: number;
@@ -5199,6 +7512,8 @@ export interface components {
             id: number;
             /** Index No */
             index_no: string | null;
+            /** Interprets Id */
+            interprets_id?: number | null;
             /** Invalid Date */
             invalid_date: string | null;
             /** Is Major */
@@ -5285,6 +7600,8 @@ export interface components {
             effective_date?: string | null;
             /** Genre */
             genre?: string | null;
+            /** Interprets Id */
+            interprets_id?: number | null;
             /** Invalid Date */
             invalid_date?: string | null;
             /** Is Major */
@@ -5300,6 +7617,51 @@ export interface components {
             validity?: components["schemas"]["Validity"] | null;
             /** Written Date */
             written_date?: string | null;
+        };
+        /** ViewCount */
+        ViewCount: {
+            /**
+             * Views
+             * @description 浏览次数（含尚未写入的计数）
+             */
+            views: number;
+        };
+        /** VisitIn */
+        VisitIn: {
+            /**
+             * Id
+             * @description 正整数编号（1 至 2147483647）
+             */
+            id: number;
+            kind: components["schemas"]["VisitKind"];
+        };
+        /**
+         * VisitKind
+         * @enum {string}
+         */
+        VisitKind: "disclosure" | "service" | "survey" | "consultation";
+        /** VisitStats */
+        VisitStats: {
+            /** Columns */
+            columns: components["schemas"]["ColumnViews"][];
+            /**
+             * Date From
+             * Format: date
+             */
+            date_from: string;
+            /**
+             * Date To
+             * Format: date
+             */
+            date_to: string;
+            /** Days */
+            days: components["schemas"]["DayViews"][];
+            /** Kinds */
+            kinds: components["schemas"]["KindViews"][];
+            /** Top Items */
+            top_items: components["schemas"]["ItemViews"][];
+            /** Total */
+            total: number;
         };
         /** Vocabulary */
         Vocabulary: {
@@ -5317,6 +7679,17 @@ export interface components {
             workflows: {
                 [key: string]: components["schemas"]["WorkflowVocabulary"];
             };
+        };
+        /** WeightItem */
+        WeightItem: {
+            indicator: components["schemas"]["Indicator"];
+            /** Weight */
+            weight: number;
+        };
+        /** WeightsIn */
+        WeightsIn: {
+            /** Weights */
+            weights: components["schemas"]["WeightItem"][];
         };
         /** WorkflowVocabulary */
         WorkflowVocabulary: {
@@ -5366,6 +7739,156 @@ export interface components {
          * @enum {string}
          */
         YearSource: "chinese_calendar" | "admin";
+        /** SupplementIn */
+        api__applications__schemas__SupplementIn: {
+            /**
+             * Data
+             * @description 更正或补充的表单字段
+             */
+            data?: {
+                [key: string]: unknown;
+            };
+            /** Note */
+            note?: string | null;
+        };
+        /** SupplementRequestIn */
+        api__applications__schemas__SupplementRequestIn: {
+            /**
+             * Items
+             * @description 需补正的材料或内容
+             */
+            items: string[];
+            /** Note */
+            note?: string | null;
+        };
+        /** ExtendIn */
+        api__complaints__schemas__ExtendIn: {
+            /** Days */
+            days: number;
+            /**
+             * Explanation
+             * @description 向来信人说明延期理由
+             */
+            explanation: string;
+        };
+        /** ReviewIn */
+        api__complaints__schemas__ReviewIn: {
+            /** Comment */
+            comment?: string | null;
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "approve" | "return";
+        };
+        /** AttachmentRead */
+        api__disclosure_requests__schemas__AttachmentRead: {
+            /** Content Type */
+            content_type: string;
+            /** Filename */
+            filename: string;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @description application: 申请材料; reply: 答复及公开的文件
+             */
+            kind: string;
+            /** Size */
+            size: number;
+        };
+        /** CloseIn */
+        api__disclosure_requests__schemas__CloseIn: {
+            /** Note */
+            note?: string | null;
+        };
+        /** ExtendIn */
+        api__disclosure_requests__schemas__ExtendIn: {
+            /**
+             * Approver
+             * @description 批准延期的负责人
+             */
+            approver: string;
+            /**
+             * Days
+             * @description 延长的工作日数（不超过 20 个工作日）
+             */
+            days: number;
+            /** Reason */
+            reason: string;
+        };
+        /** PublishIn */
+        api__disclosure_requests__schemas__PublishIn: {
+            /**
+             * Column Id
+             * @description “年度报告”栏目
+             */
+            column_id: number;
+        };
+        /** ReviewIn */
+        api__disclosure_requests__schemas__ReviewIn: {
+            kind: components["schemas"]["ReviewKind"];
+            result: components["schemas"]["ReviewResult"];
+        };
+        /** SupplementIn */
+        api__disclosure_requests__schemas__SupplementIn: {
+            /**
+             * Text
+             * @description 补正后的申请内容
+             */
+            text: string;
+        };
+        /** SupplementRequestIn */
+        api__disclosure_requests__schemas__SupplementRequestIn: {
+            /**
+             * Due Date
+             * Format: date
+             * @description 补正期限
+             */
+            due_date: string;
+            /**
+             * Note
+             * @description 需要补正的事项
+             */
+            note: string;
+        };
+        /** PublishIn */
+        api__disclosures__schemas__PublishIn: {
+            /** Comment */
+            comment?: string | null;
+            /**
+             * Confirm Personal Data
+             * @description 确认所列个人信息依法可以公开
+             * @default false
+             */
+            confirm_personal_data: boolean;
+        };
+        /** AttachmentRead */
+        api__files__schemas__AttachmentRead: {
+            /** Content Type */
+            content_type: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Filename */
+            filename: string;
+            /** Id */
+            id: number;
+            /** Sha256 */
+            sha256: string;
+            /** Size */
+            size: number;
+        };
+        /** CloseIn */
+        api__ratings__schemas__CloseIn: {
+            /**
+             * Measures
+             * @description 整改措施
+             */
+            measures: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -5395,6 +7918,399 @@ export interface operations {
                             [key: string]: string;
                         }[];
                     };
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    list_api_clients: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiClientRead"][];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    create_api_client: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiClientCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiClientCredentials"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    update_api_client: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                client_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiClientUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiClientRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    rotate_api_client_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                client_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RotationIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiClientCredentials"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    api_client_usage: {
+        parameters: {
+            query?: {
+                days?: number;
+            };
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                client_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageRead"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -6420,6 +9336,381 @@ export interface operations {
             };
         };
     };
+    get_annual_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 报告年度 */
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnnualReportRead"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    save_annual_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 报告年度 */
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnnualReportUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnnualReportRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 该年度报告已发布 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    publish_annual_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 报告年度 */
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api__disclosure_requests__schemas__PublishIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnnualReportRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 该年度报告已发布 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    export_annual_report_docx: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 报告年度 */
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 年度报告（Word） */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": unknown;
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    export_annual_report_xlsx: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 报告年度 */
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 年度报告表格（Excel） */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
     list_applications: {
         parameters: {
             query?: {
@@ -6818,7 +10109,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AttachmentRead"];
+                    "application/json": components["schemas"]["api__files__schemas__AttachmentRead"];
                 };
             };
             /** @description 请求体无法解析 */
@@ -7823,7 +11114,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SupplementIn"];
+                "application/json": components["schemas"]["api__applications__schemas__SupplementIn"];
             };
         };
         responses: {
@@ -7922,7 +11213,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SupplementRequestIn"];
+                "application/json": components["schemas"]["api__applications__schemas__SupplementRequestIn"];
             };
         };
         responses: {
@@ -8715,7 +12006,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/x-www-form-urlencoded": components["schemas"]["Body_login"];
             };
@@ -8741,6 +12032,15 @@ export interface operations {
             };
             /** @description 未登录或登录已过期 */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8786,6 +12086,111 @@ export interface operations {
             };
             /** @description 请求过于频繁，请稍后再试 */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    wechat_sign_in: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenPair"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 微信登录凭证无效或已过期，请重新登录 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 微信判定该用户存在风险，暂不能登录 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未启用微信小程序登录 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 微信服务繁忙，请稍后重试 */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9184,8 +12589,35 @@ export interface operations {
                     "application/json": components["schemas"]["ColumnNode"][];
                 };
             };
+            /** @description 客户端令牌无效、已过期或客户端已停用 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 令牌缺少所需的权限范围 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 超出客户端的每分钟限额或每日配额 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10360,7 +13792,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ExtendIn"];
+                "application/json": components["schemas"]["api__complaints__schemas__ExtendIn"];
             };
         };
         responses: {
@@ -11088,7 +14520,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ReviewIn"];
+                "application/json": components["schemas"]["api__complaints__schemas__ReviewIn"];
             };
         };
         responses: {
@@ -11157,6 +14589,310 @@ export interface operations {
             };
             /** @description 不支持的内容类型 */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_compliance_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceReport"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    run_compliance_link_check: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkCheckRun"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_compliance_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceSettingsRead"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    update_compliance_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ComplianceSettingsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceSettingsRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_compliance_trend: {
+        parameters: {
+            query?: {
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SnapshotPoint"][];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12004,6 +15740,122 @@ export interface operations {
             };
         };
     };
+    get_disclosure_guide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuideRead"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    save_disclosure_guide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GuideUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuideRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
     set_index_scheme: {
         parameters: {
             query?: never;
@@ -12066,6 +15918,1712 @@ export interface operations {
                 };
             };
             /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    list_disclosure_requests: {
+        parameters: {
+            query?: {
+                /** @description 只看本人提交的申请 */
+                mine?: boolean;
+                status?: components["schemas"]["RequestStatus"] | null;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+                /** @description 每页条数（最多 100） */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DisclosureRequestSummary_"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    apply_for_disclosure: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 重试同一提交时使用相同的键，不会重复提交申请 */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisclosureRequestCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRequestRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 相同幂等键的请求正在处理中，请稍后重试 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    quote_fee: {
+        parameters: {
+            query: {
+                method: components["schemas"]["FeeMethod"];
+                /** @description 按件：本月第几件申请 */
+                count?: number | null;
+                /** @description 按量：页数 */
+                pages?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeeQuote"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    record_disclosure_request: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 重试同一提交时使用相同的键，不会重复提交申请 */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisclosureRequestRecord"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRequestRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 相同幂等键的请求正在处理中，请稍后重试 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_disclosure_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRequestRead"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该政府信息公开申请 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    add_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_add_attachment"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api__disclosure_requests__schemas__AttachmentRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该政府信息公开申请 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    download_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+                /** @description 正整数编号（1 至 2147483647） */
+                attachment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 附件内容（类型由文件内容判定） */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/msword": string;
+                    "application/ofd": string;
+                    "application/pdf": string;
+                    "application/vnd.ms-excel": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                    "image/jpeg": string;
+                    "image/png": string;
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    close_no_supplement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api__disclosure_requests__schemas__CloseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRequestRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该政府信息公开申请 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 期限尚未届满，不能终止处理 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    close_unpaid: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api__disclosure_requests__schemas__CloseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRequestRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该政府信息公开申请 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 期限尚未届满，不能终止处理 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    consult: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsultIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRequestRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该政府信息公开申请 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    end_consultation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EndConsultationIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRequestRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该政府信息公开申请 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    extend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api__disclosure_requests__schemas__ExtendIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRequestRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该政府信息公开申请 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 答复期限只能延长一次 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    notify_fee: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeeNoticeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRequestRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该政府信息公开申请 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 按规定本申请无需收费 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    record_payment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api__disclosure_requests__schemas__CloseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRequestRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该政府信息公开申请 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    reply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplyIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRequestRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该政府信息公开申请 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    reply_template: {
+        parameters: {
+            query: {
+                outcome: components["schemas"]["Outcome"];
+                reason?: components["schemas"]["Reason"] | null;
+            };
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplyTemplate"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该政府信息公开申请 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    download_reply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 答复书（Word） */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": unknown;
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    record_review: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api__disclosure_requests__schemas__ReviewIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRequestRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该政府信息公开申请 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 当前状态不允许此操作 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    supplement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api__disclosure_requests__schemas__SupplementIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRequestRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该政府信息公开申请 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 期限已过 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    request_supplement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api__disclosure_requests__schemas__SupplementRequestIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRequestRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该政府信息公开申请 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不能告知补正 */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -12437,7 +17995,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AttachmentRead"];
+                    "application/json": components["schemas"]["api__files__schemas__AttachmentRead"];
                 };
             };
             /** @description 请求体无法解析 */
@@ -12662,7 +18220,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["PublishIn"];
+                "application/json": components["schemas"]["api__disclosures__schemas__PublishIn"];
             };
         };
         responses: {
@@ -12986,8 +18544,35 @@ export interface operations {
                     "application/json": components["schemas"]["DisclosurePage"];
                 };
             };
+            /** @description 客户端令牌无效、已过期或客户端已停用 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 令牌缺少所需的权限范围 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 超出客户端的每分钟限额或每日配额 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13114,7 +18699,7 @@ export interface operations {
                     "application/json": components["schemas"]["DisclosureRead"];
                 };
             };
-            /** @description 未登录或登录已过期 */
+            /** @description 客户端令牌无效、已过期或客户端已停用 */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13123,7 +18708,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description 请先修改密码 */
+            /** @description 令牌缺少所需的权限范围 */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13143,6 +18728,15 @@ export interface operations {
             };
             /** @description 提交的数据未通过校验 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 超出客户端的每分钟限额或每日配额 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13179,8 +18773,35 @@ export interface operations {
                     "application/json": components["schemas"]["ChangesPage"];
                 };
             };
+            /** @description 客户端令牌无效、已过期或客户端已停用 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 令牌缺少所需的权限范围 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 超出客户端的每分钟限额或每日配额 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13211,7 +18832,7 @@ export interface operations {
                     "application/json": components["schemas"]["DisclosureRead"];
                 };
             };
-            /** @description 未登录或登录已过期 */
+            /** @description 客户端令牌无效、已过期或客户端已停用 */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13220,7 +18841,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description 请先修改密码 */
+            /** @description 令牌缺少所需的权限范围 */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13240,6 +18861,15 @@ export interface operations {
             };
             /** @description 提交的数据未通过校验 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 超出客户端的每分钟限额或每日配额 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13279,7 +18909,7 @@ export interface operations {
                     "image/png": string;
                 };
             };
-            /** @description 未登录或登录已过期 */
+            /** @description 客户端令牌无效、已过期或客户端已停用 */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13288,7 +18918,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description 请先修改密码 */
+            /** @description 令牌缺少所需的权限范围 */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13308,6 +18938,15 @@ export interface operations {
             };
             /** @description 提交的数据未通过校验 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 超出客户端的每分钟限额或每日配额 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13338,7 +18977,7 @@ export interface operations {
                     "application/json": components["schemas"]["DisclosureEventRead"][];
                 };
             };
-            /** @description 未登录或登录已过期 */
+            /** @description 客户端令牌无效、已过期或客户端已停用 */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13347,7 +18986,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description 没有权限执行此操作 */
+            /** @description 令牌缺少所需的权限范围 */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13367,6 +19006,15 @@ export interface operations {
             };
             /** @description 提交的数据未通过校验 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 超出客户端的每分钟限额或每日配额 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13593,8 +19241,35 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description 客户端令牌无效、已过期或客户端已停用 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 令牌缺少所需的权限范围 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 超出客户端的每分钟限额或每日配额 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13636,8 +19311,35 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description 客户端令牌无效、已过期或客户端已停用 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 令牌缺少所需的权限范围 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 超出客户端的每分钟限额或每日配额 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13694,8 +19396,35 @@ export interface operations {
                     "application/json": components["schemas"]["MailboxRead"][];
                 };
             };
+            /** @description 客户端令牌无效、已过期或客户端已停用 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 令牌缺少所需的权限范围 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 超出客户端的每分钟限额或每日配额 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13944,6 +19673,360 @@ export interface operations {
             };
         };
     };
+    list_all_deliveries: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["DeliveryStatus"] | null;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+                /** @description 每页条数（最多 100） */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DeliveryRead_"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    retry_delivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryRead"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    list_my_deliveries: {
+        parameters: {
+            query?: {
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+                /** @description 每页条数（最多 100） */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DeliveryRead_"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    list_notification_events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventRead"][];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_notification_preferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preferences"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    put_notification_preferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Preferences"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preferences"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
     read_all_notifications: {
         parameters: {
             query?: never;
@@ -14165,6 +20248,271 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrgUnitRead"][];
+                };
+            };
+            /** @description 客户端令牌无效、已过期或客户端已停用 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 令牌缺少所需的权限范围 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 超出客户端的每分钟限额或每日配额 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_performance: {
+        parameters: {
+            query?: {
+                /** @description 起始日期（默认今年1月1日） */
+                date_from?: string | null;
+                /** @description 截止日期（默认今天） */
+                date_to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PerformanceReport"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    export_performance: {
+        parameters: {
+            query?: {
+                /** @description 起始日期（默认今年1月1日） */
+                date_from?: string | null;
+                /** @description 截止日期（默认今天） */
+                date_to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 绩效考核表（.xlsx） */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_performance_weights: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeightItem"][];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    set_performance_weights: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WeightsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeightItem"][];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -14590,7 +20938,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CloseIn"];
+                "application/json": components["schemas"]["api__ratings__schemas__CloseIn"];
             };
         };
         responses: {
@@ -15003,8 +21351,35 @@ export interface operations {
                     "application/json": components["schemas"]["Page_ServiceSummary_"];
                 };
             };
+            /** @description 客户端令牌无效、已过期或客户端已停用 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 令牌缺少所需的权限范围 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 提交的数据未通过校验 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 超出客户端的每分钟限额或每日配额 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15121,6 +21496,24 @@ export interface operations {
                     "application/json": components["schemas"]["ServiceRead"];
                 };
             };
+            /** @description 客户端令牌无效、已过期或客户端已停用 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 令牌缺少所需的权限范围 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 资源不存在 */
             404: {
                 headers: {
@@ -15132,6 +21525,15 @@ export interface operations {
             };
             /** @description 提交的数据未通过校验 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 超出客户端的每分钟限额或每日配额 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15260,7 +21662,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AttachmentRead"];
+                    "application/json": components["schemas"]["api__files__schemas__AttachmentRead"];
                 };
             };
             /** @description 请求体无法解析 */
@@ -15366,6 +21768,24 @@ export interface operations {
                     "image/png": string;
                 };
             };
+            /** @description 客户端令牌无效、已过期或客户端已停用 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 令牌缺少所需的权限范围 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 资源不存在 */
             404: {
                 headers: {
@@ -15377,6 +21797,15 @@ export interface operations {
             };
             /** @description 提交的数据未通过校验 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 超出客户端的每分钟限额或每日配额 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15408,6 +21837,24 @@ export interface operations {
                     "application/json": components["schemas"]["ServiceRead"];
                 };
             };
+            /** @description 客户端令牌无效、已过期或客户端已停用 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 令牌缺少所需的权限范围 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
             /** @description 资源不存在 */
             404: {
                 headers: {
@@ -15415,6 +21862,80 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 超出客户端的每分钟限额或每日配额 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_site: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteRead"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    search_site: {
+        parameters: {
+            query: {
+                /** @description 检索词 */
+                q: string;
+                /** @description 只查一类 */
+                kind?: components["schemas"]["ResultKind"] | null;
+                /** @description 每类返回的条数 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteSearchResult"];
                 };
             };
             /** @description 提交的数据未通过校验 */
@@ -16143,6 +22664,127 @@ export interface operations {
             };
         };
     };
+    count_visit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VisitIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ViewCount"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_visit_stats: {
+        parameters: {
+            query?: {
+                /** @description 起始日期（默认近30天） */
+                date_from?: string | null;
+                /** @description 截止日期（默认今天） */
+                date_to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitStats"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
     get_vocabulary: {
         parameters: {
             query?: never;
@@ -16167,6 +22809,1176 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    websub_hub: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["Body_websub_hub"];
+            };
+        };
+        responses: {
+            /** @description 已受理，将向 hub.callback 验证订阅意图 */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 订阅请求无效 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_wechat_binding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BindingRead"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    bind_wechat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BindingRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 微信登录凭证无效或已过期，请重新登录 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 该微信已绑定其他账号 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未启用微信小程序登录 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 微信服务繁忙，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    unbind_wechat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 尚未绑定微信 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    verify_wechat_phone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 手机号凭证无效 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未启用微信小程序登录 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 微信服务繁忙，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_subscribe_credits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditsRead"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    report_subscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscriptionsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditsRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 尚未绑定微信 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    list_subscribe_templates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateRead"][];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    put_subscribe_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    delete_subscribe_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    open311_discovery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description xml（规范要求）或 json */
+                fmt: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description GeoReport v2 错误数组（<errors><error><code/><description/></error></errors>） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description GeoReport v2 错误数组（<errors><error><code/><description/></error></errors>） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    open311_requests: {
+        parameters: {
+            query?: {
+                service_request_id?: string | null;
+                service_code?: string | null;
+                start_date?: string | null;
+                end_date?: string | null;
+                status?: string | null;
+                jurisdiction_id?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description xml（规范要求）或 json */
+                fmt: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description GeoReport v2 错误数组（<errors><error><code/><description/></error></errors>） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description GeoReport v2 错误数组（<errors><error><code/><description/></error></errors>） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    open311_create_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description xml（规范要求）或 json */
+                fmt: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    account_id?: string;
+                    address_id?: string;
+                    address_string?: string;
+                    api_key: string;
+                    description?: string;
+                    device_id?: string;
+                    email?: string;
+                    first_name?: string;
+                    last_name?: string;
+                    lat?: string;
+                    long?: string;
+                    media_url?: string;
+                    phone?: string;
+                    service_code: string;
+                } & {
+                    [key: string]: string;
+                };
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description GeoReport v2 错误数组（<errors><error><code/><description/></error></errors>） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description GeoReport v2 错误数组（<errors><error><code/><description/></error></errors>） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description GeoReport v2 错误数组（<errors><error><code/><description/></error></errors>） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description GeoReport v2 错误数组（<errors><error><code/><description/></error></errors>） */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    open311_request: {
+        parameters: {
+            query?: {
+                jurisdiction_id?: string | null;
+            };
+            header?: never;
+            path: {
+                service_request_id: string;
+                /** @description xml（规范要求）或 json */
+                fmt: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description GeoReport v2 错误数组（<errors><error><code/><description/></error></errors>） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description GeoReport v2 错误数组（<errors><error><code/><description/></error></errors>） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    open311_services: {
+        parameters: {
+            query?: {
+                jurisdiction_id?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description xml（规范要求）或 json */
+                fmt: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description GeoReport v2 错误数组（<errors><error><code/><description/></error></errors>） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description GeoReport v2 错误数组（<errors><error><code/><description/></error></errors>） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    open311_service_definition: {
+        parameters: {
+            query?: {
+                jurisdiction_id?: string | null;
+            };
+            header?: never;
+            path: {
+                service_code: string;
+                /** @description xml（规范要求）或 json */
+                fmt: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description GeoReport v2 错误数组（<errors><error><code/><description/></error></errors>） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description GeoReport v2 错误数组（<errors><error><code/><description/></error></errors>） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    open311_token: {
+        parameters: {
+            query?: {
+                jurisdiction_id?: string | null;
+            };
+            header?: never;
+            path: {
+                token: string;
+                /** @description xml（规范要求）或 json */
+                fmt: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description GeoReport v2 错误数组（<errors><error><code/><description/></error></errors>） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
+            };
+            /** @description GeoReport v2 错误数组（<errors><error><code/><description/></error></errors>） */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/xml": string;
+                };
             };
             /** @description 提交的数据未通过校验 */
             422: {

@@ -15,6 +15,12 @@ export const adminRoutes: RouteRecordRaw[] = [
     meta: { title: '机构管理', roles: ['admin'] },
   },
   {
+    path: 'admin/api-clients',
+    name: 'admin-api-clients',
+    component: () => import('@/views/admin/ApiClientsView.vue'),
+    meta: { title: '接入客户端', roles: ['admin'] },
+  },
+  {
     path: 'admin/role-grants',
     name: 'admin-role-grants',
     component: () => import('@/views/admin/RoleGrantsView.vue'),

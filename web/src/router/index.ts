@@ -2,16 +2,21 @@
 import { createRouter, createWebHistory } from 'vue-router'
 import './meta'
 import { useAuthStore } from '@/stores/auth'
-import { PORTAL_NAME, SITE_NAME } from '@/labels'
+import { setPageMeta } from '@/utils/pageMeta'
+import { NAV_ITEMS } from '@/navigation'
 import PortalLayout from '@/layouts/PortalLayout.vue'
 import WorkspaceLayout from '@/layouts/WorkspaceLayout.vue'
 import { accountRoutes } from './account'
 import { adminRoutes } from './admin'
 import { auditRoutes } from './audit'
 import { calendarRoutes } from './calendar'
+import { complianceWorkspaceRoutes } from './compliance'
 import { complaintWorkspaceRoutes, interactionRoutes, surveyWorkspaceRoutes } from './interaction'
 import { disclosureRoutes, disclosureWorkspaceRoutes } from './disclosures'
+import { disclosureRequestRoutes, disclosureRequestWorkspaceRoutes } from './disclosureRequests'
 import { portalRoutes } from './portal'
+import { searchRoutes } from './search'
+import { siteRoutes } from './site'
 import { servicePortalRoutes, serviceWorkspaceRoutes } from './services'
 import { workspaceRoutes } from './workspace'
 import { homeFor } from './home'
@@ -34,6 +39,8 @@ export const router = createRouter({
         ...serviceWorkspaceRoutes,
         ...surveyWorkspaceRoutes,
         ...disclosureWorkspaceRoutes,
+        ...complianceWorkspaceRoutes,
+        ...disclosureRequestWorkspaceRoutes,
       ],
     },
     {
@@ -42,9 +49,12 @@ export const router = createRouter({
       children: [
         ...portalRoutes,
         ...interactionRoutes,
+        ...disclosureRequestRoutes,
         ...disclosureRoutes,
         ...servicePortalRoutes,
         ...accountRoutes,
+        ...searchRoutes,
+        ...siteRoutes,
         {
           path: ':pathMatch(.*)*',
           name: 'not-found',
@@ -64,12 +74,19 @@ router.beforeEach(async (to) => {
   if (to.matched.some((r) => r.meta.requiresAuth) && !auth.isLoggedIn) {
     return { name: 'login', query: { redirect: to.fullPath } }
   }
+  // A member of the public has no staff workspace: their 个人中心 is /me.
+  if (to.name === 'workspace' && auth.isLoggedIn && !auth.isStaff) return { name: 'me' }
   const roles = to.matched.flatMap((r) => r.meta.roles ?? [])
   if (roles.length && !auth.hasAnyRole(roles)) return { name: 'forbidden' }
   return true
 })
 
+// The column a page belongs to: the portal menu entry its path falls under (政务公开, 网上办事, …).
+function columnOf(path: string): string | undefined {
+  const entry = NAV_ITEMS.filter((n) => n.area === 'portal' && n.to !== '/' && path.startsWith(n.to))[0]
+  return entry?.label
+}
+
 router.afterEach((to) => {
-  const title = to.meta.title
-  document.title = title ? `${title} - ${SITE_NAME}${PORTAL_NAME}` : `${SITE_NAME} ${PORTAL_NAME}`
+  setPageMeta(to.meta.title, columnOf(to.path) ?? to.meta.title)
 })

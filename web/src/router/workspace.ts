@@ -15,6 +15,12 @@ export const workspaceRoutes: RouteRecordRaw[] = [
     meta: { title: '消息通知' },
   },
   {
+    path: 'notifications/settings',
+    name: 'notification-settings',
+    component: () => import('@/views/notifications/NotificationSettingsView.vue'),
+    meta: { title: '通知方式' },
+  },
+  {
     path: 'profile',
     name: 'profile',
     component: () => import('@/views/workspace/ProfileView.vue'),

@@ -112,8 +112,8 @@ export const useAuthStore = defineStore('auth', () => {
         body: { username, password, scope: '' },
         bodySerializer: (body) => {
           const form = new URLSearchParams()
-          form.set('username', body.username)
-          form.set('password', body.password)
+          form.set('username', body?.username ?? '')
+          form.set('password', body?.password ?? '')
           return form
         },
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },

@@ -1,0 +1,135 @@
+"""The job queue: procrastinate on PostgreSQL (its tables in a schema of their own, "procrastinate"), the same
+work in-process on SQLite. `python -m api.cli worker` runs a worker; with SQLite the API process runs one itself
+(PORTAL_WORKER_IN_PROCESS, see api/config.py).
+
+Jobs:
+* ``relay`` (every 2 s): fan the undispatched notifications out into deliveries and queue a ``deliver`` job
+  for every delivery that is due (new, or a retry whose backoff has passed; a queueing lock per delivery keeps
+  one queued job each). A delivery whose worker died mid-send is still due, so it is queued again: nothing is
+  lost, and the row lock in api.notifications.outbox.attempt keeps it from being sent twice.
+* ``deliver(delivery_id)``: one attempt (api.notifications.outbox.attempt).
+* ``due_jobs`` (every 5 min): complaint due-soon/overdue reminders and auto-close (was the CLI
+  `complaints-jobs` and an opportunistic run on queue reads)."""
+
+import asyncio
+import logging
+
+import procrastinate
+from procrastinate.exceptions import AlreadyEnqueued
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from api.complaints.reminders import run_due_jobs
+from api.config import get_settings
+from api.database import begin_write, get_engine, get_sessionmaker
+from api.notifications import outbox
+from api.tasks import BackgroundTask
+
+log = logging.getLogger(__name__)
+SCHEMA = "procrastinate"
+QUEUE = "notifications"
+
+jobs = procrastinate.Blueprint()
+
+
+@jobs.task(name="deliver", queue=QUEUE)
+async def deliver(delivery_id: int) -> None:
+    await outbox.attempt(get_sessionmaker(), delivery_id)
+
+
+async def queue_due() -> int:
+    """Relay, then queue a deliver job for each due delivery; returns how many were queued."""
+    sessions = get_sessionmaker()
+    await outbox.relay_committed(sessions)
+    queued = 0
+    for delivery_id in await outbox.due_committed(sessions):
+        try:
+            await deliver.configure(queueing_lock=f"delivery-{delivery_id}").defer_async(delivery_id=delivery_id)
+            queued += 1
+        except AlreadyEnqueued:
+            pass
+    return queued
+
+
+@jobs.periodic(cron="*/2 * * * * *", periodic_id="relay")
+@jobs.task(name="relay", queue=QUEUE)
+async def relay(timestamp: int) -> None:
+    await queue_due()
+
+
+async def due_jobs_once() -> None:
+    async with get_sessionmaker()() as session:
+        await begin_write(session)
+        await run_due_jobs(session)
+        await session.commit()
+
+
+@jobs.periodic(cron="*/5 * * * *", periodic_id="due_jobs")
+@jobs.task(name="due_jobs", queue="periodic")
+async def due_jobs(timestamp: int) -> None:
+    await due_jobs_once()
+
+
+def conninfo(database_url: str) -> str:
+    """The libpq URL of the SQLAlchemy one (postgresql+asyncpg://… → postgresql://…)."""
+    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+_app: procrastinate.App | None = None
+
+
+def make_app(max_size: int = 4) -> procrastinate.App:
+    """The process's one procrastinate App (a blueprint's tasks belong to one app: add_tasks_from renames them),
+    on PORTAL_DATABASE_URL with procrastinate's schema first in the search path."""
+    global _app
+    if _app is None:
+        connector = procrastinate.PsycopgConnector(
+            conninfo=conninfo(get_settings().database_url), kwargs={"options": f"-c search_path={SCHEMA}"},
+            min_size=1, max_size=max_size)
+        _app = procrastinate.App(connector=connector)
+        _app.add_tasks_from(jobs, namespace="portal")
+    return _app
+
+
+SCHEMA_LOCK = 7_240_514  # a PostgreSQL advisory lock: two workers starting at once create the schema once
+
+
+async def ensure_schema(app: procrastinate.App) -> bool:
+    """Create procrastinate's schema once (its own PostgreSQL schema, out of alembic's way); True if created."""
+    async with get_engine().connect() as conn:
+        await conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": SCHEMA_LOCK})
+        try:
+            await conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"))
+            exists = (await conn.execute(text(f"SELECT to_regclass('{SCHEMA}.procrastinate_jobs')"))).scalar()
+            await conn.commit()
+            if not exists:
+                await app.schema_manager.apply_schema_async()
+        finally:
+            await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SCHEMA_LOCK})
+            await conn.commit()
+    return not exists
+
+
+async def run_worker(concurrency: int = 4, wait: bool = True) -> None:
+    """A worker: procrastinate on PostgreSQL, the in-process loop on SQLite."""
+    if get_settings().is_sqlite:
+        await outbox.run_forever(get_sessionmaker(), periodic=due_jobs_once)
+        return
+    app = make_app(max_size=concurrency + 2)
+    async with app.open_async():
+        await ensure_schema(app)
+        await app.run_worker_async(concurrency=concurrency, wait=wait, name="portal-worker",
+                                   install_signal_handlers=wait)
+
+
+in_process = BackgroundTask("delivery-worker")
+
+
+def start_in_process() -> None:
+    """The API process's own worker (SQLite default): the same relay, deliveries and periodic jobs."""
+    in_process.start(lambda: outbox.run_forever(get_sessionmaker(), periodic=due_jobs_once))
+
+
+def main(concurrency: int) -> int:
+    asyncio.run(run_worker(concurrency))
+    return 0

@@ -1,0 +1,51 @@
+"""A citizen chooses notification channels in the SPA and sees the delivery log once an application of theirs is
+accepted (the live server is SQLite: its in-process worker fans the notification out)."""
+
+from datetime import date, timedelta
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from api.demo.applications import PERSON
+from tests.e2e.conftest import DEMO_PASSWORD
+from tests.e2e.test_applications_flow import log_in
+
+pytestmark = pytest.mark.e2e
+
+
+def token(http: httpx.Client, username: str) -> dict[str, str]:
+    r = http.post("/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def test_channels_chosen_and_the_delivery_log_after_acceptance(page: Page, live_server: str) -> None:
+    log_in(page, "citizen")
+    page.goto("/workspace/notifications/settings")
+    expect(page.get_by_test_id("wechat-unbound")).to_be_visible()
+    page.get_by_test_id("pref-all-email").click()
+    expect(page.get_by_test_id("pref-all-email").get_by_role("checkbox")).to_be_checked()
+    page.get_by_test_id("preferences-save").click()
+    expect(page.get_by_text("通知方式已保存")).to_be_visible()
+
+    with httpx.Client(base_url=live_server, timeout=30) as http:
+        month = (date.today().replace(day=1) + timedelta(days=32)).replace(day=1).isoformat()
+        r = http.post("/api/v1/applications", headers=token(http, "citizen"),
+                      json={"service_code": "GJYP", "data": {**PERSON, "month": month, "route": "B1路"}})
+        assert r.status_code == 201, r.text
+        app_id = r.json()["id"]
+        accepted = [http.post(f"/api/v1/applications/{app_id}/accept", headers=token(http, h), json={}).status_code
+                    for h in ("handler", "handler2", "handler3")]
+        assert 200 in accepted
+
+    page.reload()
+    expect(page.get_by_test_id("pref-all-email").get_by_role("checkbox")).to_be_checked()
+    for _ in range(40):  # the worker relays every second: poll the page until both deliveries are logged
+        if page.get_by_test_id("delivery-status").count() >= 2:
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    expect(page.get_by_test_id("delivery-log")).to_contain_text("电子邮件")
+    expect(page.get_by_test_id("delivery-status").first).to_have_text("未发送")  # no SMTP on the live server
+    expect(page.get_by_test_id("delivery-log")).to_contain_text("未配置邮件服务")

@@ -1,0 +1,1 @@
+from tests.compliance.conftest import world  # noqa: F401 - the same small site

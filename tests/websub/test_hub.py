@@ -1,0 +1,191 @@
+"""The WebSub hub: intent verification, leases, signed delivery, retries and expiry, against a subscriber
+server the test starts."""
+
+import hashlib
+import hmac
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.database import utcnow
+from api.websub import service as websub
+from api.websub.models import Job, Subscription, SubscriptionState
+from tests.disclosures.conftest import Team, publish
+from tests.websub.subscriber import Subscriber
+
+TOPIC = "http://testserver/api/v1/feeds/disclosures.atom"
+CONTENT = ("application/atom+xml; charset=utf-8", b"<feed xmlns='http://www.w3.org/2005/Atom'/>")
+
+
+async def render(topic_key: str, base: str, self_url: str) -> tuple[str, bytes]:
+    return CONTENT
+
+
+@pytest.fixture
+def subscriber() -> Iterator[Subscriber]:
+    s = Subscriber().start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+async def hub(session: AsyncSession):
+    """run_due on the test's connection (its work is rolled back with the test), with a real HTTP client."""
+    conn = await session.connection()
+
+    @asynccontextmanager
+    async def sessions() -> AsyncIterator[AsyncSession]:
+        async with AsyncSession(bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint") as s:
+            yield s
+
+    async with httpx.AsyncClient() as http:
+        async def run(now=None) -> int:
+            await session.commit()
+            return await websub.run_due(sessions, http, render, now=now)
+        yield run
+
+
+SECRET = "s3cret"
+
+
+async def _subscribe(client, callback: str, secret: str | None = SECRET, lease: int | None = 3600,
+                     mode: str = "subscribe", topic: str = TOPIC):
+    form = {"hub.mode": mode, "hub.topic": topic, "hub.callback": callback}
+    if secret:
+        form["hub.secret"] = secret
+    if lease:
+        form["hub.lease_seconds"] = str(lease)
+    return await client.post("/api/v1/websub", data=form)
+
+
+async def _subs(session: AsyncSession) -> list[Subscription]:
+    session.expire_all()
+    return list((await session.execute(select(Subscription))).scalars())
+
+
+class TestDiscovery:
+    async def test_feeds_advertise_the_hub(self, client):
+        atom = await client.get("/api/v1/feeds/disclosures.atom")
+        assert '<link rel="hub" href="http://testserver/api/v1/websub"/>' in atom.text
+        assert 'rel="hub"' in atom.headers["link"] and 'rel="self"' in atom.headers["link"]
+        feed = (await client.get("/api/v1/feeds/disclosures.json")).json()
+        assert feed["hubs"] == [{"type": "WebSub", "url": "http://testserver/api/v1/websub"}]
+
+
+class TestSubscribe:
+    async def test_intent_verified_then_active_with_lease(self, client, session, subscriber, hub):
+        r = await _subscribe(client, subscriber.url)
+        assert r.status_code == 202
+        assert await _subs(session) == []  # nothing before the subscriber confirms
+        assert await hub() == 1
+        v = subscriber.verifications[0]
+        assert v["hub.mode"] == "subscribe" and v["hub.topic"] == TOPIC and v["hub.lease_seconds"] == "3600"
+        assert v["hub.challenge"]
+        [sub] = await _subs(session)
+        assert sub.state == SubscriptionState.active
+        assert timedelta(seconds=3590) < sub.expires_at - utcnow() <= timedelta(seconds=3600)
+
+    async def test_callback_that_does_not_echo_the_challenge_is_not_subscribed(self, client, session, subscriber,
+                                                                               hub):
+        subscriber.echo_challenge = False
+        await _subscribe(client, subscriber.url)
+        await hub()
+        assert await _subs(session) == []
+
+    async def test_unsubscribe_is_verified_too(self, client, session, subscriber, hub):
+        await _subscribe(client, subscriber.url)
+        await hub()
+        assert (await _subscribe(client, subscriber.url, mode="unsubscribe")).status_code == 202
+        await hub()
+        assert subscriber.verifications[-1]["hub.mode"] == "unsubscribe"
+        [sub] = await _subs(session)
+        assert sub.state == SubscriptionState.unsubscribed
+
+    @pytest.mark.parametrize("topic", ["http://testserver/api/v1/disclosures",
+                                       "http://testserver/api/v1/feeds/disclosures.atom?column_id=1"])
+    async def test_unknown_topic_is_refused(self, client, subscriber, topic):
+        r = await _subscribe(client, subscriber.url, topic=topic)
+        assert r.status_code == 400
+        assert r.json()["code"] == "websub_request_refused"
+
+    async def test_secret_of_200_bytes_is_refused(self, client, subscriber):
+        assert (await _subscribe(client, subscriber.url, secret="x" * 200)).status_code == 400
+
+
+class TestDelivery:
+    async def test_publishing_delivers_signed_content(self, client, session, subscriber, hub, team: Team):
+        await _subscribe(client, subscriber.url)
+        await hub()
+        await publish(client, team)
+        assert await hub() == 1
+        [d] = subscriber.deliveries
+        assert d.body == CONTENT[1]
+        assert d.headers["content-type"] == CONTENT[0]
+        expected = "sha256=" + hmac.new(b"s3cret", d.body, hashlib.sha256).hexdigest()
+        assert d.headers["x-hub-signature"] == expected
+        assert '<http://testserver/api/v1/websub>; rel="hub"' in d.headers["link"]
+        assert f'<{TOPIC}>; rel="self"' in d.headers["link"]
+
+    async def test_no_secret_no_signature(self, client, session, subscriber, hub):
+        await _subscribe(client, subscriber.url, secret=None)
+        await hub()
+        await websub.topics_changed(session)
+        await hub()
+        assert "x-hub-signature" not in subscriber.deliveries[0].headers
+
+    async def test_expired_lease_gets_nothing(self, client, session, subscriber, hub):
+        await _subscribe(client, subscriber.url, lease=300)
+        await hub()
+        await websub.topics_changed(session, at=utcnow() + timedelta(seconds=301))
+        await hub()
+        assert subscriber.deliveries == []
+
+    async def test_failed_delivery_is_retried_with_backoff(self, client, session, subscriber, hub):
+        await _subscribe(client, subscriber.url)
+        await hub()
+        subscriber.delivery_status = 500
+        await websub.topics_changed(session)
+        now = utcnow()
+        await hub(now)
+        assert len(subscriber.deliveries) == 1
+        assert await hub(now + timedelta(seconds=5)) == 0  # not due yet
+        subscriber.delivery_status = 200
+        assert await hub(now + websub.RETRY_BASE + timedelta(seconds=1)) == 1
+        assert len(subscriber.deliveries) == 2
+        [job] = (await session.execute(select(Job).where(Job.kind == "deliver"))).scalars()
+        await session.refresh(job)
+        assert job.outcome == "delivered" and job.attempts == 2
+
+    async def test_subscriber_that_keeps_failing_is_expired_and_told_nothing_more(self, client, session,
+                                                                                   subscriber, hub):
+        await _subscribe(client, subscriber.url)
+        await hub()
+        subscriber.delivery_status = 503
+        await websub.topics_changed(session)
+        at = utcnow()
+        for attempt in range(websub.MAX_ATTEMPTS):
+            await hub(at)
+            at += websub.RETRY_BASE * (2 ** attempt) + timedelta(seconds=1)
+        assert len(subscriber.deliveries) == websub.MAX_ATTEMPTS
+        [sub] = await _subs(session)
+        assert sub.state == SubscriptionState.expired
+        await websub.topics_changed(session)
+        await hub(at)
+        assert len(subscriber.deliveries) == websub.MAX_ATTEMPTS
+
+
+class TestRenderedContent:
+    @pytest.mark.parametrize(("path", "media"), [(websub.ATOM_TOPIC, "application/atom+xml"),
+                                                 (websub.JSON_TOPIC, "application/feed+json")])
+    async def test_the_hub_pushes_the_feed_as_its_route_renders_it(self, engine, path, media):
+        from api.disclosures import service as disclosures
+
+        content_type, body = await disclosures.render_feed(path, "http://portal.example",
+                                                           "http://portal.example" + path)
+        assert content_type.startswith(media)
+        assert b"http://portal.example/api/v1/websub" in body
