@@ -3,14 +3,12 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Float, Select, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.selectable import CTE
 
 from api.auth.models import OrgUnit
 from api.database import Reader
@@ -23,8 +21,7 @@ from api.search.service import (
     RANK_WINDOW,
     SearchTable,
     match_params,
-    newest_matches,
-    older_matches,
+    newest_ids,
     ranked_matches,
 )
 from api.search.tokenizer import Alternative, query_groups
@@ -136,6 +133,8 @@ TOTAL_CAP = 1000
 # Below the rank window a page reads match ids newest first, in chunks, at most MAX_SCAN per request (a
 # narrow filter on a common word may then return a short page, with a cursor to go on from).
 MAX_SCAN = 2000
+# Ids per counting statement (SQLite binds at most 32,766 parameters; 1,001 is far below).
+_COUNT_CHUNK = 1024
 
 
 @dataclass
@@ -190,24 +189,23 @@ async def search_public(reader: Reader, f: ListFilters, cursor: str | None, limi
     params: dict[str, Any] = match_params(groups, dialect)
     column_ids = await _column_ids(reader, f.column_id, f.include_subcolumns) if f.column_id is not None else None
     conditions = [Disclosure.status == DisclosureStatus.published, *_conditions(f, column_ids)]
-    # The match runs once: its newest TOTAL_CAP + 1 ids are materialised, and the count, the filtered count and
-    # the rank window's bounds are read from them (five scans of the match, as subqueries, cost five times one).
-    counted = _newest_ids(dialect)
-    window = select(counted.c.rid).order_by(counted.c.rid.desc()).limit(RANK_WINDOW).subquery("window")
+    # The newest TOTAL_CAP + 1 match ids, read in id ranges that stop once they have them (see newest_ids): the
+    # count, the filtered count and the rank window's bounds come from them, at the same cost at any size.
+    ids = await newest_ids(reader, SEARCH, params, TOTAL_CAP + 1)
+    if not ids:
+        return SearchPage([], None, 0, True, highlight)
+    matched = 0
+    for part in range(0, len(ids), _COUNT_CHUNK):
+        row = await reader.first(select(func.count()).select_from(Disclosure)
+                                 .where(Disclosure.id.in_(ids[part:part + _COUNT_CHUNK]), *conditions))
+        matched += int(row[0]) if row else 0
+    total_exact = len(ids) <= TOTAL_CAP
+    total = matched if total_exact else min(matched, TOTAL_CAP)
     first = cursor is None
-    figures = [select(func.count()).select_from(counted).scalar_subquery(),
-               select(func.count()).select_from(counted).join(Disclosure, Disclosure.id == counted.c.rid)
-               .where(*conditions).scalar_subquery()]
     if first:
-        figures += [select(func.min(window.c.rid)).scalar_subquery(), select(func.count()).select_from(window)
-                    .scalar_subquery(), select(func.max(window.c.rid)).scalar_subquery()]
-    row = await reader.first(select(*figures), params)
-    assert row is not None
-    total_exact = int(row[0]) <= TOTAL_CAP
-    total = int(row[1]) if total_exact else min(int(row[1]), TOTAL_CAP)
-    if first:
-        low, high = int(row[2] or 0), int(row[4] or 0)
-        phase, state = "s", [low, high, int(int(row[3] or 0) >= RANK_WINDOW), 0]
+        window = ids[:RANK_WINDOW]
+        low, high = window[-1], window[0]
+        phase, state = "s", [low, high, int(len(window) >= RANK_WINDOW), 0]
     else:
         phase, state = _decode(cursor or "")
     exact = or_(Disclosure.doc_no == q, Disclosure.index_no == q)
@@ -215,7 +213,10 @@ async def search_public(reader: Reader, f: ListFilters, cursor: str | None, limi
     next_cursor: str | None = None
     if phase == "s":
         low, high, older, offset = state
-        rows = await _ranked(reader, groups, q, exact, conditions, params, low, high, offset, limit + 1)
+        window = [i for i in ids if low <= i <= high]
+        if ids[-1] > low:  # over a thousand newer matches since the first page: read the window itself
+            window = [i for i in await newest_ids(reader, SEARCH, params, RANK_WINDOW, below=high + 1) if i >= low]
+        rows = await _ranked(reader, groups, q, exact, conditions, params, low, high, window, offset, limit + 1)
         if len(rows) > limit:
             return SearchPage(rows[:limit], encode_cursor(["s", low, high, older, offset + limit]), total,
                               total_exact, highlight)
@@ -226,12 +227,6 @@ async def search_public(reader: Reader, f: ListFilters, cursor: str | None, limi
     return SearchPage(rows + more, next_cursor, total, total_exact, highlight)
 
 
-@lru_cache(maxsize=4)
-def _newest_ids(dialect: str) -> CTE:
-    newest = newest_matches(SEARCH, dialect, TOTAL_CAP + 1)
-    return select(newest.c.rid).cte("newest_ids").prefix_with("MATERIALIZED")
-
-
 def _title_holds_every_word(groups: list[list[Alternative]]) -> ColumnElement[int]:
     holds = and_(*[or_(*[Disclosure.title.icontains(alt.text, autoescape=True) for alt in group])
                    for group in groups[:8]])
@@ -239,8 +234,8 @@ def _title_holds_every_word(groups: list[list[Alternative]]) -> ColumnElement[in
 
 
 async def _ranked(reader: Reader, groups: list[list[Alternative]], q: str, exact: ColumnElement[bool],
-                  conditions: list[ColumnElement[bool]], params: dict[str, Any], low: int, high: int, offset: int,
-                  n: int) -> list[Any]:
+                  conditions: list[ColumnElement[bool]], params: dict[str, Any], low: int, high: int,
+                  window: list[int], offset: int, n: int) -> list[Any]:
     """A page of the rank window [low, high], with exact 文号/索引号 matches from below it put first."""
     ranked = ranked_matches(SEARCH, reader.dialect)
     below = select(Disclosure.id.label("rid"), literal(0.0, Float).label("score")).where(exact, Disclosure.id < low)
@@ -250,7 +245,7 @@ async def _ranked(reader: Reader, groups: list[list[Alternative]], q: str, exact
             .order_by(case((exact, 0), else_=1), _title_holds_every_word(groups), candidates.c.score,
                       Disclosure.published_at.desc(), Disclosure.id.desc())
             .offset(offset).limit(n))
-    return list(await reader.all(stmt, {**params, "low": low, "high": high}))
+    return list(await reader.all(stmt, {**params, "low": low, "high": high, "window": window}))
 
 
 async def _older(reader: Reader, q: str, conditions: list[ColumnElement[bool]], params: dict[str, Any],
@@ -258,13 +253,12 @@ async def _older(reader: Reader, q: str, conditions: list[ColumnElement[bool]], 
     """Up to `need` published matches with id < before, newest first, and the cursor after them."""
     if need <= 0:
         return [], encode_cursor(["k", before])
-    older = older_matches(SEARCH, reader.dialect)
     not_exact = and_(Disclosure.doc_no.is_distinct_from(q), Disclosure.index_no.is_distinct_from(q))
     out: list[Any] = []
     scanned = 0
     while True:
         chunk = min(max(2 * (need + 1 - len(out)), 50), MAX_SCAN)
-        ids = [r[0] for r in await reader.all(select(older.c.rid), {**params, "before": before, "chunk": chunk})]
+        ids = await newest_ids(reader, SEARCH, params, chunk, below=before)
         scanned += len(ids)
         if ids:
             out += await reader.all(

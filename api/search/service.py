@@ -1,7 +1,8 @@
 """Full-text match and rank over a table's token column: FTS5 on SQLite, a GIN-indexed tsvector
 ('simple' configuration) on PostgreSQL. A domain pages through every match: the newest RANK_WINDOW ranked
-(ranked_matches), then the older ones by row id (older_matches). The schema for both is created by each
-domain's migration (see `sqlite_ddl` / `postgresql_ddl`); queries never interpolate user text into SQL."""
+(ranked_matches), then the older ones by row id (newest_ids, in widening id ranges). The schema for both is
+created by each domain's migration (see `sqlite_ddl` / `postgresql_ddl`); queries never interpolate user text
+into SQL."""
 
 import re
 from dataclasses import dataclass
@@ -9,9 +10,11 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Float, Integer, String, bindparam, column, func, literal_column, select, table
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Subquery
 
+from api.database import Reader
 from api.search.tokenizer import Alternative
 
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -82,28 +85,61 @@ def _match(spec: SearchTable, dialect: str) -> tuple[Any, ColumnElement[int], Co
 
 
 @lru_cache(maxsize=32)
-def newest_matches(spec: SearchTable, dialect: str, n: int) -> Subquery:
-    """Row ids of the newest n matches (rid): the rank window's bounds, a bounded count."""
+def matches_between(spec: SearchTable, dialect: str) -> Subquery:
+    """Up to `:n` row ids (rid) of matches with `:above < rid < :below`, newest first. The id range keeps the
+    statement bounded on both databases: FTS5 seeks its doclists to the range, and PostgreSQL ANDs the GIN
+    bitmap with a primary-key range bitmap, so only the heap pages of matches inside the range are read
+    (instead of every match's, then a sort)."""
     src, rid, cond, _ = _match(spec, dialect)
-    return (select(rid.label("rid")).select_from(src).where(cond).order_by(rid.desc()).limit(n)
-            .subquery(f"newest_{n}"))
+    return (select(rid.label("rid")).select_from(src)
+            .where(cond, rid > bindparam("above", type_=Integer), rid < bindparam("below", type_=Integer))
+            .order_by(rid.desc()).limit(bindparam("n", type_=Integer)).subquery("matches_between"))
+
+
+@lru_cache(maxsize=32)
+def _max_id(spec: SearchTable) -> Any:
+    t = table(spec.table, column(spec.id_column, Integer))
+    return select(func.max(t.c[spec.id_column]))
+
+
+# The first id range a search reads below its starting point; it then widens by the density of matches seen
+# (at least 4× per round), so a common word stops in the first range and a rare one reaches the oldest item
+# in a handful of cheap rounds (each reads only the postings of a rare word).
+FIRST_SPAN = 16_384
+
+
+async def newest_ids(reader: Reader, spec: SearchTable, params: dict[str, Any], n: int,
+                     below: int | None = None) -> list[int]:
+    """The ids of the newest n matches with id < below (all of them when below is None), newest first."""
+    if below is None:
+        top = await reader.first(_max_id(spec), quick=True)
+        below = int((top[0] if top else 0) or 0) + 1
+    stmt = select(matches_between(spec, reader.dialect).c.rid)
+    start, span = below, FIRST_SPAN
+    out: list[int] = []
+    while below > 1 and len(out) < n:
+        above = max(below - 1 - span, 0)
+        rows = await reader.all(stmt, {**params, "above": above, "below": below, "n": n - len(out)}, bitmap_only=True)
+        out += [r[0] for r in rows]
+        if len(out) >= n or above == 0:
+            break
+        below = above + 1
+        seen = start - below
+        span = max(4 * span, seen * (n - len(out)) // len(out) * 3 // 2) if out else 4 * span
+    return out
 
 
 @lru_cache(maxsize=32)
 def ranked_matches(spec: SearchTable, dialect: str) -> Subquery:
-    """Matches with `:low <= rid <= :high` (a rank window fixed by the first page) and their score."""
+    """Matches with `:low <= rid <= :high` (a rank window fixed by the first page) and their score; on
+    PostgreSQL also among `:window`, the ids of the matches in that range."""
     src, rid, cond, score = _match(spec, dialect)
-    return (select(rid.label("rid"), score.label("score")).select_from(src)
-            .where(cond, rid >= bindparam("low", type_=Integer), rid <= bindparam("high", type_=Integer))
-            .subquery("ranked_matches"))
-
-
-@lru_cache(maxsize=32)
-def older_matches(spec: SearchTable, dialect: str) -> Subquery:
-    """Up to `:chunk` matches with rid < `:before`, newest first: keyset pages below the rank window."""
-    src, rid, cond, _ = _match(spec, dialect)
-    return (select(rid.label("rid")).select_from(src).where(cond, rid < bindparam("before", type_=Integer))
-            .order_by(rid.desc()).limit(bindparam("chunk", type_=Integer)).subquery("older_matches"))
+    where = [cond, rid >= bindparam("low", type_=Integer), rid <= bindparam("high", type_=Integer)]
+    if dialect == "postgresql":
+        # The window's ids (newest_ids has just read them): a rare word's window spans most of the table, and
+        # the planner would walk that key range checking each row; by id, it is the window's rows only.
+        where.append(rid == func.any(bindparam("window", type_=ARRAY(Integer))))
+    return select(rid.label("rid"), score.label("score")).select_from(src).where(*where).subquery("ranked_matches")
 
 
 def sqlite_ddl(spec: SearchTable) -> list[str]:
