@@ -17,7 +17,7 @@ from api.disclosure_requests.states import (
     ReviewKind,
     ReviewResult,
 )
-from api.validation import Id
+from api.validation import INT4_MAX, Id
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Short = Annotated[Text, StringConstraints(max_length=200)]
@@ -198,7 +198,8 @@ class ReplyTemplate(BaseModel):
     legal_basis: str
 
 
-Table = dict[str, dict[str, int]]
+Count = Annotated[int, Field(ge=0, le=INT4_MAX)]
+Table = dict[str, dict[str, Count]]
 
 
 class ReportProblem(BaseModel):
