@@ -79,7 +79,7 @@ async def checked_password(
 ) -> service.CheckedPassword | None:
     if form.grant_type != "password":
         return None
-    missing = [{"loc": ["body", name], "msg": "Field required", "type": "missing"}
+    missing = [{"field": name, "in": "body", "message": "Field required", "type": "missing"}
                for name in ("username", "password") if not getattr(form, name)]
     if missing:
         raise ValidationFailed(missing)

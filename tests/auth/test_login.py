@@ -243,3 +243,14 @@ class TestOutsideTheWriteTransaction:
             holder.execute("ROLLBACK")
             holder.close()
         assert weak.status_code == 422, weak.text
+
+
+async def test_an_empty_username_or_password_names_each_field(client):
+    """The same problem shape as every other 422 (field, in, message, type), as the contract says."""
+    r = await client.post("/api/v1/auth/token", data={"grant_type": "password", "username": "", "password": ""})
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body = r.json()
+    assert body["code"] == "validation_failed"
+    assert [(e["field"], e["in"], e["type"]) for e in body["errors"]] == [("username", "body", "missing"),
+                                                                           ("password", "body", "missing")]
