@@ -64,6 +64,7 @@ class TestProductionProblems:
         assert s.production_problems() == []
 
 
+@pytest.mark.usefixtures("engine")  # a migrated database: the checks read it whatever else they refuse
 class TestCheckProduction:
     async def test_refuses_without_signing_key(self):
         with pytest.raises(StartupRefused, match="PORTAL_SIGNING_KEY_FILE"):
