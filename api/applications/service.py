@@ -2,10 +2,7 @@
 access.py (who sees and acts), submission.py (the hot write path and 受理编号), handling.py (受理 … 办结),
 views.py (list rows, detail, possible actions), queues.py (queue and 督办), statistics.py."""
 
-from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.applications.access import get, get_by_tracking_no, person, readable_by
@@ -30,7 +27,7 @@ from api.applications.statistics import SatisfactionCounter, count_satisfaction_
 from api.applications.submission import UPLOAD_OWNER, create_tracking_sequences, submit, upload
 from api.applications.views import MATERIAL_OWNER, RESULT_OWNER, actions, detail, get_attachment, summaries
 from api.auth.principal import Principal
-from api.calendar import service as calendar
+from api.cases import service as cases
 
 __all__ = [
     "APPLICATION",
@@ -44,7 +41,6 @@ __all__ = [
     "ApplicationStatus",
     "NotApplicant",
     "NotHandler",
-    "PublicState",
     "SatisfactionCounter",
     "accept",
     "actions",
@@ -77,34 +73,11 @@ __all__ = [
 ]
 
 
-# ---- for the Open311 façade (api/open311): filing on a partner's behalf and the public status of a case ----
-
-
-@dataclass(frozen=True)
-class PublicState:
-    """What may be said about a case to anyone holding its number: no personal data."""
-
-    status: str
-    label: str
-    is_open: bool
-    updated_at: datetime
-    deadline_at: datetime | None
-
-
 async def file_for(session: AsyncSession, p: Principal, service_code: str, data: dict[str, object]) -> Application:
     """Submit an application as `p` (a partner's service account): the same form rules and workflow as any."""
     app, _ = await submit(session, p, ApplicationCreate(service_code=service_code, data=data))
     return app
 
 
-async def public_states(session: AsyncSession, ids: list[int]) -> dict[int, PublicState]:
-    rows = (await session.execute(select(Application.id, Application.status, Application.updated_at)
-                                  .where(Application.id.in_(ids)))).all()
-    out = {}
-    for r in rows:
-        clock = await calendar.get_clock(session, APPLICATION.name, r.id)
-        deadline = (await calendar.clock_state(session, clock)).deadline_at if clock is not None else None
-        status = ApplicationStatus(r.status)
-        out[r.id] = PublicState(str(status), APPLICATION.state_labels[status], status in OPEN, r.updated_at,
-                                deadline)
-    return out
+async def public_states(session: AsyncSession, ids: list[int]) -> dict[int, cases.PublicState]:
+    return await cases.public_states(session, Application, ids)

@@ -1,6 +1,7 @@
 """The session side of the case kernel: the one transition, the one scope filter and the one way to attach a
 deadline clock. Everything runs in the caller's transaction; it flushes, never commits."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
@@ -161,3 +162,38 @@ register_enum("deadline_status", {
 def clock_join(workflow: Workflow[Any, Any], case_id: Any) -> ColumnElement[bool]:
     """The join condition from a case's id column to its DeadlineClock (for queues sorted by deadline)."""
     return and_(DeadlineClock.case_type == workflow.name, DeadlineClock.case_id == case_id)
+
+
+@dataclass(frozen=True)
+class PublicState:
+    """What may be said about a case to anyone holding its number (Open311's GET): no personal data."""
+
+    status: str
+    label: str
+    is_open: bool  # in the workflow's "open" group
+    updated_at: datetime
+    deadline_at: datetime | None
+
+
+async def public_states(session: AsyncSession, model: Any, ids: list[int],
+                        phases: tuple[str, ...] = ()) -> dict[int, PublicState]:
+    """The public state of each case of `model` (a case model: `__workflow__`, id, status, updated_at), with the
+    deadline of its latest clock (its own or a further `phase`'s, see clock_type); two statements for any number
+    of cases."""
+    if not ids:
+        return {}
+    workflow: Workflow[Any, Any] = model.__workflow__
+    rows = (await session.execute(select(model.id, model.status, model.updated_at)
+                                  .where(model.id.in_(ids)))).all()
+    types = [clock_type(workflow, phase) for phase in (None, *phases)]
+    clocks = {c.case_id: c for c in (await session.execute(
+        select(DeadlineClock).where(DeadlineClock.case_type.in_(types), DeadlineClock.case_id.in_(ids))
+        .order_by(DeadlineClock.id))).scalars()}  # the latest clock of a case wins
+    out = {}
+    for r in rows:
+        status = workflow.states(r.status)
+        clock = clocks.get(r.id)
+        deadline = (await calendar.clock_state(session, clock)).deadline_at if clock is not None else None
+        out[r.id] = PublicState(str(status), workflow.state_labels[status], status in workflow.group("open"),
+                                r.updated_at, deadline)
+    return out

@@ -15,6 +15,7 @@ from api.auth.models import OrgUnit, Role
 from api.auth.principal import Principal
 from api.calendar import service as calendar
 from api.calendar.schemas import ClockRead
+from api.cases import service as cases
 from api.cases.service import clock_type, in_units_under
 from api.complaints.exceptions import ComplaintNotFound
 from api.complaints.models import (
@@ -26,7 +27,7 @@ from api.complaints.models import (
     ComplaintReply,
     Mailbox,
 )
-from api.complaints.states import ANSWERED, COMPLAINT, ComplaintAction, ComplaintStatus
+from api.complaints.states import ANSWERED, COMPLAINT, ComplaintAction
 from api.complaints.states import OPEN as OPEN
 from api.errors import Forbidden, NotFound, ValidationFailed
 from api.files import service as files
@@ -215,19 +216,6 @@ async def detail(session: AsyncSession, principal: Principal, c: Complaint) -> D
                   await publication_of(session, c), staff)
 
 
-# ---- for the Open311 façade (api/open311) ----
-
-@dataclass(frozen=True)
-class PublicState:
-    """What may be said about a letter to anyone holding its number: no personal data."""
-
-    status: str
-    label: str
-    is_open: bool
-    updated_at: datetime
-    deadline_at: datetime | None
-
-
 async def active_mailboxes(session: AsyncSession) -> list[Mailbox]:
     return list((await session.execute(select(Mailbox).where(Mailbox.is_active.is_(True))
                                        .order_by(Mailbox.sort_order, Mailbox.id))).scalars())
@@ -246,13 +234,5 @@ async def file_letter(session: AsyncSession, mailbox_id: int, subject: str, body
     return c
 
 
-async def public_states(session: AsyncSession, ids: list[int]) -> dict[int, PublicState]:
-    rows = (await session.execute(select(Complaint.id, Complaint.status, Complaint.updated_at)
-                                  .where(Complaint.id.in_(ids)))).all()
-    out = {}
-    for r in rows:
-        clock = await calendar.get_clock(session, COMPLAINT.name, r.id)
-        deadline = (await calendar.clock_state(session, clock)).deadline_at if clock is not None else None
-        status = ComplaintStatus(r.status)
-        out[r.id] = PublicState(str(status), COMPLAINT.state_labels[status], status in OPEN, r.updated_at, deadline)
-    return out
+async def public_states(session: AsyncSession, ids: list[int]) -> dict[int, cases.PublicState]:
+    return await cases.public_states(session, Complaint, ids, phases=("reopened",))
