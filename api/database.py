@@ -1,7 +1,8 @@
 """Engine and the one session per request; the request's session commits in exactly one place."""
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, suppress
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar
 
@@ -21,6 +22,10 @@ from sqlalchemy.types import TypeDecorator
 
 from api.config import get_settings
 from api.errors import AppError
+from api.logs import get_logger
+from api.tasks import BackgroundTask
+
+_log = get_logger("api.database")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -252,3 +257,61 @@ async def get_reader() -> Reader:  # async: a plain def dependency would be run 
 
 
 ReaderDep = Annotated[Reader, Depends(get_reader)]
+
+
+class ChannelFollower:
+    """Follows one PostgreSQL NOTIFY channel on a connection of its own (LISTEN), for a worker's in-memory copies
+    that a commit elsewhere makes stale. `on_change()` runs on every notification `accept`ed by its payload, when
+    the connection comes up (whatever happened while nobody listened) and when it goes; `live` is true only while
+    it listens, so a copy may be trusted only then. The connection is pinged every 30 s (a silent network
+    failure would otherwise keep old copies) and reopened a second after it is lost."""
+
+    def __init__(self, channel: str, name: str, on_change: Callable[[], None],
+                 accept: Callable[[str], bool] | None = None) -> None:
+        self.channel, self.name, self.on_change, self.accept = channel, name, on_change, accept
+        self.live = False
+        self._task = BackgroundTask(name)
+
+    def start(self, database_url: str) -> None:
+        self._task.start(lambda: self._listen(database_url))
+
+    async def stop(self) -> None:
+        await self._task.stop()
+        self._down()
+
+    def _down(self) -> None:
+        self.live = False
+        self.on_change()
+
+    def _notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        if self.accept is None or self.accept(payload):
+            self.on_change()
+
+    async def _listen(self, database_url: str) -> None:
+        import asyncpg
+        from sqlalchemy.engine import make_url
+
+        dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+        while True:
+            conn = None
+            try:
+                conn = await asyncpg.connect(dsn)
+                lost = asyncio.Event()
+                conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
+                await conn.add_listener(self.channel, self._notified)
+                self.on_change()
+                self.live = True
+                while not lost.is_set():
+                    with suppress(TimeoutError):
+                        await asyncio.wait_for(lost.wait(), 30)
+                    if not lost.is_set():
+                        await conn.fetchval("SELECT 1", timeout=5)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database restarting, a network hiccup: the copies are not trusted meanwhile
+                _log.warning("channel_listen_failed", channel=self.channel, exc_info=True)
+            finally:
+                self._down()
+                if conn is not None and not conn.is_closed():
+                    conn.terminate()
+            await asyncio.sleep(1)

@@ -2,8 +2,6 @@
 lock, so sequence order is commit order), the cheap validators a conditional poll needs, and each worker's copy
 of the feed heads on PostgreSQL. Flushes, never commits."""
 
-import asyncio
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,12 +12,11 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from api.auth.models import OrgUnit
-from api.database import Reader
+from api.database import ChannelFollower, Reader
 from api.disclosures.models import Column, Disclosure, DisclosureChange, DisclosureFeedHead
 from api.disclosures.states import ChangeKind, DisclosureStatus
 from api.logs import get_logger
 from api.publiccache import service as publiccache
-from api.tasks import BackgroundTask
 from api.websub import service as websub
 
 log = get_logger("api.disclosures")
@@ -118,8 +115,7 @@ class FeedHeads:
     def __init__(self) -> None:
         self._heads: dict[FeedFilter, tuple[int, datetime | None]] = {}
         self.generation = 0
-        self.live = False
-        self._task = BackgroundTask("feed-heads")
+        self._follower = ChannelFollower(FEED_CHANNEL, "feed-heads", self.changed)
 
     def get(self, key: "FeedFilter") -> tuple[int, datetime | None] | None:
         return self._heads.get(key) if self.live else None
@@ -135,44 +131,14 @@ class FeedHeads:
         self._heads.clear()
 
     def start(self, database_url: str) -> None:
-        self._task.start(lambda: self._listen(database_url))
+        self._follower.start(database_url)
 
     async def stop(self) -> None:
-        await self._task.stop()
-        self._down()
+        await self._follower.stop()
 
-    def _down(self) -> None:
-        self.live = False
-        self.changed()
-
-    async def _listen(self, database_url: str) -> None:
-        import asyncpg
-        from sqlalchemy.engine import make_url
-
-        dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
-        while True:
-            conn = None
-            try:
-                conn = await asyncpg.connect(dsn)
-                lost = asyncio.Event()
-                conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
-                await conn.add_listener(FEED_CHANNEL, self.changed)
-                self.changed()  # whatever happened while nobody listened
-                self.live = True
-                while not lost.is_set():
-                    with suppress(TimeoutError):
-                        await asyncio.wait_for(lost.wait(), 30)
-                    if not lost.is_set():  # a silent network failure would otherwise keep old copies
-                        await conn.fetchval("SELECT 1", timeout=5)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the database restarting, a network hiccup: read the heads meanwhile, retry
-                log.warning("feed_heads_listen_failed", exc_info=True)
-            finally:
-                self._down()
-                if conn is not None and not conn.is_closed():
-                    conn.terminate()
-            await asyncio.sleep(1)
+    @property
+    def live(self) -> bool:
+        return self._follower.live
 
 
 feed_heads = FeedHeads()

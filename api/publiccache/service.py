@@ -9,11 +9,9 @@ before the writer's response is sent. Flushes, never commits.
 `subscribe(fn)` lets anything else follow the same signal in this worker (a WebSub hub ping, another cache):
 `fn()` runs after every change this worker commits or is notified of, and when the notifications were lost."""
 
-import asyncio
 import os
 import uuid
 from collections.abc import Callable
-from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
@@ -21,10 +19,9 @@ from sqlalchemy import event, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from api.database import Reader, utcnow
+from api.database import ChannelFollower, Reader, utcnow
 from api.logs import get_logger
 from api.publiccache.models import PublicChangeHead
-from api.tasks import BackgroundTask
 
 log = get_logger("api.publiccache")
 
@@ -78,9 +75,9 @@ class Heads:
 
     def __init__(self) -> None:
         self.generation = 0
-        self.live = False
         self._listeners: list[Callable[[], None]] = []
-        self._task = BackgroundTask("public-change-listen")
+        self._follower = ChannelFollower(PUBLIC_CHANNEL, "public-change-listen", self.changed,
+                                         accept=lambda payload: not payload.startswith(WORKER + " "))
 
     def subscribe(self, fn: Callable[[], None]) -> None:
         self._listeners.append(fn)
@@ -93,49 +90,15 @@ class Heads:
             except Exception:  # one follower failing never keeps the others (or the cache) from dropping
                 log.warning("public_change_listener_failed", exc_info=True)
 
-    def _notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
-        if not payload.startswith(WORKER + " "):
-            self.changed()
-
     def start(self, database_url: str) -> None:
-        self._task.start(lambda: self._listen(database_url))
+        self._follower.start(database_url)
 
     async def stop(self) -> None:
-        await self._task.stop()
-        self._down()
+        await self._follower.stop()
 
-    def _down(self) -> None:
-        self.live = False
-        self.changed()
-
-    async def _listen(self, database_url: str) -> None:
-        import asyncpg
-        from sqlalchemy.engine import make_url
-
-        dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
-        while True:
-            conn = None
-            try:
-                conn = await asyncpg.connect(dsn)
-                lost = asyncio.Event()
-                conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
-                await conn.add_listener(PUBLIC_CHANNEL, self._notified)
-                self.changed()  # whatever happened while nobody listened
-                self.live = True
-                while not lost.is_set():
-                    with suppress(TimeoutError):
-                        await asyncio.wait_for(lost.wait(), 30)
-                    if not lost.is_set():  # a silent network failure would otherwise keep old copies
-                        await conn.fetchval("SELECT 1", timeout=5)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the database restarting, a network hiccup: bypass the cache meanwhile, retry
-                log.warning("public_change_listen_failed", exc_info=True)
-            finally:
-                self._down()
-                if conn is not None and not conn.is_closed():
-                    conn.terminate()
-            await asyncio.sleep(1)
+    @property
+    def live(self) -> bool:
+        return self._follower.live
 
 
 heads = Heads()
