@@ -3,6 +3,7 @@
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,6 +32,10 @@ class Settings(BaseSettings):
     jwt_audience: str = "zhengwu-portal-api"
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_seconds: int = 14 * 24 * 3600
+    # argon2id parameters, as argon2-cffi's named profiles: RFC 9106's low-memory choice (the library's default).
+    # "cheapest" is argon2-cffi's own profile for test suites (hundreds of logins per test run); production
+    # refuses it.
+    password_hash_profile: Literal["rfc9106_low_memory", "cheapest"] = "rfc9106_low_memory"  # noqa: S105 - not a password
 
     # Shared rate-limit counters; in-process counters when unset (one worker).
     redis_url: str | None = None
@@ -138,6 +143,10 @@ class Settings(BaseSettings):
             problems.append(f"PORTAL_AUDIT_KEY_FILE={self.audit_key_file} does not exist")
         elif self.audit_key_file.stat().st_mode & 0o077:
             problems.append(f"PORTAL_AUDIT_KEY_FILE={self.audit_key_file} is readable by others: chmod 600 it")
+        if self.password_hash_profile == "cheapest":  # noqa: S105 - not a password
+            problems.append(
+                "PORTAL_PASSWORD_HASH_PROFILE=cheapest is for test suites only: unset it (rfc9106_low_memory)"
+            )
         if self.is_sqlite and not self.allow_sqlite_in_production:
             problems.append(
                 "SQLite in production: set PORTAL_DATABASE_URL to PostgreSQL "

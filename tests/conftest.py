@@ -17,6 +17,8 @@ os.environ.pop("PORTAL_REDIS_URL", None)
 # The response cache keeps nothing unless a test turns it on (tests/cache): most tests run in one rolled-back
 # transaction the cache's own head read could not see.
 os.environ.setdefault("PORTAL_RESPONSE_CACHE_MB", "0")
+# argon2-cffi's test profile: the suite signs in hundreds of times (production refuses it; test_settings checks).
+os.environ.setdefault("PORTAL_PASSWORD_HASH_PROFILE", "cheapest")
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402

@@ -6,10 +6,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, Type, extract_parameters, profiles
 from sqlalchemy import delete
 
 from api.audit.keys import write_audit_key
 from api.auth.models import User, UserKind
+from api.auth.passwords import PROFILES
 from api.auth.tokens import KeyRing, write_private_key
 from api.config import Environment, Settings
 from api.main import StartupRefused, check_production, create_app
@@ -29,7 +31,7 @@ write_audit_key(AUDIT_KEY)
 
 def production(**kw) -> Settings:
     values = {"env": Environment.production, "database_url": DATABASE_URL, "allow_sqlite_in_production": True,
-              "audit_key_file": AUDIT_KEY}
+              "audit_key_file": AUDIT_KEY, "password_hash_profile": "rfc9106_low_memory"}
     values.update(kw)
     return Settings(**values)
 
@@ -54,11 +56,25 @@ class TestProductionProblems:
         s = production(signing_key_file=key_file, database_url="sqlite+aiosqlite:///x.db")
         assert s.production_problems() == []
 
+    def test_the_test_suites_hash_profile_is_refused(self, key_file):
+        problems = production(signing_key_file=key_file, password_hash_profile="cheapest").production_problems()
+        assert len(problems) == 1
+        assert "PORTAL_PASSWORD_HASH_PROFILE" in problems[0]
+
+    def test_passwords_default_to_rfc_9106_low_memory(self, monkeypatch):
+        monkeypatch.delenv("PORTAL_PASSWORD_HASH_PROFILE", raising=False)
+        chosen = PROFILES[Settings().password_hash_profile]
+        assert chosen == profiles.RFC_9106_LOW_MEMORY
+        assert (chosen.type, chosen.time_cost, chosen.memory_cost) == (Type.ID, 3, 65536)
+        made = PasswordHasher.from_parameters(chosen).hash("Gongmin#2026")
+        assert extract_parameters(made) == chosen
+
     def test_env_prefix_is_portal(self, monkeypatch, key_file):
         monkeypatch.setenv("PORTAL_ENV", "production")
         monkeypatch.setenv("PORTAL_SIGNING_KEY_FILE", str(key_file))
         monkeypatch.setenv("PORTAL_AUDIT_KEY_FILE", str(AUDIT_KEY))
         monkeypatch.setenv("PORTAL_DATABASE_URL", "postgresql+asyncpg://u@h/db")
+        monkeypatch.delenv("PORTAL_PASSWORD_HASH_PROFILE", raising=False)
         s = Settings()
         assert s.env == Environment.production
         assert s.production_problems() == []

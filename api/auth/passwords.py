@@ -8,14 +8,28 @@ import asyncio
 import re
 from collections import deque
 from collections.abc import Callable
+from functools import cache
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from zxcvbn import zxcvbn
 
-_hasher = PasswordHasher()  # argon2id with the library's RFC 9106 low-memory defaults
-# Verified when the user does not exist, so an unknown name costs the same time as a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-0")
+from api.config import get_settings
+
+PROFILES = {"rfc9106_low_memory": profiles.RFC_9106_LOW_MEMORY, "cheapest": profiles.CHEAPEST}
+
+
+@cache
+def _hasher() -> PasswordHasher:
+    """argon2id with the configured profile (PORTAL_PASSWORD_HASH_PROFILE; RFC 9106 low-memory by default)."""
+    return PasswordHasher.from_parameters(PROFILES[get_settings().password_hash_profile])
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified when the user does not exist, so an unknown name costs the same time as a wrong password."""
+    return _hasher().hash("not-a-real-password-0")
+
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
@@ -38,17 +52,17 @@ CHINESE_CONTEXT = (
 
 
 async def hash_password(password: str) -> str:
-    return await asyncio.to_thread(_hasher.hash, password)
+    return await asyncio.to_thread(_hasher().hash, password)
 
 
 def hash_password_blocking(password: str) -> str:
     """For command-line tools and demo seeding only; request handlers use `hash_password`."""
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def _verify(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher().verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -58,7 +72,7 @@ async def verify_password(password_hash: str | None, password: str) -> bool:
 
 
 def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
+    return _hasher().check_needs_rehash(password_hash)
 
 
 def policy_problems(password: str, username: str | None = None, extra_inputs: tuple[str, ...] = ()) -> list[str]:
