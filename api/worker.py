@@ -8,7 +8,9 @@ Jobs:
   one queued job each). A delivery whose worker died mid-send is still due, so it is queued again: nothing is
   lost, and the row lock in api.notifications.outbox.attempt keeps it from being sent twice.
 * ``deliver(delivery_id)``: one attempt (api.notifications.outbox.attempt).
-* ``due_jobs`` (every 5 min): complaint due-soon/overdue reminders and auto-close (was the CLI
+* ``due_jobs`` (every 5 min): the due-soon/overdue reminders of every case type whose workflow names its
+  reminders, driven from the deadline clocks (api.cases.reminders: applications, disclosure requests,
+  rectifications), and the complaints' own reminders and auto-close (api.complaints.reminders; was the CLI
   `complaints-jobs` and an opportunistic run on queue reads)."""
 
 import asyncio
@@ -19,6 +21,8 @@ from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from api import models  # noqa: F401  (every case model mapped: the reminders find a clock's case through them)
+from api.cases import reminders
 from api.complaints.reminders import run_due_jobs
 from api.config import get_settings
 from api.database import begin_write, get_engine, get_sessionmaker
@@ -60,6 +64,7 @@ async def relay(timestamp: int) -> None:
 async def due_jobs_once() -> None:
     async with get_sessionmaker()() as session:
         await begin_write(session)
+        await reminders.run(session)
         await run_due_jobs(session)
         await session.commit()
 
