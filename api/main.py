@@ -21,6 +21,7 @@ from api.audit import checkpoints as audit_checkpoints
 from api.audit import service as audit
 from api.audit.keys import get_audit_keys
 from api.audit.router import router as audit_router
+from api.auth.dependencies import callers
 from api.auth.models import User
 from api.auth.router import COOKIE_NAME as REFRESH_COOKIE
 from api.auth.router import jwks_router
@@ -155,6 +156,22 @@ def _dependency_errors(dependant: Dependant) -> set[type[AppError]]:
     return found
 
 
+def _dependency_calls(dependant: Dependant) -> list[Any]:
+    calls, todo = [], list(dependant.dependencies)
+    while todo:
+        dep = todo.pop()
+        calls.append(dep.call)
+        todo.extend(dep.dependencies)
+    return calls
+
+
+def _route_callers(routers: list[tuple[str, APIRouter]]) -> dict[tuple[str, str], list[str]]:
+    """Who may call each operation (api.auth.dependencies.callers), for its ``x-callers``."""
+    return {(prefix + route.path, method.lower()): callers(_dependency_calls(route.dependant))
+            for prefix, router in routers for route in router.routes if isinstance(route, APIRoute)
+            for method in route.methods or ()}
+
+
 def _route_errors(routers: list[tuple[str, APIRouter]]) -> dict[tuple[str, str], set[type[AppError]]]:
     return {(prefix + route.path, method.lower()): _dependency_errors(route.dependant)
             for prefix, router in routers for route in router.routes if isinstance(route, APIRoute)
@@ -203,12 +220,15 @@ def _problem_contract(app: FastAPI, routers: list[tuple[str, APIRouter]]) -> Non
         schemas.pop("ValidationError", None)
         partners_openapi.document(spec)
         declared = _route_errors(routers)
+        who = _route_callers(routers)
         for path, item in spec.get("paths", {}).items():
             if path.startswith(OPEN311_PREFIX):  # GeoReport v2 answers its own error arrays, not problem+json
                 for op in item.values():  # except the input checks every route shares (too long a path segment)
                     op["responses"]["422"] = {"description": ValidationFailed.title, "content": PROBLEM_REF}
                 continue
             for method, op in item.items():
+                if (path, method) in who:  # x-callers: who may call it (the mini-program checks: no PATCH)
+                    op["x-callers"] = who[(path, method)]
                 responses = op.setdefault("responses", {})
                 occurring = _errors_that_occur(path, method, op, declared.get((path, method), set()))
                 for status_code, title in sorted(occurring.items()):
