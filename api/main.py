@@ -33,7 +33,6 @@ from api.cases.router import router as vocabulary_router
 from api.catalog.router import router as catalog_router
 from api.complaints.router import mailboxes_router
 from api.complaints.router import router as complaints_router
-from api.compliance import jobs as compliance_jobs
 from api.compliance.router import router as compliance_router
 from api.config import Environment, Settings, get_settings
 from api.database import dispose_engine, get_sessionmaker
@@ -261,7 +260,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if backend == "postgresql":
             disclosures_service.feed_heads.start(settings.database_url)
             public_heads.start(settings.database_url)
-        compliance_jobs.daily.start(compliance_jobs.loop)
         visit_jobs.flusher.start(visit_jobs.loop)
         partners_service.usage_flusher.start(lambda: partners_service.run_usage_flusher(get_sessionmaker()))
         websub_service.deliverer.start(lambda: websub_service.run_forever(get_sessionmaker(),
@@ -273,7 +271,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await websub_service.deliverer.stop()
         await partners_service.usage_flusher.stop()
         await visit_jobs.stop()
-        await compliance_jobs.daily.stop()
         await public_heads.stop()
         await disclosures_service.feed_heads.stop()
         await audit.linker.stop()

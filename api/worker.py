@@ -11,7 +11,11 @@ Jobs:
 * ``due_jobs`` (every 5 min): the due-soon/overdue reminders of every case type whose workflow names its
   reminders, driven from the deadline clocks (api.cases.reminders: applications, disclosure requests,
   rectifications), and the complaints' own reminders and auto-close (api.complaints.reminders; was the CLI
-  `complaints-jobs` and an opportunistic run on queue reads)."""
+  `complaints-jobs` and an opportunistic run on queue reads).
+* ``compliance_daily`` (hourly): the compliance radar's link check and daily snapshot, once per Shanghai day
+  (api.compliance.jobs; was a worker-lifetime task in every API process).
+
+On SQLite the in-process worker runs the same periodic work (periodic_once) every 5 minutes."""
 
 import asyncio
 import logging
@@ -24,6 +28,7 @@ from sqlalchemy.engine import make_url
 from api import models  # noqa: F401  (every case model mapped: the reminders find a clock's case through them)
 from api.cases import reminders
 from api.complaints.reminders import run_due_jobs
+from api.compliance import jobs as compliance_jobs
 from api.config import get_settings
 from api.database import begin_write, get_engine, get_sessionmaker
 from api.notifications import outbox
@@ -75,6 +80,26 @@ async def due_jobs(timestamp: int) -> None:
     await due_jobs_once()
 
 
+async def compliance_daily_once() -> None:
+    if await compliance_jobs.run_once():
+        log.info("compliance_snapshot_taken")
+
+
+@jobs.periodic(cron="7 * * * *", periodic_id="compliance_daily")
+@jobs.task(name="compliance_daily", queue="periodic")
+async def compliance_daily(timestamp: int) -> None:
+    await compliance_daily_once()
+
+
+async def periodic_once() -> None:
+    """The periodic tasks, for the in-process worker (SQLite); one failing does not keep the others from running."""
+    for step in (due_jobs_once, compliance_daily_once):
+        try:
+            await step()
+        except Exception:
+            log.exception("periodic step %s failed", step.__name__)
+
+
 def conninfo(database_url: str) -> str:
     """The libpq URL of the SQLAlchemy one (postgresql+asyncpg://… → postgresql://…)."""
     return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
@@ -118,7 +143,7 @@ async def ensure_schema(app: procrastinate.App) -> bool:
 async def run_worker(concurrency: int = 4, wait: bool = True) -> None:
     """A worker: procrastinate on PostgreSQL, the in-process loop on SQLite."""
     if get_settings().is_sqlite:
-        await outbox.run_forever(get_sessionmaker(), periodic=due_jobs_once)
+        await outbox.run_forever(get_sessionmaker(), periodic=periodic_once)
         return
     app = make_app(max_size=concurrency + 2)
     async with app.open_async():
@@ -132,7 +157,7 @@ in_process = BackgroundTask("delivery-worker")
 
 def start_in_process() -> None:
     """The API process's own worker (SQLite default): the same relay, deliveries and periodic jobs."""
-    in_process.start(lambda: outbox.run_forever(get_sessionmaker(), periodic=due_jobs_once))
+    in_process.start(lambda: outbox.run_forever(get_sessionmaker(), periodic=periodic_once))
 
 
 def main(concurrency: int) -> int:
