@@ -260,7 +260,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if backend == "postgresql":
             disclosures_service.feed_heads.start(settings.database_url)
             public_heads.start(settings.database_url)
-        visit_jobs.flusher.start(visit_jobs.loop)
+        if not settings.redis_url and not settings.runs_worker_in_process:  # counts only this process holds
+            visit_jobs.flusher.start(visit_jobs.loop)
         partners_service.usage_flusher.start(lambda: partners_service.run_usage_flusher(get_sessionmaker()))
         websub_service.deliverer.start(lambda: websub_service.run_forever(get_sessionmaker(),
                                                                           disclosures_service.render_feed))
