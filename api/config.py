@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     wechat_secret: str | None = None
     wechat_api_base: str = "https://api.weixin.qq.com"
     wechat_miniprogram_state: str = "formal"  # subscribe messages open this version: developer|trial|formal
+    wechat_bind_page: str = "pages/bind/index"  # the mini-program page a binding code's QR code opens
     # Email over SMTP (off when no host): the notification channel "email".
     smtp_host: str | None = None
     smtp_port: int = 25

@@ -21,6 +21,7 @@ from api.audit import checkpoints as audit_checkpoints
 from api.audit import service as audit
 from api.audit.keys import get_audit_keys
 from api.audit.router import router as audit_router
+from api.auth.dependencies import callers
 from api.auth.models import User
 from api.auth.router import COOKIE_NAME as REFRESH_COOKIE
 from api.auth.router import jwks_router
@@ -32,7 +33,6 @@ from api.cases.router import router as vocabulary_router
 from api.catalog.router import router as catalog_router
 from api.complaints.router import mailboxes_router
 from api.complaints.router import router as complaints_router
-from api.compliance import jobs as compliance_jobs
 from api.compliance.router import router as compliance_router
 from api.config import Environment, Settings, get_settings
 from api.database import dispose_engine, get_sessionmaker
@@ -155,6 +155,22 @@ def _dependency_errors(dependant: Dependant) -> set[type[AppError]]:
     return found
 
 
+def _dependency_calls(dependant: Dependant) -> list[Any]:
+    calls, todo = [], list(dependant.dependencies)
+    while todo:
+        dep = todo.pop()
+        calls.append(dep.call)
+        todo.extend(dep.dependencies)
+    return calls
+
+
+def _route_callers(routers: list[tuple[str, APIRouter]]) -> dict[tuple[str, str], list[str]]:
+    """Who may call each operation (api.auth.dependencies.callers), for its ``x-callers``."""
+    return {(prefix + route.path, method.lower()): callers(_dependency_calls(route.dependant))
+            for prefix, router in routers for route in router.routes if isinstance(route, APIRoute)
+            for method in route.methods or ()}
+
+
 def _route_errors(routers: list[tuple[str, APIRouter]]) -> dict[tuple[str, str], set[type[AppError]]]:
     return {(prefix + route.path, method.lower()): _dependency_errors(route.dependant)
             for prefix, router in routers for route in router.routes if isinstance(route, APIRoute)
@@ -203,12 +219,15 @@ def _problem_contract(app: FastAPI, routers: list[tuple[str, APIRouter]]) -> Non
         schemas.pop("ValidationError", None)
         partners_openapi.document(spec)
         declared = _route_errors(routers)
+        who = _route_callers(routers)
         for path, item in spec.get("paths", {}).items():
             if path.startswith(OPEN311_PREFIX):  # GeoReport v2 answers its own error arrays, not problem+json
                 for op in item.values():  # except the input checks every route shares (too long a path segment)
                     op["responses"]["422"] = {"description": ValidationFailed.title, "content": PROBLEM_REF}
                 continue
             for method, op in item.items():
+                if (path, method) in who:  # x-callers: who may call it (the mini-program checks: no PATCH)
+                    op["x-callers"] = who[(path, method)]
                 responses = op.setdefault("responses", {})
                 occurring = _errors_that_occur(path, method, op, declared.get((path, method), set()))
                 for status_code, title in sorted(occurring.items()):
@@ -241,8 +260,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if backend == "postgresql":
             disclosures_service.feed_heads.start(settings.database_url)
             public_heads.start(settings.database_url)
-        compliance_jobs.daily.start(compliance_jobs.loop)
-        visit_jobs.flusher.start(visit_jobs.loop)
+        if not settings.redis_url and not settings.runs_worker_in_process:  # counts only this process holds
+            visit_jobs.flusher.start(visit_jobs.loop)
         partners_service.usage_flusher.start(lambda: partners_service.run_usage_flusher(get_sessionmaker()))
         websub_service.deliverer.start(lambda: websub_service.run_forever(get_sessionmaker(),
                                                                           disclosures_service.render_feed))
@@ -253,7 +272,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await websub_service.deliverer.stop()
         await partners_service.usage_flusher.stop()
         await visit_jobs.stop()
-        await compliance_jobs.daily.stop()
         await public_heads.stop()
         await disclosures_service.feed_heads.stop()
         await audit.linker.stop()

@@ -5,6 +5,7 @@ from api.audit import models as audit_models
 from api.auth import models as auth_models
 from api.calendar import models as calendar_models
 from api.captcha import models as captcha_models
+from api.cases import models as cases_models
 from api.catalog import models as catalog_models
 from api.complaints import models as complaints_models
 from api.compliance import models as compliance_models
@@ -26,7 +27,7 @@ from api.websub import models as websub_models
 from api.wechat import models as wechat_models
 
 __all__ = ["Base", "applications_models", "audit_models", "auth_models", "calendar_models", "captcha_models",
-           "catalog_models", "complaints_models", "compliance_models", "disclosure_models", "disclosure_request_models",
-           "file_models", "idempotency_models", "notifications_models", "open311_models", "partners_models",
-           "performance_models", "publiccache_models", "ratings_models", "search_models", "surveys_models",
-           "visits_models", "websub_models", "wechat_models"]
+           "cases_models", "catalog_models", "complaints_models", "compliance_models", "disclosure_models",
+           "disclosure_request_models", "file_models", "idempotency_models", "notifications_models", "open311_models",
+           "partners_models", "performance_models", "publiccache_models", "ratings_models", "search_models",
+           "surveys_models", "visits_models", "websub_models", "wechat_models"]

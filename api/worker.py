@@ -8,8 +8,17 @@ Jobs:
   one queued job each). A delivery whose worker died mid-send is still due, so it is queued again: nothing is
   lost, and the row lock in api.notifications.outbox.attempt keeps it from being sent twice.
 * ``deliver(delivery_id)``: one attempt (api.notifications.outbox.attempt).
-* ``due_jobs`` (every 5 min): complaint due-soon/overdue reminders and auto-close (was the CLI
-  `complaints-jobs` and an opportunistic run on queue reads)."""
+* ``due_jobs`` (every 5 min): the due-soon/overdue reminders of every case type whose workflow names its
+  reminders, driven from the deadline clocks (api.cases.reminders: applications, disclosure requests,
+  rectifications), and the complaints' own reminders and auto-close (api.complaints.reminders; was the CLI
+  `complaints-jobs` and an opportunistic run on queue reads).
+* ``flush_visits`` (every 10 s): the page-view counts the API processes put in Redis, written to page_views
+  (api.visits; was a worker-lifetime task in every API process).
+* ``compliance_daily`` (hourly): the compliance radar's link check and daily snapshot, once per Shanghai day
+  (api.compliance.jobs; was a worker-lifetime task in every API process).
+
+On SQLite the in-process worker runs the same periodic work (periodic_once) every 5 minutes, and the visit flush
+every 10 seconds."""
 
 import asyncio
 import logging
@@ -19,11 +28,15 @@ from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from api import models  # noqa: F401  (every case model mapped: the reminders find a clock's case through them)
+from api.cases import reminders
 from api.complaints.reminders import run_due_jobs
+from api.compliance import jobs as compliance_jobs
 from api.config import get_settings
 from api.database import begin_write, get_engine, get_sessionmaker
 from api.notifications import outbox
 from api.tasks import BackgroundTask
+from api.visits import jobs as visit_jobs
 
 log = logging.getLogger(__name__)
 SCHEMA = "procrastinate"
@@ -60,6 +73,7 @@ async def relay(timestamp: int) -> None:
 async def due_jobs_once() -> None:
     async with get_sessionmaker()() as session:
         await begin_write(session)
+        await reminders.run(session)
         await run_due_jobs(session)
         await session.commit()
 
@@ -68,6 +82,37 @@ async def due_jobs_once() -> None:
 @jobs.task(name="due_jobs", queue="periodic")
 async def due_jobs(timestamp: int) -> None:
     await due_jobs_once()
+
+
+async def compliance_daily_once() -> None:
+    if await compliance_jobs.run_once():
+        log.info("compliance_snapshot_taken")
+
+
+@jobs.periodic(cron="7 * * * *", periodic_id="compliance_daily")
+@jobs.task(name="compliance_daily", queue="periodic")
+async def compliance_daily(timestamp: int) -> None:
+    await compliance_daily_once()
+
+
+@jobs.periodic(cron="*/10 * * * * *", periodic_id="flush_visits")
+@jobs.task(name="flush_visits", queue="periodic")
+async def flush_visits(timestamp: int) -> None:
+    await visit_jobs.flush()
+
+
+async def in_process_loop() -> None:
+    """The in-process worker: the outbox relay and deliveries with the periodic work, and the visit flush."""
+    await asyncio.gather(outbox.run_forever(get_sessionmaker(), periodic=periodic_once), visit_jobs.loop())
+
+
+async def periodic_once() -> None:
+    """The periodic tasks, for the in-process worker (SQLite); one failing does not keep the others from running."""
+    for step in (due_jobs_once, compliance_daily_once):
+        try:
+            await step()
+        except Exception:
+            log.exception("periodic step %s failed", step.__name__)
 
 
 def conninfo(database_url: str) -> str:
@@ -113,7 +158,7 @@ async def ensure_schema(app: procrastinate.App) -> bool:
 async def run_worker(concurrency: int = 4, wait: bool = True) -> None:
     """A worker: procrastinate on PostgreSQL, the in-process loop on SQLite."""
     if get_settings().is_sqlite:
-        await outbox.run_forever(get_sessionmaker(), periodic=due_jobs_once)
+        await in_process_loop()
         return
     app = make_app(max_size=concurrency + 2)
     async with app.open_async():
@@ -127,7 +172,7 @@ in_process = BackgroundTask("delivery-worker")
 
 def start_in_process() -> None:
     """The API process's own worker (SQLite default): the same relay, deliveries and periodic jobs."""
-    in_process.start(lambda: outbox.run_forever(get_sessionmaker(), periodic=due_jobs_once))
+    in_process.start(in_process_loop)
 
 
 def main(concurrency: int) -> int:

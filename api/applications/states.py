@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from enum import StrEnum
 from typing import Any
 
-from api.cases.workflow import Notice, Step, Workflow, register, register_enum
+from api.cases.workflow import Notice, Reminders, Step, Workflow, register, register_enum
 
 
 class ApplicationStatus(StrEnum):
@@ -83,6 +83,12 @@ APPLICATION: Workflow[ApplicationStatus, Action] = Workflow(
     initial=S.submitted, create_action=A.submit,
     groups={"open": OPEN, "decidable": DECIDABLE, "rateable": RATEABLE},
     notices=_notices, describe=lambda app: {"tracking_no": app.tracking_no},
+    # The 办件 deadline (the service's promised working days from 受理): its assignee, else the owner unit's
+    # handlers; the applicant hears when it is overdue.
+    reminders=Reminders(unit_id=lambda app: app.owner_unit_id, subject=lambda app: f"申请 {app.tracking_no}",
+                        staff_link=lambda app: f"/workspace/applications/{app.id}",
+                        assignee_id=lambda app: app.assignee_id, applicant_id=lambda app: app.applicant_id,
+                        applicant_link=lambda app: f"/my/applications/{app.id}"),
 )
 register(APPLICATION)
 register_enum("approval_decision", {Decision.pending: "待审批", Decision.approved: "同意",

@@ -64,6 +64,7 @@ def require_role(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
             raise Forbidden("需要以下角色之一：" + "、".join(ROLE_LABELS[r] for r in roles))
         return principal
 
+    dependency.required_roles = roles  # type: ignore[attr-defined]  # read by callers() for the contract
     return dependency
 
 
@@ -91,6 +92,20 @@ SecurityAdminUser = Annotated[Principal, Depends(require_role(Role.security_admi
 AuditorUser = Annotated[Principal, Depends(require_role(Role.auditor))]
 # Reads users: the admin manages them, the security admin needs them to grant roles.
 UserReader = Annotated[Principal, Depends(require_role(Role.admin, Role.security_admin))]
+
+
+def callers(dependency_calls: list[Any]) -> list[str]:
+    """Who may call an operation, from the calls in its dependency tree, for the contract's ``x-callers``: the
+    roles a ``require_role`` names, ["staff"] (StaffUser), ["user"] (any signed-in user: a citizen, a
+    mini-program sign-in) or ["anyone"]. Checks a handler makes itself (a case's owner) come on top of this."""
+    roles = sorted({str(r) for call in dependency_calls for r in getattr(call, "required_roles", ())})
+    if roles:
+        return roles
+    if staff_principal in dependency_calls:
+        return ["staff"]
+    if current_principal in dependency_calls or password_changing_principal in dependency_calls:
+        return ["user"]
+    return ["anyone"]
 
 
 def client_ip(request: Request) -> str:

@@ -61,6 +61,25 @@ class Notice:
     kind: str = "info"
 
 
+@dataclass(frozen=True)
+class Reminders:
+    """Who hears that a case's deadline clock is due soon or overdue (api.cases.reminders, run by the worker's
+    periodic ``due_jobs``). The kernel finds the people: the case's assignee if it has one, else the handlers of
+    its unit (a grant on a unit above covers it); once overdue, the leaders too; the applicant for the kinds
+    named in `applicant_kinds`."""
+
+    unit_id: Callable[[Any], int]  # the handling unit
+    subject: Callable[[Any], str]  # how the case is named in the reminder, e.g. "申请 BJ2026000001"
+    staff_link: Callable[[Any], str]
+    assignee_id: Callable[[Any], int | None] | None = None
+    applicant_id: Callable[[Any], int | None] | None = None
+    applicant_link: Callable[[Any], str] | None = None
+    applicant_kinds: frozenset[str] = frozenset({"overdue"})
+
+
+REMINDER_KINDS = {"due_soon": "即将到期", "overdue": "已超期"}
+
+
 @dataclass(frozen=True, eq=False)
 class Workflow(Generic[S, A]):
     """States, actions, their Chinese labels and the transitions allowed, keyed by action:
@@ -81,6 +100,8 @@ class Workflow(Generic[S, A]):
     notices: Callable[[Any, Step], Iterable[Notice]] | None = None
     # Fields every audit record of the case carries (e.g. the tracking number).
     describe: Callable[[Any], Mapping[str, Any]] | None = None
+    # Due-soon / overdue reminders of the case's deadline clock (None: the domain reminds itself, or has no clock).
+    reminders: Reminders | None = None
 
     def __post_init__(self) -> None:
         missing = [str(s) for s in self.states if s not in self.state_labels]
@@ -165,6 +186,9 @@ def register(workflow: Workflow[Any, Any]) -> Workflow[Any, Any]:
     _WORKFLOWS[workflow.name] = workflow
     for action in workflow.actions:  # what users choose notification channels for
         register_event(f"{workflow.name}.{action.value}", f"{workflow.label}·{workflow.action_labels[action]}")
+    if workflow.reminders is not None:
+        for kind, label in REMINDER_KINDS.items():
+            register_event(f"{workflow.name}.{kind}", f"{workflow.label}·{label}提醒")
     return workflow
 
 

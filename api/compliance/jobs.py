@@ -1,18 +1,12 @@
 """The daily radar job: once per Asia/Shanghai day, run the link check and take the snapshot the trend chart
-shows. A worker-lifetime task (api.tasks) looks every hour whether today's snapshot exists; with several workers
-the day's row may be taken twice, and the second replaces the first (same day, same counts)."""
-
-import asyncio
+shows. The worker's periodic ``compliance_daily`` task (api/worker.py: procrastinate on PostgreSQL, the
+in-process worker on SQLite) asks every hour whether today's snapshot exists; procrastinate defers one job per
+tick whatever the number of workers, and should two runs meet anyway, the second replaces the first (same day,
+same counts)."""
 
 from api.calendar.workdays import local_date
 from api.compliance import links, service
 from api.database import begin_write, get_sessionmaker, utcnow
-from api.logs import get_logger
-from api.tasks import BackgroundTask
-
-log = get_logger("api.compliance.jobs")
-POLL_SECONDS = 3600
-daily = BackgroundTask("compliance-daily")
 
 
 async def run_once(force: bool = False) -> bool:
@@ -25,13 +19,3 @@ async def run_once(force: bool = False) -> bool:
         await service.take_snapshot(session)
         await session.commit()
     return True
-
-
-async def loop() -> None:
-    while True:
-        try:
-            if await run_once():
-                log.info("compliance_snapshot_taken")
-        except Exception:  # the radar must never take the worker down; the next hour tries again
-            log.warning("compliance_daily_failed", exc_info=True)
-        await asyncio.sleep(POLL_SECONDS)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from enum import StrEnum
 from typing import Any
 
-from api.cases.workflow import Notice, Step, Workflow, register, register_enum
+from api.cases.workflow import Notice, Reminders, Step, Workflow, register, register_enum
 
 
 class RequestStatus(StrEnum):
@@ -176,6 +176,12 @@ DISCLOSURE_REQUEST: Workflow[RequestStatus, RequestAction] = register(Workflow(
     initial=S.received, create_action=A.submit,
     groups={"open": OPEN, "finished": FINISHED},
     notices=_notices, describe=lambda r: {"tracking_no": r.tracking_no},
+    # The reply deadline (20 working days, plus an extension): the receiving unit's handlers; the applicant
+    # (when the request was made online) hears when it is overdue.
+    reminders=Reminders(unit_id=lambda r: r.unit_id, subject=lambda r: f"政府信息公开申请 {r.tracking_no}",
+                        staff_link=lambda r: f"/workspace/disclosure-requests/{r.id}",
+                        applicant_id=lambda r: r.applicant_id,
+                        applicant_link=lambda r: f"/my/disclosure-requests/{r.id}"),
 ))
 
 APPLICANT_TYPE_LABELS = {

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from enum import StrEnum
 from typing import Any
 
-from api.cases.workflow import Notice, Step, Workflow, register, register_enum
+from api.cases.workflow import Notice, Reminders, Step, Workflow, register, register_enum
 
 SCORE_LABELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 SATISFIED_MIN = 4  # 满意率 counts 满意 and 非常满意
@@ -59,6 +59,8 @@ RECTIFICATION: Workflow[RectificationStatus, RectificationAction] = Workflow(
         RA.cancel: {R.open: R.cancelled, R.followed_up: R.cancelled},
     },
     initial=R.open, create_action=RA.open, groups={"open": OPEN}, notices=_notices,
+    reminders=Reminders(unit_id=lambda rect: rect.org_unit_id, subject=lambda rect: f"整改任务 #{rect.id}",
+                        staff_link=lambda rect: f"/workspace/rectifications/{rect.id}", applicant_kinds=frozenset()),
 )
 register(RECTIFICATION)
 register_enum("rating_score", SCORE_LABELS)

@@ -21,7 +21,7 @@ StatsReader = Annotated[Principal, Depends(require_role(Role.editor, Role.leader
 async def count_visit(request: Request, session: SessionDep, body: VisitIn) -> ViewCount:
     """Count one view of a public item (bots excluded; nothing about the visitor is kept); returns 浏览次数."""
     if not is_bot(request.headers.get("user-agent")):
-        service.counter.add(body.kind, body.id)
+        await service.counter.count(body.kind, body.id)
     return ViewCount(views=await service.views_of(session, body.kind, body.id))
 
 

@@ -49,6 +49,11 @@ class WechatAlreadyBound(Forbidden):
     title = "该微信已绑定其他账号"
 
 
+class BindingCodeInvalid(Forbidden):
+    code = "wechat_binding_code_invalid"
+    title = "绑定码无效或已过期，请在网站上重新获取"
+
+
 class WechatNotBound(NotFound):
     code = "wechat_not_bound"
     title = "尚未绑定微信"

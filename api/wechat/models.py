@@ -59,3 +59,18 @@ class SubscribeCredit(Base):
     template_id: Mapped[str] = mapped_column(String(64))
     credits: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BindingCode(Base):
+    """A short-lived one-time code a signed-in SPA user shows (as text and as a QR code of the mini-program's
+    binding page) so that the mini-program, signed in with WeChat, binds that WeChat to this account: a browser
+    has no wx.login() code. Only the code's SHA-256 is kept."""
+
+    __tablename__ = "wechat_binding_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

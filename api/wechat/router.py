@@ -1,15 +1,17 @@
 """WeChat mini-program: sign-in with wx.login()'s code, binding, verified phone, subscribe-message credits and
 (admins) the template of each event."""
 
+import segno
 from fastapi import APIRouter, status
 
 from api.auth.dependencies import AdminUser, CurrentUser
 from api.auth.schemas import TokenPair
 from api.database import SessionDep
-from api.errors import Forbidden, NotFound, Unauthorized, ValidationFailed, responses
+from api.errors import Forbidden, NotFound, RateLimited, Unauthorized, ValidationFailed, responses
 from api.events import events
 from api.wechat import service
 from api.wechat.exceptions import (
+    BindingCodeInvalid,
     PhoneInvalid,
     WechatAlreadyBound,
     WechatBusy,
@@ -18,7 +20,17 @@ from api.wechat.exceptions import (
     WechatNotBound,
     WechatRiskyUser,
 )
-from api.wechat.schemas import BindingRead, CodeIn, CreditsRead, PhoneRead, SubscriptionsIn, TemplateIn, TemplateRead
+from api.wechat.schemas import (
+    BindingCodeIn,
+    BindingCodeRead,
+    BindingRead,
+    CodeIn,
+    CreditsRead,
+    PhoneRead,
+    SubscriptionsIn,
+    TemplateIn,
+    TemplateRead,
+)
 
 auth_router = APIRouter(prefix="/auth", tags=["auth"])
 router = APIRouter(prefix="/wechat", tags=["wechat"])
@@ -51,6 +63,26 @@ async def bind_wechat(session: SessionDep, principal: CurrentUser, body: CodeIn)
 async def unbind_wechat(session: SessionDep, principal: CurrentUser) -> None:
     """Unbind my WeChat (its subscribe-message credits go with it)."""
     await service.unbind(session, principal)
+
+
+@router.post("/binding-codes", status_code=status.HTTP_201_CREATED,
+             responses=responses(Unauthorized, RateLimited, WechatDisabled))
+async def create_wechat_binding_code(session: SessionDep, principal: CurrentUser) -> BindingCodeRead:
+    """Binding from the website, which has no wx.login() code: a one-time code, valid for 5 minutes, shown as
+    text and as a QR code of the mini-program's binding page. The mini-program confirms it (POST
+    /wechat/binding-codes/confirm); the website polls GET /wechat/binding until it says bound."""
+    code, row = await service.new_binding_code(session, principal)
+    page = service.binding_page(code)
+    return BindingCodeRead(code=code, page=page, expires_at=row.expires_at,
+                           qr_svg=segno.make(page, error="m").svg_data_uri(scale=4, border=2))
+
+
+@router.post("/binding-codes/confirm", responses=responses(
+    Unauthorized, BindingCodeInvalid, WechatNotBound, RateLimited, WechatDisabled))
+async def confirm_wechat_binding_code(session: SessionDep, principal: CurrentUser, body: BindingCodeIn) -> TokenPair:
+    """The mini-program (signed in through POST /auth/wechat) confirms a code shown on the website: its WeChat is
+    bound to that website account, and the answer is that account's tokens."""
+    return await service.confirm_binding_code(session, principal, body.code)
 
 
 @router.post("/phone", responses=responses(PhoneInvalid, WechatBusy, WechatDisabled))

@@ -47,3 +47,14 @@ class TemplateRead(TemplateIn):
     event: str
     last_error: str | None = Field(description="最近一次 47003 等模板数据错误，修正配置后清空")
     updated_at: datetime
+
+
+class BindingCodeRead(BaseModel):
+    code: str = Field(description="一次性绑定码，在小程序“绑定账号”页输入，或用微信扫描二维码")
+    page: str = Field(description="小程序绑定页面路径（含绑定码），即二维码的内容")
+    qr_svg: str = Field(description="二维码（SVG 的 data: URI）")
+    expires_at: datetime
+
+
+class BindingCodeIn(BaseModel):
+    code: str = Field(min_length=4, max_length=16, description="网站上显示的一次性绑定码")

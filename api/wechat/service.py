@@ -1,6 +1,7 @@
 """Mini-program accounts (sign-in, bind, unbind, verified phone), subscribe-message templates and credits, and
 the content check. Services never commit."""
 
+import hashlib
 import re
 import secrets
 from collections.abc import Mapping
@@ -18,9 +19,13 @@ from api.auth.models import User, UserKind
 from api.auth.passwords import hash_password
 from api.auth.principal import Principal
 from api.auth.schemas import TokenPair
+from api.config import get_settings
 from api.database import utcnow
+from api.errors import RateLimited
+from api.ratelimit import get_counter
 from api.wechat import client
 from api.wechat.exceptions import (
+    BindingCodeInvalid,
     ContentRisky,
     PhoneInvalid,
     WechatAlreadyBound,
@@ -29,7 +34,7 @@ from api.wechat.exceptions import (
     WechatNotBound,
     problem_for,
 )
-from api.wechat.models import SubscribeCredit, SubscribeTemplate, WechatAccount
+from api.wechat.models import BindingCode, SubscribeCredit, SubscribeTemplate, WechatAccount
 
 SHANGHAI = timezone(timedelta(hours=8))
 
@@ -116,6 +121,79 @@ async def unbind(session: AsyncSession, principal: Principal) -> None:
     await session.execute(delete(SubscribeCredit).where(SubscribeCredit.user_id == principal.id))
     await audit.record(session, principal.actor(), "wechat.unbind", "user", principal.id)
     await session.flush()
+
+
+# --- binding from the website: a one-time code the mini-program confirms --------------------------------------------
+
+BINDING_CODE_TTL = timedelta(minutes=5)
+BINDING_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read off a screen and typed
+BINDING_CODE_LENGTH = 8  # 40 bits; with the confirm limit below, guessing a live code is hopeless
+CODE_LIMIT, CONFIRM_LIMIT, LIMIT_WINDOW = 5, 10, 600  # per user, per 10 minutes
+
+
+def _code_hash(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+async def _limit(key: str, limit: int, message: str) -> None:
+    count, ttl = await get_counter().incr(key, LIMIT_WINDOW)
+    if count > limit:
+        raise RateLimited(ttl, message)
+
+
+def binding_page(code: str) -> str:
+    return f"{get_settings().wechat_bind_page}?code={code}"
+
+
+async def new_binding_code(session: AsyncSession, principal: Principal) -> tuple[str, BindingCode]:
+    """A new one-time binding code for the signed-in user (any earlier unused one stops working)."""
+    _require_enabled()
+    await _limit(f"wechat:bindcode:{principal.id}", CODE_LIMIT, "获取绑定码过于频繁，请稍后再试")
+    now = utcnow()
+    await session.execute(update(BindingCode).where(BindingCode.user_id == principal.id,
+                                                    BindingCode.used_at.is_(None)).values(used_at=now))
+    await session.execute(delete(BindingCode).where(BindingCode.expires_at < now - timedelta(days=1)))
+    code = "".join(secrets.choice(BINDING_CODE_ALPHABET) for _ in range(BINDING_CODE_LENGTH))
+    row = BindingCode(user_id=principal.id, code_hash=_code_hash(code), expires_at=now + BINDING_CODE_TTL,
+                      created_at=now)
+    session.add(row)
+    await audit.record(session, principal.actor(), "wechat.binding_code", "user", principal.id,
+                       {"expires_at": row.expires_at.isoformat()})
+    await session.flush()
+    return code, row
+
+
+async def confirm_binding_code(session: AsyncSession, principal: Principal, code: str) -> TokenPair:
+    """The mini-program, signed in with WeChat (POST /auth/wechat), confirms a code shown on the website: its
+    WeChat is bound to the code's account from now on, and the answer is that account's tokens, so the
+    mini-program goes on as the website user. The account the first sign-in made for the WeChat user stays as it
+    was (its own cases included), reachable by WeChat no longer. A code works once and for 5 minutes."""
+    _require_enabled()
+    await _limit(f"wechat:bindconfirm:{principal.id}", CONFIRM_LIMIT, "绑定尝试过于频繁，请稍后再试")
+    account = await binding(session, principal.id)
+    if account is None:
+        raise WechatNotBound("请在小程序中使用微信登录后再绑定")
+    now = utcnow()
+    row = (await session.execute(select(BindingCode).where(BindingCode.code_hash == _code_hash(code))
+                                 .with_for_update())).scalar_one_or_none()
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        raise BindingCodeInvalid()
+    claimed = await session.execute(update(BindingCode).where(BindingCode.id == row.id, BindingCode.used_at.is_(None))
+                                    .values(used_at=now))
+    if not getattr(claimed, "rowcount", 0):  # another confirmation took it first
+        raise BindingCodeInvalid()
+    target = await session.get(User, row.user_id)
+    if target is None or not target.is_active:
+        raise BindingCodeInvalid()
+    if account.user_id != target.id:
+        await session.execute(delete(SubscribeCredit).where(SubscribeCredit.user_id == account.user_id))
+        await session.execute(delete(WechatAccount).where(WechatAccount.user_id == target.id))  # a former binding
+        account.user_id = target.id
+        account.created_at = now
+        await session.flush()
+    await audit.record(session, Actor(target.id, target.display_name, str(target.kind)), "wechat.bind", "user",
+                       target.id, {"method": "binding_code", "from_user": principal.id})
+    return await auth.sign_in(session, target, "wechat")
 
 
 async def verify_phone(session: AsyncSession, principal: Principal, code: str) -> str:

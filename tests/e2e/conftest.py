@@ -64,8 +64,21 @@ def live_db(live_tmp: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def live_server(live_tmp: Path, live_db: Path) -> Iterator[str]:
-    """Base URL of a uvicorn process serving the API and web/dist, with the demo data loaded."""
+def live_wechat() -> Iterator[object]:
+    """The local server speaking WeChat's API that the live server is configured with (a test plays the
+    mini-program by adding wx.login() codes to its `sessions`)."""
+    from tests.notifications.fakes import FakeWechat, ServerThread
+
+    fake = FakeWechat()
+    with ServerThread(fake.app()) as server:
+        fake.url = server.url  # type: ignore[attr-defined]
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def live_server(live_tmp: Path, live_db: Path, live_wechat: object) -> Iterator[str]:
+    """Base URL of a uvicorn process serving the API and web/dist, with the demo data loaded, WeChat pointed at
+    the fake WeChat server."""
     if not DIST_INDEX.is_file():
         _missing("web/dist/index.html is missing: build the SPA first (make web, or cd web && npm ci && npm run build)")
     tmp = live_tmp
@@ -75,6 +88,9 @@ def live_server(live_tmp: Path, live_db: Path) -> Iterator[str]:
         "PORTAL_VAR_DIR": str(tmp),
         "PORTAL_ENV": "development",
         "PORTAL_WEB_DIST": str(WEB_DIST),
+        "PORTAL_WECHAT_APPID": live_wechat.appid,  # type: ignore[attr-defined]
+        "PORTAL_WECHAT_SECRET": live_wechat.secret,  # type: ignore[attr-defined]
+        "PORTAL_WECHAT_API_BASE": live_wechat.url,  # type: ignore[attr-defined]
     }
     env.pop("PORTAL_REDIS_URL", None)
     _run_cli("migrate", env)

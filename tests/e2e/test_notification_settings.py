@@ -1,5 +1,7 @@
-"""A citizen chooses notification channels in the SPA and sees the delivery log once an application of theirs is
-accepted (the live server is SQLite: its in-process worker fans the notification out)."""
+"""A citizen binds WeChat in the SPA (the test plays the mini-program: wx.login() code against the fake WeChat
+server, POST /auth/wechat, then confirms the binding code the page shows), chooses notification channels, and sees
+the delivery log once an application of theirs is accepted (the live server is SQLite: its in-process worker fans
+the notification out)."""
 
 from datetime import date, timedelta
 
@@ -20,10 +22,32 @@ def token(http: httpx.Client, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
-def test_channels_chosen_and_the_delivery_log_after_acceptance(page: Page, live_server: str) -> None:
+def bind_in_the_mini_program(live_server: str, live_wechat, code: str) -> None:
+    """What the mini-program does with a binding code: sign in with its own wx.login() code, then confirm."""
+    live_wechat.sessions["e2e-wx-login"] = {"openid": "o-e2e-citizen", "session_key": "k"}
+    with httpx.Client(base_url=live_server, timeout=30) as http:
+        r = http.post("/api/v1/auth/wechat", json={"code": "e2e-wx-login"})
+        assert r.status_code == 200, r.text
+        mp = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        r = http.post("/api/v1/wechat/binding-codes/confirm", json={"code": code}, headers=mp)
+        assert r.status_code == 200, r.text
+        as_citizen = {"Authorization": f"Bearer {r.json()['access_token']}"}  # the mini-program goes on as the citizen
+        again = http.post("/api/v1/wechat/binding-codes/confirm", json={"code": code}, headers=as_citizen)
+        assert again.status_code == 403, again.text  # a code works once
+
+
+def test_wechat_bound_channels_chosen_and_the_delivery_log_after_acceptance(page: Page, live_server: str,
+                                                                             live_wechat) -> None:
     log_in(page, "citizen")
     page.goto("/workspace/notifications/settings")
     expect(page.get_by_test_id("wechat-unbound")).to_be_visible()
+    page.get_by_test_id("wechat-bind-start").click()
+    expect(page.get_by_role("img", name="小程序绑定二维码")).to_be_visible()
+    code = page.get_by_test_id("wechat-bind-code").inner_text().strip()
+    assert len(code) == 8
+    bind_in_the_mini_program(live_server, live_wechat, code)
+    expect(page.get_by_test_id("wechat-bound")).to_be_visible()  # the page polls until the binding shows
+    expect(page.get_by_test_id("wechat-bind-panel")).to_have_count(0)
     page.get_by_test_id("pref-all-email").click()
     expect(page.get_by_test_id("pref-all-email").get_by_role("checkbox")).to_be_checked()
     page.get_by_test_id("preferences-save").click()
@@ -49,3 +73,8 @@ def test_channels_chosen_and_the_delivery_log_after_acceptance(page: Page, live_
     expect(page.get_by_test_id("delivery-log")).to_contain_text("电子邮件")
     expect(page.get_by_test_id("delivery-status").first).to_have_text("未发送")  # no SMTP on the live server
     expect(page.get_by_test_id("delivery-log")).to_contain_text("未配置邮件服务")
+
+    page.get_by_test_id("wechat-unbind").click()
+    expect(page.get_by_test_id("wechat-unbound")).to_be_visible()
+    page.reload()
+    expect(page.get_by_test_id("wechat-unbound")).to_be_visible()

@@ -5,7 +5,10 @@ import pytest
 from sqlalchemy import select, text, update
 
 from api.auth.models import User
-from api.database import get_sessionmaker
+from api.calendar.workdays import local_date
+from api.compliance import jobs as compliance_jobs
+from api.compliance.models import ComplianceSnapshot
+from api.database import get_sessionmaker, utcnow
 from api.notifications.models import Delivery, DeliveryStatus
 from tests.applications.conftest import make_world
 from tests.applications.helpers import accepted
@@ -56,3 +59,20 @@ class TestInProcess:
         from api import worker
 
         await worker.due_jobs_once()  # complaint reminders and auto-close: idempotent, nothing due here
+
+    async def test_the_in_process_periodic_work_takes_the_radar_snapshot_once_a_day(self, committing_client):
+        from api import worker
+
+        await worker.periodic_once()
+        async with get_sessionmaker()() as session:
+            days = (await session.execute(select(ComplianceSnapshot.day).distinct())).scalars().all()
+        assert days == [local_date(utcnow())]
+        assert await compliance_jobs.run_once() is False  # today's is taken: the next tick does nothing
+
+
+class TestPeriodicTasks:
+    def test_procrastinate_runs_the_scheduled_work(self):
+        from api import worker
+
+        periodic = {task for task, _ in worker.make_app().periodic_registry.periodic_tasks}
+        assert {"portal:relay", "portal:due_jobs", "portal:compliance_daily"} <= periodic

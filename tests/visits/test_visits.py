@@ -1,16 +1,23 @@
 """访问量: beacons counted in memory and written in batches, bots excluded, nothing about the visitor kept."""
 
+import os
+from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.auth.models import Role
+from api.config import get_settings
 from api.database import utcnow
 from api.disclosures.models import Disclosure
 from api.disclosures.states import DisclosureStatus, Freshness
+from api.visits import jobs as visit_jobs
 from api.visits import service
 from api.visits.models import PageView
 from api.visits.states import VisitKind, is_bot
@@ -137,3 +144,49 @@ class TestWorkerFlush:
             views = (await conn.execute(select(PageView.views).where(PageView.item_id == d.id))).scalar()
         assert views == 2
         assert await _beacon(committing_client, "disclosure", d.id) == 3
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/2")
+
+
+@pytest.fixture
+async def shared_counts(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Any]:
+    """PORTAL_REDIS_URL set: the API processes count into one Redis hash (skipped when no Redis answers)."""
+    r = aioredis.from_url(REDIS_URL)
+    try:
+        await r.ping()
+    except RedisError:
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    monkeypatch.setattr(get_settings(), "redis_url", REDIS_URL)
+    await r.delete(service.PENDING, service.PENDING_ITEMS)
+    yield r
+    await r.delete(service.PENDING, service.PENDING_ITEMS)
+    await r.aclose()
+
+
+class TestSharedCounts:
+    async def test_views_counted_in_redis_are_written_by_the_job_queues_task(
+            self, committing_client: httpx.AsyncClient, engine: AsyncEngine, shared_counts: Any) -> None:
+        from api import worker
+
+        async with AsyncSession(engine, expire_on_commit=False) as setup:
+            root = await create_org_unit(setup, "机关事务管理局", code="REDISROOT")
+            d = await item(setup, await column(setup, root), 1)
+            await setup.commit()
+        for expected in (1, 2):
+            assert await _beacon(committing_client, "disclosure", d.id) == expected
+        assert service.counter.take() == {}  # nothing in this process's memory: another process may flush
+        assert int(await shared_counts.hget(service.PENDING_ITEMS, f"disclosure|{d.id}")) == 2
+        periodic = {task for task, _ in worker.make_app().periodic_registry.periodic_tasks}
+        assert "portal:flush_visits" in periodic
+        await visit_jobs.flush()  # what the flush_visits task runs
+        async with engine.connect() as conn:
+            views = (await conn.execute(select(PageView.views).where(PageView.item_id == d.id))).scalar()
+        assert views == 2
+        assert not await shared_counts.exists(service.PENDING, service.PENDING_ITEMS)
+        assert await _beacon(committing_client, "disclosure", d.id) == 3
+        await visit_jobs.flush()
+        await visit_jobs.flush()  # nothing left: a second flush adds nothing
+        async with engine.connect() as conn:
+            views = (await conn.execute(select(PageView.views).where(PageView.item_id == d.id))).scalar()
+        assert views == 3

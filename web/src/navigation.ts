@@ -93,6 +93,15 @@ export const NAV_ITEMS: NavItem[] = [
   },
   {
     area: 'workspace',
+    group: '系统管理',
+    label: '订阅消息模板',
+    to: '/workspace/admin/wechat-templates',
+    icon: ChatDotRound,
+    roles: ['admin'],
+    description: '各类通知使用的微信小程序订阅消息模板、关键词映射与跳转页面，查看模板数据错误（47003）',
+  },
+  {
+    area: 'workspace',
     group: '安全管理',
     label: '角色授权',
     to: '/workspace/admin/role-grants',

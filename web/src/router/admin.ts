@@ -21,6 +21,12 @@ export const adminRoutes: RouteRecordRaw[] = [
     meta: { title: '接入客户端', roles: ['admin'] },
   },
   {
+    path: 'admin/wechat-templates',
+    name: 'admin-wechat-templates',
+    component: () => import('@/views/admin/WechatTemplatesView.vue'),
+    meta: { title: '订阅消息模板', roles: ['admin'] },
+  },
+  {
     path: 'admin/role-grants',
     name: 'admin-role-grants',
     component: () => import('@/views/admin/RoleGrantsView.vue'),
