@@ -9,7 +9,8 @@ Jobs:
   lost, and the row lock in api.notifications.outbox.attempt keeps it from being sent twice.
 * ``deliver(delivery_id)``: one attempt (api.notifications.outbox.attempt).
 * ``due_jobs`` (every 5 min): complaint due-soon/overdue reminders and auto-close (was the CLI
-  `complaints-jobs` and an opportunistic run on queue reads)."""
+  `complaints-jobs` and an opportunistic run on queue reads); 依申请公开's lapsed 补正 and 收费 deadlines
+  (closed) and unanswered consultations (the clock runs again), see api/disclosure_requests/deadlines.py."""
 
 import asyncio
 import logging
@@ -22,6 +23,7 @@ from sqlalchemy.engine import make_url
 from api.complaints.reminders import run_due_jobs
 from api.config import get_settings
 from api.database import begin_write, get_engine, get_sessionmaker
+from api.disclosure_requests import deadlines as disclosure_deadlines
 from api.notifications import outbox
 from api.tasks import BackgroundTask
 
@@ -58,10 +60,12 @@ async def relay(timestamp: int) -> None:
 
 
 async def due_jobs_once() -> None:
-    async with get_sessionmaker()() as session:
-        await begin_write(session)
-        await run_due_jobs(session)
-        await session.commit()
+    """Each domain's time-driven work in its own transaction: one failing leaves the other's done."""
+    for job in (run_due_jobs, disclosure_deadlines.run_due_jobs):
+        async with get_sessionmaker()() as session:
+            await begin_write(session)
+            await job(session)
+            await session.commit()
 
 
 @jobs.periodic(cron="*/5 * * * *", periodic_id="due_jobs")

@@ -179,6 +179,12 @@ class DisclosureRequestRead(DisclosureRequestSummary):
     attachments: list[AttachmentRead]
 
 
+class DisclosureDueJobsReport(BaseModel):
+    closed_no_supplement: int = Field(description="逾期不补正而终止处理的申请")
+    closed_unpaid: int = Field(description="逾期未缴费而终止处理的申请")
+    consultations_ended: int = Field(description="征求意见期满未答复、恢复计算答复期限的申请")
+
+
 class FeeLineRead(BaseModel):
     first: int
     last: int

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from api.audit import service as audit
+from api.audit.service import Actor
 from api.auth.models import OrgUnit, Role
 from api.auth.principal import Principal
 from api.calendar import service as calendar
@@ -262,14 +263,25 @@ async def supplement(session: AsyncSession, principal: Principal, r: DisclosureR
     await cases.transition(session, r, A.supplement, principal.actor(), at=now, note=data.text)
 
 
-async def _finish(session: AsyncSession, principal: Principal, r: DisclosureRequest, action: RequestAction,
-                  outcome: Outcome, reason: Reason | None, legal_basis: str, body: str, now: datetime) -> None:
+async def _finish(session: AsyncSession, actor: Actor, r: DisclosureRequest, action: RequestAction,
+                  outcome: Outcome, reason: Reason | None, legal_basis: str, body: str, now: datetime,
+                  note: str | None = None) -> None:
     r.outcome, r.reason, r.legal_basis, r.reply_body = outcome, reason, legal_basis, body
     r.finished_date = today(now)
-    await cases.stop_clock(session, r, principal.actor())
+    await cases.stop_clock(session, r, actor)
     label = OUTCOME_LABELS[outcome] + (f"（{REASON_LABELS[reason]}）" if reason else "")
-    await cases.transition(session, r, action, principal.actor(), at=now, note=label,
+    await cases.transition(session, r, action, actor, at=now, note=f"{label}{note}" if note else label,
                            detail={"outcome": outcome, "reason": reason})
+
+
+async def lapse(session: AsyncSession, actor: Actor, r: DisclosureRequest, action: RequestAction,
+                now: datetime | None = None, note: str | None = None) -> None:
+    """Close a request whose 补正 or payment deadline has passed (其他处理: 逾期不补正 / 逾期未缴费). The handler's
+    close and the scheduled job (api/disclosure_requests/deadlines.py) both end here; the caller checks."""
+    now = now or utcnow()
+    reason = Reason.no_supplement if action == A.close_no_supplement else Reason.unpaid
+    await _finish(session, actor, r, action, Outcome.other, reason, LEGAL_BASIS[reason],
+                  reply_template(r, Outcome.other, reason), now, note)
 
 
 async def close_no_supplement(session: AsyncSession, principal: Principal, r: DisclosureRequest,
@@ -280,8 +292,7 @@ async def close_no_supplement(session: AsyncSession, principal: Principal, r: Di
     assert r.supplement_due_date is not None
     if today(now) <= r.supplement_due_date:
         raise DeadlineNotPassed(f"补正期限至 {r.supplement_due_date:%Y年%m月%d日}，尚未届满")
-    await _finish(session, principal, r, A.close_no_supplement, Outcome.other, Reason.no_supplement,
-                  LEGAL_BASIS[Reason.no_supplement], reply_template(r, Outcome.other, Reason.no_supplement), now)
+    await lapse(session, principal.actor(), r, A.close_no_supplement, now)
 
 
 async def extend(session: AsyncSession, principal: Principal, r: DisclosureRequest, data: ExtendIn,
@@ -316,8 +327,14 @@ async def end_consultation(session: AsyncSession, principal: Principal, r: Discl
                            data: EndConsultationIn, now: datetime | None = None) -> None:
     require(principal, r, A.end_consultation)
     now = now or utcnow()
-    await calendar.resume_clock(session, await _clock(session, r), principal.actor(), at=now)
-    await cases.transition(session, r, A.end_consultation, principal.actor(), at=now, note=data.note)
+    await resume_after_consultation(session, principal.actor(), r, now, now, data.note)
+
+
+async def resume_after_consultation(session: AsyncSession, actor: Actor, r: DisclosureRequest, resume_at: datetime,
+                                    now: datetime, note: str | None) -> None:
+    """The clock runs again from `resume_at` (the answer, or the end of the 15 days when none came)."""
+    await calendar.resume_clock(session, await _clock(session, r), actor, at=resume_at)
+    await cases.transition(session, r, A.end_consultation, actor, at=now, note=note)
 
 
 async def nth_in_month(session: AsyncSession, r: DisclosureRequest) -> int:
@@ -371,8 +388,7 @@ async def close_unpaid(session: AsyncSession, principal: Principal, r: Disclosur
     assert r.fee_due_date is not None
     if today(now) <= r.fee_due_date:
         raise DeadlineNotPassed(f"缴费期限至 {r.fee_due_date:%Y年%m月%d日}，尚未届满")
-    await _finish(session, principal, r, A.close_unpaid, Outcome.other, Reason.unpaid, LEGAL_BASIS[Reason.unpaid],
-                  reply_template(r, Outcome.other, Reason.unpaid), now)
+    await lapse(session, principal.actor(), r, A.close_unpaid, now)
 
 
 def check_reason(outcome: Outcome, reason: Reason | None) -> None:
@@ -414,7 +430,7 @@ async def reply(session: AsyncSession, principal: Principal, r: DisclosureReques
     basis = data.legal_basis or LEGAL_BASIS[data.reason or data.outcome]
     body = data.body or reply_template(r, data.outcome, data.reason)
     r.referral = data.referral
-    await _finish(session, principal, r, A.reply, data.outcome, data.reason, basis, body, now)
+    await _finish(session, principal.actor(), r, A.reply, data.outcome, data.reason, basis, body, now)
 
 
 async def record_review(session: AsyncSession, principal: Principal, r: DisclosureRequest, data: ReviewIn,
