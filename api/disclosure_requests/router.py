@@ -12,6 +12,7 @@ from api.disclosure_requests.exceptions import (
     DeadlinePassed,
     DisclosureRequestNotFound,
     NoFeeDue,
+    OnTheSpotNotAllowed,
     SupplementNotAllowed,
 )
 from api.disclosure_requests.schemas import (
@@ -236,6 +237,16 @@ async def reply(
 ) -> DisclosureRequestRead:
     """答复 with one of the law's outcomes, its reason and legal basis, and the applicant's remedies."""
     await service.reply(session, principal, r, body)
+    return await _read(session, principal, r.id)
+
+
+@router.post("/{request_id}/on-the-spot-reply", responses=responses(
+    DisclosureRequestNotFound, Forbidden, InvalidTransition, ValidationFailed, OnTheSpotNotAllowed))
+async def reply_on_the_spot(
+    session: SessionDep, principal: CurrentUser, r: RequestForAction, body: ReplyIn
+) -> DisclosureRequestRead:
+    """当场答复: answer a request on the day it was received, before any other step; it is closed today."""
+    await service.reply_on_the_spot(session, principal, r, body)
     return await _read(session, principal, r.id)
 
 

@@ -172,6 +172,7 @@ class DisclosureRequestRead(DisclosureRequestSummary):
     referral: str | None
     remedy: str | None = Field(description="救济途径（行政复议、行政诉讼及其期限）")
     finished_date: date | None
+    on_the_spot: bool = Field(description="当场答复")
     review_kind: ReviewKind | None
     review_result: ReviewResult | None
     actions: list[str] = Field(description="调用者当前可执行的操作")

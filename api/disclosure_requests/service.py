@@ -29,6 +29,7 @@ from api.disclosure_requests.exceptions import (
     DeadlinePassed,
     DisclosureRequestNotFound,
     NoFeeDue,
+    OnTheSpotNotAllowed,
     SupplementNotAllowed,
 )
 from api.disclosure_requests.models import DisclosureRequest, DisclosureRequestEvent
@@ -150,6 +151,8 @@ def allowed_actions(principal: Principal, r: DisclosureRequest) -> list[str]:
         if action == A.request_supplement and r.supplement_note is not None:
             continue
         if action == A.extend and r.extension_days:
+            continue
+        if action == A.reply_on_the_spot and not on_the_spot_possible(r):
             continue
         out.append(action.value)
     return out
@@ -431,6 +434,28 @@ async def reply(session: AsyncSession, principal: Principal, r: DisclosureReques
     body = data.body or reply_template(r, data.outcome, data.reason)
     r.referral = data.referral
     await _finish(session, principal.actor(), r, A.reply, data.outcome, data.reason, basis, body, now)
+
+
+def on_the_spot_possible(r: DisclosureRequest, now: datetime | None = None) -> bool:
+    """Received today and nothing done yet (no 补正, extension, consultation or fee): it can be answered now."""
+    return (r.status == RequestStatus.received and r.received_date == today(now) and r.supplement_note is None
+            and not r.extension_days and r.consult_kind is None and r.fee_method is None)
+
+
+async def reply_on_the_spot(session: AsyncSession, principal: Principal, r: DisclosureRequest, data: ReplyIn,
+                            now: datetime | None = None) -> None:
+    """当场答复 (Art. 33): answered and closed on the day of receipt, with an outcome like any reply."""
+    require(principal, r, A.reply_on_the_spot)
+    now = now or utcnow()
+    if not on_the_spot_possible(r, now):
+        raise OnTheSpotNotAllowed(f"当场答复须在收到申请的当日（{r.received_date:%Y年%m月%d日}）作出，"
+                                  "且此前未告知补正、延期、征求意见或收费")
+    check_reason(data.outcome, data.reason)
+    basis = data.legal_basis or LEGAL_BASIS[data.reason or data.outcome]
+    body = data.body or reply_template(r, data.outcome, data.reason)
+    r.referral, r.on_the_spot = data.referral, True
+    await _finish(session, principal.actor(), r, A.reply_on_the_spot, data.outcome, data.reason, basis, body, now,
+                  note="（当场答复）")
 
 
 async def record_review(session: AsyncSession, principal: Principal, r: DisclosureRequest, data: ReviewIn,

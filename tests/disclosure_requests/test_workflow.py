@@ -294,3 +294,49 @@ class TestReply:
         audited = [e.action for e in await audit.entries(session, object_type="disclosure_request", object_id=rid)]
         assert {"disclosure_request.submit", "disclosure_request.extend", "disclosure_request.reply",
                 "clock.start", "clock.extend", "clock.stop"} <= set(audited)
+
+
+class TestOnTheSpot:
+    async def test_a_walk_in_answered_on_the_spot_closes_the_same_day(self, client, session):
+        w = await world(session)
+        rid = (await record(client, w, today(), channel="in_person"))["id"]
+        assert "reply_on_the_spot" in (await get(client, w.handler, rid))["actions"]
+        r = await act(client, w.handler, rid, "on-the-spot-reply", {"outcome": "disclosed"})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["status"] == "replied" and body["on_the_spot"] is True and body["outcome"] == "disclosed"
+        assert body["finished_date"] == body["received_date"] == today().isoformat()
+        assert body["clock"]["status"] == "stopped" and body["clock"]["used_working_days"] == 0
+        assert body["events"][-1]["action"] == "reply_on_the_spot" and "当场答复" in body["events"][-1]["note"]
+        assert "行政复议" in body["remedy"]
+        audited = [e.action for e in await audit.entries(session, object_type="disclosure_request", object_id=rid)]
+        assert "disclosure_request.reply_on_the_spot" in audited
+
+    async def test_the_reason_rules_are_those_of_any_reply(self, client, session):
+        w = await world(session)
+        rid = (await apply(client, w))["id"]
+        r = await act(client, w.handler, rid, "on-the-spot-reply", {"outcome": "not_processed"})
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason"
+        r = await act(client, w.handler, rid, "on-the-spot-reply", {"outcome": "not_processed", "reason": "petition"})
+        assert r.status_code == 200 and r.json()["reason"] == "petition"
+
+    async def test_not_after_the_day_of_receipt(self, client, session):
+        w = await world(session)
+        rid = (await record(client, w, await recent_working_day(session, 1), channel="in_person"))["id"]
+        assert "reply_on_the_spot" not in (await get(client, w.handler, rid))["actions"]
+        r = await act(client, w.handler, rid, "on-the-spot-reply", {"outcome": "disclosed"})
+        assert r.status_code == 409 and r.json()["code"] == "on_the_spot_not_allowed"
+        assert (await get(client, w.handler, rid))["status"] == "received"
+
+    async def test_not_after_another_step(self, client, session):
+        w = await world(session)
+        rid = (await apply(client, w))["id"]
+        await act(client, w.handler, rid, "extend", {"days": 5, "approver": "王主任", "reason": "x"})
+        r = await act(client, w.handler, rid, "on-the-spot-reply", {"outcome": "disclosed"})
+        assert r.status_code == 409 and r.json()["code"] == "on_the_spot_not_allowed"
+
+    async def test_only_the_handler(self, client, session):
+        w = await world(session)
+        rid = (await apply(client, w))["id"]
+        assert (await act(client, w.citizen, rid, "on-the-spot-reply", {"outcome": "disclosed"})).status_code == 403
+        assert (await act(client, w.leader, rid, "on-the-spot-reply", {"outcome": "disclosed"})).status_code == 403
