@@ -100,8 +100,21 @@ class ReplyIn(BaseModel):
 
 
 class ReviewIn(BaseModel):
+    """Section 四 counts a review or suit in the year of its decision, and as 尚未审结 at the end of each year it
+    was open (filed by then, not yet decided)."""
+
     kind: ReviewKind
     result: ReviewResult
+    filed_date: date | None = Field(default=None, description="申请复议或起诉的日期；不填为今天")
+    decided_date: date | None = Field(default=None, description="复议决定或裁判的日期；尚未审结的不填")
+
+    @model_validator(mode="after")
+    def _decided_unless_pending(self) -> "ReviewIn":
+        if self.result == ReviewResult.pending and self.decided_date is not None:
+            raise ValueError("尚未审结的不填决定日期")
+        if self.result != ReviewResult.pending and self.decided_date is None:
+            raise ValueError("已审结的须填写复议决定或裁判的日期")
+        return self
 
 
 class CloseIn(BaseModel):
@@ -175,6 +188,8 @@ class DisclosureRequestRead(DisclosureRequestSummary):
     on_the_spot: bool = Field(description="当场答复")
     review_kind: ReviewKind | None
     review_result: ReviewResult | None
+    review_filed_date: date | None
+    review_decided_date: date | None
     actions: list[str] = Field(description="调用者当前可执行的操作")
     events: list[RequestEventRead]
     attachments: list[AttachmentRead]

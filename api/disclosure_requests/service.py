@@ -462,9 +462,20 @@ async def record_review(session: AsyncSession, principal: Principal, r: Disclosu
                         now: datetime | None = None) -> None:
     """行政复议 / 行政诉讼 on the reply, for the annual report's section 四."""
     require(principal, r, A.record_review)
+    now = now or utcnow()
+    filed = data.filed_date or r.review_filed_date or today(now)
+    if filed > today(now):
+        raise bad("filed_date", "申请复议或起诉的日期不能晚于今天")
+    if r.finished_date is not None and filed < r.finished_date:
+        raise bad("filed_date", "申请复议或起诉的日期不能早于答复日期")
+    if data.decided_date is not None and not filed <= data.decided_date <= today(now):
+        raise bad("decided_date", "决定日期应在申请复议或起诉之后，且不晚于今天")
     r.review_kind, r.review_result = data.kind, data.result
-    await cases.transition(session, r, A.record_review, principal.actor(), at=now or utcnow(),
-                           note=f"{REVIEW_KIND_LABELS[data.kind]}：{REVIEW_RESULT_LABELS[data.result]}")
+    r.review_filed_date, r.review_decided_date = filed, data.decided_date
+    decided = f"，{data.decided_date:%Y年%m月%d日}作出" if data.decided_date else ""
+    await cases.transition(session, r, A.record_review, principal.actor(), at=now,
+                           note=f"{REVIEW_KIND_LABELS[data.kind]}：{REVIEW_RESULT_LABELS[data.result]}"
+                                f"（{filed:%Y年%m月%d日}提起{decided}）")
 
 
 def remedy(r: DisclosureRequest) -> str | None:

@@ -34,7 +34,8 @@ async def request_read(session: AsyncSession, principal: Principal, r: Disclosur
         fee_quantity=r.fee_quantity, fee_amount=r.fee_amount, fee_due_date=r.fee_due_date,
         fee_paid_date=r.fee_paid_date, legal_basis=r.legal_basis, reply_body=r.reply_body, referral=r.referral,
         remedy=service.remedy(r), finished_date=r.finished_date, on_the_spot=r.on_the_spot, review_kind=r.review_kind,
-        review_result=r.review_result, actions=service.allowed_actions(principal, r),
+        review_result=r.review_result, review_filed_date=r.review_filed_date,
+        review_decided_date=r.review_decided_date, actions=service.allowed_actions(principal, r),
         events=[RequestEventRead.model_validate(e) for e in await service.events(session, r)],
         attachments=[AttachmentRead(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size, kind=k)
                      for k, a in await service.attachments(session, r)])

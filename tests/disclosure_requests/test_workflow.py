@@ -281,8 +281,10 @@ class TestReply:
         w = await world(session)
         rid = (await apply(client, w))["id"]
         await act(client, w.handler, rid, "reply", {"outcome": "withheld", "reason": "process_info"})
-        body = (await act(client, w.handler, rid, "review", {"kind": "reconsideration", "result": "upheld"})).json()
+        body = (await act(client, w.handler, rid, "review", {"kind": "reconsideration", "result": "upheld",
+                                                              "decided_date": today().isoformat()})).json()
         assert body["review_kind"] == "reconsideration" and body["review_result"] == "upheld"
+        assert body["review_decided_date"] == body["review_filed_date"] == today().isoformat()
 
     async def test_every_step_leaves_an_event_and_an_audit_record(self, client, session):
         w = await world(session)

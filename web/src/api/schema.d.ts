@@ -5489,6 +5489,10 @@ export interface components {
             remedy: string | null;
             /** Reply Body */
             reply_body: string | null;
+            /** Review Decided Date */
+            review_decided_date: string | null;
+            /** Review Filed Date */
+            review_filed_date: string | null;
             review_kind: components["schemas"]["ReviewKind"] | null;
             review_result: components["schemas"]["ReviewResult"] | null;
             status: components["schemas"]["RequestStatus"];
@@ -7850,8 +7854,22 @@ export interface components {
              */
             column_id: number;
         };
-        /** ReviewIn */
+        /**
+         * ReviewIn
+         * @description Section 四 counts a review or suit in the year of its decision, and as 尚未审结 at the end of each year it
+         *     was open (filed by then, not yet decided).
+         */
         api__disclosure_requests__schemas__ReviewIn: {
+            /**
+             * Decided Date
+             * @description 复议决定或裁判的日期；尚未审结的不填
+             */
+            decided_date?: string | null;
+            /**
+             * Filed Date
+             * @description 申请复议或起诉的日期；不填为今天
+             */
+            filed_date?: string | null;
             kind: components["schemas"]["ReviewKind"];
             result: components["schemas"]["ReviewResult"];
         };
