@@ -16,9 +16,9 @@ from api.disclosure_requests.exceptions import (
     SupplementNotAllowed,
 )
 from api.disclosure_requests.schemas import (
-    AttachmentRead,
     CloseIn,
     ConsultIn,
+    DisclosureRequestAttachmentRead,
     DisclosureRequestCreate,
     DisclosureRequestRead,
     DisclosureRequestRecord,
@@ -35,7 +35,7 @@ from api.disclosure_requests.schemas import (
     SupplementRequestIn,
 )
 from api.disclosure_requests.states import LEGAL_BASIS, FeeMethod, Outcome, Reason, RequestStatus
-from api.disclosure_requests.views import request_read, summary_read
+from api.disclosure_requests.views import attachment_read, request_read, summary_read
 from api.errors import (
     Forbidden,
     InvalidTransition,
@@ -76,6 +76,16 @@ async def quote_fee(
     return FeeQuote(method=method, quantity=quantity, amount=sum(line.amount for line in lines),
                     lines=[FeeLineRead(first=x.first, last=x.last, unit_fee=x.unit_fee, amount=x.amount)
                            for x in lines])
+
+
+@router.post("/uploads", status_code=status.HTTP_201_CREATED, responses=responses(
+    PayloadTooLarge, UnsupportedMediaType))
+async def upload_disclosure_request_file(
+    session: SessionDep, principal: CurrentUser, file: UploadFile
+) -> DisclosureRequestAttachmentRead:
+    """Upload a material before submitting the application; list its id in the application's attachment_ids."""
+    row = await service.upload(session, principal, file)
+    return attachment_read(row, "application")
 
 
 async def _created(session: SessionDep, principal: CurrentUser, body: DisclosureRequestCreate, scope: str,
@@ -263,11 +273,10 @@ async def record_review(
     DisclosureRequestNotFound, Forbidden, PayloadTooLarge, UnsupportedMediaType))
 async def add_attachment(
     session: SessionDep, principal: CurrentUser, r: RequestForAction, file: UploadFile
-) -> AttachmentRead:
+) -> DisclosureRequestAttachmentRead:
     """The applicant adds materials; the handler adds the files the reply discloses."""
     row = await service.add_attachment(session, principal, r, file)
-    return AttachmentRead(id=row.id, filename=row.filename, content_type=row.content_type, size=row.size,
-                          kind="reply" if row.owner_type == service.REPLY_FILES else "application")
+    return attachment_read(row, "reply" if row.owner_type == service.REPLY_FILES else "application")
 
 
 @router.get("/{request_id}/attachments/{attachment_id}", response_class=Response,

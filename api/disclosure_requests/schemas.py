@@ -23,6 +23,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Short = Annotated[Text, StringConstraints(max_length=200)]
 Note = Annotated[Text, StringConstraints(max_length=2000)]
 _PHONE = r"^[0-9+\-() ]{5,20}$"
+MAX_APPLICATION_FILES = 10
 
 
 class DisclosureRequestCreate(BaseModel):
@@ -42,6 +43,8 @@ class DisclosureRequestCreate(BaseModel):
     info_description: Annotated[Text, StringConstraints(max_length=5000)] = Field(description="所需信息的内容描述")
     delivery_form: DeliveryForm
     delivery_route: DeliveryRoute
+    attachment_ids: list[Id] = Field(default_factory=list, max_length=MAX_APPLICATION_FILES,
+                                     description="随申请提交的材料：先上传到 /disclosure-requests/uploads，再在此列出")
 
 
 class DisclosureRequestRecord(DisclosureRequestCreate):
@@ -131,7 +134,7 @@ class RequestEventRead(BaseModel):
     at: datetime
 
 
-class AttachmentRead(BaseModel):
+class DisclosureRequestAttachmentRead(BaseModel):
     id: int
     filename: str
     content_type: str
@@ -192,7 +195,7 @@ class DisclosureRequestRead(DisclosureRequestSummary):
     review_decided_date: date | None
     actions: list[str] = Field(description="调用者当前可执行的操作")
     events: list[RequestEventRead]
-    attachments: list[AttachmentRead]
+    attachments: list[DisclosureRequestAttachmentRead]
 
 
 class DisclosureDueJobsReport(BaseModel):

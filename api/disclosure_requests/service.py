@@ -80,6 +80,7 @@ HANDLER_ROLES = (Role.handler,)
 READER_ROLES = (Role.handler, Role.leader)  # leaders read, only handlers act
 APPLICATION_FILES = "disclosure_request"  # the files kernel's owner_type for the applicant's materials
 REPLY_FILES = "disclosure_request_reply"  # the reply's disclosed files
+UPLOAD_FILES = "disclosure_request_upload"  # uploaded for an application not yet submitted (owner: the uploader)
 
 
 def bad(field: str, message: str) -> ValidationFailed:
@@ -196,7 +197,7 @@ async def create(session: AsyncSession, principal: Principal, data: DisclosureRe
         channel, received = data.channel, data.received_date
     else:
         channel, received = ReceiptChannel.online, local_date(now)
-    fields = data.model_dump(exclude={"channel", "received_date"})
+    fields = data.model_dump(exclude={"channel", "received_date", "attachment_ids"})
     r = DisclosureRequest(**fields, tracking_no=f"TMP{now.timestamp():.6f}"[:24], channel=channel,
                           received_date=received, submitted_at=now, status=WORD.initial,
                           applicant_id=None if recorded else principal.id,
@@ -204,13 +205,36 @@ async def create(session: AsyncSession, principal: Principal, data: DisclosureRe
     session.add(r)
     await session.flush()
     r.tracking_no = f"YSQ{received:%Y%m%d}{r.id:06d}"
-    note = f"{unit.name}收到申请（{channel_note(channel)}）"
+    claimed = await claim_uploads(session, principal, r, data.attachment_ids)
+    note = f"{unit.name}收到申请（{channel_note(channel)}）" + (f"，附材料 {len(claimed)} 份" if claimed else "")
     # Opened by hand rather than cases.create(): the audit record carries the tracking number, which needs the id.
-    await cases.record(session, r, WORD.opening(principal.actor(), now, note=note,
-                                                 detail={"channel": channel, "received_date": received}))
+    await cases.record(session, r, WORD.opening(principal.actor(), now, note=note, detail={
+        "channel": channel, "received_date": received,
+        "attachments": [{"id": a.id, "filename": a.filename, "sha256": a.sha256} for a in claimed]}))
     await cases.start_clock(session, r, REPLY_DAYS, principal.actor(), at=receipt_instant(received, now))
     await cases.flush(session)
     return await load(session, r.id)
+
+
+async def upload(session: AsyncSession, principal: Principal, file: Any) -> Attachment:
+    """A file for an application not yet submitted (413 too large, 415 wrong type); the application claims it."""
+    return await files.store_upload(session, file, UPLOAD_FILES, principal.id, principal.id)
+
+
+async def claim_uploads(session: AsyncSession, principal: Principal, r: DisclosureRequest,
+                        ids: list[int]) -> list[Attachment]:
+    """The caller's own unclaimed uploads named in the application become its materials; any other id is a 422."""
+    if not ids:
+        return []
+    rows = list((await session.execute(select(Attachment).where(
+        Attachment.id.in_(ids), Attachment.owner_type == UPLOAD_FILES, Attachment.owner_id == principal.id,
+        Attachment.uploaded_by_id == principal.id).order_by(Attachment.id))).scalars())
+    if len(rows) != len(set(ids)):
+        raise bad("attachment_ids", "附件不存在或已被使用，请重新上传")
+    for row in rows:
+        row.owner_type, row.owner_id = APPLICATION_FILES, r.id
+    await session.flush()
+    return rows
 
 
 def channel_note(channel: ReceiptChannel) -> str:

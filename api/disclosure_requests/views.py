@@ -7,11 +7,12 @@ from api.calendar.schemas import ClockRead
 from api.disclosure_requests import service
 from api.disclosure_requests.models import DisclosureRequest
 from api.disclosure_requests.schemas import (
-    AttachmentRead,
+    DisclosureRequestAttachmentRead,
     DisclosureRequestRead,
     DisclosureRequestSummary,
     RequestEventRead,
 )
+from api.files.models import Attachment
 
 
 def summary_read(r: DisclosureRequest, clock: ClockRead | None) -> DisclosureRequestSummary:
@@ -37,5 +38,9 @@ async def request_read(session: AsyncSession, principal: Principal, r: Disclosur
         review_result=r.review_result, review_filed_date=r.review_filed_date,
         review_decided_date=r.review_decided_date, actions=service.allowed_actions(principal, r),
         events=[RequestEventRead.model_validate(e) for e in await service.events(session, r)],
-        attachments=[AttachmentRead(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size, kind=k)
-                     for k, a in await service.attachments(session, r)])
+        attachments=[attachment_read(a, k) for k, a in await service.attachments(session, r)])
+
+
+def attachment_read(a: Attachment, kind: str) -> DisclosureRequestAttachmentRead:
+    return DisclosureRequestAttachmentRead(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size,
+                                           kind=kind)

@@ -342,3 +342,44 @@ class TestOnTheSpot:
         rid = (await apply(client, w))["id"]
         assert (await act(client, w.citizen, rid, "on-the-spot-reply", {"outcome": "disclosed"})).status_code == 403
         assert (await act(client, w.leader, rid, "on-the-spot-reply", {"outcome": "disclosed"})).status_code == 403
+
+
+PDF = b"%PDF-1.4\n1 0 obj\n%%EOF\n"
+
+
+async def upload(client, user, name="身份证明.pdf", data=PDF):
+    return await client.post(f"{BASE}/uploads", headers=auth(user), files={"file": (name, data, "application/pdf")})
+
+
+class TestApplicationFiles:
+    async def test_files_uploaded_before_submitting_come_with_the_application(self, client, session):
+        w = await world(session)
+        first, second = (await upload(client, w.citizen)).json(), (await upload(client, w.citizen, "授权书.pdf")).json()
+        assert first["kind"] == "application"
+        body = await apply(client, w, attachment_ids=[first["id"], second["id"]])
+        assert [(a["filename"], a["kind"]) for a in body["attachments"]] == [
+            ("身份证明.pdf", "application"), ("授权书.pdf", "application")]
+        assert "附材料 2 份" in body["events"][0]["note"]
+        got = await client.get(f"{BASE}/{body['id']}/attachments/{first['id']}", headers=auth(w.handler))
+        assert got.status_code == 200 and got.content == PDF
+        again = await client.post(BASE, json=application(w, attachment_ids=[first["id"]]), headers=auth(w.citizen))
+        assert again.status_code == 422 and again.json()["errors"][0]["field"] == "attachment_ids"
+
+    async def test_another_users_upload_cannot_be_claimed(self, client, session):
+        w = await world(session)
+        theirs = (await upload(client, w.other_citizen)).json()
+        r = await client.post(BASE, json=application(w, attachment_ids=[theirs["id"]]), headers=auth(w.citizen))
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "attachment_ids"
+        mine = await client.get(BASE, headers=auth(w.citizen))
+        assert mine.json()["items"] == []  # nothing was created
+
+    async def test_staff_attach_the_scanned_letter_when_recording(self, client, session):
+        w = await world(session)
+        scan = (await upload(client, w.handler, "来信扫描件.pdf")).json()
+        body = await record(client, w, today(), channel="post", attachment_ids=[scan["id"]])
+        assert [a["filename"] for a in body["attachments"]] == ["来信扫描件.pdf"]
+
+    async def test_wrong_type_is_415(self, client, session):
+        w = await world(session)
+        r = await upload(client, w.citizen, "x.exe", b"MZ\x90\x00binary")
+        assert r.status_code == 415

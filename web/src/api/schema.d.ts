@@ -1921,6 +1921,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/disclosure-requests/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Disclosure Request File
+         * @description Upload a material before submitting the application; list its id in the application's attachment_ids.
+         */
+        post: operations["upload_disclosure_request_file"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/disclosure-requests/{request_id}": {
         parameters: {
             query?: never;
@@ -4230,6 +4250,24 @@ export interface components {
             open_applications: number;
             org_unit: components["schemas"]["UnitRef"] | null;
         };
+        /** AttachmentRead */
+        AttachmentRead: {
+            /** Content Type */
+            content_type: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Filename */
+            filename: string;
+            /** Id */
+            id: number;
+            /** Sha256 */
+            sha256: string;
+            /** Size */
+            size: number;
+        };
         /** AttachmentRef */
         AttachmentRef: {
             /**
@@ -4363,6 +4401,11 @@ export interface components {
         };
         /** Body_upload_disclosure_attachment */
         Body_upload_disclosure_attachment: {
+            /** File */
+            file: string;
+        };
+        /** Body_upload_disclosure_request_file */
+        Body_upload_disclosure_request_file: {
             /** File */
             file: string;
         };
@@ -5297,7 +5340,7 @@ export interface components {
         /** DisclosureRead */
         DisclosureRead: {
             /** Attachments */
-            attachments: components["schemas"]["api__files__schemas__AttachmentRead"][];
+            attachments: components["schemas"]["AttachmentRead"][];
             /** Body Html */
             body_html: string;
             column: components["schemas"]["ColumnRef"];
@@ -5366,6 +5409,22 @@ export interface components {
             /** Written Date */
             written_date: string | null;
         };
+        /** DisclosureRequestAttachmentRead */
+        DisclosureRequestAttachmentRead: {
+            /** Content Type */
+            content_type: string;
+            /** Filename */
+            filename: string;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @description application: 申请材料; reply: 答复及公开的文件
+             */
+            kind: string;
+            /** Size */
+            size: number;
+        };
         /**
          * DisclosureRequestCreate
          * @description Art. 29: who asks (name, identity document, contact), what they ask for, and in which form and route.
@@ -5374,6 +5433,11 @@ export interface components {
             /** Applicant Name */
             applicant_name: string;
             applicant_type: components["schemas"]["ApplicantType"];
+            /**
+             * Attachment Ids
+             * @description 随申请提交的材料：先上传到 /disclosure-requests/uploads，再在此列出
+             */
+            attachment_ids?: number[];
             /** Contact Address */
             contact_address?: string | null;
             /** Contact Email */
@@ -5419,7 +5483,7 @@ export interface components {
             applicant_name: string;
             applicant_type: components["schemas"]["ApplicantType"];
             /** Attachments */
-            attachments: components["schemas"]["api__disclosure_requests__schemas__AttachmentRead"][];
+            attachments: components["schemas"]["DisclosureRequestAttachmentRead"][];
             channel: components["schemas"]["ReceiptChannel"];
             clock: components["schemas"]["ClockRead"] | null;
             /** Consult Due Date */
@@ -5519,6 +5583,11 @@ export interface components {
             /** Applicant Name */
             applicant_name: string;
             applicant_type: components["schemas"]["ApplicantType"];
+            /**
+             * Attachment Ids
+             * @description 随申请提交的材料：先上传到 /disclosure-requests/uploads，再在此列出
+             */
+            attachment_ids?: number[];
             channel: components["schemas"]["ReceiptChannel"];
             /** Contact Address */
             contact_address?: string | null;
@@ -7510,7 +7579,7 @@ export interface components {
             /** Approved Levels */
             approved_levels: number;
             /** Attachments */
-            attachments: components["schemas"]["api__files__schemas__AttachmentRead"][];
+            attachments: components["schemas"]["AttachmentRead"][];
             author: components["schemas"]["UserRef"];
             /** Blocking Count */
             blocking_count: number;
@@ -7810,22 +7879,6 @@ export interface components {
              */
             decision: "approve" | "return";
         };
-        /** AttachmentRead */
-        api__disclosure_requests__schemas__AttachmentRead: {
-            /** Content Type */
-            content_type: string;
-            /** Filename */
-            filename: string;
-            /** Id */
-            id: number;
-            /**
-             * Kind
-             * @description application: 申请材料; reply: 答复及公开的文件
-             */
-            kind: string;
-            /** Size */
-            size: number;
-        };
         /** CloseIn */
         api__disclosure_requests__schemas__CloseIn: {
             /** Note */
@@ -7905,24 +7958,6 @@ export interface components {
              * @default false
              */
             confirm_personal_data: boolean;
-        };
-        /** AttachmentRead */
-        api__files__schemas__AttachmentRead: {
-            /** Content Type */
-            content_type: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Filename */
-            filename: string;
-            /** Id */
-            id: number;
-            /** Sha256 */
-            sha256: string;
-            /** Size */
-            size: number;
         };
         /** CloseIn */
         api__ratings__schemas__CloseIn: {
@@ -10152,7 +10187,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["api__files__schemas__AttachmentRead"];
+                    "application/json": components["schemas"]["AttachmentRead"];
                 };
             };
             /** @description 请求体无法解析 */
@@ -16268,6 +16303,93 @@ export interface operations {
             };
         };
     };
+    upload_disclosure_request_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_disclosure_request_file"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRequestAttachmentRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
     get_disclosure_request: {
         parameters: {
             query?: never;
@@ -16349,7 +16471,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["api__disclosure_requests__schemas__AttachmentRead"];
+                    "application/json": components["schemas"]["DisclosureRequestAttachmentRead"];
                 };
             };
             /** @description 请求体无法解析 */
@@ -18137,7 +18259,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["api__files__schemas__AttachmentRead"];
+                    "application/json": components["schemas"]["AttachmentRead"];
                 };
             };
             /** @description 请求体无法解析 */
@@ -21804,7 +21926,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["api__files__schemas__AttachmentRead"];
+                    "application/json": components["schemas"]["AttachmentRead"];
                 };
             };
             /** @description 请求体无法解析 */
