@@ -37,13 +37,13 @@ from api.errors import ValidationFailed
 TYPES = [t.value for t in ApplicantType]
 COLUMNS = [*TYPES, "total"]
 COLUMN_LABELS = {**{t.value: label for t, label in APPLICANT_TYPE_LABELS.items()}, "total": "总计"}
-_CN = "一二三四五六七八"
+CN_NUMERALS = "一二三四五六七八"
 
 
 def _result_rows() -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
     for i, outcome in enumerate(Outcome):
-        head = f"三、（{_CN[i]}）{OUTCOME_LABELS[outcome]}"
+        head = f"三、（{CN_NUMERALS[i]}）{OUTCOME_LABELS[outcome]}"
         if not REASONS[outcome]:
             rows.append((outcome.value, head))
         for j, reason in enumerate(REASONS[outcome]):

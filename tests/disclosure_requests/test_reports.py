@@ -215,10 +215,32 @@ class TestExports:
         assert r.status_code == 200
         doc = Document(io.BytesIO(r.content))
         headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
-        assert [h[:2] for h in headings] == ["一、", "二、", "三、", "四、", "五、", "六、"]
-        s3 = doc.tables[2]
-        natural = [r.cells[1].text for r in s3.rows if r.cells[0].text.startswith("一、")]
-        assert natural == ["2"]
+        assert headings == ["一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
+                            "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况",
+                            "六、其他需要报告的事项"]
+        s2, s3, s4 = doc.tables
+        rows2 = [[c.text for c in r.cells] for r in s2.rows]
+        assert [r[0] for r in rows2 if r[0].startswith("第二十条")] == [
+            "第二十条第（一）项", "第二十条第（五）项", "第二十条第（六）项", "第二十条第（八）项"]
+        assert ["规章", "1", "1", "1"] in rows2 and ["行政规范性文件", "1", "0", "2"] in rows2
+        assert ["行政强制", "行政强制", "", ""] in rows2  # content over two columns, its (empty) figure over two
+        rows3 = [[c.text for c in r.cells] for r in s3.rows]
+        assert len(s3.columns) == 10 and len(rows3) == 3 + 2 + (2 + 8 + 3 + 5 + 3) + 2
+        assert rows3[0][3:] == ["申请人情况"] * 7 and rows3[1][3] == "自然人"
+        assert rows3[1][4:9] == ["法人或其他组织"] * 5 and rows3[2][9] == "总计"
+        assert rows3[2][4:9] == ["商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]
+        assert "勾稽关系" in rows3[0][0]
+        new = rows3[3]
+        assert new[:3] == ["一、本年新收政府信息公开申请数量"] * 3 and new[3:] == ["2", "1", "1", "0", "1", "0", "5"]
+        secret = next(r for r in rows3 if r[2] == "1.属于国家秘密")
+        assert secret[:2] == ["三、本年度办理结果", "（三）不予公开"] and secret[4] == "1"
+        assert any(r[1].startswith("（二）部分公开（区分处理的") for r in rows3)
+        assert rows3[-2][1:3] == ["（七）总计"] * 2 and rows3[-1][0].startswith("四、结转下年度")
+        rows4 = [[c.text for c in r.cells] for r in s4.rows]
+        assert rows4[0][:5] == ["行政复议"] * 5 and rows4[0][5:] == ["行政诉讼"] * 10
+        assert rows4[1][5:10] == ["未经复议直接起诉"] * 5 and rows4[1][10:] == ["复议后起诉"] * 5
+        assert rows4[2][:5] == ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+        assert rows4[3] == ["1", "0", "0", "0", "1"] + ["0"] * 10
 
     async def test_xlsx_has_the_numbers(self, client, session):
         w, _, _ = await fixtures(session)
