@@ -11,7 +11,7 @@ from api.calendar.workdays import SHANGHAI
 from api.disclosure_requests import deadlines
 from api.disclosure_requests.models import DisclosureRequest
 from api.notifications.models import Notification
-from tests.disclosure_requests.helpers import act, apply, get, world
+from tests.disclosure_requests.helpers import act, apply, get, set_columns, world
 from tests.disclosure_requests.test_workflow import today
 
 
@@ -122,3 +122,29 @@ class TestConsultationPeriod:
         assert (await deadlines.run_due_jobs(session, on(due + timedelta(days=1)))).consultations_ended == 0
         rows = (await session.execute(select(DisclosureRequest.status).where(DisclosureRequest.id == rid))).scalars()
         assert list(rows) == ["replied"]
+
+
+class TestThroughTheWorker:
+    async def test_the_periodic_due_jobs_close_a_lapsed_request(self, committing_client):
+        """The worker's own periodic task (procrastinate's due_jobs on PostgreSQL, the in-process loop on SQLite)
+        runs these steps in its own committed transaction."""
+        from api import worker
+        from api.database import get_sessionmaker
+
+        async with get_sessionmaker()() as s:
+            w = await world(s)
+        rid = (await apply(committing_client, w))["id"]
+        due = today() + timedelta(days=3)
+        r = await act(committing_client, w.handler, rid, "supplement-request",
+                      {"note": "x", "due_date": due.isoformat()})
+        assert r.status_code == 200, r.text
+        await worker.due_jobs_once()
+        assert (await get(committing_client, w.citizen, rid))["status"] == "supplement_requested"
+        async with get_sessionmaker()() as s:  # the deadline passes
+            await set_columns(s, rid, supplement_due_date=today() - timedelta(days=1))
+        await worker.due_jobs_once()
+        body = await get(committing_client, w.citizen, rid)
+        assert (body["status"], body["reason"]) == ("closed", "no_supplement")
+        await worker.due_jobs_once()
+        assert [e["action"] for e in (await get(committing_client, w.citizen, rid))["events"]].count(
+            "close_no_supplement") == 1
