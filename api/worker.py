@@ -11,7 +11,9 @@ Jobs:
 * ``due_jobs`` (every 5 min): the due-soon/overdue reminders of every case type whose workflow names its
   reminders, driven from the deadline clocks (api.cases.reminders: applications, disclosure requests,
   rectifications), and the complaints' own reminders and auto-close (api.complaints.reminders; was the CLI
-  `complaints-jobs` and an opportunistic run on queue reads).
+  `complaints-jobs` and an opportunistic run on queue reads). And 依申请公开's lapsed 补正 and 收费 deadlines
+  (closed) and unanswered consultations (the clock runs again), see api/disclosure_requests/deadlines.py. Each
+  domain's work in its own transaction.
 * ``flush_visits`` (every 10 s): the page-view counts the API processes put in Redis, written to page_views
   (api.visits; was a worker-lifetime task in every API process).
 * ``compliance_daily`` (hourly): the compliance radar's link check and daily snapshot, once per Shanghai day
@@ -34,6 +36,7 @@ from api.complaints.reminders import run_due_jobs
 from api.compliance import jobs as compliance_jobs
 from api.config import get_settings
 from api.database import begin_write, get_engine, get_sessionmaker
+from api.disclosure_requests import deadlines as disclosure_deadlines
 from api.notifications import outbox
 from api.tasks import BackgroundTask
 from api.visits import jobs as visit_jobs
@@ -71,11 +74,13 @@ async def relay(timestamp: int) -> None:
 
 
 async def due_jobs_once() -> None:
-    async with get_sessionmaker()() as session:
-        await begin_write(session)
-        await reminders.run(session)
-        await run_due_jobs(session)
-        await session.commit()
+    """Each domain's time-driven work in its own transaction: one failing leaves the other's done."""
+    # Lapsed 依申请公开 deadlines first: a request closed for them needs no overdue reminder.
+    for job in (disclosure_deadlines.run_due_jobs, reminders.run, run_due_jobs):
+        async with get_sessionmaker()() as session:
+            await begin_write(session)
+            await job(session)
+            await session.commit()
 
 
 @jobs.periodic(cron="*/5 * * * *", periodic_id="due_jobs")

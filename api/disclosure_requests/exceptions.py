@@ -13,6 +13,13 @@ class SupplementNotAllowed(Conflict):
     title = "不能告知补正"
 
 
+class OnTheSpotNotAllowed(Conflict):
+    """Art. 33: a reply on the spot is given on the day the request is received, before any other step."""
+
+    code = "on_the_spot_not_allowed"
+    title = "不能当场答复"
+
+
 class AlreadyExtended(Conflict):
     code = "already_extended"
     title = "答复期限只能延长一次"

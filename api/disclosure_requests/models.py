@@ -69,8 +69,11 @@ class DisclosureRequest(Base):
     reply_body: Mapped[str | None] = mapped_column(Text)
     referral: Mapped[str | None] = mapped_column(String(500))  # the responsible agency and its contact
     finished_date: Mapped[date | None] = mapped_column(index=True)
+    on_the_spot: Mapped[bool] = mapped_column(default=False)  # 当场答复 (Art. 33)
     review_kind: Mapped[ReviewKind | None] = mapped_column(String(30))
     review_result: Mapped[ReviewResult | None] = mapped_column(String(20))
+    review_filed_date: Mapped[date | None]  # 申请复议 / 起诉
+    review_decided_date: Mapped[date | None] = mapped_column(index=True)  # 复议决定 / 裁判: section 四's year
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 

@@ -10,7 +10,7 @@ from datetime import date
 from html import escape
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit import service as audit
@@ -37,13 +37,13 @@ from api.errors import ValidationFailed
 TYPES = [t.value for t in ApplicantType]
 COLUMNS = [*TYPES, "total"]
 COLUMN_LABELS = {**{t.value: label for t, label in APPLICANT_TYPE_LABELS.items()}, "total": "总计"}
-_CN = "一二三四五六七八"
+CN_NUMERALS = "一二三四五六七八"
 
 
 def _result_rows() -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
     for i, outcome in enumerate(Outcome):
-        head = f"三、（{_CN[i]}）{OUTCOME_LABELS[outcome]}"
+        head = f"三、（{CN_NUMERALS[i]}）{OUTCOME_LABELS[outcome]}"
         if not REASONS[outcome]:
             rows.append((outcome.value, head))
         for j, reason in enumerate(REASONS[outcome]):
@@ -104,14 +104,22 @@ async def section3(session: AsyncSession, year: int) -> dict[str, dict[str, int]
 
 
 async def section4(session: AsyncSession, year: int) -> dict[str, dict[str, int]]:
-    """Section 四: the 行政复议 / 行政诉讼 recorded on requests finished this year, by result."""
+    """Section 四: each 行政复议 / 行政诉讼 in the year of its own decision, by result; one filed by the year's
+    end and not decided by then is 尚未审结 (whatever year the request itself was answered in)."""
     table = _empty(REVIEW_COLUMNS, REVIEW_ROWS)
     r = DisclosureRequest
-    stmt = (select(r.review_kind, r.review_result, func.count())
-            .where(and_(r.finished_date.between(date(year, 1, 1), date(year, 12, 31)), r.review_kind.is_not(None)))
-            .group_by(r.review_kind, r.review_result))
-    for kind, result, n in (await session.execute(stmt)).all():
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    decided = (select(r.review_kind, r.review_result, func.count())
+               .where(r.review_kind.is_not(None), r.review_decided_date.between(first, last))
+               .group_by(r.review_kind, r.review_result))
+    for kind, result, n in (await session.execute(decided)).all():
         table[str(kind)][str(result)] += n
+    pending = (select(r.review_kind, func.count())
+               .where(r.review_kind.is_not(None), r.review_filed_date <= last,
+                      or_(r.review_decided_date.is_(None), r.review_decided_date > last))
+               .group_by(r.review_kind))
+    for kind, n in (await session.execute(pending)).all():
+        table[str(kind)][ReviewResult.pending.value] += n
     for cells in table.values():
         cells["total"] = sum(cells[c] for c in REVIEW_COLUMNS if c != "total")
     return table

@@ -12,12 +12,13 @@ from api.disclosure_requests.exceptions import (
     DeadlinePassed,
     DisclosureRequestNotFound,
     NoFeeDue,
+    OnTheSpotNotAllowed,
     SupplementNotAllowed,
 )
 from api.disclosure_requests.schemas import (
-    AttachmentRead,
     CloseIn,
     ConsultIn,
+    DisclosureRequestAttachmentRead,
     DisclosureRequestCreate,
     DisclosureRequestRead,
     DisclosureRequestRecord,
@@ -34,7 +35,7 @@ from api.disclosure_requests.schemas import (
     SupplementRequestIn,
 )
 from api.disclosure_requests.states import LEGAL_BASIS, FeeMethod, Outcome, Reason, RequestStatus
-from api.disclosure_requests.views import request_read, summary_read
+from api.disclosure_requests.views import attachment_read, request_read, summary_read
 from api.errors import (
     Forbidden,
     InvalidTransition,
@@ -75,6 +76,16 @@ async def quote_fee(
     return FeeQuote(method=method, quantity=quantity, amount=sum(line.amount for line in lines),
                     lines=[FeeLineRead(first=x.first, last=x.last, unit_fee=x.unit_fee, amount=x.amount)
                            for x in lines])
+
+
+@router.post("/uploads", status_code=status.HTTP_201_CREATED, responses=responses(
+    PayloadTooLarge, UnsupportedMediaType))
+async def upload_disclosure_request_file(
+    session: SessionDep, principal: CurrentUser, file: UploadFile
+) -> DisclosureRequestAttachmentRead:
+    """Upload a material before submitting the application; list its id in the application's attachment_ids."""
+    row = await service.upload(session, principal, file)
+    return attachment_read(row, "application")
 
 
 async def _created(session: SessionDep, principal: CurrentUser, body: DisclosureRequestCreate, scope: str,
@@ -239,6 +250,16 @@ async def reply(
     return await _read(session, principal, r.id)
 
 
+@router.post("/{request_id}/on-the-spot-reply", responses=responses(
+    DisclosureRequestNotFound, Forbidden, InvalidTransition, ValidationFailed, OnTheSpotNotAllowed))
+async def reply_on_the_spot(
+    session: SessionDep, principal: CurrentUser, r: RequestForAction, body: ReplyIn
+) -> DisclosureRequestRead:
+    """当场答复: answer a request on the day it was received, before any other step; it is closed today."""
+    await service.reply_on_the_spot(session, principal, r, body)
+    return await _read(session, principal, r.id)
+
+
 @router.post("/{request_id}/review", responses=_ACTION_ERRORS)
 async def record_review(
     session: SessionDep, principal: CurrentUser, r: RequestForAction, body: ReviewIn
@@ -252,11 +273,10 @@ async def record_review(
     DisclosureRequestNotFound, Forbidden, PayloadTooLarge, UnsupportedMediaType))
 async def add_attachment(
     session: SessionDep, principal: CurrentUser, r: RequestForAction, file: UploadFile
-) -> AttachmentRead:
+) -> DisclosureRequestAttachmentRead:
     """The applicant adds materials; the handler adds the files the reply discloses."""
     row = await service.add_attachment(session, principal, r, file)
-    return AttachmentRead(id=row.id, filename=row.filename, content_type=row.content_type, size=row.size,
-                          kind="reply" if row.owner_type == service.REPLY_FILES else "application")
+    return attachment_read(row, "reply" if row.owner_type == service.REPLY_FILES else "application")
 
 
 @router.get("/{request_id}/attachments/{attachment_id}", response_class=Response,

@@ -23,6 +23,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Short = Annotated[Text, StringConstraints(max_length=200)]
 Note = Annotated[Text, StringConstraints(max_length=2000)]
 _PHONE = r"^[0-9+\-() ]{5,20}$"
+MAX_APPLICATION_FILES = 10
 
 
 class DisclosureRequestCreate(BaseModel):
@@ -42,6 +43,8 @@ class DisclosureRequestCreate(BaseModel):
     info_description: Annotated[Text, StringConstraints(max_length=5000)] = Field(description="所需信息的内容描述")
     delivery_form: DeliveryForm
     delivery_route: DeliveryRoute
+    attachment_ids: list[Id] = Field(default_factory=list, max_length=MAX_APPLICATION_FILES,
+                                     description="随申请提交的材料：先上传到 /disclosure-requests/uploads，再在此列出")
 
 
 class DisclosureRequestRecord(DisclosureRequestCreate):
@@ -100,8 +103,21 @@ class ReplyIn(BaseModel):
 
 
 class ReviewIn(BaseModel):
+    """Section 四 counts a review or suit in the year of its decision, and as 尚未审结 at the end of each year it
+    was open (filed by then, not yet decided)."""
+
     kind: ReviewKind
     result: ReviewResult
+    filed_date: date | None = Field(default=None, description="申请复议或起诉的日期；不填为今天")
+    decided_date: date | None = Field(default=None, description="复议决定或裁判的日期；尚未审结的不填")
+
+    @model_validator(mode="after")
+    def _decided_unless_pending(self) -> "ReviewIn":
+        if self.result == ReviewResult.pending and self.decided_date is not None:
+            raise ValueError("尚未审结的不填决定日期")
+        if self.result != ReviewResult.pending and self.decided_date is None:
+            raise ValueError("已审结的须填写复议决定或裁判的日期")
+        return self
 
 
 class CloseIn(BaseModel):
@@ -118,7 +134,7 @@ class RequestEventRead(BaseModel):
     at: datetime
 
 
-class AttachmentRead(BaseModel):
+class DisclosureRequestAttachmentRead(BaseModel):
     id: int
     filename: str
     content_type: str
@@ -172,11 +188,20 @@ class DisclosureRequestRead(DisclosureRequestSummary):
     referral: str | None
     remedy: str | None = Field(description="救济途径（行政复议、行政诉讼及其期限）")
     finished_date: date | None
+    on_the_spot: bool = Field(description="当场答复")
     review_kind: ReviewKind | None
     review_result: ReviewResult | None
+    review_filed_date: date | None
+    review_decided_date: date | None
     actions: list[str] = Field(description="调用者当前可执行的操作")
     events: list[RequestEventRead]
-    attachments: list[AttachmentRead]
+    attachments: list[DisclosureRequestAttachmentRead]
+
+
+class DisclosureDueJobsReport(BaseModel):
+    closed_no_supplement: int = Field(description="逾期不补正而终止处理的申请")
+    closed_unpaid: int = Field(description="逾期未缴费而终止处理的申请")
+    consultations_ended: int = Field(description="征求意见期满未答复、恢复计算答复期限的申请")
 
 
 class FeeLineRead(BaseModel):

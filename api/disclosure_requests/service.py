@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from api.audit import service as audit
+from api.audit.service import Actor
 from api.auth.models import OrgUnit, Role
 from api.auth.principal import Principal
 from api.calendar import service as calendar
@@ -28,6 +29,7 @@ from api.disclosure_requests.exceptions import (
     DeadlinePassed,
     DisclosureRequestNotFound,
     NoFeeDue,
+    OnTheSpotNotAllowed,
     SupplementNotAllowed,
 )
 from api.disclosure_requests.models import DisclosureRequest, DisclosureRequestEvent
@@ -78,6 +80,7 @@ HANDLER_ROLES = (Role.handler,)
 READER_ROLES = (Role.handler, Role.leader)  # leaders read, only handlers act
 APPLICATION_FILES = "disclosure_request"  # the files kernel's owner_type for the applicant's materials
 REPLY_FILES = "disclosure_request_reply"  # the reply's disclosed files
+UPLOAD_FILES = "disclosure_request_upload"  # uploaded for an application not yet submitted (owner: the uploader)
 
 
 def bad(field: str, message: str) -> ValidationFailed:
@@ -150,6 +153,8 @@ def allowed_actions(principal: Principal, r: DisclosureRequest) -> list[str]:
             continue
         if action == A.extend and r.extension_days:
             continue
+        if action == A.reply_on_the_spot and not on_the_spot_possible(r):
+            continue
         out.append(action.value)
     return out
 
@@ -192,7 +197,7 @@ async def create(session: AsyncSession, principal: Principal, data: DisclosureRe
         channel, received = data.channel, data.received_date
     else:
         channel, received = ReceiptChannel.online, local_date(now)
-    fields = data.model_dump(exclude={"channel", "received_date"})
+    fields = data.model_dump(exclude={"channel", "received_date", "attachment_ids"})
     r = DisclosureRequest(**fields, tracking_no=f"TMP{now.timestamp():.6f}"[:24], channel=channel,
                           received_date=received, submitted_at=now, status=WORD.initial,
                           applicant_id=None if recorded else principal.id,
@@ -200,13 +205,36 @@ async def create(session: AsyncSession, principal: Principal, data: DisclosureRe
     session.add(r)
     await session.flush()
     r.tracking_no = f"YSQ{received:%Y%m%d}{r.id:06d}"
-    note = f"{unit.name}收到申请（{channel_note(channel)}）"
+    claimed = await claim_uploads(session, principal, r, data.attachment_ids)
+    note = f"{unit.name}收到申请（{channel_note(channel)}）" + (f"，附材料 {len(claimed)} 份" if claimed else "")
     # Opened by hand rather than cases.create(): the audit record carries the tracking number, which needs the id.
-    await cases.record(session, r, WORD.opening(principal.actor(), now, note=note,
-                                                 detail={"channel": channel, "received_date": received}))
+    await cases.record(session, r, WORD.opening(principal.actor(), now, note=note, detail={
+        "channel": channel, "received_date": received,
+        "attachments": [{"id": a.id, "filename": a.filename, "sha256": a.sha256} for a in claimed]}))
     await cases.start_clock(session, r, REPLY_DAYS, principal.actor(), at=receipt_instant(received, now))
     await cases.flush(session)
     return await load(session, r.id)
+
+
+async def upload(session: AsyncSession, principal: Principal, file: Any) -> Attachment:
+    """A file for an application not yet submitted (413 too large, 415 wrong type); the application claims it."""
+    return await files.store_upload(session, file, UPLOAD_FILES, principal.id, principal.id)
+
+
+async def claim_uploads(session: AsyncSession, principal: Principal, r: DisclosureRequest,
+                        ids: list[int]) -> list[Attachment]:
+    """The caller's own unclaimed uploads named in the application become its materials; any other id is a 422."""
+    if not ids:
+        return []
+    rows = list((await session.execute(select(Attachment).where(
+        Attachment.id.in_(ids), Attachment.owner_type == UPLOAD_FILES, Attachment.owner_id == principal.id,
+        Attachment.uploaded_by_id == principal.id).order_by(Attachment.id))).scalars())
+    if len(rows) != len(set(ids)):
+        raise bad("attachment_ids", "附件不存在或已被使用，请重新上传")
+    for row in rows:
+        row.owner_type, row.owner_id = APPLICATION_FILES, r.id
+    await session.flush()
+    return rows
 
 
 def channel_note(channel: ReceiptChannel) -> str:
@@ -262,14 +290,25 @@ async def supplement(session: AsyncSession, principal: Principal, r: DisclosureR
     await cases.transition(session, r, A.supplement, principal.actor(), at=now, note=data.text)
 
 
-async def _finish(session: AsyncSession, principal: Principal, r: DisclosureRequest, action: RequestAction,
-                  outcome: Outcome, reason: Reason | None, legal_basis: str, body: str, now: datetime) -> None:
+async def _finish(session: AsyncSession, actor: Actor, r: DisclosureRequest, action: RequestAction,
+                  outcome: Outcome, reason: Reason | None, legal_basis: str, body: str, now: datetime,
+                  note: str | None = None) -> None:
     r.outcome, r.reason, r.legal_basis, r.reply_body = outcome, reason, legal_basis, body
     r.finished_date = today(now)
-    await cases.stop_clock(session, r, principal.actor())
+    await cases.stop_clock(session, r, actor)
     label = OUTCOME_LABELS[outcome] + (f"（{REASON_LABELS[reason]}）" if reason else "")
-    await cases.transition(session, r, action, principal.actor(), at=now, note=label,
+    await cases.transition(session, r, action, actor, at=now, note=f"{label}{note}" if note else label,
                            detail={"outcome": outcome, "reason": reason})
+
+
+async def lapse(session: AsyncSession, actor: Actor, r: DisclosureRequest, action: RequestAction,
+                now: datetime | None = None, note: str | None = None) -> None:
+    """Close a request whose 补正 or payment deadline has passed (其他处理: 逾期不补正 / 逾期未缴费). The handler's
+    close and the scheduled job (api/disclosure_requests/deadlines.py) both end here; the caller checks."""
+    now = now or utcnow()
+    reason = Reason.no_supplement if action == A.close_no_supplement else Reason.unpaid
+    await _finish(session, actor, r, action, Outcome.other, reason, LEGAL_BASIS[reason],
+                  reply_template(r, Outcome.other, reason), now, note)
 
 
 async def close_no_supplement(session: AsyncSession, principal: Principal, r: DisclosureRequest,
@@ -280,8 +319,7 @@ async def close_no_supplement(session: AsyncSession, principal: Principal, r: Di
     assert r.supplement_due_date is not None
     if today(now) <= r.supplement_due_date:
         raise DeadlineNotPassed(f"补正期限至 {r.supplement_due_date:%Y年%m月%d日}，尚未届满")
-    await _finish(session, principal, r, A.close_no_supplement, Outcome.other, Reason.no_supplement,
-                  LEGAL_BASIS[Reason.no_supplement], reply_template(r, Outcome.other, Reason.no_supplement), now)
+    await lapse(session, principal.actor(), r, A.close_no_supplement, now)
 
 
 async def extend(session: AsyncSession, principal: Principal, r: DisclosureRequest, data: ExtendIn,
@@ -316,8 +354,14 @@ async def end_consultation(session: AsyncSession, principal: Principal, r: Discl
                            data: EndConsultationIn, now: datetime | None = None) -> None:
     require(principal, r, A.end_consultation)
     now = now or utcnow()
-    await calendar.resume_clock(session, await _clock(session, r), principal.actor(), at=now)
-    await cases.transition(session, r, A.end_consultation, principal.actor(), at=now, note=data.note)
+    await resume_after_consultation(session, principal.actor(), r, now, now, data.note)
+
+
+async def resume_after_consultation(session: AsyncSession, actor: Actor, r: DisclosureRequest, resume_at: datetime,
+                                    now: datetime, note: str | None) -> None:
+    """The clock runs again from `resume_at` (the answer, or the end of the 15 days when none came)."""
+    await calendar.resume_clock(session, await _clock(session, r), actor, at=resume_at)
+    await cases.transition(session, r, A.end_consultation, actor, at=now, note=note)
 
 
 async def nth_in_month(session: AsyncSession, r: DisclosureRequest) -> int:
@@ -371,8 +415,7 @@ async def close_unpaid(session: AsyncSession, principal: Principal, r: Disclosur
     assert r.fee_due_date is not None
     if today(now) <= r.fee_due_date:
         raise DeadlineNotPassed(f"缴费期限至 {r.fee_due_date:%Y年%m月%d日}，尚未届满")
-    await _finish(session, principal, r, A.close_unpaid, Outcome.other, Reason.unpaid, LEGAL_BASIS[Reason.unpaid],
-                  reply_template(r, Outcome.other, Reason.unpaid), now)
+    await lapse(session, principal.actor(), r, A.close_unpaid, now)
 
 
 def check_reason(outcome: Outcome, reason: Reason | None) -> None:
@@ -414,16 +457,49 @@ async def reply(session: AsyncSession, principal: Principal, r: DisclosureReques
     basis = data.legal_basis or LEGAL_BASIS[data.reason or data.outcome]
     body = data.body or reply_template(r, data.outcome, data.reason)
     r.referral = data.referral
-    await _finish(session, principal, r, A.reply, data.outcome, data.reason, basis, body, now)
+    await _finish(session, principal.actor(), r, A.reply, data.outcome, data.reason, basis, body, now)
+
+
+def on_the_spot_possible(r: DisclosureRequest, now: datetime | None = None) -> bool:
+    """Received today and nothing done yet (no 补正, extension, consultation or fee): it can be answered now."""
+    return (r.status == RequestStatus.received and r.received_date == today(now) and r.supplement_note is None
+            and not r.extension_days and r.consult_kind is None and r.fee_method is None)
+
+
+async def reply_on_the_spot(session: AsyncSession, principal: Principal, r: DisclosureRequest, data: ReplyIn,
+                            now: datetime | None = None) -> None:
+    """当场答复 (Art. 33): answered and closed on the day of receipt, with an outcome like any reply."""
+    require(principal, r, A.reply_on_the_spot)
+    now = now or utcnow()
+    if not on_the_spot_possible(r, now):
+        raise OnTheSpotNotAllowed(f"当场答复须在收到申请的当日（{r.received_date:%Y年%m月%d日}）作出，"
+                                  "且此前未告知补正、延期、征求意见或收费")
+    check_reason(data.outcome, data.reason)
+    basis = data.legal_basis or LEGAL_BASIS[data.reason or data.outcome]
+    body = data.body or reply_template(r, data.outcome, data.reason)
+    r.referral, r.on_the_spot = data.referral, True
+    await _finish(session, principal.actor(), r, A.reply_on_the_spot, data.outcome, data.reason, basis, body, now,
+                  note="（当场答复）")
 
 
 async def record_review(session: AsyncSession, principal: Principal, r: DisclosureRequest, data: ReviewIn,
                         now: datetime | None = None) -> None:
     """行政复议 / 行政诉讼 on the reply, for the annual report's section 四."""
     require(principal, r, A.record_review)
+    now = now or utcnow()
+    filed = data.filed_date or r.review_filed_date or today(now)
+    if filed > today(now):
+        raise bad("filed_date", "申请复议或起诉的日期不能晚于今天")
+    if r.finished_date is not None and filed < r.finished_date:
+        raise bad("filed_date", "申请复议或起诉的日期不能早于答复日期")
+    if data.decided_date is not None and not filed <= data.decided_date <= today(now):
+        raise bad("decided_date", "决定日期应在申请复议或起诉之后，且不晚于今天")
     r.review_kind, r.review_result = data.kind, data.result
-    await cases.transition(session, r, A.record_review, principal.actor(), at=now or utcnow(),
-                           note=f"{REVIEW_KIND_LABELS[data.kind]}：{REVIEW_RESULT_LABELS[data.result]}")
+    r.review_filed_date, r.review_decided_date = filed, data.decided_date
+    decided = f"，{data.decided_date:%Y年%m月%d日}作出" if data.decided_date else ""
+    await cases.transition(session, r, A.record_review, principal.actor(), at=now,
+                           note=f"{REVIEW_KIND_LABELS[data.kind]}：{REVIEW_RESULT_LABELS[data.result]}"
+                                f"（{filed:%Y年%m月%d日}提起{decided}）")
 
 
 def remedy(r: DisclosureRequest) -> str | None:

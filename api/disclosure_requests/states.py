@@ -30,6 +30,7 @@ class RequestAction(StrEnum):
     record_payment = "record_payment"
     close_unpaid = "close_unpaid"
     reply = "reply"
+    reply_on_the_spot = "reply_on_the_spot"  # 当场答复 (Art. 33), on the day of receipt
     record_review = "record_review"
 
 
@@ -159,6 +160,7 @@ DISCLOSURE_REQUEST: Workflow[RequestStatus, RequestAction] = register(Workflow(
                    A.close_no_supplement: "逾期不补正，终止处理", A.extend: "延长答复期限",
                    A.consult: "征求意见", A.end_consultation: "征求意见结束", A.notify_fee: "发出收费通知",
                    A.record_payment: "已缴费", A.close_unpaid: "逾期未缴费，终止处理", A.reply: "答复",
+                   A.reply_on_the_spot: "当场答复",
                    A.record_review: "登记复议诉讼结果"},
     transitions={
         A.request_supplement: {S.received: S.supplement_requested},
@@ -171,6 +173,7 @@ DISCLOSURE_REQUEST: Workflow[RequestStatus, RequestAction] = register(Workflow(
         A.record_payment: {S.fee_notified: S.received},
         A.close_unpaid: {S.fee_notified: S.closed},
         A.reply: {S.received: S.replied},
+        A.reply_on_the_spot: {S.received: S.replied},
         A.record_review: {S.replied: S.replied, S.closed: S.closed},
     },
     initial=S.received, create_action=A.submit,

@@ -7,11 +7,12 @@ from api.calendar.schemas import ClockRead
 from api.disclosure_requests import service
 from api.disclosure_requests.models import DisclosureRequest
 from api.disclosure_requests.schemas import (
-    AttachmentRead,
+    DisclosureRequestAttachmentRead,
     DisclosureRequestRead,
     DisclosureRequestSummary,
     RequestEventRead,
 )
+from api.files.models import Attachment
 
 
 def summary_read(r: DisclosureRequest, clock: ClockRead | None) -> DisclosureRequestSummary:
@@ -33,8 +34,13 @@ async def request_read(session: AsyncSession, principal: Principal, r: Disclosur
         consult_party=r.consult_party, consult_due_date=r.consult_due_date, fee_method=r.fee_method,
         fee_quantity=r.fee_quantity, fee_amount=r.fee_amount, fee_due_date=r.fee_due_date,
         fee_paid_date=r.fee_paid_date, legal_basis=r.legal_basis, reply_body=r.reply_body, referral=r.referral,
-        remedy=service.remedy(r), finished_date=r.finished_date, review_kind=r.review_kind,
-        review_result=r.review_result, actions=service.allowed_actions(principal, r),
+        remedy=service.remedy(r), finished_date=r.finished_date, on_the_spot=r.on_the_spot, review_kind=r.review_kind,
+        review_result=r.review_result, review_filed_date=r.review_filed_date,
+        review_decided_date=r.review_decided_date, actions=service.allowed_actions(principal, r),
         events=[RequestEventRead.model_validate(e) for e in await service.events(session, r)],
-        attachments=[AttachmentRead(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size, kind=k)
-                     for k, a in await service.attachments(session, r)])
+        attachments=[attachment_read(a, k) for k, a in await service.attachments(session, r)])
+
+
+def attachment_read(a: Attachment, kind: str) -> DisclosureRequestAttachmentRead:
+    return DisclosureRequestAttachmentRead(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size,
+                                           kind=kind)

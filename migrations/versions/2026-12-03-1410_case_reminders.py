@@ -2,7 +2,7 @@
 kind and deadline
 
 Revision ID: nt02
-Revises: ca01
+Revises: dr05
 Create Date: 2026-12-03 14:10:00+00:00
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import api.database
 
 revision: str = 'nt02'
-down_revision: str | None = 'ca01'
+down_revision: str | None = 'dr05'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

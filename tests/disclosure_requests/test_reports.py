@@ -10,7 +10,7 @@ from api.disclosure_requests.models import DisclosureRequest
 from api.disclosure_requests.states import ApplicantType, Outcome, Reason, RequestStatus, ReviewKind, ReviewResult
 from api.disclosures.models import Column, Disclosure
 from api.disclosures.states import DisclosureStatus, Freshness, Validity
-from tests.disclosure_requests.helpers import world
+from tests.disclosure_requests.helpers import act, application, world
 from tests.factories import auth, create_user
 
 YEAR = 2025
@@ -46,6 +46,7 @@ async def fixtures(session):
     await add_request(session, w, T.natural_person, date(2026, 1, 2))
     await add_request(session, w, T.natural_person, date(2025, 7, 1), date(2025, 7, 10), Outcome.partly_disclosed,
                       review_kind=ReviewKind.reconsideration, review_result=ReviewResult.upheld,
+                      review_filed_date=date(2025, 7, 15), review_decided_date=date(2025, 9, 1),
                       fee_amount=1700, fee_paid_date=date(2025, 7, 5))
     column = Column(name="年度报告", slug="annual-reports", owner_unit_id=w.office.id, freshness=Freshness.static)
     session.add(column)
@@ -92,6 +93,59 @@ class TestTables:
         assert body["section2"] == {"规章": {"issued": 1, "repealed": 1, "in_force": 1},
                                     "行政规范性文件": {"issued": 1, "repealed": 0, "in_force": 2}}
         assert body["fees_collected"] == 1700
+
+    async def test_section_four_counts_each_review_in_the_year_of_its_decision(self, client, session):
+        """Hand-counted across the 2024/2025/2026 boundaries: the request's own finish year does not matter."""
+        w, _, _ = await fixtures(session)  # one reconsideration filed and upheld in 2025
+        rk, ld, la = ReviewKind.reconsideration, ReviewKind.litigation_direct, ReviewKind.litigation_after_review
+        # answered in 2024, reconsideration filed in 2024, upheld in 2025
+        await add_request(session, w, T.business, date(2024, 10, 8), date(2024, 11, 10), Outcome.withheld,
+                          Reason.process_info, review_kind=rk, review_result=ReviewResult.upheld,
+                          review_filed_date=date(2024, 12, 1), review_decided_date=date(2025, 2, 10))
+        # answered in 2025, suit filed in 2025, decided (corrected) in 2026
+        await add_request(session, w, T.natural_person, date(2025, 9, 1), date(2025, 10, 1), Outcome.unavailable,
+                          Reason.not_held, review_kind=ld, review_result=ReviewResult.corrected,
+                          review_filed_date=date(2025, 11, 1), review_decided_date=date(2026, 1, 15))
+        # answered in 2025, suit after review still pending
+        await add_request(session, w, T.natural_person, date(2025, 2, 1), date(2025, 3, 1), Outcome.withheld,
+                          Reason.third_party, review_kind=la, review_result=ReviewResult.pending,
+                          review_filed_date=date(2025, 4, 1))
+        # answered in 2025, reconsideration decided (other) in 2025 though filed late in the year
+        await add_request(session, w, T.research, date(2025, 11, 3), date(2025, 11, 20), Outcome.disclosed,
+                          review_kind=rk, review_result=ReviewResult.other,
+                          review_filed_date=date(2025, 12, 1), review_decided_date=date(2025, 12, 31))
+        await session.commit()
+
+        def cells(upheld=0, corrected=0, other=0, pending=0):
+            return {"upheld": upheld, "corrected": corrected, "other": other, "pending": pending,
+                    "total": upheld + corrected + other + pending}
+
+        async def s4(year):
+            r = await client.get(f"/api/v1/annual-reports/{year}", headers=auth(w.handler))
+            assert r.status_code == 200, r.text
+            return r.json()["section4"]
+
+        assert await s4(2024) == {rk: cells(pending=1), ld: cells(), la: cells()}
+        assert await s4(2025) == {rk: cells(upheld=2, other=1), ld: cells(pending=1), la: cells(pending=1)}
+        assert await s4(2026) == {rk: cells(), ld: cells(corrected=1), la: cells(pending=1)}
+
+    async def test_recording_a_review_keeps_its_dates(self, client, session):
+        w = await world(session)
+        r = await client.post("/api/v1/disclosure-requests", headers=auth(w.citizen), json=application(w))
+        rid = r.json()["id"]
+        await act(client, w.handler, rid, "reply", {"outcome": "withheld", "reason": "process_info"})
+        today = r.json()["received_date"]
+        undated = await act(client, w.handler, rid, "review", {"kind": "reconsideration", "result": "upheld"})
+        assert undated.status_code == 422
+        early = await act(client, w.handler, rid, "review", {"kind": "reconsideration", "result": "pending",
+                                                               "filed_date": "2020-01-01"})
+        assert early.status_code == 422 and early.json()["errors"][0]["field"] == "filed_date"
+        body = (await act(client, w.handler, rid, "review", {"kind": "reconsideration", "result": "pending"})).json()
+        assert (body["review_filed_date"], body["review_decided_date"]) == (today, None)
+        body = (await act(client, w.handler, rid, "review", {"kind": "reconsideration", "result": "corrected",
+                                                              "decided_date": today})).json()
+        assert (body["review_result"], body["review_filed_date"], body["review_decided_date"]) == (
+            "corrected", today, today)
 
     @pytest.mark.parametrize("who", [None, "citizen"])
     async def test_a_draft_is_not_public(self, client, session, who):
@@ -161,10 +215,32 @@ class TestExports:
         assert r.status_code == 200
         doc = Document(io.BytesIO(r.content))
         headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
-        assert [h[:2] for h in headings] == ["一、", "二、", "三、", "四、", "五、", "六、"]
-        s3 = doc.tables[2]
-        natural = [r.cells[1].text for r in s3.rows if r.cells[0].text.startswith("一、")]
-        assert natural == ["2"]
+        assert headings == ["一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
+                            "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况",
+                            "六、其他需要报告的事项"]
+        s2, s3, s4 = doc.tables
+        rows2 = [[c.text for c in r.cells] for r in s2.rows]
+        assert [r[0] for r in rows2 if r[0].startswith("第二十条")] == [
+            "第二十条第（一）项", "第二十条第（五）项", "第二十条第（六）项", "第二十条第（八）项"]
+        assert ["规章", "1", "1", "1"] in rows2 and ["行政规范性文件", "1", "0", "2"] in rows2
+        assert ["行政强制", "行政强制", "", ""] in rows2  # content over two columns, its (empty) figure over two
+        rows3 = [[c.text for c in r.cells] for r in s3.rows]
+        assert len(s3.columns) == 10 and len(rows3) == 3 + 2 + (2 + 8 + 3 + 5 + 3) + 2
+        assert rows3[0][3:] == ["申请人情况"] * 7 and rows3[1][3] == "自然人"
+        assert rows3[1][4:9] == ["法人或其他组织"] * 5 and rows3[2][9] == "总计"
+        assert rows3[2][4:9] == ["商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]
+        assert "勾稽关系" in rows3[0][0]
+        new = rows3[3]
+        assert new[:3] == ["一、本年新收政府信息公开申请数量"] * 3 and new[3:] == ["2", "1", "1", "0", "1", "0", "5"]
+        secret = next(r for r in rows3 if r[2] == "1.属于国家秘密")
+        assert secret[:2] == ["三、本年度办理结果", "（三）不予公开"] and secret[4] == "1"
+        assert any(r[1].startswith("（二）部分公开（区分处理的") for r in rows3)
+        assert rows3[-2][1:3] == ["（七）总计"] * 2 and rows3[-1][0].startswith("四、结转下年度")
+        rows4 = [[c.text for c in r.cells] for r in s4.rows]
+        assert rows4[0][:5] == ["行政复议"] * 5 and rows4[0][5:] == ["行政诉讼"] * 10
+        assert rows4[1][5:10] == ["未经复议直接起诉"] * 5 and rows4[1][10:] == ["复议后起诉"] * 5
+        assert rows4[2][:5] == ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+        assert rows4[3] == ["1", "0", "0", "0", "1"] + ["0"] * 10
 
     async def test_xlsx_has_the_numbers(self, client, session):
         w, _, _ = await fixtures(session)

@@ -281,8 +281,10 @@ class TestReply:
         w = await world(session)
         rid = (await apply(client, w))["id"]
         await act(client, w.handler, rid, "reply", {"outcome": "withheld", "reason": "process_info"})
-        body = (await act(client, w.handler, rid, "review", {"kind": "reconsideration", "result": "upheld"})).json()
+        body = (await act(client, w.handler, rid, "review", {"kind": "reconsideration", "result": "upheld",
+                                                              "decided_date": today().isoformat()})).json()
         assert body["review_kind"] == "reconsideration" and body["review_result"] == "upheld"
+        assert body["review_decided_date"] == body["review_filed_date"] == today().isoformat()
 
     async def test_every_step_leaves_an_event_and_an_audit_record(self, client, session):
         w = await world(session)
@@ -294,3 +296,90 @@ class TestReply:
         audited = [e.action for e in await audit.entries(session, object_type="disclosure_request", object_id=rid)]
         assert {"disclosure_request.submit", "disclosure_request.extend", "disclosure_request.reply",
                 "clock.start", "clock.extend", "clock.stop"} <= set(audited)
+
+
+class TestOnTheSpot:
+    async def test_a_walk_in_answered_on_the_spot_closes_the_same_day(self, client, session):
+        w = await world(session)
+        rid = (await record(client, w, today(), channel="in_person"))["id"]
+        assert "reply_on_the_spot" in (await get(client, w.handler, rid))["actions"]
+        r = await act(client, w.handler, rid, "on-the-spot-reply", {"outcome": "disclosed"})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["status"] == "replied" and body["on_the_spot"] is True and body["outcome"] == "disclosed"
+        assert body["finished_date"] == body["received_date"] == today().isoformat()
+        assert body["clock"]["status"] == "stopped" and body["clock"]["used_working_days"] == 0
+        assert body["events"][-1]["action"] == "reply_on_the_spot" and "当场答复" in body["events"][-1]["note"]
+        assert "行政复议" in body["remedy"]
+        audited = [e.action for e in await audit.entries(session, object_type="disclosure_request", object_id=rid)]
+        assert "disclosure_request.reply_on_the_spot" in audited
+
+    async def test_the_reason_rules_are_those_of_any_reply(self, client, session):
+        w = await world(session)
+        rid = (await apply(client, w))["id"]
+        r = await act(client, w.handler, rid, "on-the-spot-reply", {"outcome": "not_processed"})
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason"
+        r = await act(client, w.handler, rid, "on-the-spot-reply", {"outcome": "not_processed", "reason": "petition"})
+        assert r.status_code == 200 and r.json()["reason"] == "petition"
+
+    async def test_not_after_the_day_of_receipt(self, client, session):
+        w = await world(session)
+        rid = (await record(client, w, await recent_working_day(session, 1), channel="in_person"))["id"]
+        assert "reply_on_the_spot" not in (await get(client, w.handler, rid))["actions"]
+        r = await act(client, w.handler, rid, "on-the-spot-reply", {"outcome": "disclosed"})
+        assert r.status_code == 409 and r.json()["code"] == "on_the_spot_not_allowed"
+        assert (await get(client, w.handler, rid))["status"] == "received"
+
+    async def test_not_after_another_step(self, client, session):
+        w = await world(session)
+        rid = (await apply(client, w))["id"]
+        await act(client, w.handler, rid, "extend", {"days": 5, "approver": "王主任", "reason": "x"})
+        r = await act(client, w.handler, rid, "on-the-spot-reply", {"outcome": "disclosed"})
+        assert r.status_code == 409 and r.json()["code"] == "on_the_spot_not_allowed"
+
+    async def test_only_the_handler(self, client, session):
+        w = await world(session)
+        rid = (await apply(client, w))["id"]
+        assert (await act(client, w.citizen, rid, "on-the-spot-reply", {"outcome": "disclosed"})).status_code == 403
+        assert (await act(client, w.leader, rid, "on-the-spot-reply", {"outcome": "disclosed"})).status_code == 403
+
+
+PDF = b"%PDF-1.4\n1 0 obj\n%%EOF\n"
+
+
+async def upload(client, user, name="身份证明.pdf", data=PDF):
+    return await client.post(f"{BASE}/uploads", headers=auth(user), files={"file": (name, data, "application/pdf")})
+
+
+class TestApplicationFiles:
+    async def test_files_uploaded_before_submitting_come_with_the_application(self, client, session):
+        w = await world(session)
+        first, second = (await upload(client, w.citizen)).json(), (await upload(client, w.citizen, "授权书.pdf")).json()
+        assert first["kind"] == "application"
+        body = await apply(client, w, attachment_ids=[first["id"], second["id"]])
+        assert [(a["filename"], a["kind"]) for a in body["attachments"]] == [
+            ("身份证明.pdf", "application"), ("授权书.pdf", "application")]
+        assert "附材料 2 份" in body["events"][0]["note"]
+        got = await client.get(f"{BASE}/{body['id']}/attachments/{first['id']}", headers=auth(w.handler))
+        assert got.status_code == 200 and got.content == PDF
+        again = await client.post(BASE, json=application(w, attachment_ids=[first["id"]]), headers=auth(w.citizen))
+        assert again.status_code == 422 and again.json()["errors"][0]["field"] == "attachment_ids"
+
+    async def test_another_users_upload_cannot_be_claimed(self, client, session):
+        w = await world(session)
+        theirs = (await upload(client, w.other_citizen)).json()
+        r = await client.post(BASE, json=application(w, attachment_ids=[theirs["id"]]), headers=auth(w.citizen))
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "attachment_ids"
+        mine = await client.get(BASE, headers=auth(w.citizen))
+        assert mine.json()["items"] == []  # nothing was created
+
+    async def test_staff_attach_the_scanned_letter_when_recording(self, client, session):
+        w = await world(session)
+        scan = (await upload(client, w.handler, "来信扫描件.pdf")).json()
+        body = await record(client, w, today(), channel="post", attachment_ids=[scan["id"]])
+        assert [a["filename"] for a in body["attachments"]] == ["来信扫描件.pdf"]
+
+    async def test_wrong_type_is_415(self, client, session):
+        w = await world(session)
+        r = await upload(client, w.citizen, "x.exe", b"MZ\x90\x00binary")
+        assert r.status_code == 415

@@ -40,10 +40,14 @@ def test_apply_correct_answer_download_and_report(page: Page, tmp_path) -> None:
     page.get_by_test_id("apply-phone").fill("13800138000")
     page.get_by_test_id("apply-info-name").fill("公务用车购置预算")
     page.get_by_test_id("apply-description").fill("请公开本局公务用车购置预算。")
+    page.get_by_test_id("apply-file").set_input_files(
+        files=[{"name": "身份证明.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n1 0 obj\n%%EOF\n"}])
+    expect(page.get_by_test_id("apply-files")).to_contain_text("身份证明.pdf")
     page.get_by_test_id("apply-submit").click()
     expect(page).to_have_url(re.compile(r"/my/disclosure-requests/\d+$"))
     request_id = page.url.rsplit("/", 1)[1]
     expect(page.get_by_test_id("request-status")).to_have_text("办理中")
+    expect(page.get_by_test_id("request-files")).to_contain_text("身份证明.pdf")
     expect(page.get_by_test_id("request-clock")).to_contain_text("20 个工作日")
     log_out(page)
 

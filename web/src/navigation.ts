@@ -62,6 +62,7 @@ export const NAV_ITEMS: NavItem[] = [
   { area: 'workspace', group: '信息发布', label: '保密审查', to: '/workspace/disclosures/secrecy', icon: Lock, roles: ['secrecy_officer'], description: '发布前保密审查：密级标志、个人信息确认' },
   { area: 'workspace', group: '依申请公开', label: '公开申请办理', to: '/workspace/disclosure-requests', icon: Document, roles: ['handler', 'leader'], description: '依申请公开的补正、延期、征求意见、收费与答复，按答复期限排序' },
   { area: 'workspace', group: '依申请公开', label: '年度报告', to: '/workspace/annual-reports', icon: Histogram, roles: ['handler', 'editor', 'leader'], description: '政府信息公开工作年度报告：自动统计、校验、发布与导出' },
+  { area: 'workspace', group: '依申请公开', label: '公开指南', to: '/workspace/disclosure-guide', icon: Document, roles: ['editor'], description: '编辑政府信息公开指南：申请方式、期限、收费与救济途径' },
   { area: 'workspace', label: '来信办理', to: '/workspace/complaints', icon: ChatDotRound, roles: ['handler', 'leader', 'editor'], description: '局长信箱、投诉、咨询、建议的受理、转办、答复与统计' },
   { area: 'workspace', label: '调查征集', to: '/workspace/surveys', icon: ChatDotRound, roles: ['editor'], description: '民意调查的题目、发布与结果，征集意见的发布与采纳情况' },
   {

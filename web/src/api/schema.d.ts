@@ -1921,6 +1921,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/disclosure-requests/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Disclosure Request File
+         * @description Upload a material before submitting the application; list its id in the application's attachment_ids.
+         */
+        post: operations["upload_disclosure_request_file"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/disclosure-requests/{request_id}": {
         parameters: {
             query?: never;
@@ -2095,6 +2115,26 @@ export interface paths {
          * @description 收费通知 by item or by pages; the clock waits for the payment.
          */
         post: operations["notify_fee"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disclosure-requests/{request_id}/on-the-spot-reply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reply On The Spot
+         * @description 当场答复: answer a request on the day it was received, before any other step; it is closed today.
+         */
+        post: operations["reply_on_the_spot"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4253,6 +4293,24 @@ export interface components {
             open_applications: number;
             org_unit: components["schemas"]["UnitRef"] | null;
         };
+        /** AttachmentRead */
+        AttachmentRead: {
+            /** Content Type */
+            content_type: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Filename */
+            filename: string;
+            /** Id */
+            id: number;
+            /** Sha256 */
+            sha256: string;
+            /** Size */
+            size: number;
+        };
         /** AttachmentRef */
         AttachmentRef: {
             /**
@@ -4417,6 +4475,11 @@ export interface components {
         };
         /** Body_upload_disclosure_attachment */
         Body_upload_disclosure_attachment: {
+            /** File */
+            file: string;
+        };
+        /** Body_upload_disclosure_request_file */
+        Body_upload_disclosure_request_file: {
             /** File */
             file: string;
         };
@@ -5351,7 +5414,7 @@ export interface components {
         /** DisclosureRead */
         DisclosureRead: {
             /** Attachments */
-            attachments: components["schemas"]["api__files__schemas__AttachmentRead"][];
+            attachments: components["schemas"]["AttachmentRead"][];
             /** Body Html */
             body_html: string;
             column: components["schemas"]["ColumnRef"];
@@ -5420,6 +5483,22 @@ export interface components {
             /** Written Date */
             written_date: string | null;
         };
+        /** DisclosureRequestAttachmentRead */
+        DisclosureRequestAttachmentRead: {
+            /** Content Type */
+            content_type: string;
+            /** Filename */
+            filename: string;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @description application: 申请材料; reply: 答复及公开的文件
+             */
+            kind: string;
+            /** Size */
+            size: number;
+        };
         /**
          * DisclosureRequestCreate
          * @description Art. 29: who asks (name, identity document, contact), what they ask for, and in which form and route.
@@ -5428,6 +5507,11 @@ export interface components {
             /** Applicant Name */
             applicant_name: string;
             applicant_type: components["schemas"]["ApplicantType"];
+            /**
+             * Attachment Ids
+             * @description 随申请提交的材料：先上传到 /disclosure-requests/uploads，再在此列出
+             */
+            attachment_ids?: number[];
             /** Contact Address */
             contact_address?: string | null;
             /** Contact Email */
@@ -5473,7 +5557,7 @@ export interface components {
             applicant_name: string;
             applicant_type: components["schemas"]["ApplicantType"];
             /** Attachments */
-            attachments: components["schemas"]["api__disclosure_requests__schemas__AttachmentRead"][];
+            attachments: components["schemas"]["DisclosureRequestAttachmentRead"][];
             channel: components["schemas"]["ReceiptChannel"];
             clock: components["schemas"]["ClockRead"] | null;
             /** Consult Due Date */
@@ -5522,6 +5606,11 @@ export interface components {
             info_summary: string;
             /** Legal Basis */
             legal_basis: string | null;
+            /**
+             * On The Spot
+             * @description 当场答复
+             */
+            on_the_spot: boolean;
             outcome: components["schemas"]["Outcome"] | null;
             reason: components["schemas"]["Reason"] | null;
             /**
@@ -5538,6 +5627,10 @@ export interface components {
             remedy: string | null;
             /** Reply Body */
             reply_body: string | null;
+            /** Review Decided Date */
+            review_decided_date: string | null;
+            /** Review Filed Date */
+            review_filed_date: string | null;
             review_kind: components["schemas"]["ReviewKind"] | null;
             review_result: components["schemas"]["ReviewResult"] | null;
             status: components["schemas"]["RequestStatus"];
@@ -5564,6 +5657,11 @@ export interface components {
             /** Applicant Name */
             applicant_name: string;
             applicant_type: components["schemas"]["ApplicantType"];
+            /**
+             * Attachment Ids
+             * @description 随申请提交的材料：先上传到 /disclosure-requests/uploads，再在此列出
+             */
+            attachment_ids?: number[];
             channel: components["schemas"]["ReceiptChannel"];
             /** Contact Address */
             contact_address?: string | null;
@@ -7555,7 +7653,7 @@ export interface components {
             /** Approved Levels */
             approved_levels: number;
             /** Attachments */
-            attachments: components["schemas"]["api__files__schemas__AttachmentRead"][];
+            attachments: components["schemas"]["AttachmentRead"][];
             author: components["schemas"]["UserRef"];
             /** Blocking Count */
             blocking_count: number;
@@ -7855,22 +7953,6 @@ export interface components {
              */
             decision: "approve" | "return";
         };
-        /** AttachmentRead */
-        api__disclosure_requests__schemas__AttachmentRead: {
-            /** Content Type */
-            content_type: string;
-            /** Filename */
-            filename: string;
-            /** Id */
-            id: number;
-            /**
-             * Kind
-             * @description application: 申请材料; reply: 答复及公开的文件
-             */
-            kind: string;
-            /** Size */
-            size: number;
-        };
         /** CloseIn */
         api__disclosure_requests__schemas__CloseIn: {
             /** Note */
@@ -7899,8 +7981,22 @@ export interface components {
              */
             column_id: number;
         };
-        /** ReviewIn */
+        /**
+         * ReviewIn
+         * @description Section 四 counts a review or suit in the year of its decision, and as 尚未审结 at the end of each year it
+         *     was open (filed by then, not yet decided).
+         */
         api__disclosure_requests__schemas__ReviewIn: {
+            /**
+             * Decided Date
+             * @description 复议决定或裁判的日期；尚未审结的不填
+             */
+            decided_date?: string | null;
+            /**
+             * Filed Date
+             * @description 申请复议或起诉的日期；不填为今天
+             */
+            filed_date?: string | null;
             kind: components["schemas"]["ReviewKind"];
             result: components["schemas"]["ReviewResult"];
         };
@@ -7936,24 +8032,6 @@ export interface components {
              * @default false
              */
             confirm_personal_data: boolean;
-        };
-        /** AttachmentRead */
-        api__files__schemas__AttachmentRead: {
-            /** Content Type */
-            content_type: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Filename */
-            filename: string;
-            /** Id */
-            id: number;
-            /** Sha256 */
-            sha256: string;
-            /** Size */
-            size: number;
         };
         /** CloseIn */
         api__ratings__schemas__CloseIn: {
@@ -10183,7 +10261,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["api__files__schemas__AttachmentRead"];
+                    "application/json": components["schemas"]["AttachmentRead"];
                 };
             };
             /** @description 请求体无法解析 */
@@ -16299,6 +16377,93 @@ export interface operations {
             };
         };
     };
+    upload_disclosure_request_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_disclosure_request_file"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRequestAttachmentRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请先修改密码 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
     get_disclosure_request: {
         parameters: {
             query?: never;
@@ -16380,7 +16545,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["api__disclosure_requests__schemas__AttachmentRead"];
+                    "application/json": components["schemas"]["DisclosureRequestAttachmentRead"];
                 };
             };
             /** @description 请求体无法解析 */
@@ -17082,6 +17247,105 @@ export interface operations {
                 };
             };
             /** @description 按规定本申请无需收费 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    reply_on_the_spot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 正整数编号（1 至 2147483647） */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplyIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisclosureRequestRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未找到该政府信息公开申请 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不能当场答复 */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -18069,7 +18333,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["api__files__schemas__AttachmentRead"];
+                    "application/json": components["schemas"]["AttachmentRead"];
                 };
             };
             /** @description 请求体无法解析 */
@@ -21736,7 +22000,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["api__files__schemas__AttachmentRead"];
+                    "application/json": components["schemas"]["AttachmentRead"];
                 };
             };
             /** @description 请求体无法解析 */

@@ -43,6 +43,12 @@ export const disclosureRequestWorkspaceRoutes: RouteRecordRaw[] = [
     meta: { title: '公开申请办理', roles: ['handler', 'leader'] },
   },
   {
+    path: 'disclosure-guide',
+    name: 'disclosure-guide-edit',
+    component: () => import('@/views/disclosure-requests/GuideEditView.vue'),
+    meta: { title: '编辑公开指南', roles: ['editor'] },
+  },
+  {
     path: 'annual-reports',
     name: 'annual-report',
     component: () => import('@/views/disclosure-requests/AnnualReportView.vue'),
