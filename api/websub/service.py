@@ -7,14 +7,17 @@
   `deliver` job per live subscription of the topic. The task POSTs the topic's current content with
   Link rel=hub/self and, when the subscriber gave a secret, `X-Hub-Signature: sha256=<HMAC of the body>`.
 - Retries: a delivery answered with anything but 2xx (or not answered) is retried with exponential backoff;
-  after MAX_ATTEMPTS the subscription is expired and its queued deliveries are dropped (told nothing more).
+  after MAX_ATTEMPTS failures in a row the subscription is expired and its open deliveries are dropped (the
+  dead letter: it is told nothing more).
 
-The jobs table is this module's own outbox, drained by a worker-lifetime task (api/tasks.BackgroundTask). Each
-job is self-contained (kind, callback, topic, secret, attempts), so moving them to a job queue means enqueuing
-`perform(job)` instead of inserting the row; the claim/perform/settle split below is that seam.
+The jobs table is the outbox: a row is written in the transaction that causes it, so it exists exactly when that
+committed. The job queue (api/worker.py) performs each: on PostgreSQL the periodic `relay` task queues a
+procrastinate `websub(job_id)` job per due row (a queueing lock per row keeps one queued), on SQLite the
+in-process runner calls `drain`. Both run `attempt`: claim, perform, settle. Retries are counted per subscriber
+(consecutive failures, reset by a success) with exponential backoff; one delivery renders the topic's current
+content, so it takes over the subscriber's other open deliveries.
 """
 
-import asyncio
 import hashlib
 import hmac
 import secrets
@@ -29,9 +32,9 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from api.config import get_settings
 from api.database import begin_write, utcnow
 from api.logs import get_logger
-from api.tasks import BackgroundTask
 from api.websub.exceptions import HubRequestRefused
 from api.websub.models import Job, JobKind, Subscription, SubscriptionState
 
@@ -43,9 +46,8 @@ JSON_TOPIC = "/api/v1/feeds/disclosures.json"
 TOPICS = frozenset({ATOM_TOPIC, JSON_TOPIC})
 DEFAULT_LEASE = 10 * 24 * 3600
 MIN_LEASE, MAX_LEASE = 300, 30 * 24 * 3600
-MAX_ATTEMPTS = 5
-RETRY_BASE = timedelta(seconds=10)  # 10 s, 20 s, 40 s, 80 s: about two and a half minutes of failures
-CLAIM_FOR = timedelta(seconds=60)  # a claimed job is not claimed again meanwhile (several workers)
+MAX_ATTEMPTS = 5  # failures in a row; with the default backoff (10 s, 20 s, 40 s, 80 s) about 2.5 minutes
+CLAIM_FOR = timedelta(seconds=60)  # a claimed job is not claimed again meanwhile (longer than TIMEOUT)
 TIMEOUT = 10.0
 
 Renderer = Callable[[str, str, str], Awaitable[tuple[str, bytes]]]
@@ -100,25 +102,18 @@ async def topics_changed(session: AsyncSession, keys: frozenset[str] = TOPICS, a
         await session.flush()
 
 
-# ---- the delivery task -------------------------------------------------------------------------------
+# ---- the deliveries (one job each: procrastinate on PostgreSQL, the in-process runner on SQLite) ----------
 
 @dataclass
 class Result:
     job_id: int
     outcome: str | None  # None: retry later
     error: str | None = None
-    secret: str | None = None
 
 
-async def claim(session: AsyncSession, now: datetime, limit: int = 50) -> list[Job]:
-    stmt = (select(Job).where(Job.done_at.is_(None), Job.next_attempt_at <= now).order_by(Job.id).limit(limit))
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    jobs = list((await session.execute(stmt)).scalars())
-    for job in jobs:
-        job.next_attempt_at = now + CLAIM_FOR
-    await session.flush()
-    return jobs
+def backoff(failures: int) -> timedelta:
+    """The wait after a subscriber's `failures`-th failure in a row: the base, doubled each time."""
+    return timedelta(seconds=get_settings().websub_backoff_seconds * 2 ** max(0, failures - 1))
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -128,6 +123,10 @@ def signature(secret: str, body: bytes) -> str:
 def _hub_url(topic: str) -> str:
     parts = urlsplit(topic)
     return f"{parts.scheme}://{parts.netloc}{HUB_PATH}"
+
+
+def http_client() -> httpx.AsyncClient:
+    return httpx.AsyncClient(follow_redirects=False, headers={"User-Agent": "zhengwu-portal-websub-hub"})
 
 
 async def _verify(http: httpx.AsyncClient, job: Job) -> Result:
@@ -158,84 +157,101 @@ async def _deliver(http: httpx.AsyncClient, job: Job, secret: str | None, conten
     return Result(job.id, "delivered") if r.is_success else Result(job.id, None, f"HTTP {r.status_code}")
 
 
-async def run_due(sessions: SessionFactory, http: httpx.AsyncClient, render: Renderer,
-                  now: datetime | None = None) -> int:
-    """Claim the due jobs (short transaction), perform them (no transaction held), settle them. Returns how
-    many were performed."""
-    now = now or utcnow()
-    async with sessions() as session:  # a plain read first: most rounds find nothing and take no write lock
-        if (await session.execute(select(Job.id).where(Job.done_at.is_(None), Job.next_attempt_at <= now)
-                                  .limit(1))).first() is None:
-            return 0
+def _open(now: datetime) -> ColumnElement[bool]:
+    return and_(Job.done_at.is_(None), Job.next_attempt_at <= now)
+
+
+async def due(session: AsyncSession, now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Jobs whose next attempt is due (new, or a retry whose backoff has passed), oldest first."""
+    stmt = select(Job.id).where(_open(now or utcnow())).order_by(Job.next_attempt_at, Job.id).limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def _claim(sessions: SessionFactory, job_id: int, now: datetime) -> tuple[Job, str | None] | None:
+    """Take the job for CLAIM_FOR (a second worker given the same id meanwhile finds it not due), in a short
+    transaction. A delivery carries the subscriber's secret, and takes over the subscriber's other open
+    deliveries: it renders the topic's content when it runs, which covers their changes too."""
     async with sessions() as session:
         await begin_write(session)
-        jobs = await claim(session, now)
-        secrets_of = {}
-        sub_ids = {j.subscription_id for j in jobs if j.subscription_id is not None}
-        if sub_ids:
-            rows = (await session.execute(select(Subscription.id, Subscription.secret)
-                                          .where(Subscription.id.in_(sub_ids), _live(now)))).all()
-            secrets_of = {r.id: r.secret for r in rows}
+        stmt = select(Job).where(Job.id == job_id, _open(now))
+        if session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        job = (await session.execute(stmt)).scalar_one_or_none()
+        if job is None:
+            return None
+        secret = None
+        if job.kind == JobKind.deliver:
+            sub = (await session.execute(select(Subscription.secret).where(
+                Subscription.id == job.subscription_id, _live(now)))).first()
+            if sub is None:
+                job.done_at, job.outcome, job.last_error = now, "skipped", "subscription not live"
+                await session.commit()
+                return None
+            secret = sub.secret
+            await session.execute(update(Job).where(
+                Job.subscription_id == job.subscription_id, Job.kind == JobKind.deliver, Job.done_at.is_(None),
+                Job.id != job.id).values(done_at=now, outcome="merged", last_error=f"delivered by job {job.id}"))
+        job.next_attempt_at = now + CLAIM_FOR
         await session.commit()
-    results: list[Result] = []
-    rendered: dict[tuple[str, str], tuple[str, bytes]] = {}
-    delivered_to: set[int] = set()
-    for job in jobs:
-        if job.kind == JobKind.verify:
-            results.append(await _verify(http, job))
-            continue
-        assert job.subscription_id is not None
-        if job.subscription_id not in secrets_of:
-            results.append(Result(job.id, "skipped", "subscription not live"))
-            continue
-        if job.subscription_id in delivered_to:  # one delivery of the current content covers both changes
-            results.append(Result(job.id, "delivered"))
-            continue
-        key = (job.topic_key, job.topic)
-        if key not in rendered:
-            rendered[key] = await render(job.topic_key, f"{urlsplit(job.topic).scheme}://{urlsplit(job.topic).netloc}",
-                                         job.topic)
-        result = await _deliver(http, job, secrets_of[job.subscription_id], rendered[key])
-        if result.outcome == "delivered":
-            delivered_to.add(job.subscription_id)
-        results.append(result)
-    if results:
-        async with sessions() as session:
-            await begin_write(session)
-            await settle(session, {j.id: j for j in jobs}, results, now)
-            await session.commit()
-    return len(results)
+        return job, secret
 
 
-async def settle(session: AsyncSession, jobs: dict[int, Job], results: list[Result], now: datetime) -> None:
-    for res in results:
-        job = await session.get_one(Job, res.job_id)
-        job.attempts += 1
-        job.last_error = res.error
-        if res.outcome is None:
-            if job.attempts < MAX_ATTEMPTS:
-                job.next_attempt_at = now + RETRY_BASE * (2 ** (job.attempts - 1))
-                continue
-            res.outcome = "failed"
-            await _expire(session, job.subscription_id, now)
-        job.outcome, job.done_at = res.outcome, now
-        if res.outcome == "verified":
-            await _apply_verified(session, job, now)
-        elif res.outcome == "delivered" and job.subscription_id is not None:
-            await session.execute(update(Subscription).where(Subscription.id == job.subscription_id)
-                                  .values(failures=0))
-        if res.outcome == "failed":
-            log.warning("websub delivery failed; subscription expired", extra={"callback": job.callback})
+async def attempt(sessions: SessionFactory, http: httpx.AsyncClient, render: Renderer, job_id: int,
+                  now: datetime | None = None) -> str | None:
+    """One attempt at one job: claim it (short transaction), perform it (no transaction held: a slow callback
+    blocks no writer), settle it. Returns the outcome ("retry" when another attempt is scheduled), or None when
+    the job was not due, was done already or is held by another worker."""
+    now = now or utcnow()
+    claimed = await _claim(sessions, job_id, now)
+    if claimed is None:
+        return None
+    job, secret = claimed
+    if job.kind == JobKind.verify:
+        result = await _verify(http, job)
+    else:
+        parts = urlsplit(job.topic)
+        content = await render(job.topic_key, f"{parts.scheme}://{parts.netloc}", job.topic)
+        result = await _deliver(http, job, secret, content)
+    async with sessions() as session:
+        await begin_write(session)
+        outcome = await settle(session, result, now)
+        await session.commit()
+    return outcome
+
+
+async def settle(session: AsyncSession, res: Result, now: datetime) -> str | None:
+    job = await session.get_one(Job, res.job_id, populate_existing=True)
+    if job.done_at is not None:  # taken over meanwhile (a subscriber expired by another delivery)
+        return None
+    job.attempts += 1
+    job.last_error = res.error
+    outcome = res.outcome
+    if job.kind == JobKind.deliver and job.subscription_id is not None:
+        sub = await session.get_one(Subscription, job.subscription_id, populate_existing=True)
+        if outcome is None:
+            sub.failures += 1
+            sub.updated_at = now
+            if sub.failures < MAX_ATTEMPTS:
+                job.next_attempt_at = now + backoff(sub.failures)
+                await session.flush()
+                return "retry"
+            outcome = "failed"
+            await _expire(session, sub, now)
+            log.warning("websub delivery kept failing; subscription expired", extra={"callback": job.callback})
+        else:
+            sub.failures = 0
+    job.outcome, job.done_at = outcome, now
+    if outcome == "verified":
+        await _apply_verified(session, job, now)
     await session.flush()
+    return outcome
 
 
-async def _expire(session: AsyncSession, subscription_id: int | None, now: datetime) -> None:
-    if subscription_id is None:
-        return
-    await session.execute(update(Subscription).where(Subscription.id == subscription_id)
-                          .values(state=SubscriptionState.expired, failures=Subscription.failures + 1, updated_at=now))
-    await session.execute(update(Job).where(Job.subscription_id == subscription_id, Job.done_at.is_(None))
-                          .values(done_at=now, outcome="skipped"))
+async def _expire(session: AsyncSession, sub: Subscription, now: datetime) -> None:
+    """Dead letter: the subscription ends and its open jobs are dropped (the subscriber is told nothing more)."""
+    sub.state, sub.updated_at = SubscriptionState.expired, now
+    await session.execute(update(Job).where(Job.subscription_id == sub.id, Job.done_at.is_(None))
+                          .values(done_at=now, outcome="skipped", last_error="subscription expired"))
 
 
 async def _apply_verified(session: AsyncSession, job: Job, now: datetime) -> None:
@@ -255,27 +271,22 @@ async def _apply_verified(session: AsyncSession, job: Job, now: datetime) -> Non
     sub.expires_at, sub.updated_at = now + timedelta(seconds=lease), now
 
 
+async def drain(sessions: SessionFactory, http: httpx.AsyncClient, render: Renderer,
+                now: datetime | None = None) -> int:
+    """Attempt every due job once (the in-process runner's step on SQLite; procrastinate runs `attempt` per
+    job instead). Returns how many were attempted."""
+    async with sessions() as session:
+        ids = await due(session, now)
+    done = 0
+    for job_id in ids:
+        if await attempt(sessions, http, render, job_id, now) is not None:
+            done += 1
+    return done
+
+
 async def pending(session: AsyncSession) -> int:
     return len((await session.execute(select(Job.id).where(Job.done_at.is_(None)))).all())
 
 
 async def subscriptions(session: AsyncSession) -> list[Subscription]:
     return list((await session.execute(select(Subscription).order_by(Subscription.id))).scalars())
-
-
-POLL_EVERY = 1.0
-deliverer = BackgroundTask("websub-deliverer")
-
-
-async def run_forever(sessions: SessionFactory, render: Renderer, every: float = POLL_EVERY) -> None:
-    async with httpx.AsyncClient(follow_redirects=False, headers={"User-Agent": "zhengwu-portal-websub-hub"}) as http:
-        while True:
-            try:
-                done = await run_due(sessions, http, render)
-            except Exception:  # the task must outlive one bad round; it is logged
-                log.exception("websub round failed")
-                done = 0
-            if not done:
-                await asyncio.sleep(every)
-
-

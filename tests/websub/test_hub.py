@@ -35,7 +35,8 @@ def subscriber() -> Iterator[Subscriber]:
 
 @pytest.fixture
 async def hub(session: AsyncSession):
-    """run_due on the test's connection (its work is rolled back with the test), with a real HTTP client."""
+    """The in-process runner's step (`drain`: `attempt` on every due job, what procrastinate runs per job) on the
+    test's connection (its work is rolled back with the test), with a real HTTP client; `now` moves the clock."""
     conn = await session.connection()
 
     @asynccontextmanager
@@ -46,7 +47,7 @@ async def hub(session: AsyncSession):
     async with httpx.AsyncClient() as http:
         async def run(now=None) -> int:
             await session.commit()
-            return await websub.run_due(sessions, http, render, now=now)
+            return await websub.drain(sessions, http, render, now=now)
         yield run
 
 
@@ -138,6 +139,16 @@ class TestDelivery:
         await hub()
         assert "x-hub-signature" not in subscriber.deliveries[0].headers
 
+    async def test_one_push_covers_the_changes_queued_before_it(self, client, session, subscriber, hub):
+        await _subscribe(client, subscriber.url)
+        await hub()
+        await websub.topics_changed(session)
+        await websub.topics_changed(session)
+        assert await hub() == 1
+        assert len(subscriber.deliveries) == 1
+        outcomes = sorted((await session.execute(select(Job.outcome).where(Job.kind == "deliver"))).scalars())
+        assert outcomes == ["delivered", "merged"]
+
     async def test_expired_lease_gets_nothing(self, client, session, subscriber, hub):
         await _subscribe(client, subscriber.url, lease=300)
         await hub()
@@ -155,7 +166,7 @@ class TestDelivery:
         assert len(subscriber.deliveries) == 1
         assert await hub(now + timedelta(seconds=5)) == 0  # not due yet
         subscriber.delivery_status = 200
-        assert await hub(now + websub.RETRY_BASE + timedelta(seconds=1)) == 1
+        assert await hub(now + websub.backoff(1) + timedelta(seconds=1)) == 1
         assert len(subscriber.deliveries) == 2
         [job] = (await session.execute(select(Job).where(Job.kind == "deliver"))).scalars()
         await session.refresh(job)
@@ -170,7 +181,7 @@ class TestDelivery:
         at = utcnow()
         for attempt in range(websub.MAX_ATTEMPTS):
             await hub(at)
-            at += websub.RETRY_BASE * (2 ** attempt) + timedelta(seconds=1)
+            at += websub.backoff(attempt + 1) + timedelta(seconds=1)
         assert len(subscriber.deliveries) == websub.MAX_ATTEMPTS
         [sub] = await _subs(session)
         assert sub.state == SubscriptionState.expired
