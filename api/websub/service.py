@@ -3,8 +3,12 @@
 - Subscribe/unsubscribe: the request is answered 202 and a `verify` job is queued; the delivery task makes the
   intent verification (GET callback with hub.mode, hub.topic, hub.challenge, hub.lease_seconds) and the
   subscription is active only when the callback echoes the challenge. A lease ends at `expires_at`.
+- Topics: the Atom and JSON feeds, unfiltered or filtered (column_id, publisher_id, topic: a column's, a
+  department's or a subject's feed), keyed by path and canonical query. A request for any other topic, or for a
+  column or publisher that does not exist, is answered 202 and denied to the callback (5.2: hub.mode=denied).
 - Publishing: `topics_changed` (called in the publishing transaction: a transactional outbox) queues a
-  `deliver` job per live subscription of the topic. The task POSTs the topic's current content with
+  `deliver` job per live subscription the change concerns (a filtered feed's when the item matches it after
+  the change or matched it before). The task POSTs the topic's current content with
   Link rel=hub/self and, when the subscriber gave a secret, `X-Hub-Signature: sha256=<HMAC of the body>`.
 - Retries: a delivery answered with anything but 2xx (or not answered) is retried with exponential backoff;
   after MAX_ATTEMPTS failures in a row the subscription is expired and its open deliveries are dropped (the
@@ -25,10 +29,10 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -54,12 +58,85 @@ Renderer = Callable[[str, str, str], Awaitable[tuple[str, bytes]]]
 SessionFactory = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 
-def topic_key(topic: str) -> str | None:
-    """The feed a topic URL names (its path), when it is one of ours with no filter."""
+@dataclass(frozen=True)
+class Facets:
+    """What the disclosure feeds filter on (their query parameters); None: not filtered on it. A change is
+    pushed to a filtered topic when the item matches it after the change or matched it before (it left: the
+    feed shows a tombstone)."""
+
+    column_id: int | None = None
+    publisher_id: int | None = None
+    topic: str | None = None
+
+    def pairs(self) -> list[tuple[str, str]]:
+        return [(name, str(v)) for name in FILTERS if (v := getattr(self, name)) is not None]
+
+    def __bool__(self) -> bool:
+        return bool(self.pairs())
+
+
+FILTERS = ("column_id", "publisher_id", "topic")
+MAX_ID = 2**31 - 1
+
+
+class InvalidTopic(Exception):
+    """A topic the hub does not serve; the message is the hub.reason the callback is sent."""
+
+
+def key_of(path: str, facets: Facets) -> str:
+    """The canonical key of a feed: its path and its filters in a fixed order (one subscription per feed and
+    callback, however the subscriber ordered or spelled the query)."""
+    query = urlencode(facets.pairs())
+    return f"{path}?{query}" if query else path
+
+
+def parse_topic(topic: str) -> tuple[str, Facets]:
+    """The key and filters of a topic URL naming one of our feeds, or InvalidTopic saying why it does not."""
     parts = urlsplit(topic)
-    if parts.scheme not in ("http", "https") or parts.query or parts.fragment:
-        return None
-    return parts.path if parts.path in TOPICS else None
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment:
+        raise InvalidTopic("hub.topic 须是本站订阅源的 http(s) 地址")
+    if parts.path not in TOPICS:
+        raise InvalidTopic("hub.topic 不是本站提供的订阅源（" + "、".join(sorted(TOPICS)) + "，可带筛选参数）")
+    try:
+        pairs = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
+    except ValueError as exc:
+        raise InvalidTopic("hub.topic 的查询参数格式不正确") from exc
+    names = [name for name, _ in pairs]
+    unknown = sorted(set(names) - set(FILTERS))
+    if unknown:
+        raise InvalidTopic(f"订阅源不支持参数 {'、'.join(unknown)}（可用 column_id、publisher_id、topic）")
+    if len(names) != len(set(names)):
+        raise InvalidTopic("订阅源的筛选参数不能重复")
+    values = dict(pairs)
+    ids: dict[str, int | None] = {}
+    for name in ("column_id", "publisher_id"):
+        raw = values.get(name)
+        if raw is not None and not (raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID):
+            raise InvalidTopic(f"{name} 须是正整数")
+        ids[name] = int(raw) if raw is not None else None
+    subject = values.get("topic")
+    if subject is not None and not 0 < len(subject) <= 50:
+        raise InvalidTopic("topic（主题分类）须为 1 至 50 个字")
+    facets = Facets(ids["column_id"], ids["publisher_id"], subject)
+    return key_of(parts.path, facets), facets
+
+
+def facets_of(key: str) -> Facets:
+    """The filters of a canonical key (key_of's inverse)."""
+    values = dict(parse_qsl(urlsplit(key).query))
+    return Facets(int(values["column_id"]) if "column_id" in values else None,
+                  int(values["publisher_id"]) if "publisher_id" in values else None, values.get("topic"))
+
+
+# What makes a well-formed filter unknown (a column or publisher that does not exist): the disclosures domain
+# registers it (a kernel does not read a domain's tables). Returns the reason, or None when the feed exists.
+FacetCheck = Callable[[AsyncSession, Facets], Awaitable[str | None]]
+_facet_check: FacetCheck | None = None
+
+
+def register_facet_check(check: FacetCheck) -> None:
+    global _facet_check
+    _facet_check = check
 
 
 def _check_callback(callback: str) -> None:
@@ -70,18 +147,28 @@ def _check_callback(callback: str) -> None:
 
 async def request(session: AsyncSession, mode: str, topic: str, callback: str, lease_seconds: int | None,
                   secret: str | None) -> None:
-    """Queue the intent verification of a subscribe or unsubscribe request (answered 202 by the router)."""
+    """Queue the intent verification of a subscribe or unsubscribe request (answered 202 by the router). A
+    request for a topic the hub does not serve is answered 202 too, and denied to the callback (W3C WebSub 5.2:
+    a GET with hub.mode=denied and hub.reason); a request that is malformed otherwise is refused at once."""
     if mode not in ("subscribe", "unsubscribe"):
         raise HubRequestRefused("hub.mode 只能是 subscribe 或 unsubscribe")
-    key = topic_key(topic)
-    if key is None:
-        raise HubRequestRefused("hub.topic 不是本站提供的订阅源（" + "、".join(sorted(TOPICS)) + "）")
     _check_callback(callback)
     if secret is not None and not 0 < len(secret.encode()) < 200:
         raise HubRequestRefused("hub.secret 须少于 200 字节")
+    now = utcnow()
+    try:
+        key, facets = parse_topic(topic)
+        reason = await _facet_check(session, facets) if facets and _facet_check is not None else None
+    except InvalidTopic as exc:
+        key, reason = "", str(exc)
+    if reason is not None:
+        session.add(Job(kind=JobKind.denied, mode=mode, topic=topic, topic_key=key, callback=callback,
+                        reason=reason[:300], next_attempt_at=now, created_at=now))
+        await session.flush()
+        return
     lease = min(MAX_LEASE, max(MIN_LEASE, lease_seconds or DEFAULT_LEASE))
     session.add(Job(kind=JobKind.verify, mode=mode, topic=topic, topic_key=key, callback=callback, secret=secret,
-                    lease_seconds=lease, next_attempt_at=utcnow(), created_at=utcnow()))
+                    lease_seconds=lease, next_attempt_at=now, created_at=now))
     await session.flush()
 
 
@@ -89,12 +176,23 @@ def _live(now: datetime) -> ColumnElement[bool]:
     return and_(Subscription.state == SubscriptionState.active, Subscription.expires_at > now)
 
 
-async def topics_changed(session: AsyncSession, keys: frozenset[str] = TOPICS, at: datetime | None = None) -> None:
-    """The feeds changed: queue a delivery to every live subscription of them (in the caller's transaction)."""
+def _matches(item: Facets) -> ColumnElement[bool]:
+    """The subscription's filters hold for an item with these values (an unfiltered one always does)."""
+    return and_(*[or_(col.is_(None), col == value) for col, value in (
+        (Subscription.filter_column_id, item.column_id), (Subscription.filter_publisher_id, item.publisher_id),
+        (Subscription.filter_topic, item.topic))])
+
+
+async def topics_changed(session: AsyncSession, at: datetime | None = None, item: Facets | None = None,
+                         before: Facets | None = None) -> None:
+    """The feeds changed: queue a delivery (in the caller's transaction: the outbox) to every live subscription
+    the change concerns: with `item` (the changed item's values after the change, `before` those its previous
+    change left), the unfiltered feeds and the filtered ones it matches after or matched before; without, all."""
     now = at or utcnow()
-    subs = (await session.execute(select(Subscription.id, Subscription.topic, Subscription.topic_key,
-                                         Subscription.callback)
-                                  .where(Subscription.topic_key.in_(keys), _live(now)))).all()
+    stmt = select(Subscription.id, Subscription.topic, Subscription.topic_key, Subscription.callback).where(_live(now))
+    if item is not None:
+        stmt = stmt.where(or_(_matches(item), _matches(before)) if before is not None else _matches(item))
+    subs = (await session.execute(stmt)).all()
     for s in subs:
         session.add(Job(kind=JobKind.deliver, topic=s.topic, topic_key=s.topic_key, callback=s.callback,
                         subscription_id=s.id, next_attempt_at=now, created_at=now))
@@ -142,6 +240,16 @@ async def _verify(http: httpx.AsyncClient, job: Job) -> Result:
         return Result(job.id, "verified")
     echoed = "echoed" if challenge in r.text else "missing"
     return Result(job.id, "refused", f"HTTP {r.status_code}, challenge {echoed}")
+
+
+async def _deny(http: httpx.AsyncClient, job: Job) -> Result:
+    """Tell the callback its request was denied (W3C WebSub 5.2); its answer changes nothing, so one try."""
+    params = {"hub.mode": "denied", "hub.topic": job.topic, "hub.reason": job.reason or ""}
+    try:
+        r = await http.get(job.callback, params=params, timeout=TIMEOUT)
+    except httpx.HTTPError as exc:
+        return Result(job.id, "denied", type(exc).__name__)
+    return Result(job.id, "denied", None if r.is_success else f"HTTP {r.status_code}")
 
 
 async def _deliver(http: httpx.AsyncClient, job: Job, secret: str | None, content: tuple[str, bytes]) -> Result:
@@ -208,6 +316,8 @@ async def attempt(sessions: SessionFactory, http: httpx.AsyncClient, render: Ren
     job, secret = claimed
     if job.kind == JobKind.verify:
         result = await _verify(http, job)
+    elif job.kind == JobKind.denied:
+        result = await _deny(http, job)
     else:
         parts = urlsplit(job.topic)
         content = await render(job.topic_key, f"{parts.scheme}://{parts.netloc}", job.topic)
@@ -266,6 +376,9 @@ async def _apply_verified(session: AsyncSession, job: Job, now: datetime) -> Non
         sub = Subscription(topic=job.topic, topic_key=job.topic_key, callback=job.callback, created_at=now,
                            lease_seconds=lease, expires_at=now)
         session.add(sub)
+    facets = facets_of(job.topic_key)
+    sub.filter_column_id, sub.filter_publisher_id, sub.filter_topic = (facets.column_id, facets.publisher_id,
+                                                                       facets.topic)
     sub.topic, sub.secret, sub.lease_seconds = job.topic, job.secret, lease
     sub.state, sub.failures = SubscriptionState.active, 0
     sub.expires_at, sub.updated_at = now + timedelta(seconds=lease), now

@@ -5,6 +5,7 @@ starts, with the real feed rendering. Nothing is driven by hand but the clock of
 import asyncio
 import hashlib
 import hmac
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import suppress
 
@@ -156,6 +157,44 @@ class TestThroughTheQueue:
         assert await open_jobs() == 0  # the publish queued nothing for it
         await queue.until(lambda: _zero(open_jobs))
         assert len(subscriber.deliveries) == websub.MAX_ATTEMPTS
+
+
+class TestFilteredTopicThroughTheQueue:
+    async def test_a_columns_feed_gets_its_own_items_rendered_with_the_filter(self, committing_client, queue,
+                                                                              subscriber):
+        from tests.disclosures.conftest import create_column
+
+        async with get_sessionmaker()() as session:
+            team = await make_team(session)
+            other = await create_column(session, team.unit, name="人事信息")
+            column_id, other_id = team.column.id, other.id
+            await session.commit()
+        elsewhere = Subscriber().start()
+        try:
+            mine = f"http://testserver/api/v1/feeds/disclosures.json?column_id={column_id}"
+            for callback, topic in ((subscriber.url, mine),
+                                    (elsewhere.url, f"http://testserver/api/v1/feeds/disclosures.json?column_id={other_id}")):
+                r = await committing_client.post("/api/v1/websub", data={
+                    "hub.mode": "subscribe", "hub.topic": topic, "hub.callback": callback})
+                assert r.status_code == 202
+
+            async def both_active() -> bool:
+                async with get_sessionmaker()() as session:
+                    return len((await session.execute(select(Subscription).where(
+                        Subscription.state == SubscriptionState.active))).all()) == 2
+            await queue.until(both_active)
+            await publish(committing_client, team, title="关于公布机关事务管理局年度预算的通知")
+
+            async def pushed() -> bool:
+                return bool(subscriber.deliveries)
+            await queue.until(pushed)
+            await queue.until(lambda: _zero(open_jobs))
+            feed = json.loads(subscriber.deliveries[0].body)
+            assert feed["feed_url"] == mine
+            assert [item["title"] for item in feed["items"]] == ["关于公布机关事务管理局年度预算的通知"]
+            assert elsewhere.deliveries == []
+        finally:
+            elsewhere.stop()
 
 
 async def _zero(count: Callable[[], Awaitable[int]]) -> bool:

@@ -3521,8 +3521,9 @@ export interface paths {
         put?: never;
         /**
          * Websub Hub
-         * @description WebSub hub of the disclosure feeds: subscribe or unsubscribe a callback (verified asynchronously, then
-         *     each change of the feed is POSTed to it, signed with hub.secret when given).
+         * @description WebSub hub of the disclosure feeds, filtered (column_id, publisher_id, topic) or not: subscribe or
+         *     unsubscribe a callback (verified asynchronously, then each change of the feed is POSTed to it, signed with
+         *     hub.secret when given; a topic the hub does not serve is denied to the callback).
          */
         post: operations["websub_hub"];
         delete?: never;
@@ -22834,7 +22835,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description 已受理，将向 hub.callback 验证订阅意图 */
+            /** @description 已受理：将向 hub.callback 验证订阅意图；不提供的订阅源则以 hub.mode=denied 告知 */
             202: {
                 headers: {
                     [name: string]: unknown;
