@@ -16,6 +16,7 @@ from api.complaints.states import (
     Satisfaction,
 )
 from api.database import Base, utcnow
+from api.partners.models import ApiClient
 
 
 class Mailbox(Base):
@@ -57,7 +58,7 @@ class Complaint(Base):
     consent_publish: Mapped[bool] = mapped_column(default=False)
     channel: Mapped[ComplaintChannel] = mapped_column(String(20), default=ComplaintChannel.portal)
     # The registered client that relayed the letter (channel partner or open311), and its name at the time.
-    api_client_id: Mapped[int | None] = mapped_column(ForeignKey("api_clients.id"), index=True)
+    api_client_id: Mapped[int | None] = mapped_column(ForeignKey(ApiClient.id), index=True)
     relayed_by: Mapped[str | None] = mapped_column(String(100))
     # SHA-256 of the anonymous writer's IP with the tracking number, for abuse review; never the IP itself.
     ip_hash: Mapped[str | None] = mapped_column(String(64))
