@@ -189,13 +189,16 @@ async def topics_changed(session: AsyncSession, at: datetime | None = None, item
     the change concerns: with `item` (the changed item's values after the change, `before` those its previous
     change left), the unfiltered feeds and the filtered ones it matches after or matched before; without, all."""
     now = at or utcnow()
-    stmt = select(Subscription.id, Subscription.topic, Subscription.topic_key, Subscription.callback).where(_live(now))
+    stmt = select(Subscription.id, Subscription.topic, Subscription.topic_key, Subscription.callback,
+                  Subscription.failures, Subscription.updated_at).where(_live(now))
     if item is not None:
         stmt = stmt.where(or_(_matches(item), _matches(before)) if before is not None else _matches(item))
     subs = (await session.execute(stmt)).all()
     for s in subs:
+        # A subscriber that is failing is not tried again before its backoff from the last failure has passed.
+        due_at = max(now, s.updated_at + backoff(s.failures)) if s.failures else now
         session.add(Job(kind=JobKind.deliver, topic=s.topic, topic_key=s.topic_key, callback=s.callback,
-                        subscription_id=s.id, next_attempt_at=now, created_at=now))
+                        subscription_id=s.id, next_attempt_at=due_at, created_at=now))
     if subs:
         await session.flush()
 

@@ -257,6 +257,21 @@ class TestDelivery:
         await session.refresh(job)
         assert job.outcome == "delivered" and job.attempts == 2
 
+    async def test_a_change_for_a_failing_subscriber_waits_for_its_backoff(self, client, session, subscriber, hub):
+        await _subscribe(client, subscriber.url)
+        await hub()
+        subscriber.delivery_status = 500
+        now = utcnow()
+        await websub.topics_changed(session, at=now)
+        assert await hub(now) == 1
+        await websub.topics_changed(session, at=now)
+        assert await hub(now) == 0  # neither the retry nor the new change before the backoff
+        subscriber.delivery_status = 204
+        assert await hub(now + websub.backoff(1) + timedelta(seconds=1)) == 1  # one push covers both
+        assert len(subscriber.deliveries) == 2
+        outcomes = sorted((await session.execute(select(Job.outcome).where(Job.kind == "deliver"))).scalars())
+        assert outcomes == ["delivered", "merged"]
+
     async def test_subscriber_that_keeps_failing_is_expired_and_told_nothing_more(self, client, session,
                                                                                    subscriber, hub):
         await _subscribe(client, subscriber.url)
