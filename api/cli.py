@@ -112,8 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     ak.add_argument("path", type=Path)
     sub.add_parser("complaints-jobs", help="complaint reminders and auto-close once (the worker runs them every "
                    "5 minutes)")
-    wk = sub.add_parser("worker", help="deliver notifications and run the periodic jobs (procrastinate on "
-                        "PostgreSQL, an in-process loop on SQLite); run as many as you like")
+    wk = sub.add_parser("worker", help="deliver notifications and WebSub pushes, run the periodic jobs "
+                        "(procrastinate on PostgreSQL, an in-process loop on SQLite); run as many as you like")
     wk.add_argument("--concurrency", type=int, default=4)
     oa = sub.add_parser("openapi", help="write the OpenAPI document")
     oa.add_argument("path", type=Path, nargs="?", default=ROOT / "openapi" / "v1.json")

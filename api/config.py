@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     # on each retry).
     delivery_max_attempts: int = Field(default=6, ge=1, le=20)
     delivery_backoff_seconds: float = Field(default=30, ge=0.01, le=3600)
+    # WebSub pushes: the first backoff after a subscriber's failure (doubled on each failure in a row).
+    websub_backoff_seconds: float = Field(default=10, ge=0.01, le=3600)
     # Run the delivery worker and the periodic jobs inside the API process. Default: on with SQLite (one
     # process), off with PostgreSQL (run `python -m api.cli worker`).
     worker_in_process: bool | None = None

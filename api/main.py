@@ -73,7 +73,6 @@ from api.spa import SPA
 from api.surveys.router import consultations_router, surveys_router
 from api.visits import jobs as visit_jobs
 from api.visits.router import router as visits_router
-from api.websub import service as websub_service
 from api.websub.router import router as websub_router
 from api.wechat.router import auth_router as wechat_auth_router
 from api.wechat.router import router as wechat_router
@@ -263,13 +262,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if not settings.redis_url and not settings.runs_worker_in_process:  # counts only this process holds
             visit_jobs.flusher.start(visit_jobs.loop)
         partners_service.usage_flusher.start(lambda: partners_service.run_usage_flusher(get_sessionmaker()))
-        websub_service.deliverer.start(lambda: websub_service.run_forever(get_sessionmaker(),
-                                                                          disclosures_service.render_feed))
         if settings.runs_worker_in_process:
             worker.start_in_process()
         yield
         await worker.in_process.stop()
-        await websub_service.deliverer.stop()
         await partners_service.usage_flusher.stop()
         await visit_jobs.stop()
         await public_heads.stop()

@@ -8,6 +8,8 @@ Jobs:
   one queued job each). A delivery whose worker died mid-send is still due, so it is queued again: nothing is
   lost, and the row lock in api.notifications.outbox.attempt keeps it from being sent twice.
 * ``deliver(delivery_id)``: one attempt (api.notifications.outbox.attempt).
+* ``websub(job_id)``: one attempt at one WebSub job (intent verification or delivery, api.websub.service.attempt),
+  queued by ``relay`` like the deliveries: every due row of the hub's outbox, a queueing lock per row.
 * ``due_jobs`` (every 5 min): the due-soon/overdue reminders of every case type whose workflow names its
   reminders, driven from the deadline clocks (api.cases.reminders: applications, disclosure requests,
   rectifications), and the complaints' own reminders and auto-close (api.complaints.reminders; was the CLI
@@ -37,9 +39,11 @@ from api.compliance import jobs as compliance_jobs
 from api.config import get_settings
 from api.database import begin_write, get_engine, get_sessionmaker
 from api.disclosure_requests import deadlines as disclosure_deadlines
+from api.disclosures.service import render_feed
 from api.notifications import outbox
 from api.tasks import BackgroundTask
 from api.visits import jobs as visit_jobs
+from api.websub import service as websub
 
 log = logging.getLogger(__name__)
 SCHEMA = "procrastinate"
@@ -53,14 +57,28 @@ async def deliver(delivery_id: int) -> None:
     await outbox.attempt(get_sessionmaker(), delivery_id)
 
 
+@jobs.task(name="websub", queue=QUEUE)
+async def websub_attempt(job_id: int) -> None:
+    async with websub.http_client() as http:
+        await websub.attempt(get_sessionmaker(), http, render_feed, job_id)
+
+
 async def queue_due() -> int:
-    """Relay, then queue a deliver job for each due delivery; returns how many were queued."""
+    """Relay, then queue a job for each due delivery and each due WebSub job; returns how many were queued."""
     sessions = get_sessionmaker()
     await outbox.relay_committed(sessions)
     queued = 0
     for delivery_id in await outbox.due_committed(sessions):
         try:
             await deliver.configure(queueing_lock=f"delivery-{delivery_id}").defer_async(delivery_id=delivery_id)
+            queued += 1
+        except AlreadyEnqueued:
+            pass
+    async with sessions() as session:
+        websub_due = await websub.due(session)
+    for job_id in websub_due:
+        try:
+            await websub_attempt.configure(queueing_lock=f"websub-{job_id}").defer_async(job_id=job_id)
             queued += 1
         except AlreadyEnqueued:
             pass
@@ -106,9 +124,10 @@ async def flush_visits(timestamp: int) -> None:
     await visit_jobs.flush()
 
 
-async def in_process_loop() -> None:
-    """The in-process worker: the outbox relay and deliveries with the periodic work, and the visit flush."""
-    await asyncio.gather(outbox.run_forever(get_sessionmaker(), periodic=periodic_once), visit_jobs.loop())
+async def in_process_loop(interval: float = 1.0) -> None:
+    """The in-process worker: the outbox relay, deliveries and WebSub jobs with the periodic work, and the visit
+    flush."""
+    await asyncio.gather(run_in_process(interval), visit_jobs.loop())
 
 
 async def periodic_once() -> None:
@@ -160,6 +179,32 @@ async def ensure_schema(app: procrastinate.App) -> bool:
     return not exists
 
 
+async def drain_once() -> int:
+    """The in-process runner's step: what ``relay`` queues and the jobs then do, done here and now."""
+    sessions = get_sessionmaker()
+    done = await outbox.drain(sessions)
+    async with websub.http_client() as http:
+        done += await websub.drain(sessions, http, render_feed)
+    return done
+
+
+async def run_in_process(interval: float = 1.0, every: float = 300.0) -> None:
+    """The in-process worker (SQLite): drain every `interval` seconds, the periodic jobs every `every` seconds."""
+    loop = asyncio.get_running_loop()
+    last_periodic = 0.0
+    while True:
+        try:
+            await drain_once()
+            if loop.time() - last_periodic >= every:
+                last_periodic = loop.time()
+                await periodic_once()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the runner must outlive one bad round; it is logged
+            log.exception("in-process worker step failed")
+        await asyncio.sleep(interval)
+
+
 async def run_worker(concurrency: int = 4, wait: bool = True) -> None:
     """A worker: procrastinate on PostgreSQL, the in-process loop on SQLite."""
     if get_settings().is_sqlite:
@@ -175,9 +220,9 @@ async def run_worker(concurrency: int = 4, wait: bool = True) -> None:
 in_process = BackgroundTask("delivery-worker")
 
 
-def start_in_process() -> None:
+def start_in_process(interval: float = 1.0) -> None:
     """The API process's own worker (SQLite default): the same relay, deliveries and periodic jobs."""
-    in_process.start(in_process_loop)
+    in_process.start(lambda: in_process_loop(interval))
 
 
 def main(concurrency: int) -> int:

@@ -9,12 +9,14 @@ from api.cases.workflow import Step, Workflow
 from api.complaints.states import (
     COMPLAINT,
     PUBLIC_ACTIONS,
+    ComplaintChannel,
     ComplaintKind,
     ComplaintStatus,
     NotAcceptReason,
     Satisfaction,
 )
 from api.database import Base, utcnow
+from api.partners.models import ApiClient
 
 
 class Mailbox(Base):
@@ -54,6 +56,10 @@ class Complaint(Base):
     writer_email: Mapped[str | None] = mapped_column(String(200))
     writer_address: Mapped[str | None] = mapped_column(String(200))
     consent_publish: Mapped[bool] = mapped_column(default=False)
+    channel: Mapped[ComplaintChannel] = mapped_column(String(20), default=ComplaintChannel.portal)
+    # The registered client that relayed the letter (channel partner or open311), and its name at the time.
+    api_client_id: Mapped[int | None] = mapped_column(ForeignKey(ApiClient.id), index=True)
+    relayed_by: Mapped[str | None] = mapped_column(String(100))
     # SHA-256 of the anonymous writer's IP with the tracking number, for abuse review; never the IP itself.
     ip_hash: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[ComplaintStatus] = mapped_column(String(20), index=True)

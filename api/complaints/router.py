@@ -44,7 +44,7 @@ from api.complaints.schemas import (
     ReviewIn,
     StatisticsRead,
 )
-from api.complaints.states import ComplaintKind, ComplaintStatus
+from api.complaints.states import ComplaintChannel, ComplaintKind, ComplaintStatus
 from api.complaints.views import complaint_read, mailbox_read, public_view, publication_read, summary_read
 from api.database import LIKE_ESCAPE, SessionDep, escape_like, utcnow
 from api.errors import (
@@ -61,6 +61,7 @@ from api.files import service as files
 from api.files.schemas import DOWNLOAD_RESPONSES
 from api.idempotency import service as idempotency
 from api.pagination import CursorParam, LimitParam, Page, keyset_page, set_link_header
+from api.partners.dependencies import RelayingClient
 from api.publiccache.middleware import public_read
 from api.validation import Id
 from api.wechat import service as wechat
@@ -105,18 +106,22 @@ async def upload_complaint_attachment(
              responses=responses(ValidationFailed, CaptchaInvalid, RateLimited, idempotency.RequestInFlight,
                                  ContentRisky))
 async def submit_complaint(
-    request: Request, session: SessionDep, principal: OptionalUser, body: ComplaintCreate,
+    request: Request, session: SessionDep, principal: OptionalUser, client: RelayingClient, body: ComplaintCreate,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Write to a mailbox; anonymous writers solve the captcha. Returns the tracking number and query code. A
-    WeChat user's text goes through WeChat's msg_sec_check first (when WeChat is configured): 422 content_risky."""
+    WeChat user's text goes through WeChat's msg_sec_check first (when WeChat is configured): 422 content_risky.
+    A registered client with the requests:write scope files on a writer's behalf (no captcha; the channel and the
+    client are recorded)."""
     ip = client_ip(request)
     if principal is not None:
         await wechat.check_text(session, principal.id, body.subject, body.body)
-    claim = await submission.claim_submission(session, principal, body, ip, idempotency_key)
+    relay = (submission.Relay(ComplaintChannel.partner, client.pk, client.name or client.client_id)
+             if client is not None else None)
+    claim = await submission.claim_submission(session, principal, body, ip, idempotency_key, relay)
     if claim.replay is not None:
         return claim.replay
-    receipt = await submission.submit(session, principal, body, ip, claim)
+    receipt = await submission.submit(session, principal, body, ip, claim, relay=relay)
     return Response(receipt, status_code=status.HTTP_201_CREATED, media_type="application/json")
 
 

@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from api.calendar.schemas import ClockRead
-from api.complaints.states import ComplaintKind, ComplaintStatus, NotAcceptReason, Satisfaction
+from api.complaints.states import ComplaintChannel, ComplaintKind, ComplaintStatus, NotAcceptReason, Satisfaction
 from api.validation import Id
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -193,6 +193,8 @@ class ComplaintSummary(BaseModel):
 
 
 class ComplaintRead(ComplaintSummary):
+    channel: ComplaintChannel
+    relayed_by: str | None = Field(description="代为提交的接入客户端（如 12345 热线）")
     body: str
     writer_phone: str | None
     writer_email: str | None

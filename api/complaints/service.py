@@ -222,15 +222,17 @@ async def active_mailboxes(session: AsyncSession) -> list[Mailbox]:
 
 
 async def file_letter(session: AsyncSession, mailbox_id: int, subject: str, body: str, writer_name: str | None,
-                      writer_phone: str | None, writer_email: str | None, ip: str, now: datetime) -> Complaint:
-    """Receive a letter a registered partner relays (authenticated by its key: no captcha); the letter is
-    anonymous to the portal's accounts and runs the normal workflow."""
+                      writer_phone: str | None, writer_email: str | None, ip: str, now: datetime,
+                      client_pk: int, client_name: str) -> Complaint:
+    """Receive a letter a registered partner relays through Open311 (authenticated by its key: no captcha); the
+    letter is anonymous to the portal's accounts, records the channel and client, and runs the normal workflow."""
     from api.complaints.schemas import ComplaintCreate
-    from api.complaints.submission import receive  # it imports this module
+    from api.complaints.states import ComplaintChannel
+    from api.complaints.submission import Relay, receive  # it imports this module
 
     data = ComplaintCreate(mailbox_id=mailbox_id, subject=subject, body=body, writer_name=writer_name,
                            writer_phone=writer_phone, writer_email=writer_email)
-    c, _, _ = await receive(session, None, data, ip, now)
+    c, _, _ = await receive(session, None, data, ip, now, Relay(ComplaintChannel.open311, client_pk, client_name))
     return c
 
 

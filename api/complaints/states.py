@@ -42,6 +42,16 @@ class ComplaintKind(StrEnum):
     letter = "letter"  # 来信
 
 
+class ComplaintChannel(StrEnum):
+    """How the letter reached us: written on the portal (site or mini-program), relayed by a registered client
+    through our API on the writer's behalf (the city's 12345 hotline, the province's 政务服务网), or filed
+    through the Open311 façade."""
+
+    portal = "portal"
+    partner = "partner"
+    open311 = "open311"
+
+
 class Satisfaction(StrEnum):
     satisfied = "satisfied"
     basically_satisfied = "basically_satisfied"
@@ -110,6 +120,12 @@ NOT_ACCEPT_REASON_LABELS = {
     NotAcceptReason.not_our_business: "不属于本机关职责范围", NotAcceptReason.duplicate: "重复来信",
     NotAcceptReason.other: "其他",
 }
+CHANNEL_LABELS = {
+    ComplaintChannel.portal: "本站（网站、小程序）",
+    ComplaintChannel.partner: "接入客户端代为提交",
+    ComplaintChannel.open311: "Open311 接口",
+}
 register_enum("complaint_kind", KIND_LABELS)
+register_enum("complaint_channel", CHANNEL_LABELS)
 register_enum("complaint_satisfaction", SATISFACTION_LABELS)
 register_enum("complaint_not_accept_reason", NOT_ACCEPT_REASON_LABELS)

@@ -3,6 +3,7 @@ Idempotency-Key claim, and the writer's lookup by tracking number and code."""
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -19,7 +20,7 @@ from api.complaints import service
 from api.complaints.exceptions import LookupFailed
 from api.complaints.models import Complaint, ComplaintAttachment, Mailbox
 from api.complaints.schemas import AttachmentUploaded, ComplaintCreate, ComplaintReceipt
-from api.complaints.states import COMPLAINT, ComplaintAction, ComplaintStatus
+from api.complaints.states import COMPLAINT, ComplaintAction, ComplaintChannel, ComplaintStatus
 from api.database import utcnow
 from api.errors import RateLimited
 from api.files import service as files
@@ -75,23 +76,34 @@ async def store_upload(session: AsyncSession, upload: Any, principal: Principal 
 SUBMIT_SCOPE = "POST /complaints"
 
 
+@dataclass(frozen=True)
+class Relay:
+    """A registered API client filing the letter on its writer's behalf (its own limits and key stand in for the
+    captcha and the per-IP limit; the writer has no account here)."""
+
+    channel: ComplaintChannel
+    client_pk: int
+    client_name: str
+
+
 async def claim_submission(session: AsyncSession, principal: Principal | None, data: ComplaintCreate, ip: str,
-                           key: str | None) -> idempotency.Claim:
-    """The Idempotency-Key claim of a submission: the writer's, or an anonymous writer's per hashed IP. The
-    receipt holds the plain 查询码, so it is stored sealed (see api/idempotency)."""
-    owner: int | str = principal.id if principal else f"ip:{_ip_hash(ip)}"
+                           key: str | None, relay: Relay | None = None) -> idempotency.Claim:
+    """The Idempotency-Key claim of a submission: the writer's, a relaying client's, or an anonymous writer's per
+    hashed IP. The receipt holds the plain 查询码, so it is stored sealed (see api/idempotency)."""
+    owner: int | str = (principal.id if principal else f"client:{relay.client_pk}" if relay
+                        else f"ip:{_ip_hash(ip)}")
     return await idempotency.begin(session, owner, key, SUBMIT_SCOPE, data.fingerprint_payload(), seal=True)
 
 
 async def submit(session: AsyncSession, principal: Principal | None, data: ComplaintCreate, ip: str,
-                 claim: idempotency.Claim, now: datetime | None = None) -> str:
-    """Receive a letter: captcha and per-IP limit for anonymous writers, a tracking number and a query code.
-    Returns the receipt as JSON, stored with the claim for a retry."""
+                 claim: idempotency.Claim, now: datetime | None = None, relay: Relay | None = None) -> str:
+    """Receive a letter: captcha and per-IP limit for anonymous writers (not for a relaying client), a tracking
+    number and a query code. Returns the receipt as JSON, stored with the claim for a retry."""
     now = now or utcnow()
-    if principal is None:
+    if principal is None and relay is None:
         await _limit(f"complaints:submit:{ip}", ANON_SUBMISSIONS_PER_HOUR, 3600)
         await captcha.verify(session, data.captcha_id, data.captcha_answer)
-    c, code, due = await receive(session, principal, data, ip, now)
+    c, code, due = await receive(session, principal, data, ip, now, relay)
     receipt = ComplaintReceipt(tracking_no=c.tracking_no, query_code=code, status=c.status,
                                mailbox_name=c.mailbox.name, submitted_at=now, reply_due_date=due).model_dump_json()
     await idempotency.complete(session, claim, 201, receipt, c.id)
@@ -99,7 +111,7 @@ async def submit(session: AsyncSession, principal: Principal | None, data: Compl
 
 
 async def receive(session: AsyncSession, principal: Principal | None, data: ComplaintCreate, ip: str,
-                  now: datetime) -> tuple[Complaint, str, date | None]:
+                  now: datetime, relay: Relay | None = None) -> tuple[Complaint, str, date | None]:
     """Create the letter, claim its attachments and start the reply clock; returns the plain query code."""
     mailbox = (await session.execute(select(Mailbox).where(Mailbox.id == data.mailbox_id,
                                                            Mailbox.is_active.is_(True)))).scalar_one_or_none()
@@ -112,11 +124,14 @@ async def receive(session: AsyncSession, principal: Principal | None, data: Comp
                   body=data.body, writer_id=principal.id if principal else None, writer_name=name,
                   writer_phone=data.writer_phone, writer_email=data.writer_email,
                   writer_address=data.writer_address, consent_publish=data.consent_publish,
-                  status=S.submitted, submitted_at=now)
+                  status=S.submitted, submitted_at=now,
+                  channel=relay.channel if relay else ComplaintChannel.portal,
+                  api_client_id=relay.client_pk if relay else None,
+                  relayed_by=relay.client_name[:100] if relay else None)
     session.add(c)
     await session.flush()
     c.tracking_no = f"XF{local_date(now):%Y%m%d}{c.id:06d}"
-    if principal is None:
+    if principal is None and relay is None:  # a relaying client's address is not the writer's
         c.ip_hash = hashlib.sha256(f"{c.tracking_no}:{ip}".encode()).hexdigest()
     for i, ref in enumerate(data.attachments):
         row = await session.get(ComplaintAttachment, ref.id)
@@ -127,8 +142,11 @@ async def receive(session: AsyncSession, principal: Principal | None, data: Comp
     actor = principal.actor() if principal else service.ANONYMOUS
     # Opened by hand rather than cases.create(): the audit record should carry the tracking number, which
     # needs the row's id.
-    await cases.record(session, c, COMPLAINT.opening(actor, now, note=f"来信已提交至{mailbox.name}",
-                                                     detail={"mailbox": mailbox.code, "anonymous": principal is None}))
+    note = f"来信已提交至{mailbox.name}" if relay is None else f"{relay.client_name}代来信人提交至{mailbox.name}"
+    detail: dict[str, Any] = {"mailbox": mailbox.code, "anonymous": principal is None, "channel": c.channel}
+    if relay is not None:
+        detail["api_client_id"] = relay.client_pk
+    await cases.record(session, c, COMPLAINT.opening(actor, now, note=note, detail=detail))
     clock = await cases.start_clock(session, c, mailbox.reply_days, actor, at=now)
     state = await calendar.clock_state(session, clock, now)
     return await service.load(session, c.id), code, state.deadline_date

@@ -55,9 +55,10 @@ def complaint_read(d: Detail, allowed: list[str]) -> ComplaintRead:
     c = d.complaint
     base = summary_read(c, d.clock).model_dump()
     return ComplaintRead(
-        **base, body=c.body, writer_phone=c.writer_phone, writer_email=c.writer_email,
-        writer_address=c.writer_address, consent_publish=c.consent_publish, not_accept_reason=c.not_accept_reason,
-        not_accept_note=c.not_accept_note, extension_note=c.extension_note, reply_body=c.reply_body,
+        **base, channel=c.channel, relayed_by=c.relayed_by, body=c.body, writer_phone=c.writer_phone,
+        writer_email=c.writer_email, writer_address=c.writer_address, consent_publish=c.consent_publish,
+        not_accept_reason=c.not_accept_reason, not_accept_note=c.not_accept_note, extension_note=c.extension_note,
+        reply_body=c.reply_body,
         replied_at=c.replied_at,
         satisfaction=c.satisfaction, satisfaction_comment=c.satisfaction_comment, reopen_count=c.reopen_count,
         published=d.publication is not None and d.publication.withdrawn_at is None,

@@ -218,4 +218,6 @@ async def record_change(session: AsyncSession, d: Disclosure, kind: ChangeKind, 
     if session.get_bind().dialect.name == "postgresql":  # each worker's FeedHeads drops its copies at commit
         await session.execute(select(func.pg_notify(FEED_CHANNEL, str(seq))))
     await publiccache.changed(session, at)  # and every cached public page goes
-    await websub.topics_changed(session, at=at)  # the feeds' subscribers are pushed the change
+    # the subscribers of the feeds the change concerns (filtered: the item is in or just left) are pushed it
+    await websub.topics_changed(session, at=at, item=websub.Facets(d.column_id, d.publisher_id, d.topic),
+                                before=websub.Facets(*prev) if prev else None)

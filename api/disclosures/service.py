@@ -66,6 +66,7 @@ from api.files.models import Attachment
 from api.pagination import keyset_page
 from api.publiccache import service as publiccache
 from api.search.tokenizer import index_text
+from api.websub import service as websub
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 VERSION_OWNER = "disclosure_version"
@@ -688,13 +689,28 @@ async def genre_figures(session: AsyncSession, year: int, genre: str) -> tuple[i
     return int(issued), int(repealed), int(valid)
 
 
-async def render_feed(topic_path: str, base: str, self_url: str) -> tuple[str, bytes]:
-    """The unfiltered Atom or JSON feed as its route renders it: the content the WebSub hub pushes."""
+async def render_feed(topic_key: str, base: str, self_url: str) -> tuple[str, bytes]:
+    """The Atom or JSON feed a WebSub topic key names (filtered or not) as its route renders it: the content
+    the hub pushes."""
     reader = await get_reader()
-    f = changelog.FeedFilter()
+    facets = websub.facets_of(topic_key)
+    f = changelog.FeedFilter(facets.column_id, facets.publisher_id, facets.topic)
+    topic_path = topic_key.split("?", 1)[0]
     _, at = await changelog.feed_validator(reader, f)
     rows = await changelog.feed_entries(reader, f)
     departed = await changelog.departures(reader, f)
     if topic_path.endswith(".json"):
         return "application/feed+json; charset=utf-8", feeds.json_feed(rows, departed, base, self_url).encode()
     return "application/atom+xml; charset=utf-8", feeds.atom(rows, departed, base, self_url, at).encode()
+
+
+async def check_feed_filter(session: AsyncSession, facets: websub.Facets) -> str | None:
+    """Why a filtered feed is not one of ours (its column or publisher does not exist), or None."""
+    if facets.column_id is not None and await session.get(Column, facets.column_id) is None:
+        return f"栏目 {facets.column_id} 不存在"
+    if facets.publisher_id is not None and await session.get(OrgUnit, facets.publisher_id) is None:
+        return f"发布机构 {facets.publisher_id} 不存在"
+    return None
+
+
+websub.register_facet_check(check_feed_filter)

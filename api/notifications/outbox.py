@@ -1,17 +1,15 @@
 """The outbox: notification rows not yet dispatched are fanned out into one Delivery per channel the user
 chose, and each delivery is attempted with exponential backoff until it is sent, skipped or dead-lettered,
 every attempt logged. The same functions run under procrastinate (PostgreSQL, api/worker.py) and in-process
-(SQLite, `run_forever`), so a restart loses nothing: all state is in these tables.
+(SQLite, api.worker.run_in_process), so a restart loses nothing: all state is in these tables.
 
 Exactly once: on PostgreSQL the attempt holds the delivery's row lock (FOR UPDATE SKIP LOCKED) from before the
 send to the commit that marks it sent, so no two workers send one delivery; the delivery id travels with the
 message (SMTP Message-ID and X-Portal-Delivery, SMS OutId) for the receiver to recognise the one resend a crash
 between send and commit can cause."""
 
-import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select, update
@@ -158,21 +156,3 @@ async def drain(sessions: async_sessionmaker[AsyncSession], now: datetime | None
         if await attempt(sessions, delivery_id, now) is not None:
             done += 1
     return done
-
-
-async def run_forever(sessions: async_sessionmaker[AsyncSession], interval: float = 1.0,
-                      periodic: Callable[[], Awaitable[None]] | None = None, every: float = 300.0) -> None:
-    """The in-process worker (SQLite): drain every `interval` seconds, and run `periodic` every `every` seconds."""
-    last_periodic = 0.0
-    loop = asyncio.get_running_loop()
-    while True:
-        try:
-            await drain(sessions)
-            if periodic is not None and loop.time() - last_periodic >= every:
-                last_periodic = loop.time()
-                await periodic()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("in-process delivery worker step failed")
-        await asyncio.sleep(interval)

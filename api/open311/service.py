@@ -207,7 +207,7 @@ async def file(session: AsyncSession, c: ApiClient, form: dict[str, list[str]], 
         name = " ".join(x for x in (one(form, "last_name"), one(form, "first_name")) if x) or None
         try:
             letter = await complaints.file_letter(session, box.id, subject, description, name, one(form, "phone"),
-                                                  one(form, "email"), ip, now)
+                                                  one(form, "email"), ip, now, c.id, c.name)
         except ValidationFailed as exc:
             raise bad_request(*_errors(exc)) from None
         kind, case_id, tracking_no, service_name = CaseKind.letter, letter.id, letter.tracking_no, box.name

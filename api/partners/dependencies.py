@@ -63,4 +63,12 @@ async def admit(request: Request, ctx: service.ClientContext) -> None:
         raise
 
 
+def relaying_client(request: Request) -> service.ClientContext | None:
+    """The registered client whose token made this request (the gate checked it and its scope first), or None."""
+    usage = _state(request).get(service.STATE_KEY)
+    return usage.client if isinstance(usage, service.Usage) else None
+
+
 ClientGate = Annotated[None, Depends(client_gate)]
+# A route a client may call on a citizen's behalf: the client (its token is nobody's: the principal is None).
+RelayingClient = Annotated[service.ClientContext | None, Depends(relaying_client)]

@@ -14,12 +14,14 @@ class Scope(StrEnum):
     disclosures_read = "disclosures:read"
     services_read = "services:read"
     open311 = "open311"
+    requests_write = "requests:write"
 
 
 SCOPE_LABELS = {
     Scope.disclosures_read: "读取政务公开信息与订阅源",
     Scope.services_read: "读取办事指南、信箱与机构",
     Scope.open311: "通过 Open311 接口提交诉求",
+    Scope.requests_write: "代群众经本站接口提交来信、投诉、咨询和建议（如 12345 热线、政务服务网）",
 }
 
 

@@ -59,10 +59,17 @@ ROUTE_SCOPES: tuple[tuple[frozenset[str], str, Scope], ...] = (
     (frozenset({"GET", "HEAD"}), "/api/v1/org-units", Scope.services_read),
     (frozenset({"GET", "HEAD", "POST"}), "/open311/", Scope.open311),
 )
+# Writes a client makes on a citizen's behalf, by exact path: a prefix would take in the staff's actions below it.
+EXACT_SCOPES: dict[tuple[str, str], Scope] = {
+    ("POST", "/api/v1/complaints"): Scope.requests_write,
+}
 OPEN_TO_CLIENTS = ("/api/v1/vocabulary", "/api/v1/health")
 
 
 def required_scope(method: str, path: str) -> Scope | None:
+    exact = EXACT_SCOPES.get((method, path))
+    if exact is not None:
+        return exact
     for methods, prefix, scope in ROUTE_SCOPES:
         if method in methods and path.startswith(prefix):
             return scope
@@ -191,6 +198,7 @@ class ClientContext:
     scopes: frozenset[str]
     rate_limit_per_minute: int
     daily_quota: int
+    name: str = ""
 
 
 # Active clients by client_id, for a few seconds: a deactivation or a limit change takes effect within CACHE_TTL
@@ -204,12 +212,12 @@ async def _load(reader: Reader, client_id: str) -> ClientContext | None:
     if hit and hit[0] > time.monotonic():
         return hit[1]
     row = await reader.first(select(ApiClient.id, ApiClient.scopes, ApiClient.rate_limit_per_minute,
-                                    ApiClient.daily_quota, ApiClient.is_active)
+                                    ApiClient.daily_quota, ApiClient.is_active, ApiClient.name)
                              .where(ApiClient.client_id == client_id), quick=True)
     ctx = None
     if row is not None and row.is_active:
         ctx = ClientContext(row.id, client_id, frozenset(scope_list(row.scopes)), row.rate_limit_per_minute,
-                            row.daily_quota)
+                            row.daily_quota, row.name)
     _CLIENTS[client_id] = (time.monotonic() + CACHE_TTL, ctx)
     return ctx
 
@@ -235,7 +243,7 @@ async def client_from_token(reader: Reader, token: str) -> tuple[ClientContext, 
 
 
 def context_of(c: ApiClient) -> ClientContext:
-    return ClientContext(c.id, c.client_id, frozenset(c.scopes), c.rate_limit_per_minute, c.daily_quota)
+    return ClientContext(c.id, c.client_id, frozenset(c.scopes), c.rate_limit_per_minute, c.daily_quota, c.name)
 
 
 # ---- rate limits and quotas (IETF draft-ietf-httpapi-ratelimit-headers: RateLimit-Policy and RateLimit) ----

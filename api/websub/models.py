@@ -19,6 +19,7 @@ class SubscriptionState(StrEnum):
 class JobKind(StrEnum):
     verify = "verify"
     deliver = "deliver"
+    denied = "denied"  # the request was refused (W3C WebSub 5.2): the callback is told so, with hub.reason
 
 
 class Subscription(Base):
@@ -27,7 +28,12 @@ class Subscription(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     topic: Mapped[str] = mapped_column(String(1000))  # as the subscriber gave it (rel=self of deliveries)
-    topic_key: Mapped[str] = mapped_column(String(200), index=True)  # the feed's path
+    # The feed: its path, and its filters in a canonical query (websub.service.key_of)
+    topic_key: Mapped[str] = mapped_column(String(1000), index=True)
+    # The feed's filters, for picking the subscriptions a change concerns (NULL: not filtered on it)
+    filter_column_id: Mapped[int | None]
+    filter_publisher_id: Mapped[int | None]
+    filter_topic: Mapped[str | None] = mapped_column(String(50))
     callback: Mapped[str] = mapped_column(String(1000))
     # Kept as given: the hub signs each delivery with it (HMAC), so a hash would not do.
     secret: Mapped[str | None] = mapped_column(String(200))
@@ -48,9 +54,10 @@ class Job(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[JobKind] = mapped_column(String(10))
-    mode: Mapped[str | None] = mapped_column(String(12))  # verify: subscribe | unsubscribe
+    mode: Mapped[str | None] = mapped_column(String(12))  # verify, denied: subscribe | unsubscribe
     topic: Mapped[str] = mapped_column(String(1000))
-    topic_key: Mapped[str] = mapped_column(String(200))
+    topic_key: Mapped[str] = mapped_column(String(1000))  # "" for a denied request's topic that is none of ours
+    reason: Mapped[str | None] = mapped_column(String(300))  # denied: the hub.reason sent
     callback: Mapped[str] = mapped_column(String(1000))
     secret: Mapped[str | None] = mapped_column(String(200))
     lease_seconds: Mapped[int | None]

@@ -38,6 +38,10 @@ class Team:
 
 @pytest.fixture
 async def team(session: AsyncSession) -> Team:
+    return await make_team(session)
+
+
+async def make_team(session: AsyncSession) -> Team:
     root = await create_org_unit(session, code="AG")
     unit = await create_org_unit(session, "办公室", parent=root, code="BG")
     column = await create_column(session, unit)

@@ -57,6 +57,7 @@ def test_letter_to_the_director_is_answered_rated_and_published(page: Page) -> N
 
     # The leader (who covers 办公室, the mailbox's owner) accepts and forwards to 车辆管理中心.
     open_case(page, "leader", tracking_no)
+    expect(page.get_by_test_id("complaint-channel")).to_have_text("本站（网站、小程序）")
     page.get_by_test_id("action-accept").click()
     expect(page.get_by_test_id("complaint-status")).to_have_text("已受理")
     # Both selects list 车辆管理中心: each one's options are looked up inside that select.

@@ -4,9 +4,11 @@ from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree as ET
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit.service import SYSTEM
+from api.complaints.models import Complaint
 from api.partners import service as partners
 from api.partners.schemas import ApiClientCreate
 from tests.catalog.helpers import create_service
@@ -141,6 +143,9 @@ class TestPost:
         assert len(found) == 1
         assert found[0]["service_request_id"].startswith("XF")
         assert "路灯" not in str(found) and "解放路" not in str(found)
+        letter = (await session.execute(select(Complaint).where(
+            Complaint.tracking_no == found[0]["service_request_id"]))).scalar_one()
+        assert letter.channel == "open311" and letter.api_client_id is not None and letter.relayed_by
 
     async def test_bad_key_is_403(self, client, session, fmt):
         await _world(session)

@@ -35,7 +35,8 @@ def subscriber() -> Iterator[Subscriber]:
 
 @pytest.fixture
 async def hub(session: AsyncSession):
-    """run_due on the test's connection (its work is rolled back with the test), with a real HTTP client."""
+    """The in-process runner's step (`drain`: `attempt` on every due job, what procrastinate runs per job) on the
+    test's connection (its work is rolled back with the test), with a real HTTP client; `now` moves the clock."""
     conn = await session.connection()
 
     @asynccontextmanager
@@ -46,7 +47,7 @@ async def hub(session: AsyncSession):
     async with httpx.AsyncClient() as http:
         async def run(now=None) -> int:
             await session.commit()
-            return await websub.run_due(sessions, http, render, now=now)
+            return await websub.drain(sessions, http, render, now=now)
         yield run
 
 
@@ -106,15 +107,100 @@ class TestSubscribe:
         [sub] = await _subs(session)
         assert sub.state == SubscriptionState.unsubscribed
 
-    @pytest.mark.parametrize("topic", ["http://testserver/api/v1/disclosures",
-                                       "http://testserver/api/v1/feeds/disclosures.atom?column_id=1"])
-    async def test_unknown_topic_is_refused(self, client, subscriber, topic):
-        r = await _subscribe(client, subscriber.url, topic=topic)
+    async def test_a_malformed_request_is_refused_at_once(self, client, subscriber):
+        r = await _subscribe(client, subscriber.url, mode="publish")
         assert r.status_code == 400
         assert r.json()["code"] == "websub_request_refused"
 
     async def test_secret_of_200_bytes_is_refused(self, client, subscriber):
         assert (await _subscribe(client, subscriber.url, secret="x" * 200)).status_code == 400
+
+
+class TestDenied:
+    """W3C WebSub 5.2: a topic the hub does not serve is answered 202, then denied to the callback."""
+
+    @pytest.mark.parametrize(("topic", "reason"), [
+        ("http://testserver/api/v1/disclosures", "不是本站提供的订阅源"),
+        ("http://testserver/api/v1/feeds/disclosures.atom?color=red", "不支持参数 color"),
+        ("http://testserver/api/v1/feeds/disclosures.atom?column_id=abc", "column_id 须是正整数"),
+        ("http://testserver/api/v1/feeds/disclosures.atom?column_id=1&column_id=2", "不能重复"),
+        ("http://testserver/api/v1/feeds/disclosures.json?column_id=999999", "栏目 999999 不存在"),
+        ("http://testserver/api/v1/feeds/disclosures.atom?publisher_id=999999", "发布机构 999999 不存在"),
+        ("ftp://testserver/api/v1/feeds/disclosures.atom", "http(s)"),
+    ])
+    async def test_unknown_or_invalid_topic_is_denied_to_the_callback(self, client, session, subscriber, hub,
+                                                                      topic, reason):
+        r = await _subscribe(client, subscriber.url, topic=topic)
+        assert r.status_code == 202
+        assert await hub() == 1
+        [denial] = subscriber.verifications
+        assert denial["hub.mode"] == "denied"
+        assert denial["hub.topic"] == topic
+        assert reason in denial["hub.reason"]
+        assert "hub.challenge" not in denial
+        assert await _subs(session) == []
+        assert await hub() == 0  # told once
+
+    async def test_a_filtered_feed_of_an_existing_column_is_verified(self, client, session, subscriber, hub,
+                                                                     team: Team):
+        column_id = team.column.id
+        topic = f"{TOPIC}?topic=%E8%B4%A2%E6%94%BF&column_id={column_id}"
+        assert (await _subscribe(client, subscriber.url, topic=topic)).status_code == 202
+        await hub()
+        assert subscriber.verifications[0]["hub.mode"] == "subscribe"
+        [sub] = await _subs(session)
+        assert sub.state == SubscriptionState.active
+        assert (sub.filter_column_id, sub.filter_topic, sub.filter_publisher_id) == (column_id, "财政", None)
+        assert sub.topic_key == f"/api/v1/feeds/disclosures.atom?column_id={column_id}&topic=%E8%B4%A2%E6%94%BF"
+
+
+class TestFilteredTopics:
+    async def test_filtered_feeds_advertise_the_hub(self, client, team: Team):
+        path = f"/api/v1/feeds/disclosures.atom?column_id={team.column.id}"
+        atom = await client.get(path)
+        assert atom.status_code == 200
+        assert '<link rel="hub" href="http://testserver/api/v1/websub"/>' in atom.text
+        assert f'<http://testserver{path}>; rel="self"' in atom.headers["link"]
+        feed = (await client.get(f"/api/v1/feeds/disclosures.json?publisher_id={team.unit.id}")).json()
+        assert feed["hubs"] == [{"type": "WebSub", "url": "http://testserver/api/v1/websub"}]
+
+    async def test_a_publish_is_pushed_to_the_feeds_it_belongs_to_only(self, client, session, subscriber, hub,
+                                                                        team: Team):
+        from tests.disclosures.conftest import create_column
+
+        other_column = await create_column(session, team.unit, name="人事信息")
+        column_id, other_id = team.column.id, other_column.id
+        others = Subscriber().start()
+        everything = Subscriber().start()
+        try:
+            mine = f"{TOPIC}?column_id={column_id}"
+            await _subscribe(client, subscriber.url, topic=mine)
+            await _subscribe(client, others.url, topic=f"{TOPIC}?column_id={other_id}")
+            await _subscribe(client, everything.url)
+            assert await hub() == 3
+            await publish(client, team)
+            assert await hub() == 2
+            assert len(subscriber.deliveries) == 1 and len(everything.deliveries) == 1
+            assert others.deliveries == []
+            assert f'<{mine}>; rel="self"' in subscriber.deliveries[0].headers["link"]
+        finally:
+            others.stop()
+            everything.stop()
+
+    async def test_an_item_that_leaves_a_filtered_feed_is_pushed_to_it(self, client, session, subscriber, hub,
+                                                                       team: Team):
+        column_id, unit_id = team.column.id, team.unit.id
+        await _subscribe(client, subscriber.url, topic=f"{TOPIC}?column_id={column_id}&topic=%E8%B4%A2%E6%94%BF")
+        await hub()
+        elsewhere = websub.Facets(column_id + 1000, unit_id, "财政")
+        await websub.topics_changed(session, item=elsewhere)
+        assert await hub() == 0  # neither in the feed nor leaving it
+        await websub.topics_changed(session, item=elsewhere,
+                                    before=websub.Facets(column_id, unit_id, "财政"))
+        assert await hub() == 1  # it left: the feed's tombstone is news
+        await websub.topics_changed(session, item=websub.Facets(column_id, unit_id, "人事"))
+        assert await hub() == 0  # the topic does not match
+        assert len(subscriber.deliveries) == 1
 
 
 class TestDelivery:
@@ -138,6 +224,16 @@ class TestDelivery:
         await hub()
         assert "x-hub-signature" not in subscriber.deliveries[0].headers
 
+    async def test_one_push_covers_the_changes_queued_before_it(self, client, session, subscriber, hub):
+        await _subscribe(client, subscriber.url)
+        await hub()
+        await websub.topics_changed(session)
+        await websub.topics_changed(session)
+        assert await hub() == 1
+        assert len(subscriber.deliveries) == 1
+        outcomes = sorted((await session.execute(select(Job.outcome).where(Job.kind == "deliver"))).scalars())
+        assert outcomes == ["delivered", "merged"]
+
     async def test_expired_lease_gets_nothing(self, client, session, subscriber, hub):
         await _subscribe(client, subscriber.url, lease=300)
         await hub()
@@ -155,11 +251,26 @@ class TestDelivery:
         assert len(subscriber.deliveries) == 1
         assert await hub(now + timedelta(seconds=5)) == 0  # not due yet
         subscriber.delivery_status = 200
-        assert await hub(now + websub.RETRY_BASE + timedelta(seconds=1)) == 1
+        assert await hub(now + websub.backoff(1) + timedelta(seconds=1)) == 1
         assert len(subscriber.deliveries) == 2
         [job] = (await session.execute(select(Job).where(Job.kind == "deliver"))).scalars()
         await session.refresh(job)
         assert job.outcome == "delivered" and job.attempts == 2
+
+    async def test_a_change_for_a_failing_subscriber_waits_for_its_backoff(self, client, session, subscriber, hub):
+        await _subscribe(client, subscriber.url)
+        await hub()
+        subscriber.delivery_status = 500
+        now = utcnow()
+        await websub.topics_changed(session, at=now)
+        assert await hub(now) == 1
+        await websub.topics_changed(session, at=now)
+        assert await hub(now) == 0  # neither the retry nor the new change before the backoff
+        subscriber.delivery_status = 204
+        assert await hub(now + websub.backoff(1) + timedelta(seconds=1)) == 1  # one push covers both
+        assert len(subscriber.deliveries) == 2
+        outcomes = sorted((await session.execute(select(Job.outcome).where(Job.kind == "deliver"))).scalars())
+        assert outcomes == ["delivered", "merged"]
 
     async def test_subscriber_that_keeps_failing_is_expired_and_told_nothing_more(self, client, session,
                                                                                    subscriber, hub):
@@ -170,7 +281,7 @@ class TestDelivery:
         at = utcnow()
         for attempt in range(websub.MAX_ATTEMPTS):
             await hub(at)
-            at += websub.RETRY_BASE * (2 ** attempt) + timedelta(seconds=1)
+            at += websub.backoff(attempt + 1) + timedelta(seconds=1)
         assert len(subscriber.deliveries) == websub.MAX_ATTEMPTS
         [sub] = await _subs(session)
         assert sub.state == SubscriptionState.expired

@@ -1129,6 +1129,8 @@ export interface paths {
          * Submit Complaint
          * @description Write to a mailbox; anonymous writers solve the captcha. Returns the tracking number and query code. A
          *     WeChat user's text goes through WeChat's msg_sec_check first (when WeChat is configured): 422 content_risky.
+         *     A registered client with the requests:write scope files on a writer's behalf (no captcha; the channel and the
+         *     client are recorded).
          */
         post: operations["submit_complaint"];
         delete?: never;
@@ -3561,8 +3563,9 @@ export interface paths {
         put?: never;
         /**
          * Websub Hub
-         * @description WebSub hub of the disclosure feeds: subscribe or unsubscribe a callback (verified asynchronously, then
-         *     each change of the feed is POSTed to it, signed with hub.secret when given).
+         * @description WebSub hub of the disclosure feeds, filtered (column_id, publisher_id, topic) or not: subscribe or
+         *     unsubscribe a callback (verified asynchronously, then each change of the feed is POSTed to it, signed with
+         *     hub.secret when given; a topic the hub does not serve is denied to the callback).
          */
         post: operations["websub_hub"];
         delete?: never;
@@ -4765,6 +4768,14 @@ export interface components {
             /** Size */
             size: number;
         };
+        /**
+         * ComplaintChannel
+         * @description How the letter reached us: written on the portal (site or mini-program), relayed by a registered client
+         *     through our API on the writer's behalf (the city's 12345 hotline, the province's 政务服务网), or filed
+         *     through the Open311 façade.
+         * @enum {string}
+         */
+        ComplaintChannel: "portal" | "partner" | "open311";
         /** ComplaintCreate */
         ComplaintCreate: {
             /** Attachments */
@@ -4882,6 +4893,7 @@ export interface components {
             attachments: components["schemas"]["ComplaintAttachmentRead"][];
             /** Body */
             body: string;
+            channel: components["schemas"]["ComplaintChannel"];
             clock: components["schemas"]["ClockRead"] | null;
             /** Consent Publish */
             consent_publish: boolean;
@@ -4907,6 +4919,11 @@ export interface components {
             not_accept_reason: components["schemas"]["NotAcceptReason"] | null;
             /** Published */
             published: boolean;
+            /**
+             * Relayed By
+             * @description 代为提交的接入客户端（如 12345 热线）
+             */
+            relayed_by: string | null;
             /** Reopen Count */
             reopen_count: number;
             /** Replied At */
@@ -7009,7 +7026,7 @@ export interface components {
          * Scope
          * @enum {string}
          */
-        Scope: "disclosures:read" | "services:read" | "open311";
+        Scope: "disclosures:read" | "services:read" | "open311" | "requests:write";
         /** SendBackIn */
         SendBackIn: {
             /**
@@ -12969,7 +12986,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description 未登录或登录已过期 */
+            /** @description 客户端令牌无效、已过期或客户端已停用 */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12978,7 +12995,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
-            /** @description 请先修改密码 */
+            /** @description 令牌缺少所需的权限范围 */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -23172,7 +23189,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description 已受理，将向 hub.callback 验证订阅意图 */
+            /** @description 已受理：将向 hub.callback 验证订阅意图；不提供的订阅源则以 hub.mode=denied 告知 */
             202: {
                 headers: {
                     [name: string]: unknown;
