@@ -7734,7 +7734,7 @@ export interface components {
          * VisitKind
          * @enum {string}
          */
-        VisitKind: "disclosure" | "service" | "survey" | "consultation";
+        VisitKind: "disclosure" | "service" | "survey" | "consultation" | "letter";
         /** VisitStats */
         VisitStats: {
             /** Columns */
