@@ -12878,6 +12878,8 @@ export interface operations {
                 kind?: components["schemas"]["ComplaintKind"] | null;
                 /** @description 受理编号或标题 */
                 q?: string | null;
+                /** @description 只看本人写的信（个人中心） */
+                mine?: boolean;
                 /** @description 上一页返回的 next_cursor */
                 cursor?: string | null;
                 /** @description 每页条数（最多 100） */
