@@ -68,6 +68,7 @@ from api.publiccache.service import heads as public_heads
 from api.ratings.router import router as ratings_router
 from api.search.router import router as search_router
 from api.site import router as site_router
+from api.sitepages.router import router as sitepages_router
 from api.sitesearch.router import router as sitesearch_router
 from api.spa import SPA
 from api.surveys.router import consultations_router, surveys_router
@@ -86,6 +87,7 @@ log = get_logger("api.main")
 ROUTERS = [
     health.router,
     site_router,
+    sitepages_router,
     disclosures_router,
     disclosure_feeds_router,
     catalog_router,

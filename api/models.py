@@ -21,6 +21,7 @@ from api.performance import models as performance_models
 from api.publiccache import models as publiccache_models
 from api.ratings import models as ratings_models
 from api.search import models as search_models
+from api.sitepages import models as sitepages_models
 from api.surveys import models as surveys_models
 from api.visits import models as visits_models
 from api.websub import models as websub_models
@@ -30,4 +31,5 @@ __all__ = ["Base", "applications_models", "audit_models", "auth_models", "calend
            "cases_models", "catalog_models", "complaints_models", "compliance_models", "disclosure_models",
            "disclosure_request_models", "file_models", "idempotency_models", "notifications_models", "open311_models",
            "partners_models", "performance_models", "publiccache_models", "ratings_models", "search_models",
+           "sitepages_models",
            "surveys_models", "visits_models", "websub_models", "wechat_models"]

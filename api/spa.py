@@ -31,7 +31,7 @@ SPA_ROUTES: tuple[str, ...] = (
     r"/interaction", r"/interaction/write/\d+", r"/interaction/lookup", r"/interaction/surveys",
     r"/interaction/surveys/\d+", r"/interaction/consultations", r"/interaction/consultations/\d+",
     r"/site/(sitemap|about|contact|privacy|accessibility)",
-    r"/me", r"/me/[a-z-]+",
+    r"/me", r"/me/[a-z-]+", r"/me/letters/\d+",
     # The staff workspace is behind a login; its own not-found page answers there.
     r"/workspace(/.*)?",
 )

@@ -13,5 +13,7 @@ class CaptchaChallenge(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     answer_hash: Mapped[str] = mapped_column(String(64))
+    # The question, so its audio alternative can be spoken; never sent to the client as text.
+    question: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -8,18 +8,24 @@ salted hash and the challenge is consumed by the first attempt, right or wrong (
 counter store, which a rollback does not undo).
 """
 
+import array
 import base64
+import functools
 import hashlib
+import io
 import secrets
+import sys
+import wave
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.captcha.models import CaptchaChallenge
 from api.database import utcnow
-from api.errors import AppError
+from api.errors import AppError, NotFound
 from api.ratelimit import get_counter
 
 TTL = timedelta(minutes=10)
@@ -100,12 +106,80 @@ async def create_challenge(session: AsyncSession) -> Challenge:
     await session.execute(delete(CaptchaChallenge).where(CaptchaChallenge.expires_at < now))
     question, answer = _question()
     captcha_id = secrets.token_hex(16)
-    session.add(CaptchaChallenge(id=captcha_id, answer_hash=_hash(captcha_id, answer), created_at=now,
-                                 expires_at=now + TTL))
+    session.add(CaptchaChallenge(id=captcha_id, answer_hash=_hash(captcha_id, answer), question=question,
+                                 created_at=now, expires_at=now + TTL))
     await session.flush()
     svg = render_svg(question)
     image = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
     return Challenge(captcha_id, image, int(TTL.total_seconds()))
+
+
+# The audio alternative (GB/T 37668 / WCAG 1.1.1): the same question spoken in Mandarin from clips that
+# espeak-ng recorded once (api/captcha/make_clips.py), joined with random pauses, loudness and background
+# noise, so every request for the same challenge gives different samples and no text of the answer is sent.
+CLIPS = Path(__file__).with_name("clips")
+AUDIO_RATE = 11025
+AUDIO_PLAYS = 5
+
+
+@functools.cache
+def _clip(name: str) -> array.array:
+    with wave.open(str(CLIPS / f"{name}.wav")) as w:
+        samples = array.array("h", w.readframes(w.getnframes()))
+    if sys.byteorder == "big":
+        samples.byteswap()
+    return samples
+
+
+def _number_words(n: int) -> list[str]:
+    """十二 is 十 then 二; 10 is 十 alone (the question's numbers stay below 20)."""
+    if n < 10:
+        return [str(n)]
+    return ["10"] + ([str(n - 10)] if n > 10 else [])
+
+
+def spoken_words(question: str) -> list[str]:
+    op = "+" if "+" in question else "-"
+    a, b = question.split(op)
+    return [*_number_words(int(a)), "plus" if op == "+" else "minus", *_number_words(int(b)), "question"]
+
+
+def render_wav(question: str) -> bytes:
+    """The question as one mono 16-bit WAV, with a fresh draw of pauses, gain and noise on each call."""
+    out = array.array("h")
+    noise = _rand.randint(300, 900)
+
+    def pause(low: float, high: float) -> None:
+        out.extend([0] * int(AUDIO_RATE * _rand.uniform(low, high)))
+
+    pause(0.2, 0.6)
+    for word in spoken_words(question):
+        gain = _rand.uniform(0.5, 0.95)  # the loudest clip stays below full scale with the noise on top
+        out.extend(int(v * gain) for v in _clip(word))
+        pause(0.12, 0.45)
+    pause(0.1, 0.4)
+    jitter = array.array("h", secrets.token_bytes(2 * len(out)))
+    for i, v in enumerate(out):
+        out[i] = v + jitter[i] * noise // 32768
+    if sys.byteorder == "big":
+        out.byteswap()
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(AUDIO_RATE)
+        w.writeframes(out.tobytes())
+    return buf.getvalue()
+
+
+async def challenge_audio(session: AsyncSession, captcha_id: str) -> bytes:
+    """The spoken question of a live, unanswered challenge (404 once answered, expired or played too often)."""
+    plays, _ = await get_counter().incr(f"captcha:audio:{captcha_id[:32]}", int(TTL.total_seconds()))
+    spent, _ = await get_counter().get(f"captcha:spent:{captcha_id[:32]}")
+    row = await session.get(CaptchaChallenge, captcha_id[:32])
+    if row is None or row.question is None or row.expires_at < utcnow() or spent or plays > AUDIO_PLAYS:
+        raise NotFound("验证码已失效，请换一个")
+    return render_wav(row.question)
 
 
 async def verify(session: AsyncSession, captcha_id: str | None, answer: str | None) -> None:

@@ -239,10 +239,13 @@ async def list_complaints(
     status_: Annotated[list[ComplaintStatus] | None, Query(alias="status")] = None,
     mailbox_id: Id | None = None, kind: ComplaintKind | None = None,
     q: Annotated[str | None, Query(max_length=100, description="受理编号或标题")] = None,
+    mine: Annotated[bool, Query(description="只看本人写的信（个人中心）")] = False,
     cursor: CursorParam = None, limit: LimitParam = 20,
 ) -> Page[ComplaintSummary]:
     """Letters the caller may see: their own, or the queue of their units; newest first."""
     stmt = service.with_relations(service.readable_by(principal))
+    if mine:
+        stmt = stmt.where(Complaint.writer_id == principal.id)
     if status_:
         stmt = stmt.where(Complaint.status.in_(status_))
     if mailbox_id is not None:

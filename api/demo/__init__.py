@@ -7,7 +7,7 @@ applications need the catalogue's services, the ratings need completed applicati
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.demo import applications, catalog, complaints, disclosures, identity, surveys
+from api.demo import applications, catalog, complaints, disclosures, identity, sitepages, surveys
 from api.demo.identity import DEMO_USERS, is_empty
 
 __all__ = ["DEMO_USERS", "DOMAIN_LOADERS", "is_empty", "load"]
@@ -19,6 +19,7 @@ DOMAIN_LOADERS = [
     applications.load,
     complaints.load,
     surveys.load,
+    sitepages.load,
 ]
 
 

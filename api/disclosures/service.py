@@ -45,6 +45,10 @@ from api.disclosures.models import (
     IndexCounter,
     IndexScheme,
 )
+
+# The rich-text allow-list, for other domains' staff-written pages (api/sitepages).
+from api.disclosures.richtext import clean_html as clean_html
+from api.disclosures.richtext import plain_text as plain_text
 from api.disclosures.schemas import DisclosureCreate, IndexSchemeIn, VersionUpdate
 from api.disclosures.search import ListFilters as ListFilters
 from api.disclosures.search import list_public as list_public

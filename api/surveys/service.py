@@ -196,33 +196,41 @@ def is_closed(survey: Survey, now: datetime) -> bool:
 
 
 def _check_answers(survey: Survey, answers: dict[int, Any]) -> dict[str, Any]:
+    """The cleaned answers; every unanswered or invalid question is reported at once, each on its own field."""
     by_id = {q.id: q for q in survey.questions}
     for qid in answers:
         if qid not in by_id:
             raise _bad(f"answers.{qid}", "没有这道题")
     clean: dict[str, Any] = {}
+    errors: list[dict[str, Any]] = []
     for q in survey.questions:
         value = answers.get(q.id)
         field = f"answers.{q.id}"
+        problem: str | None = None
         if value is None or value == "" or value == []:
             if q.required:
-                raise _bad(field, "此题为必答题")
+                errors.append({"field": field, "in": "body", "message": "此题为必答题", "type": "survey"})
             continue
         if q.kind == QuestionKind.single:
             if not isinstance(value, str) or value not in q.options:
-                raise _bad(field, "请选择一个有效选项")
+                problem = "请选择一个有效选项"
         elif q.kind == QuestionKind.multiple:
             if not isinstance(value, list) or not value or any(v not in q.options for v in value) \
                     or len(set(value)) != len(value):
-                raise _bad(field, "请选择有效选项")
+                problem = "请选择有效选项"
         elif q.kind == QuestionKind.rating:
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
-                raise _bad(field, "评分须为 1 到 5 的整数")
+                problem = "评分须为 1 到 5 的整数"
         elif not isinstance(value, str) or len(value.strip()) > MAX_TEXT_ANSWER:
-            raise _bad(field, f"请填写不超过 {MAX_TEXT_ANSWER} 字的文字")
+            problem = f"请填写不超过 {MAX_TEXT_ANSWER} 字的文字"
         else:
             value = value.strip()
-        clean[str(q.id)] = value
+        if problem:
+            errors.append({"field": field, "in": "body", "message": problem, "type": "survey"})
+        else:
+            clean[str(q.id)] = value
+    if errors:
+        raise ValidationFailed(errors)
     return clean
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.calendar.workdays import local_date
 from api.catalog import service as catalog
+from api.complaints import service as complaints
 from api.config import get_settings
 from api.database import begin_write, get_sessionmaker, utcnow
 from api.disclosures import service as disclosures
@@ -175,6 +176,9 @@ async def _public_ids(session: AsyncSession, kind: VisitKind, ids: set[int]) -> 
         V = surveys.Survey
         stmt = select(V.id).where(V.id.in_(ids), V.status == surveys.SurveyStatus.published,
                                   V.audience == surveys.Audience.public)
+    elif kind == K.letter:
+        P = complaints.ComplaintPublication
+        stmt = select(P.id).where(P.id.in_(ids), P.withdrawn_at.is_(None))
     else:
         C = surveys.Consultation
         stmt = select(C.id).where(C.id.in_(ids), C.status.in_([surveys.ConsultationStatus.open,
@@ -227,6 +231,9 @@ async def _titles(session: AsyncSession, kind: VisitKind, ids: list[int]) -> dic
     elif kind == K.survey:
         V = surveys.Survey
         stmt = select(V.id, V.title).where(V.id.in_(ids))
+    elif kind == K.letter:
+        P = complaints.ComplaintPublication
+        stmt = select(P.id, P.subject).where(P.id.in_(ids))
     else:
         C = surveys.Consultation
         stmt = select(C.id, C.title).where(C.id.in_(ids))

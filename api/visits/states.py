@@ -9,10 +9,11 @@ class VisitKind(StrEnum):
     service = "service"
     survey = "survey"
     consultation = "consultation"
+    letter = "letter"  # a published letter and its reply (公开选登)
 
 
 KIND_LABELS = {VisitKind.disclosure: "政府信息", VisitKind.service: "办事指南", VisitKind.survey: "民意调查",
-               VisitKind.consultation: "征集意见"}
+               VisitKind.consultation: "征集意见", VisitKind.letter: "公开来信"}
 
 # User-Agent rules for what is not a person reading: search engines, crawlers, HTTP libraries, monitors and
 # headless browsers. An empty User-Agent is not counted either.

@@ -41,3 +41,76 @@ class TestNotMachineReadableFromSource:
             text = "".join(GLYPHS)
             image = "data:image/svg+xml;base64," + base64.b64encode(render_svg(text).encode()).decode()
             assert read_text(image) == text
+
+
+class TestAudioAlternative:
+    async def test_the_spoken_answer_verifies(self, client, session):
+        from api.captcha import service
+        from tests.captcha.audio_solver import solve_audio
+
+        body = (await client.get("/api/v1/captcha")).json()
+        r = await client.get(f"/api/v1/captcha/{body['captcha_id']}/audio")
+        assert r.status_code == 200
+        assert r.headers["content-type"] == "audio/wav"
+        assert r.headers["cache-control"] == "no-store"
+        await service.verify(session, body["captcha_id"], solve_audio(r.content))
+
+    async def test_a_wrong_spoken_answer_fails(self, client, session):
+        import pytest
+
+        from api.captcha import service
+        from tests.captcha.audio_solver import solve_audio
+
+        body = (await client.get("/api/v1/captcha")).json()
+        answer = solve_audio((await client.get(f"/api/v1/captcha/{body['captcha_id']}/audio")).content)
+        with pytest.raises(service.CaptchaInvalid):
+            await service.verify(session, body["captcha_id"], str(int(answer) + 1))
+
+    async def test_two_plays_of_one_challenge_are_valid_wavs_with_different_samples(self, client):
+        import io
+        import wave
+
+        from tests.captcha.audio_solver import words
+
+        captcha_id = (await client.get("/api/v1/captcha")).json()["captcha_id"]
+        first, second = [(await client.get(f"/api/v1/captcha/{captcha_id}/audio")).content for _ in range(2)]
+        for wav in (first, second):
+            with wave.open(io.BytesIO(wav)) as w:
+                assert w.getnchannels() == 1 and w.getsampwidth() == 2 and w.getnframes() > w.getframerate()
+        assert first != second
+        assert words(first) == words(second)
+
+    async def test_neither_the_challenge_json_nor_its_image_source_carries_the_question(self, client, session):
+        import base64
+
+        from api.captcha.models import CaptchaChallenge
+
+        r = await client.get("/api/v1/captcha")
+        body = r.json()
+        row = await session.get(CaptchaChallenge, body["captcha_id"])
+        svg = base64.b64decode(body["image"].split(",", 1)[1]).decode()
+        assert set(body) == {"captcha_id", "image", "expires_in"}
+        for text in (body["captcha_id"], svg):
+            assert row.question not in text
+
+    async def test_an_answered_challenge_has_no_audio(self, client, session):
+        import pytest
+
+        from api.captcha import service
+
+        captcha_id = (await client.get("/api/v1/captcha")).json()["captcha_id"]
+        with pytest.raises(service.CaptchaInvalid):
+            await service.verify(session, captcha_id, "-1")
+        r = await client.get(f"/api/v1/captcha/{captcha_id}/audio")
+        assert r.status_code == 404
+
+    async def test_an_unknown_challenge_answers_404(self, client):
+        r = await client.get("/api/v1/captcha/" + "0" * 32 + "/audio")
+        assert r.status_code == 404
+        assert r.headers["content-type"].startswith("application/problem+json")
+
+    async def test_a_challenge_plays_at_most_five_times(self, client):
+        captcha_id = (await client.get("/api/v1/captcha")).json()["captcha_id"]
+        for _ in range(5):
+            assert (await client.get(f"/api/v1/captcha/{captcha_id}/audio")).status_code == 200
+        assert (await client.get(f"/api/v1/captcha/{captcha_id}/audio")).status_code == 404

@@ -49,6 +49,15 @@ class TestVisibility:
         items = (await client.get(URL, headers=auth(w.citizen))).json()["items"]
         assert len(items) == 1
 
+    async def test_mine_leaves_a_staff_member_only_the_letters_they_wrote(self, client, session):
+        w = await world(session)
+        await submit_as(client, w, w.citizen)
+        own = await submit_as(client, w, w.triager)
+        queue = (await client.get(URL, headers=auth(w.triager))).json()["items"]
+        assert len(queue) == 2
+        mine = (await client.get(URL, params={"mine": True}, headers=auth(w.triager))).json()["items"]
+        assert [i["tracking_no"] for i in mine] == [own["tracking_no"]]
+
     async def test_forwarded_department_sees_the_letter(self, client, session):
         w = await world(session)
         cid = await forwarded(client, w)

@@ -17,13 +17,14 @@ AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 PUBLIC = [
     "/", "/disclosures", "/disclosures/catalogue", "/services", "/services/CLCRZ", "/interaction",
     "/interaction/write/1", "/interaction/lookup", "/interaction/surveys", "/interaction/consultations",
-    "/login", "/register", "/no-such-page",
+    "/login", "/register", "/no-such-page", "/site/about", "/site/contact", "/site/privacy",
 ]
 STAFF = {
     "editor": ["/workspace", "/workspace/disclosures", "/workspace/disclosures/new", "/workspace/surveys",
-               "/workspace/complaints", "/workspace/calendar", "/workspace/notifications", "/workspace/profile"],
+               "/workspace/complaints", "/workspace/calendar", "/workspace/notifications", "/workspace/profile",
+               "/workspace/site-pages"],
     "handler": ["/workspace/applications", "/workspace/complaints/statistics"],
-    "citizen": ["/my/applications"],
+    "citizen": ["/my/applications", "/me"],
 }
 
 

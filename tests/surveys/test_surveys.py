@@ -124,6 +124,27 @@ class TestRespondToSurvey:
         r = await client.post(f"{URL}/{s['id']}/responses", json=answers(s, {q[2]["id"]: 9}), headers=auth(citizen))
         assert r.status_code == 422
 
+    async def test_every_unanswered_required_question_is_marked_at_once(self, client, session):
+        editor, _, citizen, _ = await people(session)
+        body = survey_body()
+        body["questions"][3]["required"] = True  # each kind required: single, multiple, rating, text
+        r = await client.post(URL, json=body, headers=auth(editor))
+        s = (await client.post(f"{URL}/{r.json()['id']}/publish", headers=auth(editor))).json()
+        r = await client.post(f"{URL}/{s['id']}/responses", json={"answers": {}}, headers=auth(citizen))
+        assert r.status_code == 422
+        assert [e["field"] for e in r.json()["errors"]] == [f"answers.{q['id']}" for q in s["questions"]]
+        assert {e["message"] for e in r.json()["errors"]} == {"此题为必答题"}
+
+    async def test_a_missing_and_an_invalid_answer_are_both_marked(self, client, session):
+        editor, _, citizen, _ = await people(session)
+        s = await published(client, editor)
+        q = s["questions"]
+        body = answers(s, {q[0]["id"]: "从不"})
+        del body["answers"][str(q[2]["id"])]
+        r = await client.post(f"{URL}/{s['id']}/responses", json=body, headers=auth(citizen))
+        assert [(e["field"], e["message"]) for e in r.json()["errors"]] == [
+            (f"answers.{q[0]['id']}", "请选择一个有效选项"), (f"answers.{q[2]['id']}", "此题为必答题")]
+
     async def test_closed_survey_refuses_responses(self, client, session):
         editor, _, citizen, _ = await people(session)
         now = utcnow()

@@ -190,3 +190,48 @@ class TestSharedCounts:
         async with engine.connect() as conn:
             views = (await conn.execute(select(PageView.views).where(PageView.item_id == d.id))).scalar()
         assert views == 3
+
+
+class TestEveryPublicItemKind:
+    async def test_guides_letters_surveys_and_consultations_are_counted_each_under_its_kind(
+            self, client: httpx.AsyncClient, session: AsyncSession, world: World) -> None:
+        from datetime import date
+
+        from api.complaints.models import ComplaintPublication
+        from api.complaints.states import ComplaintKind, ComplaintStatus
+        from api.surveys.models import Consultation, Survey
+        from api.surveys.states import Audience, ConsultationStatus, SurveyStatus
+        from tests.compliance.conftest import letter, mailbox
+
+        now = utcnow()
+        svc = await create_service(session, world.unit, COMPLETE_GUIDE)
+        survey = Survey(title="食堂满意度调查", description="请参与", audience=Audience.public,
+                        status=SurveyStatus.published, opens_at=now,
+                        closes_at=now + timedelta(days=5), owner_unit_id=world.unit.id, published_at=now)
+        consultation = Consultation(title="管理办法（征求意见稿）", description="征求意见", draft_text="第一条",
+                                    status=ConsultationStatus.open, min_days=30, owner_unit_id=world.unit.id,
+                                    opens_at=now)
+        session.add_all([survey, consultation])
+        box = await mailbox(session, world.unit)
+        publications = []
+        for subject, withdrawn in (("停车位不足", None), ("已撤下的来信", now)):
+            c = await letter(session, box, now - timedelta(days=10), ComplaintStatus.replied)
+            publications.append(ComplaintPublication(
+                complaint_id=c.id, mailbox_id=box.id, kind=ComplaintKind.letter, subject=subject, body="来信",
+                reply="答复", submitted_date=date(2026, 11, 1), replied_date=date(2026, 11, 5), withdrawn_at=withdrawn))
+        session.add_all(publications)
+        await session.flush()
+        shown, withdrawn_letter = publications
+
+        for kind, target, n in (("service", svc.id, 3), ("survey", survey.id, 2), ("consultation", consultation.id, 1),
+                                ("letter", shown.id, 4), ("letter", withdrawn_letter.id, 5)):
+            assert [await _beacon(client, kind, target) for _ in range(n)][-1] == n
+        assert await service.write_batch(session, service.counter.take()) == 10  # the withdrawn letter's 5 dropped
+        assert await _beacon(client, "letter", shown.id) == 5  # stored and unwritten together
+
+        editor = await create_user(session, world.unit, [Role.editor])
+        body = (await client.get("/api/v1/visits/stats", headers=auth(editor))).json()
+        assert {k["kind"]: k["views"] for k in body["kinds"]} == {"letter": 4, "service": 3, "survey": 2,
+                                                                  "consultation": 1}
+        assert ("letter", shown.id, "停车位不足", 4) in [(i["kind"], i["id"], i["title"], i["views"])
+                                                     for i in body["top_items"]]

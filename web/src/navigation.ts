@@ -148,6 +148,7 @@ export const NAV_ITEMS: NavItem[] = [
   { area: 'workspace', group: '网上办事', label: '差评申诉', to: '/workspace/rating-appeals', icon: Suitcase, roles: ['admin'], description: '裁决部门提出的恶意差评申诉' },
   { area: 'workspace', group: '网站管理', label: '合规检查', to: '/workspace/compliance', icon: Histogram, roles: ['admin', 'leader', 'editor'], description: '对照国办函〔2019〕38号检查指标：栏目更新、空白栏目、留言答复、办事指南要素、链接可用' },
   { area: 'workspace', group: '网站管理', label: '访问统计', to: '/workspace/visits', icon: Histogram, roles: ['admin', 'leader', 'editor'], description: '各信息、各栏目每日浏览次数（不含搜索引擎等机器访问）' },
+  { area: 'workspace', group: '网站管理', label: '网站信息页', to: '/workspace/site-pages', icon: Document, roles: ['admin', 'editor'], description: '维护关于我们、联系我们、隐私声明，保存即发布' },
   { area: 'workspace', group: '网站管理', label: '绩效考核', to: '/workspace/performance', icon: Histogram, roles: ['admin', 'leader'], description: '各部门信息发布、审核、办件、来信答复、满意度与合规问题的综合得分和排名' },
   {
     area: 'workspace',

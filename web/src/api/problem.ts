@@ -127,7 +127,8 @@ export function showProblem(e: unknown, extraLines: string[] = []): Problem {
   if (p.status === 429 && p.retry_after) text += `（请 ${p.retry_after} 秒后再试）`
   if (extraLines.length) text += '：' + extraLines.join('；')
   dismissProblem()
-  lastProblem = ElMessage.error({ message: text, grouping: true, duration: 4000 })
+  // No grouping: the previous toast is closing, and a repeat grouped into it would vanish with it.
+  lastProblem = ElMessage.error({ message: text, duration: 4000 })
   return p
 }
 

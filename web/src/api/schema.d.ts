@@ -1072,6 +1072,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/captcha/{captcha_id}/audio": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Captcha Audio
+         * @description The challenge's question spoken in Mandarin, with fresh noise on every request (the audio alternative).
+         */
+        get: operations["get_captcha_audio"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/columns": {
         parameters: {
             query?: never;
@@ -3315,6 +3335,50 @@ export interface paths {
          * @description 网站标识码, 备案 numbers with links, the 党政机关 badge link and the sponsor's contact details.
          */
         get: operations["get_site"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/site-pages/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Site Page
+         * @description 关于我们, 联系我们 or 隐私声明 as published.
+         */
+        get: operations["get_site_page"];
+        /**
+         * Save Site Page
+         * @description Replace the page's title and body (信息员, 系统管理员); audited, and the public copy is refreshed.
+         */
+        put: operations["save_site_page"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/site-pages/{slug}/edit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Site Page For Edit
+         * @description The page with who saved it last (信息员, 系统管理员).
+         */
+        get: operations["get_site_page_for_edit"];
         put?: never;
         post?: never;
         delete?: never;
@@ -7245,6 +7309,37 @@ export interface components {
              */
             url: string;
         };
+        /** SitePageRead */
+        SitePageRead: {
+            /**
+             * Body Html
+             * @description 正文 HTML，已按白名单清理
+             */
+            body_html: string;
+            slug: components["schemas"]["SitePageSlug"];
+            /** Title */
+            title: string;
+            /** Updated At */
+            updated_at: string | null;
+            /**
+             * Updated By Name
+             * @description 最后修改人（仅工作人员可见）
+             */
+            updated_by_name?: string | null;
+        };
+        /**
+         * SitePageSlug
+         * @description The pages every gov.cn site carries, kept by staff: 关于我们, 联系我们, 隐私声明.
+         * @enum {string}
+         */
+        SitePageSlug: "about" | "contact" | "privacy";
+        /** SitePageUpdate */
+        SitePageUpdate: {
+            /** Body Html */
+            body_html: string;
+            /** Title */
+            title: string;
+        };
         /** SiteRead */
         SiteRead: {
             /** Address */
@@ -7828,7 +7923,7 @@ export interface components {
          * VisitKind
          * @enum {string}
          */
-        VisitKind: "disclosure" | "service" | "survey" | "consultation";
+        VisitKind: "disclosure" | "service" | "survey" | "consultation" | "letter";
         /** VisitStats */
         VisitStats: {
             /** Columns */
@@ -12740,6 +12835,55 @@ export interface operations {
             };
         };
     };
+    get_captcha_audio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                captcha_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 语音验证码（WAV） */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/wav": unknown;
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 请求过于频繁，请稍后再试 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
     list_columns: {
         parameters: {
             query?: never;
@@ -12903,6 +13047,8 @@ export interface operations {
                 kind?: components["schemas"]["ComplaintKind"] | null;
                 /** @description 受理编号或标题 */
                 q?: string | null;
+                /** @description 只看本人写的信（个人中心） */
+                mine?: boolean;
                 /** @description 上一页返回的 next_cursor */
                 cursor?: string | null;
                 /** @description 每页条数（最多 100） */
@@ -22255,6 +22401,202 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SiteRead"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_site_page: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: components["schemas"]["SitePageSlug"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SitePageRead"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    save_site_page: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: components["schemas"]["SitePageSlug"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SitePageUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SitePageRead"];
+                };
+            };
+            /** @description 请求体无法解析 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 与当前状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 上传内容超过大小限制 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 不支持的内容类型 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 提交的数据未通过校验 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+        };
+    };
+    get_site_page_for_edit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: components["schemas"]["SitePageSlug"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SitePageRead"];
+                };
+            };
+            /** @description 未登录或登录已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 没有权限执行此操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
+                };
+            };
+            /** @description 资源不存在 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemModel"];
                 };
             };
             /** @description 提交的数据未通过校验 */

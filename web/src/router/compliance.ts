@@ -1,6 +1,7 @@
 import type { RouteRecordRaw } from 'vue-router'
 
-/** Site management pages for the site's managers: the 38号 compliance radar and visit statistics. */
+/** Site management pages for the site's managers: the 38号 compliance radar, visit statistics and
+ * the 关于我们/联系我们/隐私声明 pages. */
 export const complianceWorkspaceRoutes: RouteRecordRaw[] = [
   {
     path: 'compliance',
@@ -13,6 +14,12 @@ export const complianceWorkspaceRoutes: RouteRecordRaw[] = [
     name: 'visit-stats',
     component: () => import('@/views/compliance/VisitStatsView.vue'),
     meta: { title: '访问统计', roles: ['admin', 'leader', 'editor'] },
+  },
+  {
+    path: 'site-pages',
+    name: 'site-pages-edit',
+    component: () => import('@/views/site/SitePagesEditView.vue'),
+    meta: { title: '网站信息页', roles: ['admin', 'editor'] },
   },
   {
     path: 'performance',
