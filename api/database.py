@@ -201,6 +201,7 @@ class Reader:
         self.dialect = dialect
         self._connect = connect
         self._inline = inline
+        self._kept: Any = None  # a DBAPI connection of the inline engine, for first_sql
 
     async def all(self, stmt: Executable, params: dict[str, Any] | None = None, *,
                   quick: bool = False) -> Sequence[Row[*tuple[Any, ...]]]:
@@ -215,7 +216,36 @@ class Reader:
         rows = await self.all(stmt, params, quick=quick)
         return rows[0] if rows else None
 
+    def first_sql(self, sql: str) -> tuple[Any, ...] | None:
+        """One row of a fixed, parameterless SQL string on a DBAPI connection kept open (SQLite inline only; None
+        when there is no inline engine): for a read made on every request (the response cache's head), where a
+        pool checkout and a Core statement's execution cost ten times the query itself. Raw values, no types."""
+        if self._inline is None:
+            return None
+        for attempt in (1, 2):
+            try:
+                if self._kept is None:
+                    self._kept = self._inline.raw_connection()
+                cur = self._kept.cursor()
+                try:
+                    cur.execute(sql)
+                    return cur.fetchone()  # type: ignore[no-any-return]
+                finally:
+                    cur.close()
+            except Exception:
+                self._drop_kept()
+                if attempt == 2:
+                    raise
+        return None
+
+    def _drop_kept(self) -> None:
+        kept, self._kept = self._kept, None
+        if kept is not None:
+            with suppress(Exception):
+                kept.invalidate()
+
     def dispose(self) -> None:
+        self._drop_kept()
         if self._inline is not None:
             self._inline.dispose()
 

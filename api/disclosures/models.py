@@ -109,7 +109,7 @@ class DisclosureSearchToken(Base):
     disclosures.search_text (see the migration), in the transaction that changes it."""
 
     __tablename__ = "disclosures_search_tokens"
-    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_with_rowid": False}
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
     item_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
