@@ -5,8 +5,8 @@ import random
 import sqlite3
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from api.demo.disclosures import COLUMNS, PLACES, SUBJECTS, TEMPLATES, TOPICS, UNITS
@@ -74,13 +74,26 @@ def items(n: int, column_ids: dict[str, int], unit_ids: list[int], seed: int = 7
                index_text(title, title, body, doc_no, index_no), None, iso)
 
 
+_TIMES = (18, 19, 20, 26)  # published_at, first_published_at, updated_at, created_at
+
+
+def _sqlite_times(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Timestamps as SQLAlchemy writes them on SQLite (`2026-12-03 15:07:14.000000`, UTC): the public list orders by
+    the stored text, and an ISO `T` form would sort every generated item of the day above one published through
+    the API (the burst's publish would never reach the first page)."""
+    r = list(row)
+    for k in _TIMES:
+        r[k] = datetime.fromisoformat(r[k]).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return tuple(r)
+
+
 def load_sqlite(path: str, n: int, batch: int = 20_000) -> dict[str, Any]:
     started = time.perf_counter()
     con = sqlite3.connect(path)
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA synchronous=OFF")
     cur = con.cursor()
-    now = datetime.now(UTC).isoformat()
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     cur.execute("INSERT INTO org_units (id, code, name, kind, parent_id, path, sort_order, created_at) "
                 "VALUES (1, ?, ?, 'agency', NULL, '/1/', 0, ?)", (*AGENCY, now))
     unit_ids = []
@@ -103,7 +116,8 @@ def load_sqlite(path: str, n: int, batch: int = 20_000) -> dict[str, Any]:
            f"VALUES ({', '.join('?' * len(DISCLOSURE_COLUMNS))})")
     rows: list[tuple[Any, ...]] = []
     changes: list[tuple[Any, ...]] = []
-    for row in items(n, column_ids, unit_ids):
+    for raw in items(n, column_ids, unit_ids):
+        row = _sqlite_times(raw)
         rows.append(row)
         changes.append((row[0], "created", row[0], row[3], row[4], 1, row[18]))
         if len(rows) >= batch:
