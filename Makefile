@@ -90,8 +90,9 @@ verify-audit: install
 
 # Disclosure reads on SQLite (one worker), then application submissions on PostgreSQL (two workers);
 # each beside a hello-endpoint baseline measured in the same run.
+# `make bench PG=postgresql+asyncpg://postgres@127.0.0.1:5432/bench` runs the reads on a scratch PostgreSQL database.
 bench: install wrk
-	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench $(if $(PG),--pg $(PG)) $(BENCH_ARGS)
 	$(BIN)/python -m bench.applications $(BENCH_APPLICATIONS_ARGS)
 
 # schemathesis against the running app on SQLite and PostgreSQL, anonymous and with staff tokens; fails on any 5xx,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Executable, MetaData, Row, create_engine, event, text
+from sqlalchemy import DateTime, Executable, MetaData, Row, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
@@ -186,13 +186,6 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-# Transaction-local: the Reader's connection is returned (and its transaction ended) after one statement.
-# A custom plan per execution: asyncpg prepares statements, and a generic plan cannot tell a 16k-id range (AND the
-# key range's bitmap with the GIN one) from the whole table (the GIN bitmap alone) — measured 190 ms against 0.3.
-_BITMAP_ONLY = text("SELECT set_config('enable_indexscan', 'off', true), set_config('enable_seqscan', 'off', true), "
-                    "set_config('plan_cache_mode', 'force_custom_plan', true)")
-
-
 class Reader:
     """Read-only Core statements for public, anonymous pages, outside any ORM session: no identity map, no
     transaction of the request's, one connection for the one statement.
@@ -208,18 +201,14 @@ class Reader:
         self.dialect = dialect
         self._connect = connect
         self._inline = inline
+        self._kept: Any = None  # a DBAPI connection of the inline engine, for first_sql
 
     async def all(self, stmt: Executable, params: dict[str, Any] | None = None, *,
-                  quick: bool = False, bitmap_only: bool = False) -> Sequence[Row[*tuple[Any, ...]]]:
-        """`bitmap_only` (PostgreSQL): plan the statement with bitmap index scans only, for a GIN match AND-ed
-        with a primary-key range — the planner cannot see that checking a tsvector row by row costs a detoast
-        each, and would otherwise walk the key range reading every row (measured 0.2–0.5 s for 16k rows)."""
+                  quick: bool = False) -> Sequence[Row[*tuple[Any, ...]]]:
         if quick and self._inline is not None:
             with self._inline.connect() as conn:
                 return conn.execute(stmt, params).all()
         async with self._connect() as conn:
-            if bitmap_only and self.dialect == "postgresql":
-                await conn.execute(_BITMAP_ONLY)
             return (await conn.execute(stmt, params)).all()
 
     async def first(self, stmt: Executable, params: dict[str, Any] | None = None, *,
@@ -227,7 +216,36 @@ class Reader:
         rows = await self.all(stmt, params, quick=quick)
         return rows[0] if rows else None
 
+    def first_sql(self, sql: str) -> tuple[Any, ...] | None:
+        """One row of a fixed, parameterless SQL string on a DBAPI connection kept open (SQLite inline only; None
+        when there is no inline engine): for a read made on every request (the response cache's head), where a
+        pool checkout and a Core statement's execution cost ten times the query itself. Raw values, no types."""
+        if self._inline is None:
+            return None
+        for attempt in (1, 2):
+            try:
+                if self._kept is None:
+                    self._kept = self._inline.raw_connection()
+                cur = self._kept.cursor()
+                try:
+                    cur.execute(sql)
+                    return cur.fetchone()  # type: ignore[no-any-return]
+                finally:
+                    cur.close()
+            except Exception:
+                self._drop_kept()
+                if attempt == 2:
+                    raise
+        return None
+
+    def _drop_kept(self) -> None:
+        kept, self._kept = self._kept, None
+        if kept is not None:
+            with suppress(Exception):
+                kept.invalidate()
+
     def dispose(self) -> None:
+        self._drop_kept()
         if self._inline is not None:
             self._inline.dispose()
 

@@ -1,10 +1,12 @@
 """Bulk-load a realistic catalogue straight into the migrated schema (executemany / COPY, not the ORM)."""
 
+import importlib.util
 import random
 import sqlite3
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from api.demo.disclosures import COLUMNS, PLACES, SUBJECTS, TEMPLATES, TOPICS, UNITS
@@ -27,6 +29,17 @@ DISCLOSURE_COLUMNS = [
     "has_attachments", "published_at", "first_published_at", "updated_at", "retracted_at", "retract_reason",
     "view_count", "search_text", "created_by_id", "created_at",
 ]
+
+
+def _search_tokens_migration() -> Any:
+    """The migration that creates the search-token table: its backfill statement fills the table once after the
+    bulk load, instead of its trigger row by row."""
+    [path] = Path(__file__).parent.parent.glob("migrations/versions/*_search_tokens.py")
+    spec = importlib.util.spec_from_file_location("search_tokens_migration", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _render(t: str, rnd: random.Random, year: int) -> str:
@@ -61,13 +74,26 @@ def items(n: int, column_ids: dict[str, int], unit_ids: list[int], seed: int = 7
                index_text(title, title, body, doc_no, index_no), None, iso)
 
 
+_TIMES = (18, 19, 20, 26)  # published_at, first_published_at, updated_at, created_at
+
+
+def _sqlite_times(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Timestamps as SQLAlchemy writes them on SQLite (`2026-12-03 15:07:14.000000`, UTC): the public list orders by
+    the stored text, and an ISO `T` form would sort every generated item of the day above one published through
+    the API (the burst's publish would never reach the first page)."""
+    r = list(row)
+    for k in _TIMES:
+        r[k] = datetime.fromisoformat(r[k]).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return tuple(r)
+
+
 def load_sqlite(path: str, n: int, batch: int = 20_000) -> dict[str, Any]:
     started = time.perf_counter()
     con = sqlite3.connect(path)
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA synchronous=OFF")
     cur = con.cursor()
-    now = datetime.now(UTC).isoformat()
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     cur.execute("INSERT INTO org_units (id, code, name, kind, parent_id, path, sort_order, created_at) "
                 "VALUES (1, ?, ?, 'agency', NULL, '/1/', 0, ?)", (*AGENCY, now))
     unit_ids = []
@@ -84,11 +110,14 @@ def load_sqlite(path: str, n: int, batch: int = 20_000) -> dict[str, Any]:
     # Index the catalogue once at the end instead of row by row through the trigger.
     trigger = cur.execute("SELECT sql FROM sqlite_master WHERE name = 'disclosures_fts_ai'").fetchone()[0]
     cur.execute("DROP TRIGGER disclosures_fts_ai")
+    tokens_trigger = cur.execute("SELECT sql FROM sqlite_master WHERE name = 'disclosures_tokens_ai'").fetchone()[0]
+    cur.execute("DROP TRIGGER disclosures_tokens_ai")
     sql = (f"INSERT INTO disclosures ({', '.join(DISCLOSURE_COLUMNS)}) "  # noqa: S608 - fixed column names
            f"VALUES ({', '.join('?' * len(DISCLOSURE_COLUMNS))})")
     rows: list[tuple[Any, ...]] = []
     changes: list[tuple[Any, ...]] = []
-    for row in items(n, column_ids, unit_ids):
+    for raw in items(n, column_ids, unit_ids):
+        row = _sqlite_times(raw)
         rows.append(row)
         changes.append((row[0], "created", row[0], row[3], row[4], 1, row[18]))
         if len(rows) >= batch:
@@ -105,6 +134,9 @@ def load_sqlite(path: str, n: int, batch: int = 20_000) -> dict[str, Any]:
     con.commit()
     cur.execute("INSERT INTO disclosures_fts(disclosures_fts) VALUES ('rebuild')")
     cur.execute(trigger)
+    cur.execute("PRAGMA cache_size=-1000000")  # the token table's B-tree in memory while it is filled
+    cur.execute(_search_tokens_migration().SQLITE_BACKFILL)
+    cur.execute(tokens_trigger)
     cur.execute("ANALYZE")
     con.commit()
     con.close()
@@ -138,6 +170,7 @@ async def load_postgresql(dsn: str, n: int, batch: int = 20_000) -> dict[str, An
         r[11] = datetime.fromisoformat(r[11]).date()
         return tuple(r)
 
+    await con.execute("ALTER TABLE disclosures DISABLE TRIGGER disclosures_search_tokens_ins")
     rows: list[tuple[Any, ...]] = []
     changes: list[tuple[Any, ...]] = []
     last_at = now
@@ -155,8 +188,10 @@ async def load_postgresql(dsn: str, n: int, batch: int = 20_000) -> dict[str, An
         await con.copy_records_to_table("disclosures", records=rows, columns=DISCLOSURE_COLUMNS)
         await con.copy_records_to_table("disclosure_changes", records=changes, columns=[
             "seq", "kind", "disclosure_id", "column_id", "publisher_id", "version_no", "at"])
+    await con.execute("ALTER TABLE disclosures ENABLE TRIGGER disclosures_search_tokens_ins")
+    await con.execute(_search_tokens_migration().POSTGRESQL_BACKFILL)
     await con.execute("INSERT INTO disclosure_feed_head (id, last_seq, last_at) VALUES (1, $1, $2)", n, last_at)
     await con.execute("SELECT setval(pg_get_serial_sequence('disclosures', 'id'), $1)", n)
-    await con.execute("ANALYZE")
+    await con.execute("VACUUM ANALYZE")  # the visibility map, for index-only reads of the token table
     await con.close()
     return {"items": n, "seconds": round(time.perf_counter() - started, 1), "column_ids": column_ids}

@@ -73,7 +73,8 @@ def run(url: str, seconds: float, connections: int, headers: dict[str, str] | No
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False, encoding="utf-8") as f:
         f.write(prelude + script + _DONE)
         lua = Path(f.name)
-    args = [wrk, "-t", str(threads), "-c", str(max(connections, threads)), "-d", f"{seconds:g}s",
+    # wrk reads whole seconds only ("-d 0.5s" exits 1), so a short run is one second.
+    args = [wrk, "-t", str(threads), "-c", str(max(connections, threads)), "-d", f"{max(1, round(seconds))}s",
             "--timeout", "30s", "-s", str(lua)]
     for name, value in (headers or {}).items():
         args += ["-H", f"{name}: {value}"]

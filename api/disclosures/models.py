@@ -103,6 +103,18 @@ class Disclosure(Base):
     publisher: Mapped[OrgUnit] = relationship(lazy="raise")
 
 
+class DisclosureSearchToken(Base):
+    """The search index (api/search): one row per distinct token of an item's search_text, so a token's items
+    newest first are a backward range read of the primary key. Written only by database triggers on
+    disclosures.search_text (see the migration), in the transaction that changes it."""
+
+    __tablename__ = "disclosures_search_tokens"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    item_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+
+
 class DisclosureVersion(Base):
     """One version of an item's content and its way through review."""
 

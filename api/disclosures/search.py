@@ -189,9 +189,9 @@ async def search_public(reader: Reader, f: ListFilters, cursor: str | None, limi
     params: dict[str, Any] = match_params(groups, dialect)
     column_ids = await _column_ids(reader, f.column_id, f.include_subcolumns) if f.column_id is not None else None
     conditions = [Disclosure.status == DisclosureStatus.published, *_conditions(f, column_ids)]
-    # The newest TOTAL_CAP + 1 match ids, read in id ranges that stop once they have them (see newest_ids): the
-    # count, the filtered count and the rank window's bounds come from them, at the same cost at any size.
-    ids = await newest_ids(reader, SEARCH, params, TOTAL_CAP + 1)
+    # The newest TOTAL_CAP + 1 match ids, read from the token table newest first (see newest_ids): the count,
+    # the filtered count and the rank window's bounds come from them, at the same cost at any size.
+    ids = await newest_ids(reader, SEARCH, groups, TOTAL_CAP + 1)
     if not ids:
         return SearchPage([], None, 0, True, highlight)
     matched = 0
@@ -215,7 +215,7 @@ async def search_public(reader: Reader, f: ListFilters, cursor: str | None, limi
         low, high, older, offset = state
         window = [i for i in ids if low <= i <= high]
         if ids[-1] > low:  # over a thousand newer matches since the first page: read the window itself
-            window = [i for i in await newest_ids(reader, SEARCH, params, RANK_WINDOW, below=high + 1) if i >= low]
+            window = [i for i in await newest_ids(reader, SEARCH, groups, RANK_WINDOW, below=high + 1) if i >= low]
         rows = await _ranked(reader, groups, q, exact, conditions, params, low, high, window, offset, limit + 1)
         if len(rows) > limit:
             return SearchPage(rows[:limit], encode_cursor(["s", low, high, older, offset + limit]), total,
@@ -223,7 +223,7 @@ async def search_public(reader: Reader, f: ListFilters, cursor: str | None, limi
         if not older:
             return SearchPage(rows, None, total, total_exact, highlight)
         state = [low]
-    more, next_cursor = await _older(reader, q, conditions, params, state[0], limit - len(rows))
+    more, next_cursor = await _older(reader, q, groups, conditions, state[0], limit - len(rows))
     return SearchPage(rows + more, next_cursor, total, total_exact, highlight)
 
 
@@ -248,7 +248,7 @@ async def _ranked(reader: Reader, groups: list[list[Alternative]], q: str, exact
     return list(await reader.all(stmt, {**params, "low": low, "high": high, "window": window}))
 
 
-async def _older(reader: Reader, q: str, conditions: list[ColumnElement[bool]], params: dict[str, Any],
+async def _older(reader: Reader, q: str, groups: list[list[Alternative]], conditions: list[ColumnElement[bool]],
                  before: int, need: int) -> tuple[list[Any], str | None]:
     """Up to `need` published matches with id < before, newest first, and the cursor after them."""
     if need <= 0:
@@ -258,7 +258,7 @@ async def _older(reader: Reader, q: str, conditions: list[ColumnElement[bool]], 
     scanned = 0
     while True:
         chunk = min(max(2 * (need + 1 - len(out)), 50), MAX_SCAN)
-        ids = await newest_ids(reader, SEARCH, params, chunk, below=before)
+        ids = await newest_ids(reader, SEARCH, groups, chunk, below=before)
         scanned += len(ids)
         if ids:
             out += await reader.all(

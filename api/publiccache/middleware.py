@@ -15,8 +15,19 @@ Freshness. A copy is stamped before the route reads anything and is served only 
   tests/cache). While the LISTEN connection is down nothing is served from or stored in the cache.
 Copies also expire after the route's `ttl` (pages that show something time-dependent: a column's staleness).
 
-Signed-in requests (an Authorization header or the refresh cookie) bypass the cache and are marked private."""
+Signed-in requests (an Authorization header or the refresh cookie) bypass the cache and are marked private.
 
+Under a burst (issue 17: 256 connections on one worker while an item is published):
+- Single flight: concurrent misses of one page with one stamp run the route once; the others wait for its bytes
+  (after a publish drops every copy, the burst would otherwise render the same page once per waiting reader).
+- Writes first: while a write request (POST, PUT, PATCH, DELETE) is in progress in this worker, public reads wait
+  for it, at most WRITE_FIRST_MAX_WAIT each. A write's SQLite statements run on aiosqlite's thread, which must
+  take the GIL back after every statement; with the event loop busy serving readers it waits up to the
+  interpreter's switch interval each time (measured in process: a draft took 9.7 s instead of 0.2 s), and on
+  PostgreSQL each of its round trips waits behind a loop turn of readers. Parked readers cost nothing, so the
+  write runs at the speed of an idle worker and the readers are delayed by its few milliseconds."""
+
+import asyncio
 import hashlib
 import re
 import time
@@ -122,6 +133,62 @@ class ResponseCache:
 
 
 response_cache = ResponseCache()
+# How long a public read waits for the writes in progress (a long upload never holds the readers longer).
+WRITE_FIRST_MAX_WAIT = 0.1
+_WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class WriteGate:
+    """Counts this worker's write requests in progress; public reads wait (bounded) while there are any."""
+
+    def __init__(self) -> None:
+        self.writing = 0
+        self._waiters: set[asyncio.Future[None]] = set()  # futures of the running loop (never an Event bound to one)
+
+    def begin(self) -> None:
+        self.writing += 1
+
+    def end(self) -> None:
+        self.writing -= 1
+        if self.writing == 0:
+            for waiter in self._waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+            self._waiters.clear()
+
+    async def wait(self, max_wait: float) -> None:
+        if not self.writing:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.add(waiter)
+        try:
+            await asyncio.wait_for(waiter, max_wait)
+        except TimeoutError:
+            pass
+        finally:
+            self._waiters.discard(waiter)
+
+
+write_gate = WriteGate()
+
+
+class WriteGateMiddleware:
+    """Outermost: a write counts as in progress from the moment it arrives (its body still being read) until its
+    response is sent, so the public reads the response cache answers wait for it (see the module docstring)."""
+
+    def __init__(self, app: ASGIApp, gate: WriteGate | None = None) -> None:
+        self.app = app
+        self.gate = gate or write_gate
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _WRITES:
+            await self.app(scope, receive, send)
+            return
+        self.gate.begin()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.gate.end()
 heads.subscribe(response_cache.clear)  # stale copies would never be served (stamps), but free their memory now
 
 
@@ -147,6 +214,10 @@ class ResponseCacheMiddleware:
         self._rules: list[tuple[re.Pattern[str], PublicRead | None]] | None = None
         self.postgres = postgres
         self._cookies = tuple(f"{name}=".encode() for name in signed_in_cookies)
+        self.gate = write_gate
+        # Misses being computed, by (key, stamp): the route's Entry (None if it could not be kept) when done.
+        self._flights: dict[tuple[Any, ...], asyncio.Future[Entry | None]] = {}
+        self.route_runs = 0  # how many misses ran the route (for tests of the single flight)
 
     def _rule(self, path: str) -> PublicRead | None:
         """The first GET route matching the path decides, as routing would (`/disclosures/changes` is not an
@@ -193,6 +264,7 @@ class ResponseCacheMiddleware:
     async def _public(self, scope: Scope, receive: Receive, send: Send, rule: PublicRead) -> None:
         headers = scope["headers"]
         key = (scope.get("scheme"), _header(headers, b"host"), scope["path"], scope["query_string"])
+        await self.gate.wait(WRITE_FIRST_MAX_WAIT)
         now = time.monotonic()
         stamp = await self._stamp()
         if stamp is not None:
@@ -232,18 +304,37 @@ class ResponseCacheMiddleware:
                 await send({**start, "headers": _without(start["headers"], HIT_HEADER)})
                 await send({"type": "http.response.body", "body": b"".join(chunks), "more_body": True})
 
-        await self.app(scope, receive, capture)
-        if streaming or start is None:
-            return
-        body = b"".join(chunks)
-        if start["status"] != 200 or _header(start["headers"], b"set-cookie") is not None or _private_answer(
-                start["headers"]):
-            await send({**start, "headers": _without(start["headers"], HIT_HEADER)})
-            await send({"type": "http.response.body", "body": body})
-            return
-        entry = self._entry(start["headers"], body, stamp, rule, now)
-        if stamp is not None and not (self.postgres and stamp[0] != heads.generation):
-            response_cache.put(key, entry)  # (on PostgreSQL a change that arrived meanwhile voids it anyway)
+        leading: asyncio.Future[Entry | None] | None = None
+        if stamp is not None:  # no await between this look-up and taking the lead
+            flight = self._flights.get((key, stamp[0]))
+            if flight is not None:  # the same page with the same stamp is being made: wait for its bytes
+                made = await asyncio.shield(flight)
+                if made is not None:
+                    await self._serve(made, headers, send, rule, _HIT)
+                    return
+            if (key, stamp[0]) not in self._flights:
+                leading = self._flights[(key, stamp[0])] = asyncio.get_running_loop().create_future()
+        shared: Entry | None = None
+        try:
+            self.route_runs += 1
+            await self.app(scope, receive, capture)
+            if streaming or start is None:
+                return
+            body = b"".join(chunks)
+            if start["status"] != 200 or _header(start["headers"], b"set-cookie") is not None or _private_answer(
+                    start["headers"]):
+                await send({**start, "headers": _without(start["headers"], HIT_HEADER)})
+                await send({"type": "http.response.body", "body": body})
+                return
+            entry = self._entry(start["headers"], body, stamp, rule, now)
+            if stamp is not None and not (self.postgres and stamp[0] != heads.generation):
+                response_cache.put(key, entry)  # (on PostgreSQL a change that arrived meanwhile voids it anyway)
+            shared = entry
+        finally:
+            if leading is not None:
+                assert stamp is not None
+                self._flights.pop((key, stamp[0]), None)
+                leading.set_result(shared)  # the waiting readers serve it, or make their own (None)
         await self._serve(entry, headers, send, None, _MISS)
 
     def _entry(self, raw: list[tuple[bytes, bytes]], body: bytes, stamp: tuple[object, datetime | None, bool] | None,

@@ -1,15 +1,17 @@
-"""Full-text match and rank over a table's token column: FTS5 on SQLite, a GIN-indexed tsvector
-('simple' configuration) on PostgreSQL. A domain pages through every match: the newest RANK_WINDOW ranked
-(ranked_matches), then the older ones by row id (newest_ids, in widening id ranges). The schema for both is
-created by each domain's migration (see `sqlite_ddl` / `postgresql_ddl`); queries never interpolate user text
-into SQL."""
+"""Full-text search over a table's token column. Which items match, newest first, comes from the table's
+search-token table (an inverted index token → item ids, primary key (token, item_id), kept by triggers in the
+transaction that changes the token column): `newest_ids`, a backward range read of the rarest token's postings.
+The ranking of the newest RANK_WINDOW matches uses FTS5's bm25 on SQLite and a tsvector's ts_rank_cd
+('simple' configuration) on PostgreSQL (`ranked_matches`). A domain pages through every match: the newest
+RANK_WINDOW ranked, then the older ones by row id. The schema is created by each domain's migration; queries
+never interpolate user text into SQL."""
 
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Float, Integer, String, bindparam, column, func, literal_column, select, table
+from sqlalchemy import Float, Integer, String, and_, bindparam, column, exists, func, literal_column, or_, select, table
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Subquery
@@ -37,6 +39,10 @@ class SearchTable:
     @property
     def fts_table(self) -> str:
         return f"{self.table}_fts"
+
+    @property
+    def token_table(self) -> str:
+        return f"{self.table}_search_tokens"
 
 
 def fts5_expression(tokens: list[str]) -> str:
@@ -84,49 +90,81 @@ def _match(spec: SearchTable, dialect: str) -> tuple[Any, ColumnElement[int], Co
             -func.ts_rank_cd(src.c.search_vector, tsq, type_=Float))
 
 
-@lru_cache(maxsize=32)
-def matches_between(spec: SearchTable, dialect: str) -> Subquery:
-    """Up to `:n` row ids (rid) of matches with `:above < rid < :below`, newest first. The id range keeps the
-    statement bounded on both databases: FTS5 seeks its doclists to the range, and PostgreSQL ANDs the GIN
-    bitmap with a primary-key range bitmap, so only the heap pages of matches inside the range are read
-    (instead of every match's, then a sort)."""
-    src, rid, cond, _ = _match(spec, dialect)
-    return (select(rid.label("rid")).select_from(src)
-            .where(cond, rid > bindparam("above", type_=Integer), rid < bindparam("below", type_=Integer))
-            .order_by(rid.desc()).limit(bindparam("n", type_=Integer)).subquery("matches_between"))
+# How far a token's postings are counted to pick the rarest one of a query (an index range read of at most
+# this many entries each); any token with more is "common", and any common one may lead.
+RARITY_CAP = 1000
+TOKEN_LENGTH = 64  # the migration keeps each token's first 64 characters; the query cuts the same way
 
 
-@lru_cache(maxsize=32)
-def _max_id(spec: SearchTable) -> Any:
-    t = table(spec.table, column(spec.id_column, Integer))
-    return select(func.max(t.c[spec.id_column]))
+def _postings(spec: SearchTable) -> Any:
+    return table(spec.token_table, column("token", String), column("item_id", Integer))
 
 
-# The first id range a search reads below its starting point; it then widens by the density of matches seen
-# (at least 4× per round), so a common word stops in the first range and a rare one reaches the oldest item
-# in a handful of cheap rounds (each reads only the postings of a rare word).
-FIRST_SPAN = 16_384
+def _count_capped(spec: SearchTable, tokens: list[str]) -> Any:
+    """One row: for each token, how many items hold it, counted up to RARITY_CAP."""
+    t = _postings(spec)
+    return select(*[
+        select(func.count()).select_from(
+            select(literal_column("1")).select_from(t).where(t.c.token == bindparam(f"c{i}", tok, type_=String))
+            .limit(RARITY_CAP).subquery(f"c{i}")).scalar_subquery()
+        for i, tok in enumerate(tokens)])
 
 
-async def newest_ids(reader: Reader, spec: SearchTable, params: dict[str, Any], n: int,
+def _holds(spec: SearchTable, item: ColumnElement[int], token: str, name: str) -> ColumnElement[bool]:
+    t = _postings(spec).alias(name)
+    return exists().where(t.c.token == bindparam(name, token, type_=String), t.c.item_id == item)
+
+
+def _alternative_stmt(spec: SearchTable, lead: str, others: list[str], rest: list[list[Alternative]],
+                      below: int, n: int) -> Any:
+    """Item ids holding `lead` (read newest first from its postings) and every other token of its alternative,
+    and for each other group one of its alternatives (checked by primary-key lookups), below `below`."""
+    t = _postings(spec).alias("lead")
+    where: list[ColumnElement[bool]] = [t.c.token == bindparam("lead", lead, type_=String),
+                                        t.c.item_id < bindparam("below", below, type_=Integer)]
+    where += [_holds(spec, t.c.item_id, tok, f"o{i}") for i, tok in enumerate(others)]
+    for g, group in enumerate(rest):
+        where.append(or_(*[and_(*[_holds(spec, t.c.item_id, tok, f"g{g}a{a}t{k}")
+                                  for k, tok in enumerate(alt.tokens)])
+                           for a, alt in enumerate(group)]))
+    return (select(t.c.item_id).where(*where).order_by(t.c.item_id.desc())
+            .limit(bindparam("n", n, type_=Integer)))
+
+
+def _cut(groups: list[list[Alternative]]) -> list[list[Alternative]]:
+    return [[Alternative(a.text, tuple(dict.fromkeys(t[:TOKEN_LENGTH] for t in a.tokens))) for a in g]
+            for g in groups]
+
+
+async def newest_ids(reader: Reader, spec: SearchTable, groups: list[list[Alternative]], n: int,
                      below: int | None = None) -> list[int]:
-    """The ids of the newest n matches with id < below (all of them when below is None), newest first."""
-    if below is None:
-        top = await reader.first(_max_id(spec), quick=True)
-        below = int((top[0] if top else 0) or 0) + 1
-    stmt = select(matches_between(spec, reader.dialect).c.rid)
-    start, span = below, FIRST_SPAN
-    out: list[int] = []
-    while below > 1 and len(out) < n:
-        above = max(below - 1 - span, 0)
-        rows = await reader.all(stmt, {**params, "above": above, "below": below, "n": n - len(out)}, bitmap_only=True)
-        out += [r[0] for r in rows]
-        if len(out) >= n or above == 0:
-            break
-        below = above + 1
-        seen = start - below
-        span = max(4 * span, seen * (n - len(out)) // len(out) * 3 // 2) if out else 4 * span
-    return out
+    """The ids of the newest n matches of `groups` (tokenizer.query_groups: every group, one of its alternatives,
+    every token of it) with id < below, newest first, from the token table. The group with the fewest postings
+    leads: each of its alternatives reads its rarest token's postings backwards from `below` and checks the
+    other tokens by primary key, so a page costs about n index reads whether the word is common or rare (a rare
+    word's postings simply end sooner). Rarity is counted up to RARITY_CAP per token, in one statement."""
+    groups = _cut(groups)
+    if not groups:
+        return []
+    below = 2**31 - 1 if below is None else below
+    tokens = list(dict.fromkeys(t for g in groups for a in g for t in a.tokens))
+    counts: dict[str, int] = {tokens[0]: 0}
+    if len(tokens) > 1:
+        row = await reader.first(_count_capped(spec, tokens), quick=True)
+        counts = dict(zip(tokens, (int(c) for c in row), strict=True)) if row else {}
+
+    def rarest(alt: Alternative) -> str:
+        return min(alt.tokens, key=lambda tok: counts.get(tok, 0))
+
+    lead = min(range(len(groups)), key=lambda g: sum(counts.get(rarest(a), 0) for a in groups[g]))
+    rest = groups[:lead] + groups[lead + 1:]
+    found: set[int] = set()
+    for alt in groups[lead]:
+        first = rarest(alt)
+        stmt = _alternative_stmt(spec, first, [t for t in alt.tokens if t != first], rest, below, n)
+        # One token alone is bounded (n index entries); a conjunction may read far for tokens seldom together.
+        found.update(r[0] for r in await reader.all(stmt, quick=not rest and len(alt.tokens) == 1))
+    return sorted(found, reverse=True)[:n]
 
 
 @lru_cache(maxsize=32)

@@ -2,6 +2,7 @@
 quick statements run inline through a read-only connection of their own, which must still see every commit."""
 
 import asyncio
+import sqlite3
 
 import pytest
 from sqlalchemy import event, text, update
@@ -102,6 +103,26 @@ async def test_inline_connection_cannot_write(committing_client, engine):
     assert inline is not None
     with inline.connect() as conn, pytest.raises(OperationalError, match=r"readonly|read-only|query_only"):
         conn.exec_driver_sql("DELETE FROM disclosures")
+
+
+async def test_the_kept_connection_sees_every_commit_of_another_connection(committing_client, engine):
+    """The response cache reads the change head on every request through Reader.first_sql's kept connection:
+    a commit made elsewhere (another process, here another connection) is seen by the very next read, and the
+    kept connection cannot write either."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the inline connection exists only on SQLite")
+    assert (await committing_client.get("/api/v1/disclosures")).status_code == 200
+    reader = await database.get_reader()
+    sql = "SELECT count(*) FROM org_units"
+    before = reader.first_sql(sql)
+    assert before is not None
+    for n in (1, 2):
+        async with AsyncSession(engine) as s:
+            await create_org_unit(s, code=f"K{n}")
+            await s.commit()
+        assert reader.first_sql(sql) == (before[0] + n,)
+    with pytest.raises(sqlite3.OperationalError, match=r"readonly|read-only|query_only"):
+        reader.first_sql("DELETE FROM disclosures")
 
 
 async def _until(condition, seconds: float = 5.0) -> None:

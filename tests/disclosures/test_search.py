@@ -122,25 +122,6 @@ class TestSearchPaging:
         body = (await client.get(L, params={"q": "工作", "column_id": other.id})).json()
         assert (body["total"], len(body["items"])) == (7, 7)
 
-    async def test_narrow_id_ranges_find_the_same_matches_in_the_same_order(self, client, session, team,
-                                                                             monkeypatch):
-        """newest_ids reads id ranges that widen by the density seen: with a tiny first range, a word in a few
-        items among many others and a word in every item both take several rounds and still page exactly."""
-        from api.search import service
-
-        rare: list[int] = []
-        for k in range(4):
-            await _load(session, team, 25, start=100 * k)
-            rare += await _load(session, team, 1, title="中华鲟鱼标本", start=100 * k + 50)
-        default_ids, _ = await _every_page(client, {"q": "工作"}, limit=15)
-        monkeypatch.setattr(service, "FIRST_SPAN", 2)
-        ids, pages = await _every_page(client, {"q": "工作"}, limit=15)
-        assert ids == default_ids and len(ids) == 100
-        assert {(p["total"], p["total_exact"]) for p in pages} == {(100, True)}
-        body = (await client.get(L, params={"q": "鲟鱼"})).json()
-        assert [i["id"] for i in body["items"]] == sorted(rare, reverse=True)
-        assert (body["total"], body["total_exact"]) == (4, True)
-
     async def test_list_without_q_has_no_total(self, client, team):
         await publish(client, team)
         body = (await client.get(L)).json()
