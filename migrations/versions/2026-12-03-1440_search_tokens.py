@@ -2,7 +2,7 @@
 disclosures.search_text, so a query's newest matches are a range read of (token, item_id) (issue 17)
 
 Revision ID: sr01
-Revises: ca01
+Revises: st02
 Create Date: 2026-12-03 14:40:00+00:00
 """
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'sr01'
-down_revision: str | None = 'ca01'
+down_revision: str | None = 'st02'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
