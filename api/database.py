@@ -155,6 +155,41 @@ async def dispose_engine() -> None:
 _WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
+class WriteGate:
+    """Counts this worker's request write transactions in progress; the response cache's public reads wait
+    (bounded) while there are any, so a write is not starved by a burst of readers (api.publiccache.middleware)."""
+
+    def __init__(self) -> None:
+        self.writing = 0
+        self._waiters: set[asyncio.Future[None]] = set()  # futures of the running loop (never an Event bound to one)
+
+    def begin(self) -> None:
+        self.writing += 1
+
+    def end(self) -> None:
+        self.writing -= 1
+        if self.writing == 0:
+            for waiter in self._waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+            self._waiters.clear()
+
+    async def wait(self, max_wait: float) -> None:
+        if not self.writing:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.add(waiter)
+        try:
+            await asyncio.wait_for(waiter, max_wait)
+        except TimeoutError:
+            pass
+        finally:
+            self._waiters.discard(waiter)
+
+
+write_gate = WriteGate()
+
+
 async def begin_write(session: AsyncSession) -> None:
     """Open the transaction as a writer (BEGIN IMMEDIATE on SQLite; a no-op elsewhere)."""
     if session.get_bind().dialect.name == "sqlite" and not session.in_transaction():
@@ -170,20 +205,35 @@ async def end_on_error(session: AsyncSession, exc: BaseException) -> None:
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One session per request: commit on success, roll back on any error (see end_on_error)."""
+    """One session per request: commit on success, roll back on any error (see end_on_error). A write method's
+    transaction counts in write_gate from its BEGIN to its end (the body has been read by then)."""
+    writing = request.method in _WRITE_METHODS
     async with get_sessionmaker()() as session:
-        if request.method in _WRITE_METHODS:
-            await begin_write(session)
+        if writing:
+            write_gate.begin()
         try:
+            if writing:
+                await begin_write(session)
             yield session
             await session.commit()
         except BaseException as exc:
             await end_on_error(session, exc)
             raise
+        finally:
+            if writing:
+                write_gate.end()
+
+
+async def get_read_session() -> AsyncIterator[AsyncSession]:
+    """A session that only reads, for a POST that writes nothing to the database (the visit beacon): it takes no
+    write lock and does not hold the public reads back."""
+    async with get_sessionmaker()() as session:
+        yield session
 
 
 # scope="function": commit before the response is sent, so a failed commit is an error response.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
 
 
 class Reader:

@@ -63,7 +63,7 @@ from api.partners.dependencies import client_gate
 from api.partners.middleware import ClientUsageMiddleware
 from api.partners.router import router as api_clients_router
 from api.performance.router import router as performance_router
-from api.publiccache.middleware import ResponseCacheMiddleware, WriteGateMiddleware, response_cache
+from api.publiccache.middleware import ResponseCacheMiddleware, response_cache
 from api.publiccache.service import heads as public_heads
 from api.ratings.router import router as ratings_router
 from api.search.router import router as search_router
@@ -311,8 +311,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
                            allow_headers=["*"], expose_headers=["Link", "X-Request-ID", "ETag"])
     app.add_middleware(RequestContextMiddleware, production=settings.env == Environment.production)
-    # Outermost: public reads wait (bounded) while a write is in this worker, from its first byte (api/publiccache).
-    app.add_middleware(WriteGateMiddleware)
     # The SPA is the router's fallback, not a Mount("/"): a catch-all Mount matched every path fully,
     # so a wrong method on an API route answered 404 instead of 405.
     app.router.default = SPA(Path(settings.web_dist))

@@ -32,6 +32,7 @@ from api.database import (  # noqa: E402
     Reader,
     dispose_engine,
     end_on_error,
+    get_read_session,
     get_reader,
     get_session,
     make_engine,
@@ -100,11 +101,13 @@ async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
             yield Reader(conn.dialect.name, same_connection)
 
         app.dependency_overrides[get_session] = request_session
+        app.dependency_overrides[get_read_session] = request_session
         app.dependency_overrides[get_reader] = request_reader
         try:
             yield sess
         finally:
             app.dependency_overrides.pop(get_session, None)
+            app.dependency_overrides.pop(get_read_session, None)
             app.dependency_overrides.pop(get_reader, None)
             await sess.close()
             await outer.rollback()

@@ -10,12 +10,20 @@ from api.database import begin_write, get_sessionmaker, utcnow
 
 
 async def run_once(force: bool = False) -> bool:
-    """Run the link check and snapshot in one transaction, unless today's snapshot exists (or `force`)."""
-    async with get_sessionmaker()() as session:
+    """Run the link check and take the snapshot, unless today's snapshot exists (or `force`). The check reads
+    first, outside any write transaction (parsing every published body, and fetching external links when an admin
+    allows it, takes long at a large catalogue: on SQLite a write lock held through it would stop every publish);
+    then its results and the snapshot are written in one short transaction."""
+    sessions = get_sessionmaker()
+    async with sessions() as reading:
+        if not force and await service.has_snapshot(reading, local_date(utcnow())):
+            return False
+        rows = await links.collect(reading)
+    async with sessions() as session:
         await begin_write(session)
         if not force and await service.has_snapshot(session, local_date(utcnow())):
-            return False
-        await links.run(session)
+            return False  # another worker got there meanwhile
+        await links.store(session, rows)
         await service.take_snapshot(session)
         await session.commit()
     return True

@@ -127,6 +127,13 @@ async def fetch_external(url: str, client: httpx.AsyncClient) -> Verdict:
 
 async def run(session: AsyncSession, client: httpx.AsyncClient | None = None) -> LinkCheckRun:
     """Check every published item's links and attachments and replace the stored results."""
+    return await store(session, await collect(session, client))
+
+
+async def collect(session: AsyncSession, client: httpx.AsyncClient | None = None) -> list[LinkCheck]:
+    """The results of checking every published item's links and attachments, not yet stored: this only reads
+    (the daily job runs it before its write transaction, so parsing every body and any outbound fetch hold no
+    write lock)."""
     settings = await get_settings_row(session)
     own = set(settings.own_hosts)
     Disclosure = disclosures.Disclosure
@@ -168,6 +175,11 @@ async def run(session: AsyncSession, client: httpx.AsyncClient | None = None) ->
                               reason="" if present else "附件文件缺失", checked_at=now))
     if outbound:
         await _check_outbound(outbound, client)
+    return rows
+
+
+async def store(session: AsyncSession, rows: list[LinkCheck]) -> LinkCheckRun:
+    """Replace the stored results with `rows`."""
     await session.execute(delete(LinkCheck))
     session.add_all(rows)
     await session.flush()

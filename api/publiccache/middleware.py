@@ -20,8 +20,9 @@ Signed-in requests (an Authorization header or the refresh cookie) bypass the ca
 Under a burst (issue 17: 256 connections on one worker while an item is published):
 - Single flight: concurrent misses of one page with one stamp run the route once; the others wait for its bytes
   (after a publish drops every copy, the burst would otherwise render the same page once per waiting reader).
-- Writes first: while a write request (POST, PUT, PATCH, DELETE) is in progress in this worker, public reads wait
-  for it, at most WRITE_FIRST_MAX_WAIT each. A write's SQLite statements run on aiosqlite's thread, which must
+- Writes first: while a request's write transaction is open in this worker (api.database.write_gate: from
+  BEGIN to its commit or rollback, not while a slow client is still sending the body), public reads wait for it,
+  at most WRITE_FIRST_MAX_WAIT each. A write's SQLite statements run on aiosqlite's thread, which must
   take the GIL back after every statement; with the event loop busy serving readers it waits up to the
   interpreter's switch interval each time (measured in process: a draft took 9.7 s instead of 0.2 s), and on
   PostgreSQL each of its round trips waits behind a loop turn of readers. Parked readers cost nothing, so the
@@ -44,7 +45,7 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import conditional
-from api.database import get_reader
+from api.database import get_reader, write_gate
 from api.logs import get_logger
 from api.publiccache.service import heads, read_head
 
@@ -135,60 +136,6 @@ class ResponseCache:
 response_cache = ResponseCache()
 # How long a public read waits for the writes in progress (a long upload never holds the readers longer).
 WRITE_FIRST_MAX_WAIT = 0.1
-_WRITES = {"POST", "PUT", "PATCH", "DELETE"}
-
-
-class WriteGate:
-    """Counts this worker's write requests in progress; public reads wait (bounded) while there are any."""
-
-    def __init__(self) -> None:
-        self.writing = 0
-        self._waiters: set[asyncio.Future[None]] = set()  # futures of the running loop (never an Event bound to one)
-
-    def begin(self) -> None:
-        self.writing += 1
-
-    def end(self) -> None:
-        self.writing -= 1
-        if self.writing == 0:
-            for waiter in self._waiters:
-                if not waiter.done():
-                    waiter.set_result(None)
-            self._waiters.clear()
-
-    async def wait(self, max_wait: float) -> None:
-        if not self.writing:
-            return
-        waiter = asyncio.get_running_loop().create_future()
-        self._waiters.add(waiter)
-        try:
-            await asyncio.wait_for(waiter, max_wait)
-        except TimeoutError:
-            pass
-        finally:
-            self._waiters.discard(waiter)
-
-
-write_gate = WriteGate()
-
-
-class WriteGateMiddleware:
-    """Outermost: a write counts as in progress from the moment it arrives (its body still being read) until its
-    response is sent, so the public reads the response cache answers wait for it (see the module docstring)."""
-
-    def __init__(self, app: ASGIApp, gate: WriteGate | None = None) -> None:
-        self.app = app
-        self.gate = gate or write_gate
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in _WRITES:
-            await self.app(scope, receive, send)
-            return
-        self.gate.begin()
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            self.gate.end()
 heads.subscribe(response_cache.clear)  # stale copies would never be served (stamps), but free their memory now
 
 

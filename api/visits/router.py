@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from api.auth.dependencies import require_role
 from api.auth.models import Role
 from api.auth.principal import Principal
-from api.database import SessionDep
+from api.database import ReadSessionDep, SessionDep
 from api.errors import Forbidden, ValidationFailed, responses
 from api.visits import service
 from api.visits.schemas import ViewCount, VisitIn, VisitStats
@@ -18,7 +18,7 @@ StatsReader = Annotated[Principal, Depends(require_role(Role.editor, Role.leader
 
 
 @router.post("", responses=responses(ValidationFailed))
-async def count_visit(request: Request, session: SessionDep, body: VisitIn) -> ViewCount:
+async def count_visit(request: Request, session: ReadSessionDep, body: VisitIn) -> ViewCount:
     """Count one view of a public item (bots excluded; nothing about the visitor is kept); returns 浏览次数."""
     if not is_bot(request.headers.get("user-agent")):
         await service.counter.count(body.kind, body.id)

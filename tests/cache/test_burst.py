@@ -1,5 +1,5 @@
 """Under a burst (issue 17): concurrent misses of one page run its route once (single flight), and public reads
-wait, a bounded time, while a write is in progress in the worker (writes first)."""
+wait, a bounded time, while a request's write transaction is open in the worker (writes first)."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from api import database
+from api.database import write_gate
 from api.main import app
 from api.publiccache import middleware
 from api.publiccache.middleware import ResponseCacheMiddleware, response_cache
@@ -78,33 +80,72 @@ async def _held_write(client: httpx.AsyncClient, body: _HeldBody) -> httpx.Respo
                              headers={"content-type": "application/x-www-form-urlencoded"})
 
 
-async def test_public_reads_wait_for_a_write_in_progress(cached: httpx.AsyncClient, team: AdminTeam,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_public_reads_wait_for_a_write_transaction_in_progress(
+        cached: httpx.AsyncClient, team: AdminTeam, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write request's transaction holds the reads: they are parked while it is open and go on at its end."""
     monkeypatch.setattr(middleware, "WRITE_FIRST_MAX_WAIT", 60.0)
     await publish(cached, team, title="关于机关食堂延长供应时间的通知")
     assert (await cached.get("/api/v1/disclosures")).status_code == 200
-    gate = _cache_layer().gate
+    inside, release = asyncio.Event(), asyncio.Event()
+    seen: list[int] = []
+    real_begin = database.begin_write
+
+    async def held_begin(session):  # the write transaction opens, then waits to be let go
+        seen.append(write_gate.writing)
+        await real_begin(session)
+        inside.set()
+        await release.wait()
+
+    monkeypatch.setattr(database, "begin_write", held_begin)
+    write = asyncio.create_task(cached.post(f"/api/v1/disclosures/{(await _any_item(cached))}/versions",
+                                            headers=team.h(team.editor)))
+    await inside.wait()
+    assert seen == [1] and write_gate.writing == 1
+    read = asyncio.create_task(cached.get("/api/v1/disclosures"))
+    await until(lambda: len(write_gate._waiters) == 1, what="the read waiting for the write")
+    assert not read.done()
+    release.set()
+    assert (await write).status_code == 201
+    assert (await read).status_code == 200
+    assert write_gate.writing == 0
+
+
+async def _any_item(client: httpx.AsyncClient) -> int:
+    return int((await client.get("/api/v1/disclosures")).json()["items"][0]["id"])
+
+
+async def test_a_slow_upload_does_not_hold_public_reads(cached: httpx.AsyncClient,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A client still sending its body (a phone uploading) has no transaction open: reads are not parked."""
+    monkeypatch.setattr(middleware, "WRITE_FIRST_MAX_WAIT", 60.0)
+    assert (await cached.get("/api/v1/disclosures")).status_code == 200
     body = _HeldBody()
     write = asyncio.create_task(_held_write(cached, body))
     await body.started.wait()
-    assert gate.writing == 1
-    read = asyncio.create_task(cached.get("/api/v1/disclosures"))
-    await until(lambda: len(gate._waiters) == 1, what="the read waiting for the write")
-    assert not read.done()
+    assert write_gate.writing == 0
+    assert (await cached.get("/api/v1/disclosures")).status_code == 200
     body.release.set()
     assert (await write).status_code in (400, 401, 422)
-    assert (await read).status_code == 200
-    assert gate.writing == 0
 
 
 async def test_a_long_write_holds_public_reads_only_for_the_bound(cached: httpx.AsyncClient, team: AdminTeam,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(middleware, "WRITE_FIRST_MAX_WAIT", 0.01)
+    await publish(cached, team, title="关于机关食堂延长供应时间的通知")
     assert (await cached.get("/api/v1/disclosures")).status_code == 200
-    body = _HeldBody()
-    write = asyncio.create_task(_held_write(cached, body))
-    await body.started.wait()
+    inside, release = asyncio.Event(), asyncio.Event()
+    real_begin = database.begin_write
+
+    async def held_begin(session):
+        await real_begin(session)
+        inside.set()
+        await release.wait()
+
+    monkeypatch.setattr(database, "begin_write", held_begin)
+    write = asyncio.create_task(cached.post(f"/api/v1/disclosures/{(await _any_item(cached))}/versions",
+                                            headers=team.h(team.editor)))
+    await inside.wait()
     assert (await cached.get("/api/v1/disclosures")).status_code == 200  # while the write is still held
-    assert not write.done()
-    body.release.set()
-    await write
+    assert not write.done() and write_gate.writing == 1
+    release.set()
+    assert (await write).status_code == 201
