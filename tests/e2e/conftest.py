@@ -30,6 +30,24 @@ CHROMIUM_ARGS = [
 DEMO_PASSWORD = "Demo@2026"
 
 
+def sign_in(page, username: str, redirect: str | None = None,  # type: ignore[no-untyped-def]
+            password: str = DEMO_PASSWORD) -> None:
+    """Sign in through the login page; with `redirect`, wait until the SPA has gone there (else until it left
+    the login page)."""
+    import re
+
+    from playwright.sync_api import expect
+
+    page.goto(f"/login?redirect={redirect}" if redirect else "/login")
+    page.get_by_test_id("login-username").fill(username)
+    page.get_by_test_id("login-password").fill(password)
+    page.get_by_test_id("login-submit").click()
+    if redirect:
+        expect(page).to_have_url(re.compile(r"^[^?]*" + re.escape(redirect) + "$"))
+    else:
+        expect(page).not_to_have_url(re.compile(r"/login"))
+
+
 def _missing(message: str) -> None:
     """Outside CI a missing prerequisite skips the browser tests; in CI it is a failure."""
     if os.environ.get("CI"):

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import DEMO_PASSWORD, ROOT
+from tests.e2e.conftest import ROOT, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -39,14 +39,6 @@ def axe_page(browser: Browser, live_server: str) -> Iterator[Page]:
     pg.set_default_timeout(15_000)
     yield pg
     context.close()
-
-
-def sign_in(page: Page, username: str) -> None:
-    page.goto("/login")
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(DEMO_PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    expect(page).not_to_have_url(re.compile(r"/login"))
 
 
 def serious_violations(page: Page, path: str) -> list[str]:

@@ -7,20 +7,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.captcha.solver import solve_image
-from tests.e2e.conftest import DEMO_PASSWORD
+from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
 
 SUBJECT = "东门停车场夜间照明不足"
 PHONE = "13812345678"
-
-
-def sign_in(page: Page, username: str, redirect: str) -> None:
-    page.goto(f"/login?redirect={redirect}")
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(DEMO_PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    expect(page).to_have_url(re.compile(re.escape(redirect) + "$"))
 
 
 def sign_out(page: Page) -> None:

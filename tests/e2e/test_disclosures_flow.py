@@ -7,20 +7,12 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import DEMO_PASSWORD
+from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
 
 WORD = "澍霖"  # rare enough that only this item matches
 TITLE = f"关于{WORD}苑办公区食堂改造期间就餐安排的通知"
-
-
-def sign_in(page: Page, username: str, redirect: str) -> None:
-    page.goto(f"/login?redirect={redirect}")
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(DEMO_PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    expect(page).to_have_url(re.compile(re.escape(redirect) + "$"))
 
 
 def sign_out(page: Page) -> None:

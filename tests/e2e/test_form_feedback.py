@@ -2,26 +2,17 @@
 error, radio and checkbox errors sit below the last option instead of on it, a stale error toast goes when a
 later submit succeeds, and a single-department application shows no 并联审批 table."""
 
-import re
 import secrets
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from api.demo.surveys import OPEN_SURVEY
-from tests.e2e.conftest import DEMO_PASSWORD
+from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "Qm7#vLx2-Portal!"
-
-
-def sign_in(page: Page, username: str, password: str, redirect: str) -> None:
-    page.goto(f"/login?redirect={redirect}")
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(password)
-    page.get_by_test_id("login-submit").click()
-    expect(page).to_have_url(re.compile(r"^[^?]*" + re.escape(redirect) + "$"))
 
 
 def error_of(question: Locator) -> Locator:
@@ -39,7 +30,7 @@ def test_survey_marks_each_question_and_clears_the_stale_toast(page: Page) -> No
     r = page.request.post("/api/v1/auth/register",
                           data={"username": username, "password": PASSWORD, "display_name": "钱答卷"})
     assert r.status == 202, r.text()
-    sign_in(page, username, PASSWORD, "/interaction/surveys")
+    sign_in(page, username, "/interaction/surveys", PASSWORD)
     page.get_by_test_id("survey-list").get_by_role("link", name=OPEN_SURVEY).click()
     questions = [page.get_by_test_id(f"question-{i}") for i in range(4)]
     expect(questions[0]).to_be_visible()
@@ -74,7 +65,7 @@ def test_survey_marks_each_question_and_clears_the_stale_toast(page: Page) -> No
 
 
 def test_only_a_multi_department_application_shows_the_parallel_approval_table(page: Page) -> None:
-    sign_in(page, "citizen", DEMO_PASSWORD, "/my/applications")
+    sign_in(page, "citizen", "/my/applications")
     mine = page.request.get("/api/v1/applications?mine=true&limit=100", headers={
         "Authorization": "Bearer " + page.evaluate("() => localStorage.getItem('zw.access_token')")}).json()["items"]
     single = next(a for a in mine if a["service_code"] == "RYCRZ")  # 办公室 alone

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import DEMO_PASSWORD
+from tests.e2e.conftest import sign_in
 from tests.e2e.test_phone import overflow
 
 pytestmark = pytest.mark.e2e
@@ -24,21 +24,13 @@ def phone(browser: Browser, live_server: str) -> Iterator[Page]:
     context.close()
 
 
-def sign_in(page: Page, username: str, password: str = DEMO_PASSWORD) -> None:
-    page.goto("/login?redirect=/me")
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(password)
-    page.get_by_test_id("login-submit").click()
-    expect(page).to_have_url(re.compile(r"^[^?]*/me$"))
-
-
 def test_a_new_citizen_sees_an_empty_state_in_every_list(phone: Page) -> None:
     username = f"me{secrets.token_hex(4)}"
     password = "Qm7#vLx2-Portal!"
     r = phone.request.post("/api/v1/auth/register",
                            data={"username": username, "password": password, "display_name": "赵新用户"})
     assert r.status == 202, r.text()
-    sign_in(phone, username, password)
+    sign_in(phone, username, "/me", password)
     expect(phone.get_by_role("heading", name="个人中心", level=1)).to_be_visible()
     expect(phone.get_by_test_id("me-letters")).to_contain_text("您还没有以登录身份写过信")
     expect(phone.get_by_test_id("me-disclosure-requests")).to_contain_text("暂无公开申请")
@@ -48,7 +40,7 @@ def test_a_new_citizen_sees_an_empty_state_in_every_list(phone: Page) -> None:
 
 
 def test_a_citizen_finds_their_letter_with_its_status_and_deadline(phone: Page) -> None:
-    sign_in(phone, "citizen")
+    sign_in(phone, "citizen", "/me")
     phone.goto("/interaction")
     phone.get_by_test_id("write-director").click()
     subject = f"小区门口公交站牌缺失{secrets.token_hex(2)}"

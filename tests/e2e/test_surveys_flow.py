@@ -8,17 +8,9 @@ from playwright.sync_api import Page, expect
 
 from api.demo.surveys import CLOSED_CONSULTATION, CLOSED_SURVEY, OPEN_CONSULTATION, OPEN_SURVEY
 from tests.captcha.solver import solve_image
-from tests.e2e.conftest import DEMO_PASSWORD
+from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-def sign_in(page: Page, username: str, redirect: str) -> None:
-    page.goto(f"/login?redirect={redirect}")
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(DEMO_PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    expect(page).to_have_url(re.compile(re.escape(redirect) + "$"))
 
 
 def test_citizen_answers_once_and_sees_closed_results(page: Page) -> None:

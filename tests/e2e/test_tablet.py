@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import DEMO_PASSWORD
+from tests.e2e.conftest import sign_in
 from tests.e2e.test_phone import overflow
 
 pytestmark = pytest.mark.e2e
@@ -24,14 +24,6 @@ def tablet(browser: Browser, live_server: str, request: pytest.FixtureRequest) -
     pg.set_default_timeout(15_000)
     yield pg
     context.close()
-
-
-def sign_in(page: Page, username: str, redirect: str) -> None:
-    page.goto(f"/login?redirect={redirect}")
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(DEMO_PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    expect(page).to_have_url(re.compile(r"^[^?]*" + re.escape(redirect) + "$"))
 
 
 def cut_off(page: Page) -> list[str]:
