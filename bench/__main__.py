@@ -52,7 +52,7 @@ def _migrate(url: str) -> None:
 
 def _deep_cursor(db: str | None, pg: str | None, depth: int) -> str:
     """The cursor a client would hold after paging `depth` items into the public list."""
-    from datetime import datetime
+    from datetime import UTC, datetime
 
     from api.pagination import encode_cursor
 
@@ -74,7 +74,8 @@ def _deep_cursor(db: str | None, pg: str | None, depth: int) -> str:
     con = sqlite3.connect(db or "")
     at, rid = con.execute(sql).fetchone()
     con.close()
-    return encode_cursor([datetime.fromisoformat(at), rid])
+    # Stored as SQLAlchemy writes it on SQLite: UTC without an offset; the API's cursors carry the zone.
+    return encode_cursor([datetime.fromisoformat(at).replace(tzinfo=UTC), rid])
 
 
 def _warm(url: str, headers: dict[str, str], expect: int) -> None:

@@ -9,8 +9,10 @@ from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 
 import httpx
+from fastapi.routing import APIRoute
 
 from api import conditional
+from api.main import API_PREFIX, ROUTERS
 from tests.cache.conftest import AdminTeam
 from tests.disclosures.conftest import publish
 
@@ -88,7 +90,25 @@ def test_the_readme_nginx_configuration_keeps_signed_in_requests_out_of_the_cach
     block = text[text.index("```nginx"):]
     block = block[:block.index("```", 3)]
     for line in ("proxy_cache_bypass $http_authorization $cookie_zw_refresh;",
-                 "proxy_no_cache $http_authorization $cookie_zw_refresh;",
+                 "proxy_no_cache $http_authorization $cookie_zw_refresh $portal_not_public;",
+                 'map $upstream_http_cdn_cache_control $portal_not_public { "" 1; default 0; }',
                  "proxy_cache_use_stale updating error timeout", "proxy_cache_background_update on;",
                  "proxy_cache_revalidate on;", "proxy_cache_valid 200 5s;", "proxy_cache_methods GET HEAD;"):
         assert line in block, line
+
+
+def test_the_readme_nginx_location_covers_every_public_read() -> None:
+    """The cached location's path pattern matches each route marked @public_read (the other GET routes it also
+    matches are kept out of nginx's store by $portal_not_public: they send no CDN-Cache-Control)."""
+    text = README.read_text(encoding="utf-8")
+    match = re.search(r"location ~ (\^/api/v1/\S+) \{", text)
+    assert match is not None, "the README's nginx block has no cached location"
+    cached = re.compile(match.group(1))
+    public = []
+    for route in (r for router in ROUTERS for r in router.routes):
+        if not isinstance(route, APIRoute) or "GET" not in route.methods:
+            continue
+        sample = re.sub(r"\{[^}]+\}", "1", API_PREFIX + route.path)
+        if getattr(route.endpoint, "public_read", None):
+            public.append(sample)
+    assert public and all(cached.search(p) for p in public), [p for p in public if not cached.search(p)]
