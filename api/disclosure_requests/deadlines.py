@@ -40,22 +40,25 @@ async def _lapsed(session: AsyncSession, status: RequestStatus, due: Any, day: d
     return list((await session.execute(stmt)).scalars())
 
 
+# The waiting states a lapsed deadline closes: (state, its deadline column, the closing action, what the note says).
+LAPSES = (
+    (S.supplement_requested, "supplement_due_date", A.close_no_supplement,
+     "补正期限 {:%Y年%m月%d日} 已过，申请人未补正"),
+    (S.fee_notified, "fee_due_date", A.close_unpaid,
+     "缴费期限 {:%Y年%m月%d日} 已过，申请人未缴费"),
+)
+
+
 async def run_due_jobs(session: AsyncSession, now: datetime | None = None) -> DisclosureDueJobsReport:
     now = now or utcnow()
     day = service.today(now)
-    closed_supplement = closed_unpaid = consultations = 0
-    for rid in await _lapsed(session, S.supplement_requested, DisclosureRequest.supplement_due_date, day):
-        r = await service.load(session, rid)
-        assert r.supplement_due_date is not None
-        await service.lapse(session, SYSTEM, r, A.close_no_supplement, now,
-                            note=f"：补正期限 {r.supplement_due_date:%Y年%m月%d日} 已过，申请人未补正")
-        closed_supplement += 1
-    for rid in await _lapsed(session, S.fee_notified, DisclosureRequest.fee_due_date, day):
-        r = await service.load(session, rid)
-        assert r.fee_due_date is not None
-        await service.lapse(session, SYSTEM, r, A.close_unpaid, now,
-                            note=f"：缴费期限 {r.fee_due_date:%Y年%m月%d日} 已过，申请人未缴费")
-        closed_unpaid += 1
+    closed = dict.fromkeys((action for _, _, action, _ in LAPSES), 0)
+    consultations = 0
+    for status, due_column, action, note in LAPSES:
+        for rid in await _lapsed(session, status, getattr(DisclosureRequest, due_column), day):
+            r = await service.load(session, rid)
+            await service.lapse(session, SYSTEM, r, action, now, note="：" + note.format(getattr(r, due_column)))
+            closed[action] += 1
     for rid in await _lapsed(session, S.consulting, DisclosureRequest.consult_due_date, day):
         r = await service.load(session, rid)
         assert r.consult_due_date is not None and r.consult_kind is not None
@@ -68,5 +71,6 @@ async def run_due_jobs(session: AsyncSession, now: datetime | None = None) -> Di
             f"{label}（{r.consult_party}）至 {r.consult_due_date:%Y年%m月%d日} 未提出意见，"
             f"由本机关依照条例{article}的规定决定是否公开，答复期限恢复计算")
         consultations += 1
-    return DisclosureDueJobsReport(closed_no_supplement=closed_supplement, closed_unpaid=closed_unpaid,
+    return DisclosureDueJobsReport(closed_no_supplement=closed[A.close_no_supplement],
+                                   closed_unpaid=closed[A.close_unpaid],
                                    consultations_ended=consultations)
