@@ -1,10 +1,12 @@
 """The search-token table (issue 17): the same answers as the full-text match it replaced for finding matches,
 kept in step with every change to an item's search text in the same transaction."""
 
+import importlib.util
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Integer, bindparam, func, select
+from sqlalchemy import Integer, bindparam, func, select, text
 
 from api.disclosures import search as disclosure_search
 from api.disclosures.models import Disclosure, DisclosureSearchToken
@@ -144,6 +146,29 @@ class TestMaintenance:
         count = await session.scalar(select(func.count()).select_from(DisclosureSearchToken)
                                      .where(DisclosureSearchToken.item_id == did))
         assert count == 0
+
+
+def _migration() -> Any:
+    [path] = Path(__file__).parents[2].glob("migrations/versions/*_search_tokens.py")
+    spec = importlib.util.spec_from_file_location("search_tokens_migration", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class TestBackfill:
+    async def test_the_migrations_backfill_writes_what_the_triggers_wrote(self, session, team):
+        """Migration sr01 (and the bench's bulk load) fill the table with one statement over existing rows."""
+        await _load(session, team, 30, title="机关食堂WiFi覆盖", body="中华鲟鱼，办公用房，食堂食堂")
+        rows = select(DisclosureSearchToken.token, DisclosureSearchToken.item_id)
+        by_trigger = set((await session.execute(rows)).all())
+        assert len(by_trigger) > 30 * 10
+        await session.execute(DisclosureSearchToken.__table__.delete())
+        m = _migration()
+        await session.execute(text(m.SQLITE_BACKFILL if session.bind.dialect.name == "sqlite"
+                                   else m.POSTGRESQL_BACKFILL))
+        assert set((await session.execute(rows)).all()) == by_trigger
 
 
 class TestSynonymsAtQueryTime:
