@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     opentelemetry: bool = False  # FastAPI's built-in spans and metrics (exported by the providers you set up)
 
     max_upload_bytes: int = 20 * 1024 * 1024
+    # An upload not claimed by the application, 依申请公开 form or letter it was made for within this many hours is
+    # deleted (and its file, unless another attachment shares the bytes) by the periodic due_jobs.
+    unclaimed_upload_hours: float = Field(48.0, gt=0)
     # Markings that block publication in addition to 绝密/机密/秘密/★/内部/涉密/国家秘密.
     classification_markings: list[str] = Field(default_factory=list)
     max_json_body_bytes: int = 2 * 1024 * 1024

@@ -15,7 +15,8 @@ Jobs:
   rectifications), and the complaints' own reminders and auto-close (api.complaints.reminders; was the CLI
   `complaints-jobs` and an opportunistic run on queue reads). And 依申请公开's lapsed 补正 and 收费 deadlines
   (closed) and unanswered consultations (the clock runs again), see api/disclosure_requests/deadlines.py. Each
-  domain's work in its own transaction.
+  domain's work in its own transaction. Last, uploads no application, 依申请公开 form or letter claimed within
+  PORTAL_UNCLAIMED_UPLOAD_HOURS are deleted, and their files once no other attachment shares the bytes.
 * ``flush_visits`` (every 10 s): the page-view counts the API processes put in Redis, written to page_views
   (api.visits; was a worker-lifetime task in every API process).
 * ``compliance_daily`` (hourly): the compliance radar's link check and daily snapshot, once per Shanghai day
@@ -26,20 +27,26 @@ every 10 seconds."""
 
 import asyncio
 import logging
+from datetime import timedelta
 
 import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import models  # noqa: F401  (every case model mapped: the reminders find a clock's case through them)
+from api.applications.service import UPLOAD_OWNER as APPLICATION_UPLOADS
 from api.cases import reminders
 from api.complaints.reminders import run_due_jobs
+from api.complaints.submission import discard_unclaimed_uploads
 from api.compliance import jobs as compliance_jobs
 from api.config import get_settings
-from api.database import begin_write, get_engine, get_sessionmaker
+from api.database import begin_write, get_engine, get_sessionmaker, utcnow
 from api.disclosure_requests import deadlines as disclosure_deadlines
+from api.disclosure_requests.service import UPLOAD_FILES as DISCLOSURE_REQUEST_UPLOADS
 from api.disclosures.service import render_feed
+from api.files import service as files
 from api.notifications import outbox
 from api.tasks import BackgroundTask
 from api.visits import jobs as visit_jobs
@@ -99,6 +106,28 @@ async def due_jobs_once() -> None:
             await begin_write(session)
             await job(session)
             await session.commit()
+    await sweep_unclaimed_uploads()
+
+
+async def discard_unclaimed(session: AsyncSession) -> set[str]:
+    """Every domain's uploads that nobody claimed within PORTAL_UNCLAIMED_UPLOAD_HOURS: their rows deleted (not
+    committed); returns the digests of their files for files.remove_unreferenced after the commit."""
+    before = utcnow() - timedelta(hours=get_settings().unclaimed_upload_hours)
+    digests = await files.discard_unclaimed(session, [APPLICATION_UPLOADS, DISCLOSURE_REQUEST_UPLOADS], before)
+    return digests | await discard_unclaimed_uploads(session, before)
+
+
+async def sweep_unclaimed_uploads() -> int:
+    """Delete the uploads nobody claimed in time, then the files no attachment names any more; returns how many
+    files were removed."""
+    async with get_sessionmaker()() as session:
+        await begin_write(session)
+        digests = await discard_unclaimed(session)
+        await session.commit()
+        removed = await files.remove_unreferenced(session, digests)
+    if digests:
+        log.info("unclaimed_uploads_swept", extra={"blobs": len(digests), "files_removed": removed})
+    return removed
 
 
 @jobs.periodic(cron="*/5 * * * *", periodic_id="due_jobs")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.passwords import PrehashedSecrets, verify_password
@@ -24,6 +24,7 @@ from api.complaints.states import COMPLAINT, ComplaintAction, ComplaintChannel, 
 from api.database import utcnow
 from api.errors import RateLimited
 from api.files import service as files
+from api.files.models import Attachment
 from api.idempotency import service as idempotency
 from api.ratelimit import get_counter
 
@@ -164,3 +165,17 @@ async def lookup(session: AsyncSession, tracking_no: str, query_code: str, ip: s
     if c is None or not ok:
         raise LookupFailed()
     return c
+
+
+async def discard_unclaimed_uploads(session: AsyncSession, before: datetime) -> set[str]:
+    """Uploads no letter claimed since before `before` (the writer gave up): their rows go; returns the blobs'
+    digests for files.remove_unreferenced once this commits."""
+    ids = list((await session.execute(select(ComplaintAttachment.id).where(
+        ComplaintAttachment.complaint_id.is_(None), ComplaintAttachment.created_at < before))).scalars())
+    if not ids:
+        return set()
+    digests = set((await session.execute(delete(Attachment).where(
+        Attachment.owner_type == service.ATTACHMENT_OWNER, Attachment.owner_id.in_(ids))
+        .returning(Attachment.sha256))).scalars())
+    await session.execute(delete(ComplaintAttachment).where(ComplaintAttachment.id.in_(ids)))
+    return digests

@@ -1,17 +1,23 @@
 """Attachments: stored content-addressed under settings.files_dir, typed from their bytes.
 Who may upload or download is the owning domain's decision; this module only stores and serves."""
 
+import fcntl
 import hashlib
 import io
 import os
 import re
 import tempfile
+import time
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import UploadFile
 from fastapi.responses import FileResponse
+from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
@@ -86,13 +92,34 @@ def _spool(upload: UploadFile, limit: int) -> tuple[str, int, bytes, Path]:
     return digest.hexdigest(), size, head, tmp
 
 
+# A blob no row names is removed only once it is this old: the request that wrote it (or, finding it there,
+# touched it) commits its row well within that time.
+BLOB_GRACE_SECONDS = 3600.0
+
+
+@contextmanager
+def _store_lock(exclusive: bool) -> Iterator[None]:
+    """Writers of blobs share the store; removing one takes it alone, so a blob is never removed between an upload
+    finding it present and refreshing its time (every API process and the worker, on one host's disk)."""
+    store = get_settings().files_dir
+    store.mkdir(parents=True, exist_ok=True)
+    with open(store / ".lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def _commit_blob(sha256: str, tmp: Path) -> None:
     target = blob_path(sha256)
-    if target.exists():
-        tmp.unlink(missing_ok=True)
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(tmp, target)
+    with _store_lock(exclusive=False):
+        if target.exists():
+            os.utime(target)  # in use again: not removable for another BLOB_GRACE_SECONDS
+            tmp.unlink(missing_ok=True)
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, target)
 
 
 async def store_upload(
@@ -153,6 +180,40 @@ async def delete(session: AsyncSession, row: Attachment) -> None:
     """Remove the row; the blob stays (other rows may share it, and history may point to it)."""
     await session.delete(row)
     await session.flush()
+
+
+async def discard_unclaimed(session: AsyncSession, owner_types: list[str], before: datetime) -> set[str]:
+    """Delete the rows of uploads still waiting, since before `before`, for the case that was to claim them (an
+    application or a form given up); returns their blobs' digests for remove_unreferenced once this commits."""
+    if not owner_types:
+        return set()
+    rows = await session.execute(sql_delete(Attachment).where(
+        Attachment.owner_type.in_(owner_types), Attachment.created_at < before).returning(Attachment.sha256))
+    return set(rows.scalars())
+
+
+async def remove_unreferenced(session: AsyncSession, digests: set[str]) -> int:
+    """Remove the blobs among `digests` that no attachment row names any more (call after the deleting transaction
+    committed); returns how many files were removed."""
+    if not digests:
+        return 0
+    named = set((await session.execute(select(Attachment.sha256).where(Attachment.sha256.in_(digests)))).scalars())
+    return await run_in_threadpool(_remove_blobs, sorted(digests - named))
+
+
+def _remove_blobs(digests: list[str]) -> int:
+    removed = 0
+    with _store_lock(exclusive=True):
+        for sha in digests:
+            path = blob_path(sha)
+            try:
+                if time.time() - path.stat().st_mtime < BLOB_GRACE_SECONDS:
+                    continue
+                path.unlink()
+                removed += 1
+            except FileNotFoundError:
+                pass
+    return removed
 
 
 def content_disposition(filename: str, inline: bool = False) -> str:
