@@ -10,9 +10,10 @@ complaint reminders:
   period running. Art. 34 sets the same 15 days for another agency; it is treated alike.
 
 Each step goes through the case kernel's transition as the system actor (event row, audit record, notice to the
-applicant through the notification outbox). A day counts as passed once it is over (Shanghai time), as for the
-handler's own close. Safe to run any number of times, and from two workers at once: a request is locked (SKIP
-LOCKED on PostgreSQL) and moves out of the waiting state it was selected in."""
+applicant through the notification outbox); a lapsed consultation also tells the unit's handlers, who must now
+decide. A day counts as passed once it is over (Shanghai time), as for the handler's own close. Safe to run any
+number of times, and from two workers at once: a request is locked (SKIP LOCKED on PostgreSQL) and moves out of the
+waiting state it was selected in."""
 
 from datetime import date, datetime, time
 from typing import Any
@@ -21,12 +22,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit.service import SYSTEM
+from api.auth.models import Role
 from api.calendar.workdays import SHANGHAI
+from api.cases.reminders import staff_of
 from api.database import utcnow
 from api.disclosure_requests import service
 from api.disclosure_requests.models import DisclosureRequest
 from api.disclosure_requests.schemas import DisclosureDueJobsReport
 from api.disclosure_requests.states import CONSULT_KIND_LABELS, ConsultKind, RequestAction, RequestStatus
+from api.notifications import service as notifications
 
 S, A = RequestStatus, RequestAction
 
@@ -66,10 +70,15 @@ async def run_due_jobs(session: AsyncSession, now: datetime | None = None) -> Di
         end_of_period = datetime.combine(r.consult_due_date, time(23, 59, 59), SHANGHAI)
         label = CONSULT_KIND_LABELS[r.consult_kind]
         article = "第三十二条" if r.consult_kind == ConsultKind.third_party else "第三十四条"
-        await service.resume_after_consultation(
-            session, SYSTEM, r, min(now, end_of_period), now,
-            f"{label}（{r.consult_party}）至 {r.consult_due_date:%Y年%m月%d日} 未提出意见，"
-            f"由本机关依照条例{article}的规定决定是否公开，答复期限恢复计算")
+        note = (f"{label}（{r.consult_party}）至 {r.consult_due_date:%Y年%m月%d日} 未提出意见，"
+                f"由本机关依照条例{article}的规定决定是否公开，答复期限恢复计算")
+        await service.resume_after_consultation(session, SYSTEM, r, min(now, end_of_period), now, note)
+        # The applicant hears through the transition; the unit's handlers must now decide, so they are told too.
+        for user_id in await staff_of(session, r.unit_id, (Role.handler,)):
+            await notifications.notify(
+                session, user_id, f"政府信息公开申请 {r.tracking_no}：征求意见期满", note + "，请及时作出答复。",
+                f"/workspace/disclosure-requests/{r.id}", "disclosure_request", r.id, kind="deadline_reminder",
+                event=f"disclosure_request.{A.end_consultation.value}")
         consultations += 1
     return DisclosureDueJobsReport(closed_no_supplement=closed[A.close_no_supplement],
                                    closed_unpaid=closed[A.close_unpaid],

@@ -110,6 +110,9 @@ class TestConsultationPeriod:
         assert "第三十二条" in last["note"] and "未提出意见" in last["note"]
         assert "reply" in body["actions"]  # back with the handler, who decides
         assert (await notices(session, w.citizen.id))[-1].endswith("征求意见结束")
+        told = await notices(session, w.handler.id)
+        assert told[-1].endswith("征求意见期满")
+        assert await notices(session, w.other_handler.id) == []  # another unit's handler
         assert (await deadlines.run_due_jobs(session, on(later + timedelta(days=1)))).consultations_ended == 0
 
     async def test_an_answered_consultation_is_left_alone(self, client, session):
