@@ -265,7 +265,8 @@ async def _read(session: SessionDep, principal: Principal, complaint_id: int) ->
     c = await service.load(session, complaint_id)
     d = await service.detail(session, principal, c)
     published = d.publication is not None and d.publication.withdrawn_at is None
-    return complaint_read(d, service.allowed_actions(principal, c, published) if d.staff else [])
+    # The writer's own allowed action (rating the reply) too: may() gives a non-staff caller nothing else.
+    return complaint_read(d, service.allowed_actions(principal, c, published))
 
 
 @router.get("/{complaint_id}", responses=responses(ComplaintNotFound))

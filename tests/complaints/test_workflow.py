@@ -315,7 +315,10 @@ class TestRating:
         await act(client, w.triager, cid, "accept")
         await act(client, w.triager, cid, "draft", {"body": "答复"})
         await act(client, w.leader, cid, "review", {"decision": "approve"})
+        # The letter page offers the rating: the writer's one allowed action once the reply is out.
+        assert (await client.get(f"{URL}/{cid}", headers=auth(w.citizen))).json()["allowed_actions"] == ["rate"]
         assert (await act(client, w.other_citizen, cid, "rating", {"satisfaction": "satisfied"})).status_code == 404
         r = await act(client, w.citizen, cid, "rating", {"satisfaction": "satisfied"})
         assert r.status_code == 200
         assert r.json()["status"] == "completed"
+        assert (await client.get(f"{URL}/{cid}", headers=auth(w.citizen))).json()["allowed_actions"] == []

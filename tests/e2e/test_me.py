@@ -5,10 +5,11 @@ import re
 import secrets
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import DEMO_PASSWORD, sign_in
 from tests.e2e.test_phone import overflow
 
 pytestmark = pytest.mark.e2e
@@ -65,5 +66,49 @@ def test_a_citizen_finds_their_letter_with_its_status_and_deadline(phone: Page) 
     expect(phone.get_by_role("heading", name=subject, level=1)).to_be_visible()
     expect(phone.get_by_test_id("my-letter-details")).to_contain_text(tracking_no)
     expect(phone.get_by_test_id("my-letter-status")).not_to_be_empty()
+    phone.wait_for_load_state("networkidle")
+    assert overflow(phone) == [], "the letter page is wider than the phone"
+
+
+def _as(live_server: str, username: str) -> dict[str, str]:
+    r = httpx.post(f"{live_server}/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def _answered_letter(live_server: str, subject: str) -> int:
+    """The citizen's letter to 局长信箱, accepted, answered by the leader and approved (the staff side through the
+    API: its pages have their own browser test)."""
+    citizen, leader = _as(live_server, "citizen"), _as(live_server, "leader")
+    boxes = httpx.get(f"{live_server}/api/v1/mailboxes").json()
+    box = next(b for b in boxes if b["name"] == "局长信箱")
+    r = httpx.post(f"{live_server}/api/v1/complaints", headers=citizen, json={
+        "mailbox_id": box["id"], "subject": subject, "body": "小区东门路灯坏了，晚上很黑，请尽快修理。"})
+    assert r.status_code == 201, r.text
+    mine = httpx.get(f"{live_server}/api/v1/complaints", headers=citizen,
+                     params={"mine": True, "q": r.json()["tracking_no"]}).json()
+    [cid] = [i["id"] for i in mine["items"]]
+    for path, body in (("accept", {}), ("draft", {"body": "您好，路灯已于本周修复，感谢来信。"}),
+                       ("review", {"decision": "approve"})):
+        r = httpx.post(f"{live_server}/api/v1/complaints/{cid}/{path}", headers=leader, json=body)
+        assert r.status_code == 200, r.text
+    return cid
+
+
+def test_a_citizen_rates_the_reply_on_their_letter_page(phone: Page, live_server: str) -> None:
+    subject = f"东门路灯不亮{secrets.token_hex(2)}"
+    cid = _answered_letter(live_server, subject)
+    sign_in(phone, "citizen", f"/me/letters/{cid}")
+    expect(phone.get_by_test_id("my-letter-reply")).to_contain_text("路灯已于本周修复")
+    rating = phone.get_by_test_id("my-letter-rating")
+    rating.get_by_role("button", name="提交评价").click()
+    expect(rating).to_contain_text("请选择评价")  # nothing chosen: said on the field, nothing sent
+
+    rating.get_by_test_id("my-letter-rate-satisfied").click()
+    rating.get_by_role("textbox").fill("修得很快")
+    rating.get_by_role("button", name="提交评价").click()
+    expect(phone.get_by_test_id("my-letter-satisfaction")).to_contain_text("满意（修得很快）")
+    expect(phone.get_by_test_id("my-letter-status")).to_have_text("已办结")
+    expect(phone.get_by_test_id("my-letter-rating")).to_have_count(0)
     phone.wait_for_load_state("networkidle")
     assert overflow(phone) == [], "the letter page is wider than the phone"
