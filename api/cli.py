@@ -110,8 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     ts.add_argument("--years", type=int, default=10)
     ak = sub.add_parser("generate-audit-key", help="write a new audit MAC key (64 hex digits, mode 0600)")
     ak.add_argument("path", type=Path)
-    sub.add_parser("complaints-jobs", help="complaint reminders and auto-close once (the worker runs them every "
-                   "5 minutes)")
+    sub.add_parser("complaints-jobs", help="deadline reminders of every case type and the letters' auto-close "
+                   "once (the worker runs them every 5 minutes)")
     wk = sub.add_parser("worker", help="deliver notifications and WebSub pushes, run the periodic jobs "
                         "(procrastinate on PostgreSQL, an in-process loop on SQLite); run as many as you like")
     wk.add_argument("--concurrency", type=int, default=4)

@@ -12,8 +12,8 @@ Jobs:
   queued by ``relay`` like the deliveries: every due row of the hub's outbox, a queueing lock per row.
 * ``due_jobs`` (every 5 min): the due-soon/overdue reminders of every case type whose workflow names its
   reminders, driven from the deadline clocks (api.cases.reminders: applications, disclosure requests,
-  rectifications), and the complaints' own reminders and auto-close (api.complaints.reminders; was the CLI
-  `complaints-jobs` and an opportunistic run on queue reads). And 依申请公开's lapsed 补正 and 收费 deadlines
+  rectifications, letters and their reopened clocks), and the letters left unrated completed as satisfied
+  (api.complaints.reminders; also the CLI `complaints-jobs`). And 依申请公开's lapsed 补正 and 收费 deadlines
   (closed) and unanswered consultations (the clock runs again), see api/disclosure_requests/deadlines.py. Each
   domain's work in its own transaction. Last, uploads no application, 依申请公开 form or letter claimed within
   PORTAL_UNCLAIMED_UPLOAD_HOURS are deleted, and their files once no other attachment shares the bytes.

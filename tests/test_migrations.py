@@ -73,3 +73,43 @@ class TestFileOrder:
         assert len(script.get_heads()) == 1
         chain = [Path(rev.path).name for rev in reversed(list(script.walk_revisions()))]
         assert chain == sorted(chain)
+
+
+class TestComplaintRemindersMoveToTheKernel:
+    def test_sent_reminders_are_kept_for_the_current_deadline(self, tmp_path):
+        """cr01 moves complaint_reminders into case_reminders, keyed by the clock's deadline instant; a reminder
+        for a deadline that has since moved is dropped (the kernel would never look for it)."""
+        import sqlite3
+
+        url = f"sqlite+aiosqlite:///{tmp_path / 'cr.db'}"
+        upgrade(url, "sr01")
+        con = sqlite3.connect(tmp_path / "cr.db")  # foreign keys off: the letters need no mailbox behind them
+        required = [(name, kind) for _, name, kind, notnull, default, pk in con.execute(
+            "PRAGMA table_info(complaints)") if notnull and default is None and not pk]
+        filler = {"INTEGER": 1, "BOOLEAN": 0, "DATE": "2026-03-02", "DATETIME": "2026-03-02 02:00:00.000000"}
+        for cid in (7, 8):
+            values = [f"XF{cid}" if name == "tracking_no" else filler.get(kind, "x") for name, kind in required]
+            con.execute(f"INSERT INTO complaints (id, {', '.join(n for n, _ in required)}) "  # noqa: S608
+                        f"VALUES ({cid}{', ?' * len(required)})", values)
+        con.executemany("INSERT INTO deadline_clocks (case_type, case_id, period_days, extended_days, start_date, "
+                        "started_at, paused_days, status, deadline_at) VALUES (?, ?, 10, 0, '2026-03-02', "
+                        "'2026-03-02 02:00:00.000000', 0, 'running', ?)",
+                        [("complaint", 7, "2026-03-16 15:59:59.000000"),
+                         ("complaint_reopened", 8, "2026-04-20 15:59:59.000000")])
+        con.executemany("INSERT INTO complaint_reminders (complaint_id, kind, deadline_date, sent_at, recipients) "
+                        "VALUES (?, ?, ?, '2026-03-11 02:00:00.000000', ?)",
+                        [(7, "due_soon", "2026-03-16", 1), (7, "overdue", "2026-03-16", 2),
+                         (8, "due_soon", "2026-04-20", 3), (8, "due_soon", "2026-04-01", 1)])
+        con.commit()
+        upgrade(url, "cr01")
+        rows = con.execute("SELECT case_type, case_id, kind, deadline_at, recipients FROM case_reminders "
+                           "ORDER BY case_id, kind").fetchall()
+        assert rows == [("complaint", 7, "due_soon", "2026-03-16 15:59:59.000000", 1),
+                        ("complaint", 7, "overdue", "2026-03-16 15:59:59.000000", 2),
+                        ("complaint_reopened", 8, "due_soon", "2026-04-20 15:59:59.000000", 3)]
+        assert con.execute("SELECT name FROM sqlite_master WHERE name = 'complaint_reminders'").fetchall() == []
+        downgrade(url, "sr01")
+        assert con.execute("SELECT complaint_id, kind, deadline_date FROM complaint_reminders ORDER BY id").fetchall(
+        ) == [(7, "due_soon", "2026-03-16"), (7, "overdue", "2026-03-16"), (8, "due_soon", "2026-04-20")]
+        assert con.execute("SELECT count(*) FROM case_reminders").fetchone() == (0,)
+        con.close()

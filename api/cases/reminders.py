@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from api.audit import service as audit
 from api.audit.service import SYSTEM
@@ -17,6 +18,7 @@ from api.calendar import service as calendar
 from api.calendar.models import ClockStatus, DeadlineClock
 from api.calendar.schemas import DeadlineStatus
 from api.cases.models import CaseReminder
+from api.cases.service import clock_type, transition
 from api.cases.workflow import REMINDER_KINDS, Workflow, workflows
 from api.config import get_settings
 from api.database import Base, utcnow
@@ -73,7 +75,12 @@ async def run(session: AsyncSession, now: datetime | None = None) -> RemindersRe
     """Send the reminders that are due at `now` (in the caller's transaction; it flushes, never commits)."""
     now = now or utcnow()
     models = case_models()
-    types = [name for name, w in workflows().items() if w.reminders is not None and name in models]
+    # Each reminded clock type (a workflow's name, or its name and a phase) → the workflow it belongs to.
+    types: dict[str, Workflow[Any, Any]] = {}
+    for name, w in workflows().items():
+        if w.reminders is not None and name in models:
+            types[name] = w
+            types.update((clock_type(w, phase), w) for phase in w.reminders.clock_phases)
     report = RemindersReport()
     if not types:
         return report
@@ -100,19 +107,23 @@ async def run(session: AsyncSession, now: datetime | None = None) -> RemindersRe
         .where(CaseReminder.case_type.in_({c.case_type for c, _, _ in due}),
                CaseReminder.case_id.in_({c.case_id for c, _, _ in due})))).all()}
     cases: dict[tuple[str, int], Any] = {}
-    for case_type in {c.case_type for c, _, _ in due}:
-        model = models[case_type]
-        ids = [c.case_id for c, _, _ in due if c.case_type == case_type]
-        for case in (await session.execute(select(model).where(model.id.in_(ids)))).scalars():
-            cases[(case_type, case.id)] = case
+    for workflow in {types[c.case_type] for c, _, _ in due}:
+        model = models[workflow.name]
+        assert workflow.reminders is not None
+        ids = {c.case_id for c, _, _ in due if types[c.case_type] is workflow}
+        stmt = (select(model).where(model.id.in_(ids))
+                .options(*(selectinload(getattr(model, name)) for name in workflow.reminders.load))
+                .execution_options(populate_existing=True))  # the row as it is now, its version included
+        for case in (await session.execute(stmt)).scalars():
+            cases[(workflow.name, case.id)] = case
     for clock, kind, state in due:
-        case = cases.get((clock.case_type, clock.case_id))
+        case = cases.get((types[clock.case_type].name, clock.case_id))
         if case is None or (clock.case_type, clock.case_id, kind, clock.deadline_at) in sent:
             continue
         workflow = type(case).__workflow__
         if case.status not in workflow.groups.get("open", workflow.states):
             continue  # a closed case whose clock was left running is nobody's task
-        recipients = await _remind(session, workflow, case, kind, state)
+        recipients = await _remind(session, workflow, case, kind, state, now)
         session.add(CaseReminder(case_type=clock.case_type, case_id=clock.case_id, kind=kind,
                                  deadline_at=clock.deadline_at, recipients=recipients, sent_at=now))
         report.notifications += recipients
@@ -121,7 +132,8 @@ async def run(session: AsyncSession, now: datetime | None = None) -> RemindersRe
     return report
 
 
-async def _remind(session: AsyncSession, workflow: Workflow[Any, Any], case: Any, kind: str, state: Any) -> int:
+async def _remind(session: AsyncSession, workflow: Workflow[Any, Any], case: Any, kind: str, state: Any,
+                  now: datetime) -> int:
     """Notify the staff (and the applicant, for the rule's kinds) and audit it; returns how many were told."""
     rule = workflow.reminders
     assert rule is not None
@@ -145,7 +157,11 @@ async def _remind(session: AsyncSession, workflow: Workflow[Any, Any], case: Any
         await notifications.notify(session, applicant, f"{subject}{label}", body, link, workflow.name, case.id,
                                    kind="deadline_reminder", event=event)
         count += 1
-    await audit.record(session, SYSTEM, f"{workflow.name}.remind_{kind}", workflow.name, case.id,
-                       {**(workflow.describe(case) if workflow.describe else {}), "deadline": deadline,
-                        "staff": staff, "applicant": applicant is not None})
+    detail = {"kind": kind, "deadline": deadline, "staff": staff, "applicant": applicant is not None}
+    if rule.history_action is not None:
+        await transition(session, case, rule.history_action, SYSTEM, at=now, detail=detail,
+                         note=f"{subject}{label}，已提醒 {count} 人")
+    else:
+        await audit.record(session, SYSTEM, f"{workflow.name}.remind_{kind}", workflow.name, case.id,
+                           {**(workflow.describe(case) if workflow.describe else {}), **detail})
     return count

@@ -75,6 +75,13 @@ class Reminders:
     applicant_id: Callable[[Any], int | None] | None = None
     applicant_link: Callable[[Any], str] | None = None
     applicant_kinds: frozenset[str] = frozenset({"overdue"})
+    # The case's further clocks that are reminded too, by phase (api.cases.service.clock_type: a reopened letter).
+    clock_phases: tuple[str, ...] = ()
+    # Relationships the callables above read, loaded with the case (relationships are lazy="raise").
+    load: tuple[str, ...] = ()
+    # An action that keeps the state, recorded in the case's history when a reminder goes out (its event row and
+    # audit record stand for the reminder's own audit record).
+    history_action: Any = None
 
 
 REMINDER_KINDS = {"due_soon": "即将到期", "overdue": "已超期"}

@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.auth.models import OrgUnit
@@ -151,20 +151,6 @@ class ComplaintEvent(Base):
     note: Mapped[str | None] = mapped_column(Text)
     public: Mapped[bool] = mapped_column(default=False)
     at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class ComplaintReminder(Base):
-    """One reminder per case, kind and deadline, so the due-jobs run can be repeated safely."""
-
-    __tablename__ = "complaint_reminders"
-    __table_args__ = (UniqueConstraint("complaint_id", "kind", "deadline_date"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(20))
-    deadline_date: Mapped[date]
-    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
-    recipients: Mapped[int] = mapped_column(default=0)
 
 
 class ComplaintAttachment(Base):

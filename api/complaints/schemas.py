@@ -325,5 +325,4 @@ class PublicSummary(BaseModel):
 
 
 class DueJobsReport(BaseModel):
-    reminded: int
     auto_completed: int

@@ -4,7 +4,7 @@ GET /vocabulary serves them to the SPA, and the writer's lookup shows the same w
 
 from enum import StrEnum
 
-from api.cases.workflow import Workflow, register, register_enum
+from api.cases.workflow import Reminders, Workflow, register, register_enum
 
 
 class ComplaintStatus(StrEnum):
@@ -109,6 +109,13 @@ COMPLAINT: Workflow[ComplaintStatus, ComplaintAction] = register(Workflow(
     initial=S.submitted, create_action=A.submit,
     groups={"open": OPEN, "answered": ANSWERED},
     describe=lambda c: {"tracking_no": c.tracking_no},
+    # The reply limit, and the second one of a letter reopened after a 不满意: the handlers of the unit handling it
+    # (the lead department once forwarded, else the mailbox's owner), the leaders too once overdue; each reminder
+    # is a step in the letter's internal history.
+    reminders=Reminders(unit_id=lambda c: c.lead_unit_id or c.mailbox.owner_unit_id,
+                        subject=lambda c: f"来信 {c.tracking_no}", staff_link=lambda c: f"/workspace/complaints/{c.id}",
+                        applicant_kinds=frozenset(), clock_phases=("reopened",), load=("mailbox",),
+                        history_action=A.remind),
 ))
 
 KIND_LABELS = {ComplaintKind.complaint: "投诉", ComplaintKind.inquiry: "咨询", ComplaintKind.suggestion: "建议",
