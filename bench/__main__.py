@@ -1,4 +1,4 @@
-"""python -m bench [--items N | --million] [--pg URL] [--seconds S] [--concurrency C] [--burst-seconds S]
+"""python -m bench [--items N | --million] [--pg URL [--reuse]] [--seconds S] [--concurrency C] [--burst-seconds S]
 
 Builds a throwaway database with a generated catalogue, starts the portal (one uvicorn worker) and the
 baselines of bench/baseline.py (a bare FastAPI hello and a raw ASGI hello, one worker each, in processes of
@@ -187,6 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--burst-seconds", type=float, default=10.0)
     p.add_argument("--burst-connections", type=int, default=256)
     p.add_argument("--keep", action="store_true", help="keep the generated database and server log")
+    p.add_argument("--reuse", action="store_true",
+                   help="with --pg: measure the catalogue an earlier run loaded there (at least as many items) "
+                        "instead of loading it again (migrated to head first)")
     p.add_argument("--out", default=str(ROOT / "var" / "bench.json"))
     args = p.parse_args(argv)
     wrk.require()
@@ -196,18 +199,22 @@ def main(argv: list[str] | None = None) -> int:
     from bench import generate
 
     tmp = Path(tempfile.mkdtemp(prefix="portal-bench-"))
-    if args.pg:
-        url = args.pg
-        asyncio.run(pg.reset(url))
+    url = args.pg or f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
+    kept = asyncio.run(pg.loaded_catalogue(url, n)) if args.pg and args.reuse else None
+    if kept is not None:
+        print(f"Reusing the catalogue of {n:,}+ items already in {urlsplit(url).path.lstrip('/')} …", flush=True)
+        _migrate(url)
+        loaded: dict[str, Any] = {"items": n, "seconds": None, "column_ids": kept}
     else:
-        url = f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
-    print(f"Generating {n:,} items into {'PostgreSQL' if args.pg else 'SQLite'} ({tmp}) …", flush=True)
-    _migrate(url)
-    if args.pg:
-        loaded = asyncio.run(generate.load_postgresql(url.replace("postgresql+asyncpg", "postgresql"), n))
-    else:
-        loaded = generate.load_sqlite(str(tmp / "bench.db"), n)
-    print(f"  loaded in {loaded['seconds']} s", flush=True)
+        if args.pg:
+            asyncio.run(pg.reset(url))
+        print(f"Generating {n:,} items into {'PostgreSQL' if args.pg else 'SQLite'} ({tmp}) …", flush=True)
+        _migrate(url)
+        if args.pg:
+            loaded = asyncio.run(generate.load_postgresql(url.replace("postgresql+asyncpg", "postgresql"), n))
+        else:
+            loaded = generate.load_sqlite(str(tmp / "bench.db"), n)
+        print(f"  loaded in {loaded['seconds']} s", flush=True)
     cursor = _deep_cursor(None if args.pg else str(tmp / "bench.db"), args.pg, depth)
     staff = publisher.staff_headers(url, tmp)  # before the server starts: the key ring is made here
 

@@ -31,3 +31,22 @@ async def reset(url: str) -> None:
         await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         await conn.execute(text("CREATE SCHEMA public"))
     await engine.dispose()
+
+
+async def loaded_catalogue(url: str, n: int) -> dict[str, int] | None:
+    """The column ids by slug of a catalogue an earlier run loaded here (at least n items), or None."""
+    from sqlalchemy import text
+
+    from api.database import make_engine
+
+    await _ensure_database(url)
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            if not (await conn.execute(text("SELECT to_regclass('public.disclosures')"))).scalar():
+                return None
+            if (await conn.execute(text("SELECT count(*) FROM disclosures"))).scalar_one() < n:
+                return None
+            return {slug: cid for cid, slug in await conn.execute(text("SELECT id, slug FROM columns"))}
+    finally:
+        await engine.dispose()

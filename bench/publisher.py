@@ -19,6 +19,7 @@ def staff_headers(url: str, var_dir: Path) -> dict[str, dict[str, str]]:
     from api.config import get_settings
 
     get_settings.cache_clear()
+    from sqlalchemy import select
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from api.auth.models import Role, RoleGrant, User, UserKind
@@ -30,11 +31,14 @@ def staff_headers(url: str, var_dir: Path) -> dict[str, dict[str, str]]:
         out = {}
         async with AsyncSession(engine, expire_on_commit=False) as s:
             for role in (Role.editor, Role.reviewer, Role.secrecy_officer):
-                user = User(username=f"bench-{role.value}", display_name=f"压测{role.value}", kind=UserKind.staff,
-                            org_unit_id=PUBLISHING_UNIT, password_hash="!")  # noqa: S106 - no password: tokens only
-                s.add(user)
-                await s.flush()
-                s.add(RoleGrant(user_id=user.id, role=role, org_unit_id=PUBLISHING_UNIT))
+                name = f"bench-{role.value}"
+                user = (await s.execute(select(User).where(User.username == name))).scalar_one_or_none()
+                if user is None:  # (a reused catalogue has them from its first run)
+                    user = User(username=name, display_name=f"压测{role.value}", kind=UserKind.staff,
+                                org_unit_id=PUBLISHING_UNIT, password_hash="!")  # noqa: S106 - tokens only
+                    s.add(user)
+                    await s.flush()
+                    s.add(RoleGrant(user_id=user.id, role=role, org_unit_id=PUBLISHING_UNIT))
                 out[role.value] = user
             await s.commit()
         await engine.dispose()

@@ -20,6 +20,8 @@ from api.search import synonyms
 from api.search.service import (
     RANK_WINDOW,
     SearchTable,
+    among,
+    ids_param,
     match_params,
     newest_ids,
     ranked_matches,
@@ -133,8 +135,6 @@ TOTAL_CAP = 1000
 # Below the rank window a page reads match ids newest first, in chunks, at most MAX_SCAN per request (a
 # narrow filter on a common word may then return a short page, with a cursor to go on from).
 MAX_SCAN = 2000
-# Ids per counting statement (SQLite binds at most 32,766 parameters; 1,001 is far below).
-_COUNT_CHUNK = 1024
 
 
 @dataclass
@@ -194,11 +194,10 @@ async def search_public(reader: Reader, f: ListFilters, cursor: str | None, limi
     ids = await newest_ids(reader, SEARCH, groups, TOTAL_CAP + 1)
     if not ids:
         return SearchPage([], None, 0, True, highlight)
-    matched = 0
-    for part in range(0, len(ids), _COUNT_CHUNK):
-        row = await reader.first(select(func.count()).select_from(Disclosure)
-                                 .where(Disclosure.id.in_(ids[part:part + _COUNT_CHUNK]), *conditions))
-        matched += int(row[0]) if row else 0
+    row = await reader.first(select(func.count()).select_from(Disclosure)
+                             .where(among(Disclosure.id, "ids", dialect), *conditions),
+                             {"ids": ids_param(ids, dialect)})
+    matched = int(row[0]) if row else 0
     total_exact = len(ids) <= TOTAL_CAP
     total = matched if total_exact else min(matched, TOTAL_CAP)
     first = cursor is None
@@ -263,7 +262,8 @@ async def _older(reader: Reader, q: str, groups: list[list[Alternative]], condit
         if ids:
             out += await reader.all(
                 _PUBLIC_LIST.add_columns(Disclosure.body_html)
-                .where(Disclosure.id.in_(ids), not_exact, *conditions).order_by(Disclosure.id.desc()))
+                .where(among(Disclosure.id, "ids", reader.dialect), not_exact, *conditions)
+                .order_by(Disclosure.id.desc()), {"ids": ids_param(ids, reader.dialect)})
             before = ids[-1]
         if len(out) > need:
             return out[:need], encode_cursor(["k", out[need - 1].id])
