@@ -7,6 +7,7 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from docx import Document
 from playwright.sync_api import Page, expect
@@ -93,3 +94,33 @@ def test_apply_correct_answer_download_and_report(page: Page, tmp_path) -> None:
     cell = page.get_by_test_id("s3-partly_disclosed-natural_person").get_by_role("spinbutton")
     expect(cell).to_have_value("1")
     expect(page.get_by_test_id("report-check-ok")).to_be_visible()
+
+
+def test_a_walk_in_request_is_answered_on_the_spot(page: Page, live_server: str) -> None:
+    """当场答复: a citizen asks at the counter; the 办公室 handler records the request (through the API, as the counter
+    system would) and answers it on the day from its page, where the request then shows as answered on the spot."""
+    token = httpx.post(f"{live_server}/api/v1/auth/token",
+                       data={"username": "handler2", "password": DEMO_PASSWORD}).json()["access_token"]
+    units = httpx.get(f"{live_server}/api/v1/org-units").json()
+    office = next(u for u in (units["items"] if isinstance(units, dict) else units) if u["name"] == "办公室")
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    r = httpx.post(f"{live_server}/api/v1/disclosure-requests/recorded",
+                   headers={"Authorization": f"Bearer {token}"}, json={
+                       "unit_id": office["id"], "applicant_type": "natural_person", "applicant_name": "李当面",
+                       "identity_no": "110101198502021234", "contact_phone": "13900139000",
+                       "info_name": "本局办公地址和办公时间", "info_description": "请告知本局的办公地址和办公时间。",
+                       "delivery_form": "paper", "delivery_route": "pickup", "channel": "in_person",
+                       "received_date": today})
+    assert r.status_code == 201, r.text
+    request_id = r.json()["id"]
+
+    log_in(page, "handler2", f"/workspace/disclosure-requests/{request_id}")
+    expect(page.get_by_test_id("request-status")).to_have_text("办理中")
+    page.get_by_test_id("reply-outcome").click()
+    page.get_by_role("option", name="予以公开", exact=True).click()
+    page.get_by_test_id("reply-template").click()
+    expect(page.get_by_test_id("reply-body")).not_to_have_value("")
+    page.get_by_test_id("action-reply-on-the-spot").click()
+    expect(page.get_by_test_id("request-status")).to_have_text("已答复")
+    expect(page.get_by_test_id("request-on-the-spot")).to_have_text("当场答复")
+    expect(page.get_by_test_id("action-reply-on-the-spot")).to_have_count(0)
