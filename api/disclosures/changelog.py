@@ -85,10 +85,12 @@ def _events(f: FeedFilter, since: int, limit: int, newest: bool) -> Select[Any]:
     return select(merged).order_by(merged.c.seq.desc() if newest else merged.c.seq).limit(limit)
 
 
-async def feed_validator(reader: Reader, f: FeedFilter) -> tuple[int, datetime | None]:
+async def feed_validator(reader: Reader, f: FeedFilter, *, copy: bool = True) -> tuple[int, datetime | None]:
     """The last change seq and time relevant to a feed, departures included (indexed lookups, inline on
-    SQLite; on PostgreSQL from this worker's copy while its LISTEN connection is up, see FeedHeads)."""
-    known = feed_heads.get(f)
+    SQLite; on PostgreSQL from this worker's copy while its LISTEN connection is up, see FeedHeads). `copy=False`
+    reads the head itself: content rendered right after a change (a WebSub push) must not be dated by a copy
+    whose notification has not arrived yet."""
+    known = feed_heads.get(f) if copy else None
     if known is not None:
         return known
     generation = feed_heads.generation

@@ -700,7 +700,7 @@ async def render_feed(topic_key: str, base: str, self_url: str) -> tuple[str, by
     facets = websub.facets_of(topic_key)
     f = changelog.FeedFilter(facets.column_id, facets.publisher_id, facets.topic)
     topic_path = topic_key.split("?", 1)[0]
-    _, at = await changelog.feed_validator(reader, f)
+    _, at = await changelog.feed_validator(reader, f, copy=False)  # dated like the entries read next
     rows = await changelog.feed_entries(reader, f)
     departed = await changelog.departures(reader, f)
     if topic_path.endswith(".json"):

@@ -5,14 +5,14 @@ import hashlib
 import hmac
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.database import utcnow
+from api.database import get_reader, utcnow
 from api.websub import service as websub
 from api.websub.models import Job, Subscription, SubscriptionState
 from tests.disclosures.conftest import Team, publish
@@ -300,3 +300,16 @@ class TestRenderedContent:
                                                            "http://portal.example" + path)
         assert content_type.startswith(media)
         assert b"http://portal.example/api/v1/websub" in body
+
+    async def test_the_push_is_dated_by_the_change_log_not_by_a_lagging_copy(self, engine, monkeypatch):
+        """The worker renders a push right after the change: its copy of the feed head may not have heard the
+        change's NOTIFY yet, so the pushed feed's <updated> comes from the change log itself."""
+        from api.disclosures import changelog
+        from api.disclosures import service as disclosures
+
+        monkeypatch.setattr(changelog.feed_heads, "get", lambda key: (0, datetime(2001, 1, 1, tzinfo=UTC)))
+        _, body = await disclosures.render_feed(websub.ATOM_TOPIC, "http://portal.example",
+                                                "http://portal.example" + websub.ATOM_TOPIC)
+        assert b"<updated>2001-01-01" not in body
+        _, copied = await changelog.feed_validator(await get_reader(), changelog.FeedFilter(None, None, None))
+        assert copied == datetime(2001, 1, 1, tzinfo=UTC)  # the route's 304 validators may still use the copy
