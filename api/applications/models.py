@@ -5,6 +5,7 @@ from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.applications.states import APPLICATION, ApplicationStatus, Decision
+from api.auth.owners import register_owner_column
 from api.cases.workflow import Step, Workflow
 from api.database import Base, utcnow
 
@@ -87,3 +88,7 @@ class TrackingCounter(Base):
 
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last: Mapped[int]
+
+
+# Follows its owner when an account is folded into another (api.auth.owners).
+register_owner_column(Application.applicant_id)

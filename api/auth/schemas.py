@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.auth.models import OrgKind, Role, UserKind
 from api.validation import Id, Int4
@@ -58,8 +58,20 @@ class UserRead(BaseModel):
     roles: list[GrantRead]
 
 
+# The accounts a first WeChat sign-in makes are named with this prefix; nobody may register or be given such a
+# name, so such an account is known to have no password anyone knows (api.wechat.service folds them on binding).
+WECHAT_USERNAME_PREFIX = "wx_"
+
+
 class RegisterIn(BaseModel):
     username: str = Username
+
+    @field_validator("username")
+    @classmethod
+    def _not_reserved(cls, v: str) -> str:
+        if v.lower().startswith(WECHAT_USERNAME_PREFIX):
+            raise ValueError(f"以 {WECHAT_USERNAME_PREFIX} 开头的用户名保留给微信登录账号")
+        return v
     password: str = Field(min_length=1, max_length=128)
     display_name: str = Field(min_length=1, max_length=100)
     email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

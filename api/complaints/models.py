@@ -5,6 +5,7 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.auth.models import OrgUnit
+from api.auth.owners import register_owner_column
 from api.cases.workflow import Step, Workflow
 from api.complaints.states import (
     COMPLAINT,
@@ -189,3 +190,6 @@ class ComplaintPublication(Base):
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     withdrawn_at: Mapped[datetime | None]
 
+
+# Follows its owner when an account is folded into another (api.auth.owners).
+register_owner_column(Complaint.writer_id)

@@ -5,6 +5,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.auth.models import OrgUnit
+from api.auth.owners import register_owner_column
 from api.cases.workflow import Step, Workflow
 from api.database import Base, utcnow
 from api.disclosure_requests.states import (
@@ -127,3 +128,7 @@ class DisclosureGuide(Base):
     sections: Mapped[list[dict[str, str]]] = mapped_column(JSON)  # [{"title": …, "body": …}]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+# Follows its owner when an account is folded into another (api.auth.owners).
+register_owner_column(DisclosureRequest.applicant_id)

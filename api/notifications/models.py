@@ -4,6 +4,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from api.auth.owners import register_owner_column
 from api.database import Base, utcnow
 
 
@@ -97,3 +98,7 @@ class DeliveryAttempt(Base):
     outcome: Mapped[DeliveryStatus] = mapped_column(String(10))
     error: Mapped[str | None] = mapped_column(String(500))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Follows its owner when an account is folded into another (api.auth.owners).
+register_owner_column(Notification.user_id)

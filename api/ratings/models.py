@@ -4,6 +4,7 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from api.auth.owners import register_owner_column
 from api.cases.workflow import Step, Workflow
 from api.database import Base, utcnow
 from api.ratings.states import RECTIFICATION, AppealStatus, RectificationStatus
@@ -73,3 +74,7 @@ class RectificationEvent(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor_name: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Follows its owner when an account is folded into another (api.auth.owners).
+register_owner_column(Rating.rater_id)

@@ -4,6 +4,7 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from api.auth.owners import register_owner_column
 from api.cases.workflow import Step, Workflow
 from api.database import Base, utcnow
 from api.surveys.states import CONSULTATION, SURVEY, Audience, ConsultationStatus, QuestionKind, SurveyStatus
@@ -137,3 +138,8 @@ class ConsultationComment(Base):
     name: Mapped[str | None] = mapped_column(String(50))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Follows its owner when an account is folded into another (api.auth.owners).
+register_owner_column(SurveyResponse.user_id, unique_with=(SurveyResponse.survey_id,))
+register_owner_column(ConsultationComment.user_id)

@@ -13,12 +13,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit import service as audit
-from api.audit.service import Actor
+from api.audit.service import SYSTEM, Actor
+from api.auth import owners
 from api.auth import service as auth
 from api.auth.models import User, UserKind
 from api.auth.passwords import hash_password
 from api.auth.principal import Principal
-from api.auth.schemas import TokenPair
+from api.auth.schemas import WECHAT_USERNAME_PREFIX, TokenPair
 from api.config import get_settings
 from api.database import utcnow
 from api.errors import RateLimited
@@ -66,8 +67,8 @@ async def sign_in(session: AsyncSession, code: str) -> TokenPair:
     wx = await _session_for(code)
     account = await _account(session, wx)
     if account is None:
-        user = User(username=f"wx_{secrets.token_hex(8)}", display_name="微信用户", kind=UserKind.public,
-                    password_hash=await hash_password(secrets.token_urlsafe(32)))  # no password sign-in
+        user = User(username=f"{WECHAT_USERNAME_PREFIX}{secrets.token_hex(8)}", display_name="微信用户",
+                    kind=UserKind.public, password_hash=await hash_password(secrets.token_urlsafe(32)))  # no password
         session.add(user)
         await session.flush()
         account = WechatAccount(user_id=user.id, openid=wx.openid, unionid=wx.unionid)
@@ -166,8 +167,10 @@ async def new_binding_code(session: AsyncSession, principal: Principal) -> tuple
 async def confirm_binding_code(session: AsyncSession, principal: Principal, code: str) -> TokenPair:
     """The mini-program, signed in with WeChat (POST /auth/wechat), confirms a code shown on the website: its
     WeChat is bound to the code's account from now on, and the answer is that account's tokens, so the
-    mini-program goes on as the website user. The account the first sign-in made for the WeChat user stays as it
-    was (its own cases included), reachable by WeChat no longer. A code works once and for 5 minutes."""
+    mini-program goes on as the website user. When the WeChat was signed in to an account our first WeChat
+    sign-in made (no password, reachable by that WeChat only), that account is folded into the website account:
+    what it owns (letters, applications, requests, ratings, messages; api.auth.owners) moves over, and it is
+    closed. An account with a password of its own stays as it was. A code works once and for 5 minutes."""
     _require_enabled()
     await _limit(f"wechat:bindconfirm:{principal.id}", CONFIRM_LIMIT, "绑定尝试过于频繁，请稍后再试")
     account = await binding(session, principal.id)
@@ -185,15 +188,29 @@ async def confirm_binding_code(session: AsyncSession, principal: Principal, code
     target = await session.get(User, row.user_id)
     if target is None or not target.is_active:
         raise BindingCodeInvalid()
+    moved: dict[str, int] | None = None
     if account.user_id != target.id:
+        former = await session.get(User, account.user_id)
         await session.execute(delete(SubscribeCredit).where(SubscribeCredit.user_id == account.user_id))
         await session.execute(delete(WechatAccount).where(WechatAccount.user_id == target.id))  # a former binding
         account.user_id = target.id
         account.created_at = now
         await session.flush()
+        if former is not None and made_by_wechat_sign_in(former):
+            moved = await owners.move_owned(session, former.id, target.id)
+            former.is_active = False
+            await auth.revoke_all(session, former.id)
+            await audit.record(session, SYSTEM, "user.merge", "user", former.id,
+                               {"into_user": target.id, "moved": moved, "method": "wechat_binding_code"})
     await audit.record(session, Actor(target.id, target.display_name, str(target.kind)), "wechat.bind", "user",
-                       target.id, {"method": "binding_code", "from_user": principal.id})
+                       target.id, {"method": "binding_code", "from_user": principal.id,
+                                   "merged": moved is not None})
     return await auth.sign_in(session, target, "wechat")
+
+
+def made_by_wechat_sign_in(user: User) -> bool:
+    """An account sign_in made for a new WeChat user: public, its generated name, no password anyone knows."""
+    return user.kind == UserKind.public and user.username.startswith(WECHAT_USERNAME_PREFIX)
 
 
 async def verify_phone(session: AsyncSession, principal: Principal, code: str) -> str:

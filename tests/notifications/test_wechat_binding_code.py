@@ -6,10 +6,13 @@ from datetime import timedelta
 
 from sqlalchemy import or_, select, update
 
+from api.applications.models import Application
 from api.audit.models import AuditOutbox, AuditRecord
+from api.auth.models import User
 from api.database import utcnow
-from api.wechat.models import BindingCode
-from tests.factories import auth
+from api.wechat.models import BindingCode, WechatAccount
+from tests.applications.conftest import GOOD
+from tests.factories import auth, create_user
 
 CODES = "/api/v1/wechat/binding-codes"
 
@@ -98,3 +101,58 @@ class TestBindingCode:
     async def test_off_without_an_appid(self, client, world):
         r = await client.post(CODES, headers=auth(world.citizen))
         assert r.status_code == 404 and r.json()["code"] == "wechat_disabled"
+
+
+class TestFoldingTheWechatAccount:
+    async def test_what_the_mini_program_did_before_binding_follows_the_person(self, client, session, fake_wechat,
+                                                                               world):
+        """Someone used the mini-program first (an account our WeChat sign-in made) and binds it to their website
+        account later: their application follows them, and the WeChat-made account is closed."""
+        mp = await mini_program(client, fake_wechat, "wx-1", "o-early")
+        r = await client.post("/api/v1/applications", json={"service_code": "TEST", "data": GOOD}, headers=mp)
+        assert r.status_code == 201, r.text
+        app_id = r.json()["id"]
+        early = (await session.execute(select(WechatAccount.user_id).where(WechatAccount.openid == "o-early"))
+                 ).scalar_one()
+        got = await new_code(client, world.citizen)
+        r = await client.post(f"{CODES}/confirm", json={"code": got["code"]}, headers=mp)
+        assert r.status_code == 200, r.text
+
+        website = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        mine = (await client.get("/api/v1/applications", headers=website)).json()["items"]
+        assert app_id in [a["id"] for a in mine]
+        assert (await session.get(Application, app_id, populate_existing=True)).applicant_id == world.citizen.id
+        assert (await session.get(User, early, populate_existing=True)).is_active is False
+        assert (await client.get("/api/v1/auth/me", headers=mp)).status_code == 401  # the old token is dead
+        merged = (await session.execute(select(AuditOutbox.summary).where(AuditOutbox.action == "user.merge"))
+                  ).scalars().all()
+        merged += (await session.execute(select(AuditRecord.summary).where(AuditRecord.action == "user.merge"))
+                   ).scalars().all()
+        assert [m["moved"] for m in merged] == [{"applications.applicant_id": 1, "notifications.user_id": 1}]
+
+    async def test_an_account_with_a_password_of_its_own_is_left_as_it_was(self, client, session, fake_wechat,
+                                                                          world):
+        """A website account that had bound this WeChat earlier is a real account: binding the WeChat to another
+        account moves the binding only."""
+        other = await create_user(session, display_name="另一个网站账号")
+        await session.commit()
+        mp = await mini_program(client, fake_wechat, "wx-1", "o-shared")
+        first = await new_code(client, other)
+        assert (await client.post(f"{CODES}/confirm", json={"code": first["code"]}, headers=mp)).status_code == 200
+        r = await client.post("/api/v1/applications", json={"service_code": "TEST", "data": GOOD},
+                              headers=auth(other))
+        assert r.status_code == 201, r.text
+        again = await mini_program(client, fake_wechat, "wx-2", "o-shared")  # signed in as `other` now
+        second = await new_code(client, world.citizen)
+        assert (await client.post(f"{CODES}/confirm", json={"code": second["code"]}, headers=again)
+                ).status_code == 200
+        assert (await session.get(Application, r.json()["id"], populate_existing=True)).applicant_id == other.id
+        assert (await session.get(User, other.id, populate_existing=True)).is_active is True
+
+
+class TestReservedNames:
+    async def test_nobody_may_register_a_wechat_accounts_name(self, client):
+        r = await client.post("/api/v1/auth/register", json={
+            "username": "WX_abcdef", "password": "Qm7#vLx2-Portal!", "display_name": "冒名"})
+        assert r.status_code == 422
+        assert r.json()["errors"][0]["field"] == "username"
