@@ -48,6 +48,17 @@ def sign_in(page, username: str, redirect: str | None = None,  # type: ignore[no
         expect(page).not_to_have_url(re.compile(r"/login"))
 
 
+def eventually(check, what: str, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    """Poll `check` (a read of the API) until it holds, for work the server's own worker does on its schedule;
+    then the page is reloaded once and asserted with Playwright's waiting expectations. Reloading the page in a
+    loop instead checks a page whose data has not arrived yet, and passes only by luck of timing."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within {timeout:g} s: {what}", pytrace=False)
+        time.sleep(0.2)
+
+
 def _missing(message: str) -> None:
     """Outside CI a missing prerequisite skips the browser tests; in CI it is a failure."""
     if os.environ.get("CI"):

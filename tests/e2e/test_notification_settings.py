@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from api.demo.applications import PERSON
-from tests.e2e.conftest import DEMO_PASSWORD
+from tests.e2e.conftest import DEMO_PASSWORD, eventually
 from tests.e2e.test_applications_flow import log_in
 
 pytestmark = pytest.mark.e2e
@@ -62,14 +62,13 @@ def test_wechat_bound_channels_chosen_and_the_delivery_log_after_acceptance(page
         accepted = [http.post(f"/api/v1/applications/{app_id}/accept", headers=token(http, h), json={}).status_code
                     for h in ("handler", "handler2", "handler3")]
         assert 200 in accepted
+        citizen = token(http, "citizen")  # the in-process worker delivers on its own: wait for both attempts
+        eventually(lambda: len(http.get("/api/v1/notifications/deliveries", headers=citizen).json()["items"]) >= 2,
+                   "the acceptance's deliveries (email and WeChat) logged")
 
     page.reload()
     expect(page.get_by_test_id("pref-all-email").get_by_role("checkbox")).to_be_checked()
-    for _ in range(40):  # the worker relays every second: poll the page until both deliveries are logged
-        if page.get_by_test_id("delivery-status").count() >= 2:
-            break
-        page.wait_for_timeout(500)
-        page.reload()
+    expect(page.get_by_test_id("delivery-status").nth(1)).to_be_visible()
     expect(page.get_by_test_id("delivery-log")).to_contain_text("电子邮件")
     expect(page.get_by_test_id("delivery-status").first).to_have_text("未发送")  # no SMTP on the live server
     expect(page.get_by_test_id("delivery-log")).to_contain_text("未配置邮件服务")

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from api.demo.applications import PERSON
+from tests.e2e.conftest import eventually
 from tests.e2e.test_applications_flow import log_in
 from tests.e2e.test_notification_settings import token
 
@@ -63,13 +64,13 @@ def test_admin_configures_a_template_and_sees_its_47003_error(page: Page, live_s
     expect(table).to_contain_text("pages/application/detail?id={object_id}")
 
     a_mini_program_user_is_told_of_an_acceptance(live_server, live_wechat)
-    error = page.get_by_test_id(f"template-error-{EVENT}")
-    for _ in range(40):  # the in-process worker relays every second: reload until the send was tried
-        if error.count():
-            break
-        page.wait_for_timeout(500)
-        page.reload()
-    expect(error).to_contain_text(re.compile(r"^47003 "))
+    with httpx.Client(base_url=live_server, timeout=30) as http:  # the in-process worker sends on its own
+        admin = token(http, "admin")
+        eventually(lambda: any(t["event"] == EVENT and t["last_error"]
+                               for t in http.get("/api/v1/wechat/templates", headers=admin).json()),
+                   "WeChat's 47003 answer recorded on the template")
+    page.reload()
+    expect(page.get_by_test_id(f"template-error-{EVENT}")).to_contain_text(re.compile(r"^47003 "))
 
     page.get_by_test_id(f"template-toggle-{EVENT}").click()
     expect(page.get_by_test_id(f"template-state-{EVENT}")).to_have_text("已停用")
