@@ -190,6 +190,7 @@ class ComplaintSummary(BaseModel):
     lead_unit_name: str | None
     submitted_at: datetime
     clock: ClockRead | None
+    awaiting_rating: bool = Field(description="已答复，待来信人评价（满意 / 基本满意 / 不满意）")
 
 
 class ComplaintRead(ComplaintSummary):

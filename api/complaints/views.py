@@ -36,7 +36,8 @@ def summary_read(c: Complaint, clock: ClockRead | None) -> ComplaintSummary:
     return ComplaintSummary(id=c.id, tracking_no=c.tracking_no, mailbox_id=c.mailbox_id, mailbox_name=c.mailbox.name,
                             kind=c.kind, subject=c.subject, status=c.status, writer_name=c.writer_name,
                             anonymous=c.writer_id is None, lead_unit_name=c.lead_unit.name if c.lead_unit else None,
-                            submitted_at=c.submitted_at, clock=clock)
+                            submitted_at=c.submitted_at, clock=clock,
+                            awaiting_rating=COMPLAINT.can(c.status, ComplaintAction.rate))
 
 
 def event_read(e: ComplaintEvent) -> ComplaintEventRead:

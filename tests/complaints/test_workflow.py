@@ -317,8 +317,11 @@ class TestRating:
         await act(client, w.leader, cid, "review", {"decision": "approve"})
         # The letter page offers the rating: the writer's one allowed action once the reply is out.
         assert (await client.get(f"{URL}/{cid}", headers=auth(w.citizen))).json()["allowed_actions"] == ["rate"]
+        mine = (await client.get(URL, params={"mine": True}, headers=auth(w.citizen))).json()["items"]
+        assert [i["awaiting_rating"] for i in mine] == [True]
         assert (await act(client, w.other_citizen, cid, "rating", {"satisfaction": "satisfied"})).status_code == 404
         r = await act(client, w.citizen, cid, "rating", {"satisfaction": "satisfied"})
         assert r.status_code == 200
         assert r.json()["status"] == "completed"
-        assert (await client.get(f"{URL}/{cid}", headers=auth(w.citizen))).json()["allowed_actions"] == []
+        after = (await client.get(f"{URL}/{cid}", headers=auth(w.citizen))).json()
+        assert (after["allowed_actions"], after["awaiting_rating"]) == ([], False)

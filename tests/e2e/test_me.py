@@ -98,7 +98,11 @@ def _answered_letter(live_server: str, subject: str) -> int:
 def test_a_citizen_rates_the_reply_on_their_letter_page(phone: Page, live_server: str) -> None:
     subject = f"东门路灯不亮{secrets.token_hex(2)}"
     cid = _answered_letter(live_server, subject)
-    sign_in(phone, "citizen", f"/me/letters/{cid}")
+    sign_in(phone, "citizen", "/me")
+    row = phone.get_by_test_id("me-letters").locator("li").filter(has_text=subject)
+    expect(row).to_contain_text("待您评价")  # the list says which answers wait for the writer
+    row.get_by_role("link", name=subject).click()
+    expect(phone).to_have_url(re.compile(rf"/me/letters/{cid}$"))
     expect(phone.get_by_test_id("my-letter-reply")).to_contain_text("路灯已于本周修复")
     rating = phone.get_by_test_id("my-letter-rating")
     rating.get_by_role("button", name="提交评价").click()
@@ -110,5 +114,8 @@ def test_a_citizen_rates_the_reply_on_their_letter_page(phone: Page, live_server
     expect(phone.get_by_test_id("my-letter-satisfaction")).to_contain_text("满意（修得很快）")
     expect(phone.get_by_test_id("my-letter-status")).to_have_text("已办结")
     expect(phone.get_by_test_id("my-letter-rating")).to_have_count(0)
+    phone.get_by_role("link", name="个人中心").first.click()
+    expect(phone.get_by_test_id("me-letters").locator("li").filter(has_text=subject)).not_to_contain_text("待您评价")
+    phone.goto(f"/me/letters/{cid}")
     phone.wait_for_load_state("networkidle")
     assert overflow(phone) == [], "the letter page is wider than the phone"

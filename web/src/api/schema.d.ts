@@ -4955,6 +4955,11 @@ export interface components {
             anonymous: boolean;
             /** Attachments */
             attachments: components["schemas"]["ComplaintAttachmentRead"][];
+            /**
+             * Awaiting Rating
+             * @description 已答复，待来信人评价（满意 / 基本满意 / 不满意）
+             */
+            awaiting_rating: boolean;
             /** Body */
             body: string;
             channel: components["schemas"]["ComplaintChannel"];
@@ -5081,6 +5086,11 @@ export interface components {
         ComplaintSummary: {
             /** Anonymous */
             anonymous: boolean;
+            /**
+             * Awaiting Rating
+             * @description 已答复，待来信人评价（满意 / 基本满意 / 不满意）
+             */
+            awaiting_rating: boolean;
             clock: components["schemas"]["ClockRead"] | null;
             /** Id */
             id: number;
